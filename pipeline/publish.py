@@ -1,0 +1,168 @@
+"""Publish stage: stage outputs (Parquet) → one read-only DuckDB knowledge base.
+
+Reads  every stage output named in `Workdir` and the annotation store.
+Writes `data/processed/kb.duckdb` (tables from pipeline/schema.sql, FTS index) and the run
+manifest `manifest.json` beside it.
+Guarantees: the database is built in a temp file and swapped in with `os.replace`, so a crash
+leaves the previous knowledge base untouched and a running app keeps reading the old file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipeline.annotations import load_state
+from pipeline.config import Workdir
+from pipeline.db import create_schema
+
+log = logging.getLogger(__name__)
+
+TABLE_ORDER = (
+    "cases",
+    "statements",
+    "case_embeddings",
+    "statement_embeddings",
+    "clusters",
+    "statement_clusters",
+    "case_clusters",
+    "quarantine",
+    "validations",
+)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+    if df is None or len(df) == 0:
+        return
+    cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    df = df[[c for c in df.columns if c in cols]]
+    con.register("_frame", df)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def write_kb(
+    tables: Mapping[str, pd.DataFrame],
+    path: Path | str,
+    manifest: Mapping[str, Any] | None = None,
+    build_index: bool = True,
+) -> Path:
+    """Build a knowledge base from data frames keyed by table name, atomically.
+
+    Columns not in the schema are ignored; schema columns missing from a frame stay NULL.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        create_schema(con)
+        for table in TABLE_ORDER:
+            if table in tables:
+                _insert(con, table, tables[table])
+        if "cases" in tables and "case_clusters" in tables:
+            con.execute(
+                """
+                INSERT INTO cluster_years
+                SELECT cc.cluster_id, c.year, count(DISTINCT c.case_id)
+                FROM case_clusters cc JOIN cases c USING (case_id)
+                WHERE c.year IS NOT NULL AND cc.cluster_id >= 0
+                GROUP BY ALL
+                """
+            )
+        for key, value in (manifest or {}).items():
+            con.execute(
+                "INSERT INTO manifest VALUES (?, ?)", [key, json.dumps(value, default=str)]
+            )
+        if build_index and "cases" in tables and len(tables["cases"]):
+            from pipeline.search import build_fts_index
+
+            build_fts_index(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, path)
+    return path
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+
+
+def _validations_frame(report_path: Path) -> pd.DataFrame:
+    if not report_path.exists():
+        return pd.DataFrame()
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    rows = [
+        {
+            "suite": s["suite"],
+            "success": bool(s["success"]),
+            "evaluated": s.get("evaluated"),
+            "successful": s.get("successful"),
+            "details": json.dumps(s.get("details", []), ensure_ascii=False),
+        }
+        for s in report.get("suites", [])
+    ]
+    return pd.DataFrame(rows)
+
+
+def assemble_tables(wd: Workdir) -> dict[str, pd.DataFrame]:
+    """Join the stage outputs into frames shaped like the published tables."""
+    cases = _read(wd.cases)
+    structure = _read(wd.case_structure)
+    case_clusters = _read(wd.case_clusters)
+    if len(structure):
+        cases = cases.merge(structure, on="case_id", how="left", suffixes=("", "_structure"))
+        for col in ("orde", "outcome"):
+            inferred = f"{col}_structure"
+            if inferred in cases:
+                cases[col] = cases[col].where(cases[col].notna(), cases[inferred])
+    if len(case_clusters):
+        primary = case_clusters[case_clusters["is_primary"]][["case_id", "cluster_id"]]
+        cases = cases.merge(
+            primary.rename(columns={"cluster_id": "primary_cluster_id"}), on="case_id", how="left"
+        )
+    if "primary_cluster_id" not in cases:
+        cases["primary_cluster_id"] = -1
+    cases["primary_cluster_id"] = cases["primary_cluster_id"].fillna(-1).astype("int64")
+    if "case_date" in cases:
+        dates = pd.to_datetime(cases["case_date"], errors="coerce")
+        cases["year"] = dates.dt.year.astype("Int64")
+    cases["n_words"] = cases["narrative"].str.split().str.len()
+
+    clusters = _read(wd.clusters)
+    state = load_state(wd.annotations)
+    if len(clusters):
+        clusters["name"] = clusters["cluster_id"].map(state.cluster_names)
+    return {
+        "cases": cases,
+        "statements": _read(wd.statements),
+        "case_embeddings": _read(wd.case_embeddings),
+        "statement_embeddings": _read(wd.statement_embeddings),
+        "clusters": clusters,
+        "statement_clusters": _read(wd.statement_clusters),
+        "case_clusters": case_clusters,
+        "quarantine": _read(wd.quarantine),
+        "validations": _validations_frame(wd.ingest_report),
+    }
+
+
+def run_stage(wd: Workdir, manifest: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Publish the knowledge base of one work directory."""
+    tables = assemble_tables(wd)
+    counts = {name: int(len(df)) for name, df in tables.items()}
+    full_manifest = {**(manifest or {}), "published_counts": counts}
+    write_kb(tables, wd.kb, full_manifest)
+    log.info("published %s (%d cases)", wd.kb, counts["cases"])
+    return {"counts": counts}
