@@ -48,6 +48,11 @@ class StructureParams(_Section):
     model_dir: str = "models/structure"
     labels_file: str = "data/demo/labels.csv"
     seed: int = 13
+    barrier_threshold: float = 0.5  # role-model probability for a barrier sentence
+    solution_threshold: float = 0.5
+    max_statement_sentences: int = 2  # consecutive barrier sentences form one statement
+    secondary_type_threshold: float = 0.3  # extra barrier types of a case
+    domain_min_hits: int = 3  # lexicon hits that add a life domain without the classifier
 
 
 class EmbedParams(_Section):
@@ -63,15 +68,33 @@ class ClusterParams(_Section):
     reducer: Literal["umap", "pca", "none"] = "umap"
     n_components: int = 5
     n_neighbors: int = 15
-    min_cluster_size: int = 5
-    min_samples: int = 3
+    min_cluster_size: int = 3  # lower bound; grows as cluster_size_scale * sqrt(n)
+    cluster_size_scale: float = 0.3
+    min_samples: int = 2
+    selection_method: Literal["eom", "leaf"] = "eom"
     full_recluster: bool = False
-    assign_threshold: float = 0.0
+    assign_threshold: float = 0.0  # > 0: fixed cosine to join a centroid; 0: calibrated
+    assign_quantile: float = 0.1  # calibration: this quantile of members' cosine to centroid
+    match_min_jaccard: float = 0.2  # member overlap needed to keep a previous cluster id
+    recurrence_scale: float = 5.0  # cases at which recurrence reaches 63% (docs/ranking.md)
     n_keywords: int = 8
 
 
 class SearchParams(_Section):
     k: int = 10
+    fusion: Literal["rrf", "blend"] = "rrf"
+    w_bm25: float = 1.0
+    w_dense: float = 1.0
+    rrf_k: float = 60.0
+    n_candidates: int = 100
+    statement_weight: float = 0.5
+    prf_weight: float = 0.0
+    prf_docs: int = 5
+    bm25_backend: Literal["numpy", "duckdb"] = "numpy"
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    max_query_chars: int = 2000
+    snippet_chars: int = 300
 
 
 class PublishParams(_Section):
@@ -203,3 +226,11 @@ class Workdir:
     @cached_property
     def manifest(self) -> Path:
         return self.processed / "manifest.json"
+
+
+STAGES = ("ingest", "structure", "embed", "cluster", "publish")
+
+
+def stats_path(wd: Workdir, stage: str) -> Path:
+    """Per-stage statistics (counts, timings) that publish folds into the run manifest."""
+    return wd.root / wd.cfg.paths.interim / "stats" / f"{stage}.json"

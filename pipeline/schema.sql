@@ -108,8 +108,10 @@ CREATE TABLE quarantine (
     source_file VARCHAR NOT NULL,
     source_row  INTEGER,
     field       VARCHAR,
+    action      VARCHAR NOT NULL,
     reason      VARCHAR NOT NULL
 );
+COMMENT ON COLUMN quarantine.action IS 'rejected (record left out) | collapsed (exact duplicate) | cleared (field emptied, record kept)';
 COMMENT ON TABLE quarantine IS 'Rejected input records: where and why, never their text';
 
 CREATE TABLE validations (

@@ -173,7 +173,7 @@ def build_tiny_kb(path: Path) -> Path:
         "statement_clusters": st_clusters,
         "case_clusters": case_clusters,
         "quarantine": pd.DataFrame([{"source_file": "bad.csv", "source_row": 3,
-                                     "field": "narrative", "reason": "leeg verhaal"}]),
+                                     "field": "narrative", "action": "rejected", "reason": "leeg verhaal"}]),
         "validations": pd.DataFrame([{"suite": "ingest", "success": True, "evaluated": 5,
                                       "successful": 5, "details": "[]"}]),
     }

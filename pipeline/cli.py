@@ -1,0 +1,386 @@
+"""`casuswijzer`: the one command-line interface (typer).
+
+Commands: build, export, search, anonymise, evaluate, app, and `stage NAME` (what dvc.yaml runs).
+Heavy libraries are imported inside the commands that need them, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.config import PROJECT_ROOT, STAGES, Workdir, load_config
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+app = typer.Typer(
+    help="Casuswijzer: leer van casuïstiek — build a knowledge base of recurring barriers.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+export_app = typer.Typer(help="Export tables of a built knowledge base.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+WorkdirOpt = Annotated[
+    Path, typer.Option("--workdir", "-w", help="Work directory (its data/processed/kb.duckdb).")
+]
+ParamsOpt = Annotated[
+    Path | None, typer.Option("--params", help="params.yaml to use (default: the project's).")
+]
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    # Narrative text is never logged; INFO shows stage progress and counts only.
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _workdir(workdir: Path, params: Path | None) -> Workdir:
+    return Workdir(workdir, load_config(params))
+
+
+def _parse_map(items: list[str] | None) -> dict[str, str]:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise typer.BadParameter(f"--map verwacht KOLOM=VELD, kreeg '{item}'")
+        src, dst = item.split("=", 1)
+        out[src.strip()] = dst.strip()
+    return out
+
+
+def _fail(message: str, code: int = 1):
+    typer.secho(f"fout: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+@app.command()
+def build(
+    input: Annotated[
+        list[Path] | None,
+        typer.Option("--input", "-i", help="Input file or folder (repeatable). Default: params."),
+    ] = None,
+    workdir: WorkdirOpt = Path("."),
+    params: ParamsOpt = None,
+    map: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Map a source column to a field: KOLOM=narrative (repeatable)."),
+    ] = None,
+    full_recluster: Annotated[
+        bool, typer.Option("--full-recluster", help="Refit clusters instead of assigning.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+):
+    """Build the knowledge base from case narratives (all stages, then an atomic publish)."""
+    _setup_logging(verbose)
+    from pipeline.build import run_build, with_overrides
+    from pipeline.ingest import ResidualPIIError
+
+    cfg = with_overrides(load_config(params), full_recluster or None)
+    wd = Workdir(workdir, cfg)
+    inputs = [p.resolve() for p in input] if input else None
+    for p in inputs or wd.inputs:
+        if inputs and not p.exists():
+            _fail(f"invoer '{p}' bestaat niet")
+    if not any(p.exists() for p in (inputs or wd.inputs)):
+        _fail("geen invoer gevonden: geef --input PAD (bestand of map)")
+    try:
+        manifest = run_build(wd, inputs=inputs, column_map=_parse_map(map))
+    except ResidualPIIError as exc:
+        _fail(str(exc), 3)
+    stages = manifest["stages"]
+    ing = stages.get("ingest", {})
+    typer.echo(
+        f"kennisbank: {wd.kb}\n"
+        f"casussen: {ing.get('cases')}  quarantaine: {ing.get('quarantined')}  "
+        f"duplicaten: {ing.get('collapsed')}  clusters: {stages.get('cluster', {}).get('clusters')}"
+        f"\ntijd: {manifest['timings']['total']:.1f} s"
+    )
+    if ing.get("quarantined"):
+        typer.echo(f"zie de quarantainelijst: casuswijzer export quarantine --workdir {workdir}")
+
+
+@app.command()
+def stage(
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(STAGES)}, train-structure.")],
+    workdir: WorkdirOpt = Path("."),
+    params: ParamsOpt = None,
+):
+    """Run one pipeline stage (this is what dvc.yaml calls)."""
+    _setup_logging()
+    wd = _workdir(workdir, params)
+    if name == "train-structure":
+        from pipeline.structure import train_structure
+
+        typer.echo(json.dumps(train_structure(wd.cfg, wd.structure_model), indent=2, default=str))
+        return
+    if name not in STAGES:
+        _fail(f"onbekende stap '{name}'; kies uit {', '.join(STAGES)}, train-structure", 2)
+    from pipeline.build import run_one
+
+    run_one(name, wd)
+
+
+def _kb_con(wd: Workdir):
+    from pipeline.db import connect_readonly
+
+    try:
+        return connect_readonly(wd.kb)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+
+
+@export_app.command("cases")
+def export_cases(
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    workdir: WorkdirOpt = Path("."),
+    params: ParamsOpt = None,
+):
+    """One row per case: source_id, case_id, cluster_id, cluster_label (-1 = no cluster)."""
+    con = _kb_con(_workdir(workdir, params))
+    df = con.execute(
+        """
+        SELECT c.source_id, c.case_id, coalesce(c.primary_cluster_id, -1) AS cluster_id,
+               coalesce(k.name, k.label) AS cluster_label
+        FROM cases c LEFT JOIN clusters k ON k.cluster_id = c.primary_cluster_id
+        ORDER BY c.source_file, c.source_row, c.case_id
+        """
+    ).df()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out, index=False)
+    typer.echo(f"{len(df)} casussen → {out}")
+
+
+@export_app.command("clusters")
+def export_clusters(
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    workdir: WorkdirOpt = Path("."),
+    params: ParamsOpt = None,
+):
+    """One row per barrier cluster with its label, size and systemic score."""
+    con = _kb_con(_workdir(workdir, params))
+    df = con.execute(
+        "SELECT cluster_id, coalesce(name, label) AS label, keywords, n_cases, n_municipalities,"
+        " barrier_type, systemic_score, orde_candidate FROM clusters"
+        " ORDER BY systemic_score DESC NULLS LAST"
+    ).df()
+    df["keywords"] = df["keywords"].map(lambda k: "; ".join(k) if k is not None else "")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out, index=False)
+    typer.echo(f"{len(df)} clusters → {out}")
+
+
+@export_app.command("quarantine")
+def export_quarantine(
+    workdir: WorkdirOpt = Path("."),
+    params: ParamsOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o")] = None,
+):
+    """The rejected records of the last build: file, row, field, reason (never their text)."""
+    con = _kb_con(_workdir(workdir, params))
+    df = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row").df()
+    if out:
+        df.to_csv(out, index=False)
+        typer.echo(f"{len(df)} regels → {out}")
+    else:
+        typer.echo(df.to_string(index=False) if len(df) else "quarantaine is leeg")
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="Search text.")] = None,
+    workdir: WorkdirOpt = Path("."),
+    params: ParamsOpt = None,
+    k: Annotated[int, typer.Option("--k", help="Number of hits.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    queries: Annotated[
+        Path | None, typer.Option("--queries", help='Batch: JSONL of {"id", "text"} lines.')
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Batch output JSONL.")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | bm25 | dense")] = "hybrid",
+):
+    """Find similar cases: hybrid (BM25 + dense) search over the knowledge base."""
+    from pipeline.embed import load_embedder
+    from pipeline.search import QueryError, SearchEngine
+
+    if (query is None) == (queries is None):
+        _fail("geef een zoektekst of --queries BESTAND (niet allebei)", 2)
+    wd = _workdir(workdir, params)
+    con = _kb_con(wd)
+    engine = SearchEngine(con, load_embedder(wd.cfg.embed), wd.cfg.search)
+
+    def brief(hit) -> dict:
+        return {
+            "source_id": hit.source_id,
+            "case_id": hit.case_id,
+            "score": round(float(hit.score), 6),
+            "cluster_id": int(hit.cluster_id),
+        }
+
+    if queries is not None:
+        if out is None:
+            _fail("--queries vraagt ook --out", 2)
+        items = []
+        for n, line in enumerate(queries.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                items.append((obj["id"], str(obj["text"])))
+            except (json.JSONDecodeError, KeyError, TypeError):
+                _fail(f"{queries} regel {n}: verwacht een JSON-object met 'id' en 'text'", 2)
+        results = engine.search_many([t for _, t in items], k=k, mode=mode)
+        with open(out, "w", encoding="utf-8") as fh:
+            for (qid, _), hits in zip(items, results, strict=True):
+                fh.write(json.dumps({"id": qid, "hits": [brief(h) for h in hits]}) + "\n")
+        typer.echo(f"{len(items)} zoekvragen → {out}", err=True)
+        return
+    try:
+        hits = engine.search(query, k=k, mode=mode)
+    except QueryError as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        typer.echo(json.dumps([brief(h) for h in hits], ensure_ascii=False))
+        return
+    for i, h in enumerate(hits, start=1):
+        typer.echo(
+            f"{i:>2}. {h.score:.3f}  {h.source_id}  cluster {h.cluster_id}  "
+            f"{h.municipality or ''}  — {h.why}"
+        )
+
+
+@app.command()
+def anonymise(
+    in_path: Annotated[
+        Path | None, typer.Option("--in", help='JSONL input: lines with a "text" field.')
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="JSONL output.")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Anonymise one text.")] = None,
+    no_deduce: Annotated[
+        bool, typer.Option("--no-deduce", help="Rules only (fast start, lower name recall).")
+    ] = False,
+):
+    """Remove personal data from Dutch text (names, BSN, IBAN, phone, e-mail, address, ...)."""
+    from pipeline.anonymise import Anonymiser
+
+    if (text is None) == (in_path is None):
+        _fail("geef --text TEKST of --in BESTAND --out BESTAND", 2)
+    anonymiser = Anonymiser(use_deduce=not no_deduce)
+
+    def entities(res) -> list[dict]:
+        return [
+            {"start": s.start, "end": s.end, "label": s.label, "replacement": s.replacement}
+            for s in res.spans
+        ]
+
+    if text is not None:
+        res = anonymiser.anonymise(text)
+        typer.echo(res.text)
+        typer.echo(json.dumps(entities(res), ensure_ascii=False), err=True)
+        return
+    if out is None:
+        _fail("--in vraagt ook --out", 2)
+    lines = in_path.read_text(encoding="utf-8").splitlines()
+    records, errors = [], 0
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj.get("text"), str):
+                raise KeyError("text")
+        except (json.JSONDecodeError, KeyError, AttributeError):
+            typer.secho(
+                f"{in_path} regel {n}: geen JSON-object met tekstveld 'text'; overgeslagen",
+                err=True,
+                fg=typer.colors.YELLOW,
+            )
+            errors += 1
+            continue
+        records.append(obj)
+    results = anonymiser.anonymise_many([r["text"] for r in records])
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for rec, res in zip(records, results, strict=True):
+            fh.write(
+                json.dumps({**rec, "text": res.text, "entities": entities(res)}, ensure_ascii=False)
+                + "\n"
+            )
+    os.replace(tmp, out)
+    typer.echo(
+        f"{len(records)} teksten geanonimiseerd → {out}"
+        + (f" ({errors} regels overgeslagen)" if errors else ""),
+        err=True,
+    )
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def evaluate(
+    labels: Annotated[Path, typer.Option("--labels", help="CSV with source_id and pattern.")],
+    workdir: WorkdirOpt = Path("."),
+    params: ParamsOpt = None,
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only rows with this split (e.g. heldout).")
+    ] = None,
+):
+    """Cluster quality against labelled patterns: ARI, NMI, V-measure, stability, noise."""
+    _setup_logging()
+    from pipeline.evaluate import evaluate_clusters
+
+    result = evaluate_clusters(_workdir(workdir, params), labels, split=split)
+    typer.echo(json.dumps(result, indent=2, default=str))
+
+
+@app.command(name="app")
+def serve_app(
+    workdir: WorkdirOpt = Path("."),
+    params: ParamsOpt = None,
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8501,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+):
+    """Serve the Streamlit app (Dutch UI) on a work directory's knowledge base."""
+    wd = _workdir(workdir, params)
+    if not wd.kb.exists():
+        _fail(f"kennisbank {wd.kb} bestaat niet: bouw eerst met 'casuswijzer build'")
+    env = {
+        **os.environ,
+        "CASUSWIJZER_WORKDIR": str(wd.root),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    if params:
+        env["CASUSWIJZER_PARAMS"] = str(params.resolve())
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "app" / "streamlit_app.py"),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    typer.echo(f"Casuswijzer draait op http://{host}:{port}", err=True)
+    raise typer.Exit(subprocess.call(cmd, env=env, cwd=str(PROJECT_ROOT)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
