@@ -45,6 +45,8 @@ def _setup_logging(verbose: bool = False) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for noisy in ("great_expectations", "numba", "httpx", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _workdir(workdir: Path, params: Path | None) -> Workdir:

@@ -615,7 +615,10 @@ def run_stage(wd, column_map: Mapping[str, str] | None = None, inputs=None) -> d
     cfg = wd.cfg
     result = ingest_paths(inputs or wd.inputs, cfg.ingest, column_map)
     for q in result.quarantine:
-        log.warning("quarantaine: %s", q.message())
+        if q.action == "collapsed":
+            log.debug("duplicaat: %s", q.message())
+        else:
+            log.warning("quarantaine: %s", q.message())
     cases = result.cases
     label_counts: dict[str, int] = {}
     newly = 0

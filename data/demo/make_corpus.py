@@ -135,6 +135,10 @@ def make_variant(src: dict, donor: dict | None, rng: random.Random) -> dict:
             secondary.append(donor["pattern"])
     if rng.random() < 0.08:
         text = _plant_pii(text, rng)
+    if text == src["text"]:  # nothing to vary: write it as a hurried professional would
+        text = _abbreviate(text, random.Random(rng.random())) if rng.random() < 0.5 else text
+        if text == src["text"]:
+            text = f"({rng.choice(['Aanvulling', 'Update', 'Vervolg', 'Terugblik'])}) " + text
     year = rng.randint(2019, 2026)
     month = rng.randint(1, 10 if year == 2026 else 12)
     v.update(

@@ -1,0 +1,300 @@
+"""Tests for the Dutch personal-data gate (pipeline/anonymise.py) and its GX suite.
+
+Rule tests use a rules-only gate (no deduce, instant). Tests that need deduce share one
+module-scoped instance (deduce loads in ~10 s) and are marked slow.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.anonymise import Anonymiser, eleven_check, iban_valid, residual_pii
+
+EVAL_FILE = Path(__file__).resolve().parents[1] / "data" / "eval" / "anon" / "anon_eval.jsonl"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Anonymiser:
+    return Anonymiser(use_deduce=False)
+
+
+@pytest.fixture(scope="module")
+def gate() -> Anonymiser:
+    return Anonymiser(keep_terms=["Kwartelhoeve"])
+
+
+def labels(result) -> list[str]:
+    return [s.label for s in result.spans]
+
+
+# ---------------------------------------------------------------- structured identifiers
+def test_bsn_passing_eleven_check_is_removed(rules):
+    res = rules.anonymise("BSN 123456782 is bekend.")
+    assert res.text == "BSN [BSN] is bekend."
+
+
+def test_bsn_with_dots_is_removed(rules):
+    assert labels(rules.anonymise("bsn: 1234.56.782")) == ["BSN"]
+
+
+def test_nine_digit_number_failing_eleven_check_is_kept(rules):
+    text = "BSN 123456789 klopt niet, formuliercode 384756102."
+    assert rules.anonymise(text).text == text
+
+
+def test_iban_with_spaces_is_removed(rules):
+    res = rules.anonymise("Rekening NL91 ABNA 0417 1643 00 t.n.v. cliënt.")
+    assert res.text == "Rekening [IBAN] t.n.v. cliënt."
+
+
+def test_compact_lowercase_iban_is_removed(rules):
+    assert labels(rules.anonymise("op nl91abna0417164300 gestort")) == ["IBAN"]
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["06-12345678", "06 1234 5678", "0612345678", "+31 6 12345678", "+31 (0)6 1234 5678",
+     "0031 6 12345678", "010-1234567", "020 123 4567", "0592-123456"],
+)  # fmt: skip
+def test_dutch_phone_number_is_removed(rules, phone):
+    assert rules.anonymise(f"Bel {phone} na 17 uur.").text == "Bel [TELEFOON] na 17 uur."
+
+
+def test_email_address_is_removed(rules):
+    assert rules.anonymise("mail a.devries84@hotmail.com").text == "mail [EMAIL]"
+
+
+def test_profile_url_is_removed(rules):
+    res = rules.anonymise("zie https://www.facebook.com/anna.devries.7, daar")
+    assert res.text == "zie [URL], daar"
+
+
+@pytest.mark.parametrize("postcode", ["3511 AB", "3511AB"])
+def test_postcode_with_or_without_space_is_removed(rules, postcode):
+    assert labels(rules.anonymise(f"Postcode {postcode} in Utrecht")) == ["POSTCODE"]
+
+
+def test_year_followed_by_a_word_is_not_a_postcode(rules):
+    text = "Sinds mei 2023 op de wachtlijst, in 2021 de schuld."
+    assert rules.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    "address", ["Kerkstraat 12-3", "Dorpsweg 4a", "Laan van Meerdervoort 120 B", "Hoofdstraat 7 hs"]
+)
+def test_street_with_house_number_and_toevoeging_is_removed(rules, address):
+    res = rules.anonymise(f"Woont op {address}, sinds kort.")
+    assert res.text == "Woont op [ADRES], sinds kort."
+
+
+def test_full_date_is_removed(rules):
+    assert rules.anonymise("Gesprek op 14 februari 2023.").text == "Gesprek op [DATUM]."
+
+
+def test_date_without_year_is_removed(rules):
+    assert (
+        rules.anonymise("Afspraak op 3 mei bij het loket.").text
+        == "Afspraak op [DATUM] bij het loket."
+    )
+
+
+def test_date_after_birth_cue_is_a_birth_date(rules):
+    assert labels(rules.anonymise("geboren op 03-03-1987")) == ["GEBOORTEDATUM"]
+
+
+def test_month_and_year_are_kept(rules):
+    text = "In maart 2023 stopte de uitkering, sinds jan 2024 bijstand."
+    assert rules.anonymise(text).text == text
+
+
+@pytest.mark.parametrize("plate", ["12-BDF-3", "GB-123-X", "TX-45-BN"])
+def test_licence_plate_is_removed(rules, plate):
+    assert labels(rules.anonymise(f"auto met kenteken {plate} in beslag")) == ["KENTEKEN"]
+
+
+@pytest.mark.parametrize("cue,number", [("dossiernr", "2023-44812"), ("klantnummer", "998877")])
+def test_client_number_after_cue_is_removed(rules, cue, number):
+    assert rules.anonymise(f"{cue} {number} afgesloten").text == f"{cue} [KLANTNUMMER] afgesloten"
+
+
+@pytest.mark.parametrize("amount", ["EUR 63.000", "€ 1.240,50", "63.000 euro", "€450 per maand"])
+def test_money_amount_is_kept(rules, amount):
+    text = f"Schuld van {amount} bij de Belastingdienst."
+    assert rules.anonymise(text).text == text
+
+
+def test_age_is_kept(rules):
+    text = "Mw. 34 jr, 3 kids, huurachterstand 4 mnd."
+    assert rules.anonymise(text).text == text
+
+
+# ---------------------------------------------------------------- bad input, offsets
+def test_empty_text_returns_empty(rules):
+    res = rules.anonymise("")
+    assert res.text == "" and res.spans == ()
+
+
+def test_text_that_is_only_an_identifier_is_replaced(rules):
+    assert rules.anonymise("123456782").text == "[BSN]"
+
+
+def test_non_string_input_raises_type_error(rules):
+    with pytest.raises(TypeError):
+        rules.anonymise(None)  # type: ignore[arg-type]
+
+
+def test_spans_point_into_input_text(rules):
+    text = "<p>Tel 06-12345678&nbsp;of mail x.y@ziggo.nl, BSN 123456782.</p>"
+    res = rules.anonymise(text)
+    assert len(res.spans) == 3
+    assert all(text[s.start : s.end] == s.text for s in res.spans)
+
+
+def test_odd_unicode_does_not_crash(rules):
+    text = "\ufeff\x00\ud800 Ω 𝔘𝔫𝔦 \u202e BSN 123456782 \u200b"
+    assert "[BSN]" in rules.anonymise(text).text
+
+
+def test_anonymise_many_returns_one_result_per_text(rules):
+    assert len(rules.anonymise_many(["", "06-12345678", "geen gegevens"])) == 3
+
+
+# ---------------------------------------------------------------- residual_pii, checksums
+def test_eleven_check_accepts_valid_and_rejects_invalid_bsn():
+    assert eleven_check("123456782") and not eleven_check("123456789")
+
+
+def test_iban_check_rejects_wrong_check_digits():
+    assert iban_valid("NL91ABNA0417164300") and not iban_valid("NL92ABNA0417164300")
+
+
+def test_residual_pii_counts_valid_bsn():
+    assert residual_pii("BSN 123456782 en 1234.56.782")["bsn"] == 2
+
+
+def test_residual_pii_ignores_number_failing_eleven_check():
+    assert residual_pii("nummer 123456789")["bsn"] == 0
+
+
+def test_residual_pii_counts_postcode_next_to_house_number():
+    assert residual_pii("[ADRES] 12, 3511 AB Utrecht")["postcode_huisnummer"] == 1
+
+
+def test_residual_pii_is_zero_after_the_gate(rules):
+    text = (
+        "Mw. woont Kerkstraat 12, 3511 AB. BSN 123456782, 06-12345678, a@b.nl, NL91ABNA0417164300"
+    )
+    assert sum(residual_pii(rules.anonymise(text).text).values()) == 0
+
+
+# ---------------------------------------------------------------- the GX suite
+@pytest.mark.slow  # importing great-expectations takes ~5-10 s
+def test_residual_pii_suite_fails_on_planted_bsn():
+    from pipeline.expectations import validate_no_residual_pii
+
+    df = pd.DataFrame({"narrative": ["Mw. [PERSOON-1] woont in Zwolle.", "BSN 123456782 bekend"]})
+    report = validate_no_residual_pii(df, ["narrative"])
+    assert not report.success
+    assert [f["column"] for f in report.failures()] == ["_pii_bsn_narrative"]
+
+
+@pytest.mark.slow
+def test_residual_pii_suite_passes_on_clean_frame():
+    from pipeline.expectations import validate_no_residual_pii
+
+    df = pd.DataFrame(
+        {"narrative": ["Mw. [PERSOON-1] woont in Zwolle.", None], "oplossing": ["x", "y"]}
+    )
+    assert validate_no_residual_pii(df, ["narrative", "oplossing"]).success
+
+
+# ---------------------------------------------------------------- with deduce (slow)
+@pytest.mark.slow
+def test_person_name_is_removed(gate):
+    res = gate.anonymise("Gesprek met Anna de Vries over de huur.")
+    assert res.text == "Gesprek met [PERSOON-1] over de huur."
+
+
+@pytest.mark.slow
+def test_same_person_gets_same_placeholder(gate):
+    res = gate.anonymise("Anna de Vries belde. Later kwam mevrouw De Vries met Kees Jansen.")
+    assert res.text == "[PERSOON-1] belde. Later kwam mevrouw [PERSOON-1] met [PERSOON-2]."
+
+
+@pytest.mark.slow
+def test_initials_and_double_surnames_are_persons(gate):
+    res = gate.anonymise("Cliënt J.P. van den Berg en mevrouw Jansen-Öztürk.")
+    assert res.text == "Cliënt [PERSOON-1] en mevrouw [PERSOON-2]."
+
+
+@pytest.mark.slow
+def test_municipality_name_is_kept(gate):
+    text = "Verhuisd van Den Haag naar Assen, daarna naar 's-Hertogenbosch."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_organisation_name_is_kept(gate):
+    text = "UWV, SVB, CAK, Leger des Heils en het Jeroen Bosch Ziekenhuis werkten samen."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_sentence_initial_common_word_is_kept(gate):
+    text = "Pas in mei kwam er een oplossing. Toen ging het beter."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_profession_that_is_also_a_surname_is_kept(gate):
+    text = "Hij werkte jaren als Bakker en zijn vader was visser."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_title_makes_a_profession_word_a_person(gate):
+    assert gate.anonymise("Dhr. Koning belde.").text == "Dhr. [PERSOON-1] belde."
+
+
+@pytest.mark.slow
+def test_existing_placeholders_are_kept(gate):
+    text = "Gesprek met mw. X en [naam] over cliënt."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_keep_terms_are_never_persons(gate):
+    text = "Overleg in Kwartelhoeve ging goed."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_one_megabyte_text_does_not_crash(gate):
+    prose = "Het gezin wacht al maanden op een besluit over de bijzondere bijstand. " * 40
+    text = ("Mw. Anna de Vries, BSN 123456782.\n" + prose) * 350
+    text = text[:1_000_000]
+    assert len(text) == 1_000_000
+    res = gate.anonymise(text)
+    assert "123456782" not in res.text and "Anna" not in res.text
+
+
+@pytest.mark.slow
+def test_gate_reaches_recall_targets_on_eval_set(gate):
+    records = [json.loads(x) for x in EVAL_FILE.read_text(encoding="utf-8").splitlines() if x]
+    found: dict[str, list[bool]] = {}
+    damaged = []
+    for rec, res in zip(records, gate.anonymise_many([r["text"] for r in records]), strict=True):
+        for ent in rec["entities"]:
+            hit = any(s.start < ent["end"] and ent["start"] < s.end for s in res.spans)
+            found.setdefault(ent["label"], []).append(hit)
+        for neg in rec["negatives"]:
+            damaged.append(any(s.start < neg["end"] and neg["start"] < s.end for s in res.spans))
+    recall = {label: sum(v) / len(v) for label, v in found.items()}
+    for label in ("BSN", "IBAN", "EMAIL", "TELEFOON", "POSTCODE"):
+        assert recall[label] >= 0.99, (label, recall[label])
+    assert recall["PERSOON"] >= 0.95
+    assert sum(damaged) / len(damaged) <= 0.10
