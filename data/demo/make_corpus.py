@@ -118,7 +118,7 @@ def _plant_pii(text: str, rng: random.Random) -> str:
     return text + extra
 
 
-def make_variant(src: dict, donor: dict | None, rng: random.Random) -> dict:
+def make_variant(src: dict, donor: dict | None, rng: random.Random, salt: int = 0) -> dict:
     v = dict(src)
     new_gem = rng.choice([m for m in MUNICIPALITIES if m != src["gemeente"]])
     text = src["text"].replace(src["gemeente"], new_gem)
@@ -136,9 +136,11 @@ def make_variant(src: dict, donor: dict | None, rng: random.Random) -> dict:
     if rng.random() < 0.08:
         text = _plant_pii(text, rng)
     if text == src["text"]:  # nothing to vary: write it as a hurried professional would
-        text = _abbreviate(text, random.Random(rng.random())) if rng.random() < 0.5 else text
+        # a separate generator, so the main random stream (and every other variant) is unchanged
+        local = random.Random(f"{src['nid']}:{salt}")
+        text = _abbreviate(text, local)
         if text == src["text"]:
-            text = f"({rng.choice(['Aanvulling', 'Update', 'Vervolg', 'Terugblik'])}) " + text
+            text = f"({local.choice(['Aanvulling', 'Update', 'Vervolg', 'Terugblik'])}) " + text
     year = rng.randint(2019, 2026)
     month = rng.randint(1, 10 if year == 2026 else 12)
     v.update(
@@ -166,7 +168,7 @@ def build(n_total: int, seed: int) -> list[dict]:
         donor = rng.choice(sources) if rng.random() < 0.07 else None
         if donor is not None and donor["pattern"] == src["pattern"]:
             donor = None
-        cases.append({**make_variant(src, donor, rng), "variant": i // len(sources) + 1})
+        cases.append({**make_variant(src, donor, rng, salt=i), "variant": i // len(sources) + 1})
         i += 1
     rng.shuffle(cases)
     cases = cases[:n_total] if n_total < len(cases) else cases
