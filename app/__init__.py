@@ -1,0 +1,1 @@
+"""Casuswijzer's Streamlit app (read-only on the published knowledge base)."""

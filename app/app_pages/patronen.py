@@ -1,0 +1,233 @@
+"""Patronen: map of barrier statements, cluster list, cluster page, curation and triage."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app import data, ui
+
+kb = ui.require_kb()
+ctx = ui.ClusterContext(kb)
+
+st.title("Patronen in knelpunten")
+st.caption(
+    "Knelpunten die in verschillende casussen terugkomen, automatisch gegroepeerd. Klik op de "
+    "kaart of in de lijst om een patroon te openen; geef een patroon een betere naam of voeg "
+    "twee patronen samen onder 'Beheer'."
+)
+ui.show_flash()
+
+if ctx.frame.empty:
+    st.info("Er zijn nog geen patronen gevonden in deze kennisbank.")
+    st.stop()
+
+ids = ctx.ids()
+KEY = "patronen_cluster"
+goto = st.session_state.pop("goto_cluster", None)
+if goto is not None and ctx.resolve(goto) in ids:
+    st.session_state[KEY] = ctx.resolve(goto)
+if st.session_state.get(KEY) not in ids:
+    st.session_state[KEY] = ids[0]
+
+
+def _pick_once(source: str, cluster_id: int | None) -> None:
+    """Apply a click on the map or list only when it is new (selections persist on reruns)."""
+    if cluster_id is None or st.session_state.get(f"_last_{source}") == cluster_id:
+        return
+    st.session_state[f"_last_{source}"] = cluster_id
+    if cluster_id in ids:
+        st.session_state[KEY] = cluster_id
+
+
+# --------------------------------------------------------------------------- map and list
+points = data.map_points(kb, ctx.pairs)
+left, right = st.columns([1, 1])
+with left:
+    st.subheader("Kaart van knelpunten")
+    if points.empty:
+        st.caption("Geen kaartposities in deze kennisbank.")
+    else:
+        points = points.assign(
+            patroon=[ctx.name(c) for c in points["cluster_id"]],
+            gekozen=points["cluster_id"] == st.session_state[KEY],
+        )
+        click = alt.selection_point(fields=["cluster_id"], name="punt", on="click")
+        chart = (
+            alt.Chart(points)
+            .mark_circle(size=30)
+            .encode(
+                x=alt.X("x:Q", axis=None),
+                y=alt.Y("y:Q", axis=None),
+                color=alt.condition(
+                    "datum.cluster_id < 0",
+                    alt.value("#c8c8c8"),
+                    alt.Color("patroon:N", legend=None, scale=alt.Scale(scheme="tableau20")),
+                ),
+                opacity=alt.condition("datum.gekozen", alt.value(0.95), alt.value(0.55)),
+                size=alt.condition("datum.gekozen", alt.value(70), alt.value(30)),
+                tooltip=[
+                    alt.Tooltip("patroon:N", title="Patroon"),
+                    alt.Tooltip("uitspraak:N", title="Knelpunt"),
+                ],
+            )
+            .add_params(click)
+            .properties(height=420)
+        )
+        event = st.altair_chart(
+            chart, key="kaart", on_select="rerun", selection_mode="punt", width="stretch"
+        )
+        chosen = (event.selection or {}).get("punt") or [] if event else []
+        if chosen and "cluster_id" in chosen[0]:
+            _pick_once("kaart", int(chosen[0]["cluster_id"]))
+        shown = len(points)
+        st.caption(
+            f"{shown} knelpunten op de kaart"
+            + (" (een vaste steekproef)." if shown >= data.MAP_POINTS else ".")
+            + " Grijs: past in geen patroon."
+        )
+
+with right:
+    st.subheader("Alle patronen")
+    frame = ctx.frame
+    table = pd.DataFrame(
+        {
+            "Patroon": [ctx.names[c] for c in frame["cluster_id"]],
+            "Casussen": frame["n_cases"],
+            "Gemeenten": frame["n_municipalities"],
+            "Trend": frame["trend"],
+            "Vooral in": [m[:4] for m in frame["municipalities"]],
+            "Soort": frame["barrier_type"],
+        }
+    )
+    event = st.dataframe(
+        table,
+        key="lijst",
+        hide_index=True,
+        height=min(420, 35 * (len(table) + 1) + 3),
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "Trend": st.column_config.LineChartColumn("Trend per jaar", width="small"),
+            "Vooral in": st.column_config.ListColumn("Vooral in"),
+            "Patroon": st.column_config.TextColumn(width="medium"),
+        },
+    )
+    rows = event.selection.rows if event and event.selection else []
+    if rows:
+        _pick_once("lijst", int(frame["cluster_id"].iloc[rows[0]]))
+
+# --------------------------------------------------------------------------- cluster page
+st.divider()
+cluster_id = st.selectbox("Patroon", ids, key=KEY, format_func=lambda c: f"{ctx.names[c]} ({c})")
+row = frame[frame["cluster_id"] == cluster_id].iloc[0]
+detail = data.cluster_detail(kb, cluster_id, ctx.pairs)
+
+st.header(ctx.names[cluster_id])
+sub = []
+if ctx.names[cluster_id] != row["label"]:
+    sub.append(f"automatisch label: {row['label']}")
+if len(row["members"]) > 1:
+    sub.append("samengevoegd uit " + ", ".join(str(m) for m in row["members"]))
+if sub:
+    st.caption(" · ".join(sub))
+if row["keywords"]:
+    st.markdown(" ".join(f":blue-badge[{w}]" for w in row["keywords"]))
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Casussen", int(row["n_cases"]))
+m2.metric("Gemeenten", int(row["n_municipalities"]))
+m3.metric("Organisaties", int(row["n_organisations"]))
+m4.metric("Knelpuntzinnen", int(row["n_statements"]))
+
+tab_over, tab_cases, tab_work, tab_admin = st.tabs(
+    ["Overzicht", "Casussen", "Wat werkte", "Beheer"]
+)
+with tab_over:
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        st.markdown("**Typerende knelpunten**")
+        for rec in detail["representative"].to_dict("records"):
+            where = " · ".join(str(p) for p in (rec["gemeente"], rec["jaar"]) if p == p and p)
+            st.markdown(f"> {rec['uitspraak']}  \n> <small>{where}</small>", unsafe_allow_html=True)
+    with c2:
+        st.markdown("**Leefgebieden**")
+        st.dataframe(detail["domains"], hide_index=True, width="stretch")
+        st.markdown("**Soorten knelpunt**")
+        st.dataframe(detail["barrier_types"], hide_index=True, width="stretch")
+        if row["years"]:
+            st.markdown("**Casussen per jaar**")
+            years = pd.DataFrame(
+                {"jaar": [str(y) for y in row["years"]], "casussen": list(row["years"].values())}
+            )
+            st.bar_chart(years, x="jaar", y="casussen", height=180)
+
+with tab_cases:
+    cases = detail["cases"].rename(
+        columns={
+            "source_id": "bron_id",
+            "municipality": "gemeente",
+            "organisation": "organisatie",
+            "year": "jaar",
+            "outcome": "uitkomst",
+            "solution_type": "soort oplossing",
+        }
+    )
+    st.dataframe(
+        cases.drop(columns=["case_id"]),
+        hide_index=True,
+        width="stretch",
+        column_config={"knelpunt": st.column_config.TextColumn(width="large")},
+    )
+    if len(cases) >= 500:
+        st.caption("De eerste 500 casussen.")
+
+with tab_work:
+    st.markdown("**Soorten oplossing en hoe vaak ze werkten**")
+    st.dataframe(detail["solution_types"], hide_index=True, width="stretch")
+    sols = detail["solutions"]
+    if sols.empty:
+        st.caption("Geen beschreven oplossingen met een (deels) goede afloop.")
+    for j, rec in enumerate(sols.to_dict("records")):
+        with st.container(border=True):
+            st.markdown(
+                f"{rec['oplossing']}  \n{ui.outcome_badge(rec['uitkomst'])} "
+                f"· {rec['soort'] or 'soort onbekend'} · {rec['gemeente'] or ''}"
+            )
+            ui.feedback_buttons(rec["case_id"], ctx.state, key=f"sol_{cluster_id}_{j}")
+
+with tab_admin:
+    with st.form(f"rename_{cluster_id}"):
+        new_name = st.text_input("Nieuwe naam voor dit patroon", value=ctx.names[cluster_id])
+        if st.form_submit_button("Naam opslaan", icon=":material/edit:"):
+            if new_name.strip() and new_name.strip() != ctx.names[cluster_id]:
+                data.rename_cluster(cluster_id, new_name.strip())
+                ui.flash(f"Patroon {cluster_id} heet nu '{new_name.strip()}'.")
+                st.rerun()
+    others = [c for c in ids if c != cluster_id]
+    if others:
+        with st.form(f"merge_{cluster_id}"):
+            into = st.selectbox(
+                "Samenvoegen met (dit patroon gaat op in het gekozen patroon)",
+                others,
+                format_func=lambda c: f"{ctx.names[c]} ({c})",
+            )
+            if st.form_submit_button("Samenvoegen", icon=":material/merge:"):
+                data.merge_cluster(cluster_id, into)
+                st.session_state["goto_cluster"] = into
+                ui.flash(f"Patroon {cluster_id} is samengevoegd met '{ctx.names[into]}'.")
+                st.rerun()
+    st.caption(
+        "Namen en samenvoegingen worden bewaard bij de vaste patroonnummers en blijven na een "
+        "nieuwe bouw van de kennisbank staan."
+    )
+
+# --------------------------------------------------------------------------- triage
+st.divider()
+total, loose = data.unclustered(kb)
+with st.expander(f"Niet ingedeelde knelpunten ({total})", icon=":material/inbox:"):
+    st.caption(
+        "Knelpunten die (nog) in geen patroon passen: nieuw, zeldzaam of anders verwoord. "
+        "Bekijk ze af en toe; een nieuw patroon ontstaat vanzelf als ze vaker voorkomen."
+    )
+    st.dataframe(loose, hide_index=True, width="stretch")

@@ -1,0 +1,176 @@
+"""Systeemknelpunten: barriers ranked by the orde-2/3 score, evidence, escalation, export."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from app import data, ui
+from pipeline import report
+from pipeline.annotations import ESCALATION_STATUSES
+
+ui.follow_goto()
+kb = ui.require_kb()
+ctx = ui.ClusterContext(kb)
+sc = data.small_cell()
+info = data.overview(kb)
+
+st.title("Systeemknelpunten")
+st.caption(
+    "Patronen gerangschikt op hoe sterk het bewijs wijst op een knelpunt in de eigen "
+    "organisatie (orde 2) of in wet, regelgeving of financiering (orde 3). "
+    f"Aantallen onder {sc} staan er als <{sc}, hier en in elke export."
+)
+ui.show_flash()
+
+if ctx.frame.empty:
+    st.info("Er zijn nog geen patronen gevonden in deze kennisbank.")
+    st.stop()
+
+frame = ctx.frame.copy()
+esc = ctx.state.escalation
+frame["name"] = [ctx.names[c] for c in frame["cluster_id"]]
+frame["status"] = [esc.get(c, {}).get("status", "open") for c in frame["cluster_id"]]
+frame["owner"] = [esc.get(c, {}).get("owner", "") for c in frame["cluster_id"]]
+frame["note"] = [esc.get(c, {}).get("note", "") for c in frame["cluster_id"]]
+
+c1, c2, c3, c4 = st.columns(4)
+types = sorted(t for t in frame["barrier_type"].dropna().unique())
+f_types = c1.multiselect("Soort knelpunt", types, key="sk_types", placeholder="Alle")
+f_orde = c2.multiselect(
+    "Orde", [2, 3], key="sk_orde", format_func=lambda o: f"orde {o}", placeholder="Alle"
+)
+f_status = c3.multiselect("Status", list(ESCALATION_STATUSES), key="sk_status", placeholder="Alle")
+f_min = c4.number_input(
+    "Minimaal aantal gemeenten", min_value=0, value=0, step=1, key="sk_min_gemeenten"
+)
+
+shown = frame
+if f_types:
+    shown = shown[shown["barrier_type"].isin(f_types)]
+if f_orde:
+    shown = shown[shown["orde_candidate"].isin(f_orde)]
+if f_status:
+    shown = shown[shown["status"].isin(f_status)]
+if f_min:
+    shown = shown[shown["n_municipalities"] >= f_min]
+shown = shown.sort_values(
+    ["systemic_score", "n_cases"], ascending=[False, False], na_position="last"
+)
+table = report.report_frame(shown, sc)
+st.session_state["report_table"] = table
+
+st.dataframe(
+    table.drop(columns=["Cluster", "Notitie"]),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Knelpunt": st.column_config.TextColumn(width="medium"),
+        "Bewijs": st.column_config.TextColumn(width="large"),
+    },
+)
+
+filter_text = "; ".join(
+    part
+    for part in (
+        f"soort: {', '.join(f_types)}" if f_types else "",
+        f"orde: {', '.join(map(str, f_orde))}" if f_orde else "",
+        f"status: {', '.join(f_status)}" if f_status else "",
+        f"minimaal {f_min} gemeenten" if f_min else "",
+    )
+    if part
+)
+meta = report.ReportMeta(
+    title="Systeemknelpunten",
+    filters=filter_text,
+    source=f"kennisbank met {report.suppress(info['n_cases'], sc)} casussen",
+)
+e1, e2, e3, _ = st.columns([1, 1, 1, 3])
+e1.download_button(
+    "CSV",
+    data=partial(report.to_csv, table),
+    file_name="systeemknelpunten.csv",
+    mime="text/csv",
+    icon=":material/table:",
+    on_click="ignore",
+)
+e2.download_button(
+    "Markdown",
+    data=partial(report.to_markdown, table, meta, sc),
+    file_name="systeemknelpunten.md",
+    mime="text/markdown",
+    icon=":material/article:",
+    on_click="ignore",
+)
+e3.download_button(
+    "Word (DOCX)",
+    data=partial(report.to_docx, table, meta, sc),
+    file_name="systeemknelpunten.docx",
+    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    icon=":material/description:",
+    on_click="ignore",
+)
+
+# --------------------------------------------------------------------------- evidence + status
+st.divider()
+ranked_ids = [int(c) for c in shown["cluster_id"]]
+if not ranked_ids:
+    st.info("Geen knelpunten die aan de filters voldoen.")
+    st.stop()
+if st.session_state.get("sk_cluster") not in ranked_ids:
+    st.session_state.pop("sk_cluster", None)  # filtered away or merged since the last run
+cluster_id = st.selectbox(
+    "Bewijs en status van",
+    ranked_ids,
+    key="sk_cluster",
+    format_func=lambda c: f"{ranked_ids.index(c) + 1}. {ctx.names[c]}",
+)
+row = shown[shown["cluster_id"] == cluster_id].iloc[0]
+detail = data.cluster_detail(kb, cluster_id, ctx.pairs)
+
+st.subheader(ctx.names[cluster_id])
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Casussen", report.suppress(row["n_cases"], sc))
+m2.metric("Gemeenten", report.suppress(row["n_municipalities"], sc))
+m3.metric("Organisaties", report.suppress(row["n_organisations"], sc))
+m4.metric("Trend", report.trend_word(row["trend_slope"]))
+st.markdown(f"**Bewijs:** {report.evidence_text(row.to_dict(), sc)}")
+if row["barrier_type"]:
+    st.markdown(f"**Soort knelpunt:** {row['barrier_type']}")
+if isinstance(row["representative"], str) and row["representative"]:
+    st.markdown(f"**Typerend:** _{row['representative']}_")
+domains = detail["domains"].assign(
+    casussen=[report.suppress(n, sc) for n in detail["domains"]["casussen"]]
+)
+if not domains.empty:
+    st.markdown(
+        "**Leefgebieden:** "
+        + ", ".join(
+            f"{d} ({n})" for d, n in zip(domains["leefgebied"], domains["casussen"], strict=True)
+        )
+    )
+st.button(
+    "Open dit patroon",
+    icon=":material/bubble_chart:",
+    on_click=ui.go_to_cluster,
+    args=(cluster_id,),
+)
+
+current = esc.get(cluster_id, {})
+with st.form(f"escalatie_{cluster_id}"):
+    st.markdown("**Eigenaar en status**")
+    f1, f2 = st.columns(2)
+    owner = f1.text_input("Eigenaar", value=current.get("owner", ""))
+    status = f2.selectbox(
+        "Status",
+        list(ESCALATION_STATUSES),
+        index=list(ESCALATION_STATUSES).index(current.get("status", "open")),
+    )
+    note = st.text_area("Notitie", value=current.get("note", ""), height=80)
+    if current.get("at"):
+        st.caption(f"Laatst gewijzigd: {current['at']}")
+    if st.form_submit_button("Opslaan", icon=":material/save:"):
+        data.set_escalation(cluster_id, status, owner.strip(), note.strip())
+        ui.flash(f"Status van '{ctx.names[cluster_id]}' is nu '{status}'.")
+        st.rerun()

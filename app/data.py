@@ -1,0 +1,642 @@
+"""Data access for the app: the one module that holds SQL, caches and file writes.
+
+Reads  the published knowledge base `kb.duckdb` (read-only, one cached connection, a cursor per
+query) and the annotation store (`pipeline.annotations`).
+Writes only annotation events (cluster names, merges, escalation status, solution feedback) and
+new cases as JSON files in the inbox (`data/raw/inbox/`); never the knowledge base.
+Guarantees: pages hold no SQL; every query that takes widget values is an `st.cache_data`
+function keyed on the knowledge base's path and modification time, so a rebuild (an atomic
+`os.replace` by publish) is picked up on the next rerun. Heavy objects (embedding model,
+search engine, anonymiser) are `st.cache_resource` and built by loader functions a test can
+replace (`load_embedder`, `make_anonymiser`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pipeline.annotations import AnnotationState, append_event, load_state
+from pipeline.config import PROJECT_ROOT, Config, Workdir, load_config
+
+ENV_WORKDIR = "CASUSWIJZER_WORKDIR"
+ENV_PARAMS = "CASUSWIJZER_PARAMS"
+MAP_POINTS = 4000  # the 2-D map shows at most this many statements (a stable sample)
+THEME_CANDIDATES = 1000  # the atelier chooses among at most this many cases per theme
+
+KB = tuple[str, int]  # (path, modification time in ns): the cache key of one published build
+MergePairs = tuple[tuple[int, int], ...]  # (cluster_id, surviving cluster_id)
+
+
+# --------------------------------------------------------------------------- where the data is
+
+
+@st.cache_resource
+def _workdir(root: str, params: str | None) -> Workdir:
+    return Workdir(root, load_config(params or None))
+
+
+def workdir() -> Workdir:
+    """The work directory named by CASUSWIJZER_WORKDIR (default: the project itself)."""
+    return _workdir(os.environ.get(ENV_WORKDIR) or str(PROJECT_ROOT), os.environ.get(ENV_PARAMS))
+
+
+def kb_key() -> KB | None:
+    """Cache key of the published knowledge base, or None when it has not been built yet."""
+    path = workdir().kb
+    try:
+        return (str(path), path.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return None
+
+
+def small_cell() -> int:
+    return workdir().cfg.publish.small_cell
+
+
+@st.cache_resource(max_entries=2)
+def _connection(kb: KB):
+    from pipeline.db import connect_readonly
+
+    return connect_readonly(kb[0])
+
+
+def _df(kb: KB, sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run one query on its own cursor (DuckDB connections are not thread-safe)."""
+    cur = _connection(kb).cursor()
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()
+
+
+# --------------------------------------------------------------------------- heavy objects
+
+
+def load_embedder(cfg: Config):
+    """Build the embedding model params.yaml names (tests replace this function)."""
+    from pipeline.embed import load_embedder as _load
+
+    return _load(cfg.embed)
+
+
+@st.cache_resource(max_entries=1)
+def _embedder(backend: str, model: str):
+    return load_embedder(workdir().cfg)
+
+
+def embedder():
+    cfg = workdir().cfg.embed
+    return _embedder(cfg.backend, cfg.model)
+
+
+@st.cache_resource(max_entries=2)
+def _engine(kb: KB):
+    from pipeline.search import SearchEngine
+
+    return SearchEngine(_connection(kb), embedder(), workdir().cfg.search)
+
+
+def make_anonymiser(cfg: Config):
+    """Build the anonymisation gate with the project's settings (tests replace this function)."""
+    from pipeline.anonymise import Anonymiser
+
+    return Anonymiser(use_deduce=cfg.anonymise.use_deduce)
+
+
+@st.cache_resource(max_entries=1)
+def _anonymiser(use_deduce: bool):
+    return make_anonymiser(workdir().cfg)
+
+
+def anonymise(text: str):
+    """Run the gate on text typed in the app; returns an `AnonResult` (never logged)."""
+    return _anonymiser(workdir().cfg.anonymise.use_deduce).anonymise(text)
+
+
+# --------------------------------------------------------------------------- annotations
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _state(path: str, stamp: tuple[int, int]) -> AnnotationState:
+    return load_state(path)
+
+
+def annotations() -> AnnotationState:
+    """Current annotation state (re-read when the store changes)."""
+    path = workdir().annotations
+    try:
+        st_ = path.stat()
+        stamp = (st_.st_mtime_ns, st_.st_size)
+    except FileNotFoundError:
+        stamp = (0, 0)
+    return _state(str(path), stamp)
+
+
+def merge_pairs(state: AnnotationState) -> MergePairs:
+    """Every merged cluster with the id it finally lives on in (chains followed)."""
+    pairs = ((src, state.resolve(src)) for src in state.merges)
+    return tuple(sorted((int(a), int(b)) for a, b in pairs if a != b))
+
+
+def rename_cluster(cluster_id: int, name: str) -> None:
+    append_event(
+        workdir().annotations, {"type": "cluster_name", "cluster_id": int(cluster_id), "name": name}
+    )
+
+
+def merge_cluster(cluster_id: int, into: int) -> None:
+    append_event(
+        workdir().annotations,
+        {"type": "cluster_merge", "cluster_id": int(cluster_id), "into": int(into)},
+    )
+
+
+def set_escalation(cluster_id: int, status: str, owner: str, note: str) -> None:
+    append_event(
+        workdir().annotations,
+        {
+            "type": "escalation",
+            "cluster_id": int(cluster_id),
+            "status": status,
+            "owner": owner,
+            "note": note,
+        },
+    )
+
+
+def give_feedback(target_id: str, helped: bool) -> None:
+    append_event(
+        workdir().annotations,
+        {"type": "solution_feedback", "target_id": str(target_id), "helped": bool(helped)},
+    )
+
+
+# --------------------------------------------------------------------------- inbox
+
+
+def save_inbox_case(
+    text: str,
+    knelpunt: str = "",
+    oplossing: str = "",
+    gemeente: str = "",
+    datum: date | None = None,
+) -> Path:
+    """Write one new case as a JSON file in the inbox (atomically); the next build ingests it."""
+    inbox = workdir().inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    case_id = f"app-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    record = {
+        "id": case_id,
+        "text": text,
+        "knelpunt": knelpunt or None,
+        "oplossing": oplossing or None,
+        "gemeente": gemeente or None,
+        "datum": datum.isoformat() if datum else None,
+    }
+    path = inbox / f"{case_id}.json"
+    tmp = inbox / f".{case_id}.json.tmp"
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+# --------------------------------------------------------------------------- SQL helpers
+
+
+def _merge_cte(pairs: MergePairs) -> str:
+    """`m(src, dst)`: the merge map as a CTE (ids are ints, formatted, never user text)."""
+    if not pairs:
+        return "m AS (SELECT NULL::INTEGER AS src, NULL::INTEGER AS dst WHERE false)"
+    values = ", ".join(f"({int(a)}, {int(b)})" for a, b in pairs)
+    return f"m AS (SELECT * FROM (VALUES {values}) t(src, dst))"
+
+
+def members_of(cluster_id: int, pairs: MergePairs) -> list[int]:
+    """The kb cluster ids shown as one cluster (the cluster and all merged into it)."""
+    return sorted({int(cluster_id)} | {a for a, b in pairs if b == cluster_id})
+
+
+# --------------------------------------------------------------------------- overview
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def overview(kb: KB) -> dict[str, Any]:
+    row = _df(
+        kb,
+        """
+        SELECT (SELECT count(*) FROM cases) AS n_cases,
+               (SELECT count(*) FROM clusters) AS n_clusters,
+               (SELECT count(*) FROM statements WHERE kind = 'barrier') AS n_barriers,
+               (SELECT count(DISTINCT municipality) FROM cases) AS n_municipalities,
+               (SELECT min(year) FROM cases) AS year_min,
+               (SELECT max(year) FROM cases) AS year_max
+        """,
+    ).iloc[0]
+    return {k: (None if pd.isna(v) else int(v)) for k, v in row.items()}
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def filter_options(kb: KB) -> dict[str, list]:
+    """Values the search filters can take, from the knowledge base itself."""
+
+    def col(sql: str) -> list:
+        return [v for v in _df(kb, sql).iloc[:, 0].tolist() if v is not None and v == v]
+
+    return {
+        "domains": col("SELECT DISTINCT unnest(domains) AS d FROM cases ORDER BY d"),
+        "municipalities": col(
+            "SELECT DISTINCT municipality FROM cases WHERE municipality IS NOT NULL ORDER BY 1"
+        ),
+        "barrier_types": col(
+            """
+            SELECT DISTINCT t FROM (
+                SELECT unnest(barrier_types) AS t FROM cases
+                UNION SELECT barrier_type FROM statements WHERE barrier_type IS NOT NULL)
+            ORDER BY t
+            """
+        ),
+        "outcomes": col("SELECT DISTINCT outcome FROM cases WHERE outcome IS NOT NULL ORDER BY 1"),
+        "years": col("SELECT DISTINCT year FROM cases WHERE year IS NOT NULL ORDER BY 1"),
+    }
+
+
+# --------------------------------------------------------------------------- clusters
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def clusters(kb: KB, pairs: MergePairs) -> pd.DataFrame:
+    """One row per shown cluster (merged clusters folded into the one they merged into).
+
+    Counts are recomputed from the case and statement tables so a merged cluster counts each
+    case once. Columns: cluster_id, label, kb_name, keywords, representative, barrier_type,
+    systemic_score, orde_candidate, trend_slope, share_solved, share_maatwerk, members,
+    n_statements, n_cases, n_municipalities, n_organisations, municipalities, years ({year: n}),
+    trend (cases per year over the whole kb's year range).
+    """
+    m = _merge_cte(pairs)
+    df = _df(
+        kb,
+        f"""
+        WITH {m},
+        cl AS (SELECT c.*, coalesce(m.dst, c.cluster_id) AS cid,
+                      (CASE WHEN coalesce(m.dst, c.cluster_id) = c.cluster_id THEN 1e12 ELSE 0 END)
+                        + coalesce(c.n_statements, 0) AS rk
+               FROM clusters c LEFT JOIN m ON m.src = c.cluster_id),
+        head AS (
+            SELECT cid AS cluster_id,
+                   arg_max(label, rk) AS label, arg_max(name, rk) AS kb_name,
+                   arg_max(keywords, rk) AS keywords,
+                   arg_max(representative, rk) AS representative,
+                   arg_max(barrier_type, rk) AS barrier_type,
+                   max(systemic_score) AS systemic_score,
+                   max(orde_candidate) AS orde_candidate,
+                   arg_max(trend_slope, rk) AS trend_slope,
+                   arg_max(share_solved, rk) AS share_solved,
+                   arg_max(share_maatwerk, rk) AS share_maatwerk,
+                   list(cluster_id ORDER BY cluster_id) AS members
+            FROM cl GROUP BY cid),
+        st AS (SELECT coalesce(m.dst, s.cluster_id) AS cid, count(*) AS n_statements
+               FROM statement_clusters s LEFT JOIN m ON m.src = s.cluster_id
+               WHERE s.cluster_id >= 0 GROUP BY 1),
+        cc AS (SELECT DISTINCT coalesce(m.dst, x.cluster_id) AS cid, x.case_id
+               FROM case_clusters x LEFT JOIN m ON m.src = x.cluster_id
+               WHERE x.cluster_id >= 0),
+        cx AS (SELECT cc.cid, c.municipality, c.organisation, c.year
+               FROM cc JOIN cases c USING (case_id)),
+        ca AS (SELECT cid, count(*) AS n_cases,
+                      count(DISTINCT municipality) AS n_municipalities,
+                      count(DISTINCT organisation) AS n_organisations
+               FROM cx GROUP BY cid),
+        mu AS (SELECT cid, list(municipality ORDER BY n DESC, municipality) AS municipalities
+               FROM (SELECT cid, municipality, count(*) AS n FROM cx
+                     WHERE municipality IS NOT NULL GROUP BY ALL)
+               GROUP BY cid),
+        yr AS (SELECT cid, list(year ORDER BY year) AS year_list,
+                      list(n ORDER BY year) AS year_counts
+               FROM (SELECT cid, year, count(*) AS n FROM cx WHERE year IS NOT NULL GROUP BY ALL)
+               GROUP BY cid)
+        SELECT head.*, coalesce(st.n_statements, 0) AS n_statements,
+               coalesce(ca.n_cases, 0) AS n_cases,
+               coalesce(ca.n_municipalities, 0) AS n_municipalities,
+               coalesce(ca.n_organisations, 0) AS n_organisations,
+               coalesce(mu.municipalities, []) AS municipalities,
+               yr.year_list, yr.year_counts
+        FROM head
+        LEFT JOIN st ON st.cid = head.cluster_id
+        LEFT JOIN ca ON ca.cid = head.cluster_id
+        LEFT JOIN mu ON mu.cid = head.cluster_id
+        LEFT JOIN yr ON yr.cid = head.cluster_id
+        ORDER BY n_cases DESC, cluster_id
+        """,
+    )
+    info = overview(kb)
+    span = (
+        list(range(info["year_min"], info["year_max"] + 1)) if info["year_min"] is not None else []
+    )
+    years, trends = [], []
+    for ys, ns in zip(df["year_list"], df["year_counts"], strict=True):
+        d = (
+            {int(y): int(n) for y, n in zip(ys, ns, strict=True)}
+            if ys is not None and len(ys)
+            else {}
+        )
+        years.append(d)
+        trends.append([d.get(y, 0) for y in span])
+    df["years"] = years
+    df["trend"] = trends
+    df["cluster_id"] = df["cluster_id"].astype(int)
+    for col in ("keywords", "members", "municipalities"):
+        df[col] = [list(v) if v is not None else [] for v in df[col]]
+    return df.drop(columns=["year_list", "year_counts"])
+
+
+def display_names(frame: pd.DataFrame, state: AnnotationState) -> dict[int, str]:
+    """Human name per shown cluster: latest rename in the app, else the kb name, else the label."""
+    out = {}
+    for rec in frame[["cluster_id", "kb_name", "label"]].to_dict("records"):
+        cid = int(rec["cluster_id"])
+        kb_name = rec["kb_name"] if isinstance(rec["kb_name"], str) and rec["kb_name"] else None
+        out[cid] = state.cluster_names.get(cid) or kb_name or str(rec["label"])
+    return out
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cluster_detail(kb: KB, cluster_id: int, pairs: MergePairs) -> dict[str, pd.DataFrame]:
+    """Everything the cluster page shows: representative sentences, cases, what worked,
+    domains and barrier types."""
+    members = members_of(cluster_id, pairs)
+    cases_in = "SELECT DISTINCT case_id FROM case_clusters WHERE list_contains(?, cluster_id)"
+    out = {
+        "representative": _df(
+            kb,
+            """
+            SELECT s.text AS uitspraak, c.municipality AS gemeente, c.year AS jaar,
+                   sc.probability AS zekerheid
+            FROM statement_clusters sc JOIN statements s USING (statement_id)
+            JOIN cases c USING (case_id)
+            WHERE list_contains(?, sc.cluster_id)
+            ORDER BY sc.probability DESC NULLS LAST, sc.statement_id
+            LIMIT 8
+            """,
+            [members],
+        ),
+        "cases": _df(
+            kb,
+            f"""
+            SELECT c.case_id, c.source_id, c.municipality, c.organisation, c.year, c.outcome,
+                   c.solution_type, c.orde, coalesce(c.knelpunt, b.text) AS knelpunt
+            FROM cases c
+            LEFT JOIN (SELECT case_id, first(text ORDER BY sent_index) AS text FROM statements
+                       WHERE kind = 'barrier' AND is_main GROUP BY case_id) b USING (case_id)
+            WHERE c.case_id IN ({cases_in})
+            ORDER BY c.year DESC NULLS LAST, c.case_id
+            LIMIT 500
+            """,
+            [members],
+        ),
+        "solution_types": _df(
+            kb,
+            f"""
+            SELECT coalesce(solution_type, 'onbekend') AS soort,
+                   count(*) FILTER (WHERE outcome = 'opgelost') AS opgelost,
+                   count(*) FILTER (WHERE outcome = 'deels') AS deels,
+                   count(*) FILTER (WHERE outcome = 'niet') AS niet,
+                   count(*) AS totaal
+            FROM cases WHERE case_id IN ({cases_in})
+            GROUP BY 1 ORDER BY opgelost DESC, totaal DESC
+            """,
+            [members],
+        ),
+        "solutions": _df(
+            kb,
+            f"""
+            SELECT c.case_id, s.statement_id, s.text AS oplossing, c.outcome AS uitkomst,
+                   c.solution_type AS soort, c.municipality AS gemeente
+            FROM statements s JOIN cases c USING (case_id)
+            WHERE s.kind = 'solution' AND c.outcome IN ('opgelost', 'deels')
+              AND c.case_id IN ({cases_in})
+            ORDER BY (c.outcome = 'opgelost') DESC, s.statement_id
+            LIMIT 30
+            """,
+            [members],
+        ),
+        "domains": _df(
+            kb,
+            f"""
+            SELECT d AS leefgebied, count(*) AS casussen
+            FROM (SELECT unnest(domains) AS d FROM cases WHERE case_id IN ({cases_in}))
+            GROUP BY 1 ORDER BY 2 DESC, 1
+            """,
+            [members],
+        ),
+        "barrier_types": _df(
+            kb,
+            """
+            SELECT coalesce(s.barrier_type, 'onbekend') AS soort, count(*) AS uitspraken
+            FROM statement_clusters sc JOIN statements s USING (statement_id)
+            WHERE list_contains(?, sc.cluster_id)
+            GROUP BY 1 ORDER BY 2 DESC, 1
+            """,
+            [members],
+        ),
+    }
+    return out
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def map_points(kb: KB, pairs: MergePairs, limit: int = MAP_POINTS) -> pd.DataFrame:
+    """A stable sample of barrier statements with their 2-D position and (merged) cluster."""
+    return _df(
+        kb,
+        f"""
+        WITH {_merge_cte(pairs)},
+        pick AS (SELECT * FROM statement_clusters WHERE x IS NOT NULL AND y IS NOT NULL
+                 ORDER BY hash(statement_id) LIMIT ?)
+        SELECT p.x, p.y, coalesce(m.dst, p.cluster_id) AS cluster_id,
+               CASE WHEN length(s.text) > 160 THEN left(s.text, 157) || '…' ELSE s.text END
+                 AS uitspraak
+        FROM pick p JOIN statements s USING (statement_id)
+        LEFT JOIN m ON m.src = p.cluster_id
+        """,
+        [int(limit)],
+    )
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def unclustered(kb: KB, limit: int = 200) -> tuple[int, pd.DataFrame]:
+    """Barrier statements that fit no cluster (for triage): total and the first `limit`."""
+    total = int(_df(kb, "SELECT count(*) FROM statement_clusters WHERE cluster_id = -1").iloc[0, 0])
+    rows = _df(
+        kb,
+        """
+        SELECT s.text AS uitspraak, s.barrier_type AS soort, c.municipality AS gemeente,
+               c.year AS jaar, c.source_id AS bron_id
+        FROM statement_clusters sc JOIN statements s USING (statement_id)
+        JOIN cases c USING (case_id)
+        WHERE sc.cluster_id = -1
+        ORDER BY c.year DESC NULLS LAST, s.statement_id
+        LIMIT ?
+        """,
+        [int(limit)],
+    )
+    return total, rows
+
+
+# --------------------------------------------------------------------------- cases and search
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def case_detail(kb: KB, case_id: str) -> dict[str, Any] | None:
+    df = _df(kb, "SELECT * FROM cases WHERE case_id = ?", [case_id])
+    if df.empty:
+        return None
+    rec = df.iloc[0].to_dict()
+    stmts = _df(
+        kb,
+        "SELECT statement_id, kind, text, barrier_type FROM statements WHERE case_id = ? "
+        "ORDER BY sent_index, statement_id",
+        [case_id],
+    )
+    rec["statements"] = stmts.to_dict("records")
+    return rec
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def search(
+    kb: KB, query: str, k: int, filters: tuple[tuple[str, Any], ...], mode: str = "hybrid"
+) -> list[dict[str, Any]]:
+    """Search hits as dicts; raises `pipeline.search.QueryError` with a Dutch message."""
+    from pipeline.search import Filters
+
+    hits = _engine(kb).search(query, k=k, filters=Filters(**dict(filters)), mode=mode)
+    return [asdict(h) for h in hits]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def more_like_this(
+    kb: KB, case_id: str, k: int, filters: tuple[tuple[str, Any], ...]
+) -> list[dict[str, Any]]:
+    from pipeline.search import Filters
+
+    hits = _engine(kb).more_like_this(case_id, k=k, filters=Filters(**dict(filters)))
+    return [asdict(h) for h in hits]
+
+
+def filters_key(**kwargs: Any) -> tuple[tuple[str, Any], ...]:
+    """Hashable form of `pipeline.search.Filters` keyword arguments (for the cache)."""
+    return tuple(sorted(kwargs.items()))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def solution_statements(kb: KB, case_ids: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
+    """Solution statements (id, text) per case, for the feedback buttons."""
+    if not case_ids:
+        return {}
+    df = _df(
+        kb,
+        "SELECT case_id, statement_id, text FROM statements "
+        "WHERE kind = 'solution' AND list_contains(?, case_id) ORDER BY sent_index",
+        [list(case_ids)],
+    )
+    out: dict[str, list[tuple[str, str]]] = {}
+    for rec in df.to_dict("records"):
+        out.setdefault(rec["case_id"], []).append((rec["statement_id"], rec["text"]))
+    return out
+
+
+# --------------------------------------------------------------------------- atelier
+
+_THEME_SELECT = """
+    SELECT c.case_id, c.source_id, c.municipality, c.organisation, c.year, c.narrative,
+           coalesce(nullif(trim(c.knelpunt), ''), b.text) AS knelpunt,
+           coalesce(nullif(trim(c.oplossing), ''), s.text) AS oplossing,
+           c.outcome, c.barrier_types, c.domains, c.primary_cluster_id, e.vector
+    FROM cases c
+    JOIN case_embeddings e USING (case_id)
+    LEFT JOIN (SELECT case_id, string_agg(text, ' ' ORDER BY sent_index) AS text
+               FROM statements WHERE kind = 'barrier' AND is_main GROUP BY case_id) b
+           USING (case_id)
+    LEFT JOIN (SELECT case_id, string_agg(text, ' ' ORDER BY sent_index) AS text
+               FROM statements WHERE kind = 'solution' GROUP BY case_id) s USING (case_id)
+"""
+
+
+def _with_vectors(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    if df.empty:
+        return df.drop(columns=["vector"]), np.zeros((0, 0), dtype=np.float32)
+    vecs = np.vstack([np.asarray(v, dtype=np.float32) for v in df["vector"]])
+    return df.drop(columns=["vector"]).reset_index(drop=True), vecs
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def theme_cases(
+    kb: KB, kind: str, value: Any, pairs: MergePairs
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Candidate cases for a cluster (`kind="cluster"`) or a life domain (`"domain"`), with
+    their vectors; at most THEME_CANDIDATES, a stable sample when there are more."""
+    if kind == "cluster":
+        where = (
+            "WHERE c.case_id IN (SELECT case_id FROM case_clusters "
+            "WHERE list_contains(?, cluster_id))"
+        )
+        params: list = [members_of(int(value), pairs)]
+    elif kind == "domain":
+        where = "WHERE list_contains(c.domains, ?)"
+        params = [str(value)]
+    else:
+        raise ValueError(f"unknown theme kind {kind!r}")
+    df = _df(
+        kb, f"{_THEME_SELECT} {where} ORDER BY hash(c.case_id) LIMIT ?", [*params, THEME_CANDIDATES]
+    )
+    return _with_vectors(df)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cases_with_vectors(kb: KB, case_ids: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The given cases (in the given order) with their vectors."""
+    if not case_ids:
+        return _with_vectors(pd.DataFrame(columns=["case_id", "vector"]))
+    df = _df(kb, f"{_THEME_SELECT} WHERE list_contains(?, c.case_id)", [list(case_ids)])
+    order = {cid: i for i, cid in enumerate(case_ids)}
+    df = df.sort_values("case_id", key=lambda s: s.map(order))
+    return _with_vectors(df)
+
+
+# --------------------------------------------------------------------------- quality
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def quality(kb: KB) -> dict[str, Any]:
+    """Manifest, great-expectations results and the quarantine list (reasons only)."""
+    manifest = _df(kb, "SELECT key, value FROM manifest ORDER BY key")
+    parsed = {}
+    for rec in manifest.to_dict("records"):
+        try:
+            parsed[rec["key"]] = json.loads(rec["value"])
+        except (TypeError, json.JSONDecodeError):
+            parsed[rec["key"]] = rec["value"]
+    validations = _df(
+        kb, "SELECT suite, success, evaluated, successful, details FROM validations ORDER BY suite"
+    )
+    quarantine = _df(
+        kb,
+        "SELECT source_file AS bestand, source_row AS rij, field AS veld, reason AS reden "
+        "FROM quarantine ORDER BY source_file, source_row LIMIT 1000",
+    )
+    n_quarantine = int(_df(kb, "SELECT count(*) FROM quarantine").iloc[0, 0])
+    return {
+        "manifest": parsed,
+        "validations": validations,
+        "quarantine": quarantine,
+        "n_quarantine": n_quarantine,
+    }

@@ -1,0 +1,244 @@
+"""The Streamlit app with AppTest on the tiny knowledge base (fake embedder, rules-only gate)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from app import data
+from pipeline import atelier, report
+from pipeline.annotations import load_state
+from pipeline.config import PROJECT_ROOT
+from tests.conftest import FakeEmbedder
+
+APP = str(PROJECT_ROOT / "app" / "streamlit_app.py")
+PAGES = ("zoeken", "patronen", "systeemknelpunten", "leeratelier", "casus_toevoegen", "kwaliteit")
+
+
+def _rules_only_anonymiser(cfg):
+    from pipeline.anonymise import Anonymiser
+
+    return Anonymiser(use_deduce=False)
+
+
+def _fresh_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def wd(tiny_workdir, monkeypatch):
+    monkeypatch.setenv(data.ENV_WORKDIR, str(tiny_workdir.root))
+    monkeypatch.delenv(data.ENV_PARAMS, raising=False)
+    monkeypatch.setattr(data, "load_embedder", lambda cfg: FakeEmbedder())
+    monkeypatch.setattr(data, "make_anonymiser", _rules_only_anonymiser)
+    _fresh_caches()
+    yield tiny_workdir
+    _fresh_caches()
+
+
+def _open(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    return at
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_exception(wd, page):
+    at = _open(page)
+    _no_exception(at)
+    assert at.title, f"page {page} shows no title"
+
+
+def test_without_a_knowledge_base_the_app_says_how_to_build_one(tmp_path, monkeypatch):
+    monkeypatch.setenv(data.ENV_WORKDIR, str(tmp_path))
+    _fresh_caches()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _no_exception(at)
+    assert "nog geen kennisbank" in at.error[0].value
+    assert at.title[0].value == "Casus toevoegen"
+
+
+def test_search_with_a_municipality_filter_shows_only_that_municipality(wd):
+    at = _open("zoeken")
+    at.text_input(key="zoek_query").input("geen uitkering zonder adres")
+    at.multiselect(key="f_municipalities").select("Zwolle")
+    at.run()
+    _no_exception(at)
+    heads = [m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value]
+    assert heads and all(h.startswith("**Zwolle") for h in heads)
+
+
+def test_search_without_filter_finds_the_briefadres_cases(wd):
+    at = _open("zoeken")
+    at.text_input(key="zoek_query").input("briefadres uitkering")
+    at.run()
+    _no_exception(at)
+    heads = [m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value]
+    assert len(heads) >= 2
+    assert any("Zwolle" in h or "Almere" in h for h in heads[:2])
+
+
+def test_more_like_this_lists_cases_similar_to_the_chosen_one(wd):
+    at = _open("zoeken")
+    at.text_input(key="zoek_query").input("detox kliniek").run()
+    mlt = [b for b in at.button if b.label == "Meer zoals dit"]
+    mlt[0].click().run()
+    _no_exception(at)
+    assert any(h.value.startswith("Meer zoals") for h in at.subheader)
+
+
+def test_drilling_into_a_cluster_shows_its_cases_and_keywords(wd):
+    at = _open("patronen")
+    at.selectbox(key="patronen_cluster").set_value(1).run()
+    _no_exception(at)
+    assert at.header[0].value == "detox · kliniek · verslavingszorg"
+    assert any(":blue-badge[detox]" in m.value for m in at.markdown)
+    cases = next(df.value for df in at.dataframe if "bron_id" in df.value.columns)
+    assert sorted(cases["bron_id"]) == ["S03", "S04"]
+
+
+def test_cluster_button_on_a_search_result_opens_that_cluster(wd):
+    at = _open("zoeken")
+    at.text_input(key="zoek_query").input("detox kliniek").run()
+    button = next(b for b in at.button if b.label.startswith("Patroon: detox"))
+    button.click().run()
+    _no_exception(at)
+    assert at.session_state["patronen_cluster"] == 1
+    assert at.header[0].value == "detox · kliniek · verslavingszorg"
+
+
+def test_renaming_a_cluster_stores_an_event_and_shows_the_new_name(wd):
+    at = _open("patronen")
+    at.selectbox(key="patronen_cluster").set_value(0).run()
+    form_input = next(t for t in at.text_input if t.label.startswith("Nieuwe naam"))
+    form_input.input("Geen adres, geen uitkering")
+    next(b for b in at.button if b.label == "Naam opslaan").click().run()
+    _no_exception(at)
+    assert load_state(wd.annotations).cluster_names == {0: "Geen adres, geen uitkering"}
+    assert at.header[0].value == "Geen adres, geen uitkering"
+
+
+def test_merging_two_clusters_shows_them_as_one(wd):
+    at = _open("patronen")
+    at.selectbox(key="patronen_cluster").set_value(1).run()
+    merge = next(s for s in at.selectbox if s.label.startswith("Samenvoegen met"))
+    merge.set_value(0)
+    next(b for b in at.button if b.label == "Samenvoegen").click().run()
+    _no_exception(at)
+    assert load_state(wd.annotations).merges == {1: 0}
+    assert at.selectbox(key="patronen_cluster").options == ["adres · uitkering · briefadres (0)"]
+    assert at.metric[0].value == "4"  # 2 + 2 cases now counted as one cluster
+
+
+def test_systemic_barriers_are_ranked_and_small_counts_suppressed(wd):
+    at = _open("systeemknelpunten")
+    _no_exception(at)
+    table = at.dataframe[0].value
+    assert list(table["Knelpunt"]) == [
+        "adres · uitkering · briefadres",
+        "detox · kliniek · verslavingszorg",
+    ]
+    for col in ("Casussen", "Gemeenten", "Organisaties"):
+        assert set(table[col]) == {"<5"}
+    assert all(m.value == "<5" for m in at.metric[:3])
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["CSV", "Markdown", "Word (DOCX)"]
+
+
+def test_systemic_barrier_csv_export_reads_back_with_pandas(wd):
+    at = _open("systeemknelpunten")
+    table = at.session_state["report_table"]
+    back = pd.read_csv(io.BytesIO(report.to_csv(table)), dtype=str, keep_default_na=False)
+    assert len(back) == 2
+    assert set(back["Casussen"]) == {"<5"}
+    assert "<5 casussen" in back.loc[0, "Bewijs"]
+
+
+def test_escalation_status_is_saved_and_shown(wd):
+    at = _open("systeemknelpunten")
+    owner = next(t for t in at.text_input if t.label == "Eigenaar")
+    owner.input("team beleid")
+    next(s for s in at.selectbox if s.label == "Status").set_value("geagendeerd")
+    next(b for b in at.button if b.label == "Opslaan").click().run()
+    _no_exception(at)
+    assert load_state(wd.annotations).escalation[0]["status"] == "geagendeerd"
+    table = at.dataframe[0].value
+    assert table.loc[0, "Status"] == "geagendeerd"
+    assert table.loc[0, "Eigenaar"] == "team beleid"
+
+
+def test_session_pack_is_built_and_exports_to_docx(wd):
+    from docx import Document
+
+    at = _open("leeratelier")
+    at.radio(key="at_kind").set_value("Leefgebied").run()
+    at.selectbox(key="at_domain").set_value("inkomen")
+    at.slider(key="at_n").set_value(4).run()
+    _no_exception(at)
+    pack = at.session_state["atelier_pack"]
+    assert len(pack.cases) == 4
+    assert len({c.case_id for c in pack.cases}) == 4
+    assert all("inkomen" in c.domains for c in pack.cases)
+    doc = Document(io.BytesIO(atelier.pack_to_docx(pack)))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert sum(h.startswith("Casus ") for h in headings) == 4
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Sessiemap (Word)", "Sessiemap (Markdown)"]
+
+
+def test_submitting_a_case_writes_one_json_file_in_the_inbox(wd):
+    at = _open("casus_toevoegen")
+    text = (
+        "Mevrouw Jansen woont met twee kinderen in een te kleine woning. Zonder urgentie "
+        "geen woning, zonder woning geen rust voor de kinderen."
+    )
+    at.text_area(key="nieuw_text").input(text)
+    at.text_input(key="nieuw_gemeente").input("Zwolle")
+    at.run()
+    _no_exception(at)
+    assert any("[PERSOON-1]" in m.value for m in at.markdown)
+    at.button(key="nieuw_opslaan").click().run()
+    _no_exception(at)
+    files = sorted(wd.inbox.glob("*.json"))
+    assert len(files) == 1
+    saved = json.loads(files[0].read_text(encoding="utf-8"))
+    assert saved["text"] == text and saved["gemeente"] == "Zwolle"
+    assert saved["id"] == files[0].stem and saved["datum"] is None
+    assert at.text_area(key="nieuw_text").value == ""
+    assert "Opgeslagen als" in at.success[0].value
+
+
+def test_solution_feedback_lands_in_the_annotation_store(wd):
+    at = _open("zoeken")
+    at.text_input(key="zoek_query").input("kostendelersnorm bijstand").run()
+    helped = next(b for b in at.button if b.label.startswith("Dit hielp ("))
+    helped.click().run()
+    _no_exception(at)
+    feedback = load_state(wd.annotations).feedback
+    assert sum(v["helped"] for v in feedback.values()) == 1
+
+
+def test_quality_page_lists_quarantine_reasons_without_text(wd):
+    at = _open("kwaliteit")
+    quarantine = next(df.value for df in at.dataframe if "reden" in df.value.columns)
+    assert list(quarantine.columns) == ["bestand", "rij", "veld", "reden"]
+    assert quarantine.loc[0, "reden"] == "leeg verhaal"
+
+
+def test_systemic_barrier_filter_on_orde_keeps_only_matching_barriers(wd):
+    at = _open("systeemknelpunten")
+    at.multiselect(key="sk_orde").select(2).run()
+    _no_exception(at)
+    assert list(at.dataframe[0].value["Knelpunt"]) == ["detox · kliniek · verslavingszorg"]
+    assert at.selectbox(key="sk_cluster").value == 1
