@@ -65,7 +65,12 @@ class EmbedParams(_Section):
 
 class ClusterParams(_Section):
     seed: int = 42
+    algorithm: Literal["auto", "ward", "hdbscan"] = "auto"  # auto: ward up to ward_max_n
+    ward_max_n: int = 5000
+    ward_size_factor: float = 2.0  # ward forms about n / (factor * min cluster size) clusters
+    context_weight: float = 2.0  # weight of the case narrative vector added to a statement
     reducer: Literal["umap", "pca", "none"] = "umap"
+    pre_pca_components: int = 50  # PCA before UMAP above 5000 statements (speed); 0 = off
     n_components: int = 5
     n_neighbors: int = 15
     min_cluster_size: int = 3  # lower bound; grows as cluster_size_scale * sqrt(n)
@@ -90,6 +95,9 @@ class SearchParams(_Section):
     statement_weight: float = 0.5
     prf_weight: float = 0.0
     prf_docs: int = 5
+    prf_pool: int = 1000
+    cluster_weight: float = 0.0
+    cluster_docs: int = 10
     bm25_backend: Literal["numpy", "duckdb"] = "numpy"
     bm25_k1: float = 1.2
     bm25_b: float = 0.75

@@ -1,0 +1,227 @@
+"""Evaluation of the barrier clusters against labelled patterns (demo corpus or your own labels).
+
+Reads  a built work directory (`cases`, `case_clusters`, barrier statements and their vectors)
+and a labels CSV with columns source_id, pattern and optionally split.
+Writes nothing; returns a dict of metrics.
+
+Metrics: ARI, NMI and V-measure of each case's primary cluster against its `pattern`
+(unclustered cases count as singletons, so noise earns no credit), the noise share, and two
+stability measures: `stability` = mean pairwise ARI of the clustering core re-run with 5 seeds on
+the same vectors (the issue's definition), and `stability_subsample` = mean ARI between the full
+run and 5 runs on random 90% subsets of the cases (on the shared cases), which also moves
+deterministic methods.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Workdir
+
+N_SEEDS = 5
+
+
+def _singletons(labels: np.ndarray) -> np.ndarray:
+    """Give every noise point (-1) its own label."""
+    out = np.asarray(labels, dtype=np.int64).copy()
+    nxt = int(out.max(initial=-1)) + 1
+    for i in np.flatnonzero(out < 0):
+        out[i] = nxt
+        nxt += 1
+    return out
+
+
+def score_partition(truth: Any, labels: Any) -> dict[str, float]:
+    """ARI, NMI, V-measure (noise as singletons) and noise share of one labelling."""
+    from sklearn.metrics import (
+        adjusted_rand_score,
+        normalized_mutual_info_score,
+        v_measure_score,
+    )
+
+    labels = np.asarray(labels, dtype=np.int64)
+    truth = np.asarray(truth)
+    if not len(labels):
+        return {
+            "ari": float("nan"),
+            "nmi": float("nan"),
+            "v_measure": float("nan"),
+            "noise_share": float("nan"),
+        }
+    lab = _singletons(labels)
+    return {
+        "ari": round(float(adjusted_rand_score(truth, lab)), 4),
+        "nmi": round(float(normalized_mutual_info_score(truth, lab)), 4),
+        "v_measure": round(float(v_measure_score(truth, lab)), 4),
+        "noise_share": round(float((labels < 0).mean()), 4),
+    }
+
+
+def mean_pairwise_ari(runs: list[np.ndarray]) -> float:
+    from sklearn.metrics import adjusted_rand_score
+
+    pairs = list(itertools.combinations(runs, 2))
+    if not pairs:
+        return 1.0
+    return round(
+        float(np.mean([adjusted_rand_score(_singletons(a), _singletons(b)) for a, b in pairs])), 4
+    )
+
+
+def stability(
+    statements: pd.DataFrame,
+    vectors: np.ndarray,
+    context: np.ndarray | None,
+    params,
+    case_ids: list[str],
+    n_seeds: int = N_SEEDS,
+) -> dict[str, float]:
+    """Seed stability and 90%-subsample stability of the case primary clusters."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from pipeline.cluster import cluster_barriers, primary_of
+
+    params = params.model_copy(update={"full_recluster": True})
+    ids = statements["statement_id"].tolist()
+
+    def primaries(mask: np.ndarray, seed: int) -> pd.Series:
+        res = cluster_barriers(
+            vectors[mask],
+            [i for i, m in zip(ids, mask, strict=True) if m],
+            params,
+            None,
+            None if context is None else context[mask],
+            seed=seed,
+        )
+        return primary_of(statements[mask], res.labels)
+
+    everything = np.ones(len(statements), dtype=bool)
+    seeds = [params.seed + k for k in range(n_seeds)]
+    runs = [primaries(everything, s).reindex(case_ids).fillna(-1).to_numpy() for s in seeds]
+    full = primaries(everything, params.seed)
+    rng = np.random.default_rng(params.seed)
+    all_cases = statements["case_id"].unique()
+    sub_scores = []
+    for _ in range(n_seeds):
+        keep = set(rng.choice(all_cases, int(round(0.9 * len(all_cases))), replace=False))
+        mask = statements["case_id"].isin(keep).to_numpy()
+        sub = primaries(mask, params.seed)
+        shared = [c for c in case_ids if c in keep]
+        a = full.reindex(shared).fillna(-1).to_numpy()
+        b = sub.reindex(shared).fillna(-1).to_numpy()
+        sub_scores.append(adjusted_rand_score(_singletons(a), _singletons(b)))
+    return {
+        "stability": mean_pairwise_ari(runs),
+        "stability_subsample": round(float(np.mean(sub_scores)), 4),
+    }
+
+
+def evaluate_clusters(
+    wd: Workdir, labels_path: Path | str, split: str | None = None, with_stability: bool = True
+) -> dict[str, Any]:
+    """Compare the built clusters of a work directory with labelled patterns.
+
+    Args:
+        wd: a work directory whose cluster stage has run.
+        labels_path: CSV with source_id, pattern (and split to filter on).
+        split: only evaluate cases of this split (e.g. 'heldout'); None = all labelled cases.
+        with_stability: also re-run the clustering core for the stability measures.
+    """
+    from pipeline.cluster import load_inputs
+
+    labels = pd.read_csv(labels_path, dtype=str, keep_default_na=False)
+    if split is not None:
+        if "split" not in labels:
+            raise ValueError(f"{labels_path} has no 'split' column to filter on")
+        labels = labels[labels["split"] == split]
+    cases = pd.read_parquet(wd.cases, columns=["case_id", "source_id"])
+    case_clusters = pd.read_parquet(wd.case_clusters)
+    primary = case_clusters[case_clusters["is_primary"]].drop_duplicates("case_id")
+    frame = cases.merge(labels[["source_id", "pattern"]], on="source_id", how="inner")
+    frame = frame.merge(primary[["case_id", "cluster_id"]], on="case_id", how="left")
+    frame["cluster_id"] = frame["cluster_id"].fillna(-1).astype("int64")
+    result: dict[str, Any] = {
+        "split": split or "all",
+        "n_cases": int(len(frame)),
+        "n_patterns": int(frame["pattern"].nunique()),
+        "n_clusters": int(frame.loc[frame["cluster_id"] >= 0, "cluster_id"].nunique()),
+        **score_partition(frame["pattern"], frame["cluster_id"]),
+    }
+    statement_clusters = pd.read_parquet(wd.statement_clusters)
+    result["noise_share_statements"] = (
+        round(float((statement_clusters["cluster_id"] < 0).mean()), 4)
+        if len(statement_clusters)
+        else 0.0
+    )
+    if with_stability and len(frame):
+        statements, vectors, context = load_inputs(wd)
+        result.update(
+            stability(statements, vectors, context, wd.cfg.cluster, frame["case_id"].tolist())
+        )
+    return result
+
+
+def build_sample_workdir(
+    root: Path | str,
+    cfg=None,
+    n_per_pattern: int = 2,
+    embedder=None,
+    cache_dir: Path | str | None = None,
+) -> tuple[Workdir, Path]:
+    """A small built work directory from the hand-written demo originals (no ingest/anonymise:
+    they contain no personal data), for the notebook and quick experiments.
+
+    Runs structure → embed → cluster on `n_per_pattern` originals per pattern and writes a
+    matching labels file. Returns (work dir, labels path). `embedder` defaults to the configured
+    model; vectors are cached in `cache_dir` (default: the project's shared cache).
+    """
+    from pipeline import cluster, embed, structure
+    from pipeline.config import PROJECT_ROOT, load_config
+
+    cfg = cfg or load_config()
+    wd = Workdir(root, cfg)
+    frame = structure.load_training_frame(cfg)
+    frame = frame.sort_values("nid").groupby("pattern", group_keys=False).head(n_per_pattern)
+    cases = pd.DataFrame(
+        {
+            "case_id": frame["nid"],
+            "source_id": frame["nid"],
+            "narrative": frame["narrative"],
+            "knelpunt": frame["knelpunt"],
+            "oplossing": frame["oplossing"],
+            "structureel": frame["structureel"],
+            "municipality": frame["gemeente"],
+            "organisation": frame["organisatie"],
+            "case_date": pd.to_datetime(frame["datum"], errors="coerce").dt.date,
+            "orde": frame["orde"],
+            "outcome": frame["outcome"],
+        }
+    ).reset_index(drop=True)
+    wd.interim.mkdir(parents=True, exist_ok=True)
+    cases.to_parquet(wd.cases, index=False)
+    labels_path = wd.root / "labels.csv"
+    frame[["nid", "pattern", "split"]].rename(columns={"nid": "source_id"}).to_csv(
+        labels_path, index=False
+    )
+    structure.run_stage(wd)
+    if embedder is None:
+        embedder = embed.load_embedder(cfg.embed)
+    shared = PROJECT_ROOT / cfg.paths.models / "cache" / "embeddings"
+    cache = embed.EmbeddingCache(Path(cache_dir) if cache_dir else shared, embedder)
+    statements = pd.read_parquet(wd.statements)
+    barriers = statements[statements["kind"] == "barrier"]
+    wd.processed.mkdir(parents=True, exist_ok=True)
+    embed.embed_frame(cases, "case_id", "narrative", cache, cfg.embed).to_parquet(
+        wd.case_embeddings, index=False
+    )
+    embed.embed_frame(barriers, "statement_id", "text", cache, cfg.embed).to_parquet(
+        wd.statement_embeddings, index=False
+    )
+    cache.save()
+    cluster.run_stage(wd)
+    return wd, labels_path

@@ -1,0 +1,339 @@
+"""Cluster stage: small synthetic vectors (e5-like narrow cosine band), no real model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from pipeline import cluster as C
+from pipeline.annotations import append_event
+from pipeline.config import ClusterParams, Workdir
+
+IDS = [f"s{i:03d}" for i in range(200)]
+
+
+def _params(**kw) -> ClusterParams:
+    return ClusterParams(**kw)
+
+
+def test_small_corpus_is_not_mostly_noise():
+    vectors, _ = C.make_synthetic_vectors(60, 8, seed=1)
+    result = C.cluster_barriers(vectors, IDS[:60], _params())
+    assert (result.labels < 0).mean() <= 0.15
+
+
+def test_planted_clusters_are_recovered():
+    vectors, truth = C.make_synthetic_vectors(80, 8, seed=2)
+    result = C.cluster_barriers(vectors, IDS[:80], _params())
+    assert adjusted_rand_score(truth, result.labels) >= 0.8
+
+
+def test_hdbscan_path_with_pca_reducer_finds_the_planted_clusters():
+    vectors, truth = C.make_synthetic_vectors(80, 6, seed=3)
+    params = _params(algorithm="hdbscan", reducer="pca")
+    result = C.cluster_barriers(vectors, IDS[:80], params)
+    assert adjusted_rand_score(truth, result.labels) >= 0.8
+
+
+def test_min_cluster_size_grows_with_the_corpus():
+    params = _params()
+    assert C.min_cluster_size_for(100, params) == 3
+    assert C.min_cluster_size_for(100_000, params) > 50
+
+
+def test_injected_clusterer_is_used():
+    class Halves:
+        def fit_predict(self, z):
+            return (np.arange(len(z)) >= len(z) // 2).astype(int)
+
+    vectors, _ = C.make_synthetic_vectors(40, 4, seed=4)
+    params = _params(algorithm="hdbscan", reducer="none")
+    result = C.cluster_barriers(vectors, IDS[:40], params, clusterer=Halves())
+    assert len(set(result.labels.tolist())) == 2
+
+
+def test_cluster_ids_stay_stable_when_a_case_is_added():
+    vectors, _ = C.make_synthetic_vectors(61, 6, seed=5)
+    first = C.cluster_barriers(vectors[:60], IDS[:60], _params())
+    second = C.cluster_barriers(vectors, IDS[:61], _params(full_recluster=True), first.state)
+    assert adjusted_rand_score(first.labels, second.labels[:60]) > 0.9
+    same = (first.labels == second.labels[:60]).mean()
+    assert same >= 0.9
+
+
+def test_new_cluster_gets_an_id_never_used_before():
+    vectors, _ = C.make_synthetic_vectors(60, 6, seed=6)
+    first = C.cluster_barriers(vectors[:30], IDS[:30], _params())
+    used = set(first.labels.tolist()) - {-1}
+    second = C.cluster_barriers(vectors, IDS[:60], _params(full_recluster=True), first.state)
+    fresh = set(second.labels.tolist()) - used - {-1}
+    assert all(c >= first.state.next_id for c in fresh)
+
+
+def test_incremental_build_assigns_new_statement_to_existing_cluster():
+    vectors, truth = C.make_synthetic_vectors(61, 6, seed=7)
+    first = C.cluster_barriers(vectors[:60], IDS[:60], _params())
+    second = C.cluster_barriers(vectors, IDS[:61], _params(), first.state)
+    assert second.mode == "incremental"
+    siblings = first.labels[:60][truth[:60] == truth[60]]
+    expected = pd.Series(siblings[siblings >= 0]).mode()[0]
+    assert second.labels[60] == expected
+    assert np.array_equal(second.labels[:60], first.labels)
+
+
+def test_far_away_statement_stays_noise_in_incremental_build():
+    vectors, _ = C.make_synthetic_vectors(60, 6, seed=8)
+    first = C.cluster_barriers(vectors, IDS[:60], _params())
+    outlier = -first.state.mean / np.linalg.norm(first.state.mean)  # opposite of everything
+    both = np.vstack([vectors, outlier[None, :]])
+    second = C.cluster_barriers(both, IDS[:61], _params(), first.state)
+    assert second.labels[60] == -1
+
+
+def test_full_recluster_param_refits_even_when_state_exists():
+    vectors, _ = C.make_synthetic_vectors(60, 6, seed=9)
+    first = C.cluster_barriers(vectors, IDS[:60], _params())
+    again = C.cluster_barriers(vectors, IDS[:60], _params(full_recluster=True), first.state)
+    assert again.mode == "full"
+
+
+def test_merge_annotation_joins_two_clusters():
+    vectors, _ = C.make_synthetic_vectors(60, 6, seed=10)
+    first = C.cluster_barriers(vectors, IDS[:60], _params())
+    a, b = sorted(set(first.labels.tolist()) - {-1})[:2]
+    merged = C.cluster_barriers(
+        vectors, IDS[:60], _params(full_recluster=True), first.state, merges={a: b}
+    )
+    assert a not in set(merged.labels.tolist())
+    assert (merged.labels == b).sum() == ((first.labels == a) | (first.labels == b)).sum()
+
+
+def test_context_vectors_group_statements_of_similar_cases():
+    vectors, _ = C.make_synthetic_vectors(60, 1, seed=11, spread=1.0)  # statements say little
+    context, truth = C.make_synthetic_vectors(60, 5, seed=12)  # their cases differ clearly
+    result = C.cluster_barriers(vectors, IDS[:60], _params(context_weight=2.0), context=context)
+    assert adjusted_rand_score(truth, result.labels) >= 0.6
+
+
+def test_state_is_saved_without_pickles(tmp_path):
+    vectors, _ = C.make_synthetic_vectors(40, 4, seed=13)
+    C.cluster_barriers(vectors, IDS[:40], _params()).state.save(tmp_path)
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npz", ".parquet"]
+    np.load(tmp_path / "centroids.npz", allow_pickle=False)["centroids"]
+    loaded = C.ClusterState.load(tmp_path)
+    assert loaded is not None and len(loaded.assignments) == 40
+
+
+def test_keywords_are_distinctive_lemmas_without_stop_words():
+    docs = [
+        ["de", "kliniek", "detox", "eerst"],
+        ["detox", "kliniek", "de"],
+        ["de", "briefadres", "gemeente"],
+        ["briefadres", "weigeren", "de"],
+    ]
+    keywords = C.ctfidf_keywords(docs, np.array([0, 0, 1, 1]), 2)
+    assert set(keywords[0]) == {"kliniek", "detox"}
+    assert "de" not in keywords[1]
+
+
+def test_representative_is_the_medoid():
+    x = np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0]])
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    assert C.medoid_index(x) in (1, 2)
+
+
+def test_case_primary_cluster_is_that_of_the_main_barrier():
+    statements = pd.DataFrame({"case_id": ["a", "a", "b"], "is_main": [False, True, True]})
+    rows = C.case_cluster_rows(statements, np.array([4, 7, 4]))
+    primary = rows[rows["is_primary"]].set_index("case_id")["cluster_id"]
+    assert primary.to_dict() == {"a": 7, "b": 4}
+    assert len(rows[(rows["case_id"] == "a")]) == 2
+
+
+def test_unclustered_main_barrier_is_kept_as_a_minus_one_row():
+    statements = pd.DataFrame({"case_id": ["a", "a"], "is_main": [True, False]})
+    rows = C.case_cluster_rows(statements, np.array([-1, 3]))
+    assert set(zip(rows["cluster_id"], rows["is_primary"], strict=True)) == {(-1, True), (3, False)}
+
+
+def _case_info(n_mun: int, solution: str, outcome: str, prefix: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "case_id": [f"{prefix}{i}" for i in range(6)],
+            "municipality": [f"G{i % n_mun}" for i in range(6)],
+            "organisation": [f"O{i % n_mun}" for i in range(6)],
+            "year": [2020 + i % 3 for i in range(6)],
+            "solution_type": solution,
+            "outcome": outcome,
+            "orde": 1,
+        }
+    )
+
+
+def test_ranking_puts_widespread_rule_barrier_solved_by_maatwerk_first():
+    info = pd.concat(
+        [_case_info(6, "maatwerk", "niet", "a"), _case_info(1, "regulier", "opgelost", "b")]
+    )
+    members = pd.DataFrame(
+        {
+            "statement_id": [f"x{i}" for i in range(12)],
+            "case_id": info["case_id"].tolist(),
+            "cluster_id": [0] * 6 + [1] * 6,
+            "barrier_type": ["regel/wet"] * 6 + ["procedure/wachttijd"] * 6,
+        }
+    )
+    ranking = C.rank_clusters(members, info, _params()).set_index("cluster_id")
+    assert ranking.loc[0, "systemic_score"] > ranking.loc[1, "systemic_score"]
+    assert ranking.loc[0, "orde_candidate"] == 3 and ranking.loc[1, "orde_candidate"] == 2
+
+
+def test_evidence_is_a_dutch_sentence_with_the_counts():
+    info = _case_info(3, "maatwerk", "niet", "a")
+    members = pd.DataFrame(
+        {
+            "statement_id": list("abcdef"),
+            "case_id": info["case_id"],
+            "cluster_id": 0,
+            "barrier_type": "regel/wet",
+        }
+    )
+    evidence = C.rank_clusters(members, info, _params())["evidence"].iloc[0]
+    assert evidence.startswith("6 casussen in 3 gemeenten")
+    assert "maatwerk" in evidence
+
+
+# ------------------------------------------------------------------ the stage on a work dir
+
+TEXTS = {
+    0: "Zonder adres krijgt hij geen uitkering en zonder uitkering geen kamer.",
+    1: "De kliniek neemt haar pas op na detox, de detox wil eerst een behandelplan.",
+    2: "Door de kostendelersnorm wordt de bijstand van moeder gekort.",
+    3: "De wachtlijst voor de ggz is negen maanden.",
+}
+
+
+def _write_workdir(root, config, n_cases: int, seed: int = 0) -> Workdir:
+    wd = Workdir(root, config)
+    wd.interim.mkdir(parents=True, exist_ok=True)
+    wd.processed.mkdir(parents=True, exist_ok=True)
+    vectors, truth = C.make_synthetic_vectors(64, 4, seed=seed)
+    vectors, truth = vectors[:n_cases], truth[:n_cases]
+    case_ids = [f"c{i:03d}" for i in range(n_cases)]
+    pd.DataFrame(
+        {
+            "case_id": case_ids,
+            "source_id": [f"S{i}" for i in range(n_cases)],
+            "narrative": [TEXTS[t] for t in truth],
+            "municipality": [f"G{i % 7}" for i in range(n_cases)],
+            "organisation": "wijkteam",
+            "case_date": pd.Timestamp("2024-01-01").date(),
+            "orde": pd.array([None] * n_cases, dtype="Int64"),
+            "outcome": None,
+        }
+    ).to_parquet(wd.cases)
+    pd.DataFrame(
+        {
+            "case_id": case_ids,
+            "domains": [["wonen"]] * n_cases,
+            "barrier_types": [["regel/wet"]] * n_cases,
+            "outcome": "deels",
+            "orde": 1,
+            "solution_type": "maatwerk",
+        }
+    ).to_parquet(wd.case_structure)
+    statements = pd.DataFrame(
+        {
+            "statement_id": [f"{c}-b0" for c in case_ids],
+            "case_id": case_ids,
+            "kind": "barrier",
+            "text": [TEXTS[t] for t in truth],
+            "sent_index": 1,
+            "is_main": True,
+            "barrier_type": "regel/wet",
+        }
+    )
+    statements.to_parquet(wd.statements)
+    pd.DataFrame(
+        {"statement_id": statements["statement_id"], "vector": [v.tolist() for v in vectors]}
+    ).to_parquet(wd.statement_embeddings)
+    return wd
+
+
+def test_stage_writes_the_three_tables_with_schema_columns(tmp_path, config):
+    wd = _write_workdir(tmp_path, config, 60)
+    stats = C.run_stage(wd)
+    clusters = pd.read_parquet(wd.clusters)
+    assert stats["clusters"] >= 3
+    assert {
+        "label",
+        "keywords",
+        "representative",
+        "systemic_score",
+        "orde_candidate",
+        "evidence",
+    } <= set(clusters.columns)
+    assert {"x", "y", "probability"} <= set(pd.read_parquet(wd.statement_clusters).columns)
+    assert pd.read_parquet(wd.case_clusters)["is_primary"].sum() == 60
+
+
+def test_cluster_label_is_dutch_keywords_from_its_statements(tmp_path, config):
+    wd = _write_workdir(tmp_path, config, 60)
+    C.run_stage(wd)
+    labels = " ".join(pd.read_parquet(wd.clusters)["label"])
+    assert "detox" in labels or "kostendelersnorm" in labels
+
+
+def test_human_cluster_name_survives_rebuild(tmp_path, config):
+    from pipeline.publish import assemble_tables
+
+    wd = _write_workdir(tmp_path, config, 60)
+    C.run_stage(wd)
+    first = pd.read_parquet(wd.statement_clusters).set_index("statement_id")["cluster_id"]
+    named = int(first["c000-b0"])
+    append_event(
+        wd.annotations,
+        {"type": "cluster_name", "cluster_id": named, "name": "Geen adres, geen uitkering"},
+    )
+    wd64 = _write_workdir(tmp_path, config, 64)  # four new cases, full re-cluster
+    full = config.model_copy(
+        update={"cluster": config.cluster.model_copy(update={"full_recluster": True})}
+    )
+    C.run_stage(Workdir(wd64.root, full))
+    after = pd.read_parquet(wd.statement_clusters).set_index("statement_id")["cluster_id"]
+    assert int(after["c000-b0"]) == named
+    clusters = assemble_tables(wd)["clusters"].set_index("cluster_id")
+    assert clusters.loc[named, "name"] == "Geen adres, geen uitkering"
+
+
+def test_second_stage_run_is_incremental_and_keeps_assignments(tmp_path, config):
+    wd = _write_workdir(tmp_path, config, 60)
+    C.run_stage(wd)
+    before = pd.read_parquet(wd.statement_clusters)
+    _write_workdir(tmp_path, config, 62)
+    stats = C.run_stage(wd)
+    after = pd.read_parquet(wd.statement_clusters)
+    assert stats["mode"] == "incremental"
+    merged = before.merge(after, on="statement_id")
+    assert (merged["cluster_id_x"] == merged["cluster_id_y"]).all()
+    state = json.loads((wd.cluster_model / "state.json").read_text())
+    assert state["n_incremental"] == 2
+
+
+@pytest.mark.parametrize("n", [50, 100])
+def test_stage_runs_on_corpora_of_one_municipality(tmp_path, config, n):
+    vectors, _ = C.make_synthetic_vectors(n, 10, seed=n)
+    result = C.cluster_barriers(vectors, [f"s{i}" for i in range(n)], config.cluster)
+    assert (result.labels < 0).mean() <= 0.15
+    assert len(set(result.labels.tolist()) - {-1}) >= 5
+
+
+def test_stage_without_barrier_statements_writes_empty_tables(tmp_path, config):
+    wd = _write_workdir(tmp_path, config, 10)
+    pd.read_parquet(wd.statements).iloc[0:0].to_parquet(wd.statements)
+    stats = C.run_stage(wd)
+    assert stats["clusters"] == 0
+    assert len(pd.read_parquet(wd.case_clusters)) == 0

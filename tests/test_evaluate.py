@@ -1,0 +1,60 @@
+"""Evaluation: scores against labelled patterns, noise handling, stability."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline import cluster as C
+from pipeline import evaluate as E
+from tests.test_cluster import TEXTS, _write_workdir
+
+
+def test_perfect_clusters_score_one():
+    scores = E.score_partition(["a", "a", "b", "b"], [5, 5, 9, 9])
+    assert scores["ari"] == 1.0 and scores["nmi"] == 1.0 and scores["v_measure"] == 1.0
+
+
+def test_noise_counts_as_singletons_not_as_one_cluster():
+    scores = E.score_partition(["a", "a", "b", "b"], [-1, -1, -1, -1])
+    assert scores["ari"] == 0.0
+    assert scores["noise_share"] == 1.0
+
+
+def test_identical_runs_have_stability_one():
+    runs = [np.array([0, 0, 1, 1, -1])] * 3
+    assert E.mean_pairwise_ari(runs) == 1.0
+
+
+def _labels_file(wd, tmp_path, n):
+    truth_of_text = {t: k for k, t in TEXTS.items()}
+    cases = pd.read_parquet(wd.cases)
+    labels = pd.DataFrame(
+        {
+            "source_id": cases["source_id"],
+            "pattern": [f"P{truth_of_text[t]}" for t in cases["narrative"]],
+            "split": ["heldout" if i % 4 == 0 else "dev" for i in range(n)],
+        }
+    )
+    path = tmp_path / "labels.csv"
+    labels.to_csv(path, index=False)
+    return path
+
+
+def test_evaluation_joins_labels_on_source_id_and_filters_the_split(tmp_path, config):
+    wd = _write_workdir(tmp_path, config, 60)
+    C.run_stage(wd)
+    result = E.evaluate_clusters(
+        wd, _labels_file(wd, tmp_path, 60), split="heldout", with_stability=False
+    )
+    assert result["n_cases"] == 15
+    assert result["n_patterns"] == 4
+    assert 0.0 < result["ari"] <= 1.0
+
+
+def test_evaluation_reports_seed_and_subsample_stability(tmp_path, config):
+    wd = _write_workdir(tmp_path, config, 60)
+    C.run_stage(wd)
+    result = E.evaluate_clusters(wd, _labels_file(wd, tmp_path, 60))
+    assert result["stability"] >= 0.9
+    assert 0.0 <= result["stability_subsample"] <= 1.0
