@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -381,7 +380,9 @@ def serve_app(
         "false",
     ]
     typer.echo(f"Casuswijzer draait op http://{host}:{port}", err=True)
-    raise typer.Exit(subprocess.call(cmd, env=env, cwd=str(PROJECT_ROOT)))
+    os.chdir(PROJECT_ROOT)
+    # Become the Streamlit server (no child process), so signals reach it directly.
+    os.execve(sys.executable, cmd, env)
 
 
 if __name__ == "__main__":  # pragma: no cover

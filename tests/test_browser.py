@@ -86,21 +86,8 @@ def served_app(tmp_path_factory):
     env.pop("CASUSWIJZER_PARAMS", None)
     log = open(logs / "streamlit.log", "w", encoding="utf-8")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app/streamlit_app.py",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        # the product's own entry point: `casuswijzer app` becomes the Streamlit server
+        [sys.executable, "-m", "pipeline.cli", "app", "--workdir", str(root), "--port", str(port)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,
