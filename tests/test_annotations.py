@@ -23,8 +23,9 @@ def test_merges_resolve_transitively(tmp_path):
 
 def test_unknown_escalation_status_is_refused(tmp_path):
     with pytest.raises(ValueError):
-        append_event(tmp_path / "e.jsonl", {"type": "escalation", "cluster_id": 1,
-                                            "status": "misschien"})
+        append_event(
+            tmp_path / "e.jsonl", {"type": "escalation", "cluster_id": 1, "status": "misschien"}
+        )
 
 
 def test_feedback_counts_helped_and_not_helped(tmp_path):

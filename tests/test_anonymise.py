@@ -203,6 +203,16 @@ def test_residual_pii_suite_fails_on_planted_bsn():
 
 
 @pytest.mark.slow
+def test_residual_pii_suite_regex_catches_an_email_in_a_long_narrative():
+    from pipeline.expectations import validate_no_residual_pii
+
+    text = "Lange tekst zonder gegevens. " * 400 + "Mail: j.de-vries+wt@voorbeeld-gemeente.nl."
+    report = validate_no_residual_pii(pd.DataFrame({"narrative": [text]}), ["narrative"])
+    failed = {(f["expectation"], f["column"]) for f in report.failures()}
+    assert ("expect_column_values_to_not_match_regex", "narrative") in failed
+
+
+@pytest.mark.slow
 def test_residual_pii_suite_passes_on_clean_frame():
     from pipeline.expectations import validate_no_residual_pii
 

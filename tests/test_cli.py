@@ -12,8 +12,19 @@ from pipeline.cli import app
 from tests.conftest import FakeEmbedder
 
 runner = CliRunner()
-COMMANDS = [[], ["build"], ["stage"], ["export"], ["export", "cases"], ["export", "clusters"],
-            ["export", "quarantine"], ["search"], ["anonymise"], ["evaluate"], ["app"]]
+COMMANDS = [
+    [],
+    ["build"],
+    ["stage"],
+    ["export"],
+    ["export", "cases"],
+    ["export", "clusters"],
+    ["export", "quarantine"],
+    ["search"],
+    ["anonymise"],
+    ["evaluate"],
+    ["app"],
+]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "root")
@@ -32,8 +43,9 @@ def test_every_registered_command_is_covered_by_the_help_test():
 
 def test_export_cases_writes_the_contract_columns(tiny_workdir, tmp_path):
     out = tmp_path / "cases.csv"
-    result = runner.invoke(app, ["export", "cases", "--workdir", str(tiny_workdir.root),
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app, ["export", "cases", "--workdir", str(tiny_workdir.root), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     with open(out, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -45,8 +57,18 @@ def test_export_cases_writes_the_contract_columns(tiny_workdir, tmp_path):
 
 def test_search_json_lists_source_id_case_id_score_cluster_id(tiny_workdir, monkeypatch):
     monkeypatch.setattr("pipeline.embed.load_embedder", lambda params: FakeEmbedder())
-    result = runner.invoke(app, ["search", "detox kliniek verslaving", "--workdir",
-                                 str(tiny_workdir.root), "--k", "3", "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "search",
+            "detox kliniek verslaving",
+            "--workdir",
+            str(tiny_workdir.root),
+            "--k",
+            "3",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     hits = json.loads(result.output)
     assert 1 <= len(hits) <= 3
@@ -57,33 +79,58 @@ def test_search_json_lists_source_id_case_id_score_cluster_id(tiny_workdir, monk
 def test_search_batch_mode_writes_one_line_per_query(tiny_workdir, monkeypatch, tmp_path):
     monkeypatch.setattr("pipeline.embed.load_embedder", lambda params: FakeEmbedder())
     queries = tmp_path / "q.jsonl"
-    queries.write_text('{"id": "a", "text": "briefadres"}\n{"id": "b", "text": "detox"}\n',
-                       encoding="utf-8")
+    queries.write_text(
+        '{"id": "a", "text": "briefadres"}\n{"id": "b", "text": "detox"}\n', encoding="utf-8"
+    )
     out = tmp_path / "r.jsonl"
-    result = runner.invoke(app, ["search", "--workdir", str(tiny_workdir.root), "--queries",
-                                 str(queries), "--out", str(out), "--k", "2"])
+    result = runner.invoke(
+        app,
+        [
+            "search",
+            "--workdir",
+            str(tiny_workdir.root),
+            "--queries",
+            str(queries),
+            "--out",
+            str(out),
+            "--k",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [x["id"] for x in lines] == ["a", "b"] and all(len(x["hits"]) <= 2 for x in lines)
 
 
 def test_export_without_a_kb_says_to_build_first(tmp_path):
-    result = runner.invoke(app, ["export", "cases", "--workdir", str(tmp_path), "--out",
-                                 str(tmp_path / "x.csv")])
+    result = runner.invoke(
+        app, ["export", "cases", "--workdir", str(tmp_path), "--out", str(tmp_path / "x.csv")]
+    )
     assert result.exit_code == 1
     assert "casuswijzer build" in result.output
 
 
 def test_build_with_a_missing_input_names_it(tmp_path):
-    result = runner.invoke(app, ["build", "--input", str(tmp_path / "nope"), "--workdir",
-                                 str(tmp_path)])
+    result = runner.invoke(
+        app, ["build", "--input", str(tmp_path / "nope"), "--workdir", str(tmp_path)]
+    )
     assert result.exit_code == 1 and "nope" in result.output
 
 
 def test_map_option_needs_column_equals_field(tmp_path):
     (tmp_path / "a.jsonl").write_text('{"id": 1, "text": "x"}\n', encoding="utf-8")
-    result = runner.invoke(app, ["build", "--input", str(tmp_path / "a.jsonl"), "--workdir",
-                                 str(tmp_path), "--map", "zonder-gelijkteken"])
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            "--input",
+            str(tmp_path / "a.jsonl"),
+            "--workdir",
+            str(tmp_path),
+            "--map",
+            "zonder-gelijkteken",
+        ],
+    )
     assert result.exit_code != 0 and "KOLOM=VELD" in result.output
 
 
@@ -92,12 +139,11 @@ def test_anonymise_jsonl_replaces_text_and_adds_entity_offsets(tmp_path):
     text = "Bel mw. op 06-12345678 of mail naar test.persoon@example.nl."
     src.write_text(json.dumps({"id": 1, "text": text}) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    result = runner.invoke(app, ["anonymise", "--in", str(src), "--out", str(out),
-                                 "--no-deduce"])
+    result = runner.invoke(app, ["anonymise", "--in", str(src), "--out", str(out), "--no-deduce"])
     assert result.exit_code == 0, result.output
     rec = json.loads(out.read_text(encoding="utf-8"))
     assert rec["id"] == 1 and "06-12345678" not in rec["text"] and "example.nl" not in rec["text"]
     labels = {e["label"] for e in rec["entities"]}
     assert {"TELEFOON", "EMAIL"} <= labels
     phone = next(e for e in rec["entities"] if e["label"] == "TELEFOON")
-    assert text[phone["start"]:phone["end"]] == "06-12345678"
+    assert text[phone["start"] : phone["end"]] == "06-12345678"

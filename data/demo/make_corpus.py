@@ -30,29 +30,119 @@ HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "source"
 
 MUNICIPALITIES = [
-    "Zwolle", "Heerlen", "Almere", "Tilburg", "Emmen", "Lelystad", "Venlo", "Assen", "Dordrecht",
-    "Hoorn", "Oss", "Deventer", "Leeuwarden", "Rotterdam", "Maastricht", "Enschede", "Groningen",
-    "Zaanstad", "Apeldoorn", "Breda", "Den Helder", "Kerkrade", "Nijmegen", "Gouda", "Hoogeveen",
-    "Vlissingen", "Amersfoort", "Utrecht", "Eindhoven", "Haarlem", "Leiden", "Arnhem", "Westland",
-    "Terneuzen", "Roermond", "Harderwijk", "Helmond", "Schiedam", "Meppel", "Súdwest-Fryslân",
-    "Den Haag", "Amsterdam", "Sittard-Geleen", "Smallingerland", "Middelburg", "Purmerend",
+    "Zwolle",
+    "Heerlen",
+    "Almere",
+    "Tilburg",
+    "Emmen",
+    "Lelystad",
+    "Venlo",
+    "Assen",
+    "Dordrecht",
+    "Hoorn",
+    "Oss",
+    "Deventer",
+    "Leeuwarden",
+    "Rotterdam",
+    "Maastricht",
+    "Enschede",
+    "Groningen",
+    "Zaanstad",
+    "Apeldoorn",
+    "Breda",
+    "Den Helder",
+    "Kerkrade",
+    "Nijmegen",
+    "Gouda",
+    "Hoogeveen",
+    "Vlissingen",
+    "Amersfoort",
+    "Utrecht",
+    "Eindhoven",
+    "Haarlem",
+    "Leiden",
+    "Arnhem",
+    "Westland",
+    "Terneuzen",
+    "Roermond",
+    "Harderwijk",
+    "Helmond",
+    "Schiedam",
+    "Meppel",
+    "Súdwest-Fryslân",
+    "Den Haag",
+    "Amsterdam",
+    "Sittard-Geleen",
+    "Smallingerland",
+    "Middelburg",
+    "Purmerend",
 ]
 ORGANISATIONS = [
-    "wijkteam", "sociaal wijkteam", "schuldhulpverlening", "GGZ-instelling", "reclassering",
-    "Leger des Heils", "woningcorporatie", "CJG", "maatschappelijke opvang", "sociale dienst",
-    "Veilig Thuis", "verslavingszorg", "welzijnsorganisatie", "leerplicht", "MEE",
+    "wijkteam",
+    "sociaal wijkteam",
+    "schuldhulpverlening",
+    "GGZ-instelling",
+    "reclassering",
+    "Leger des Heils",
+    "woningcorporatie",
+    "CJG",
+    "maatschappelijke opvang",
+    "sociale dienst",
+    "Veilig Thuis",
+    "verslavingszorg",
+    "welzijnsorganisatie",
+    "leerplicht",
+    "MEE",
 ]
 ABBREVIATIONS = [
-    (r"\bmevrouw\b", "mw."), (r"\bmeneer\b", "dhr."), (r"\bongeveer\b", "ca."),
-    (r"\bmaanden\b", "mnd"), (r"\bin verband met\b", "ivm"), (r"\bwijkteam\b", "WT"),
-    (r"\bschuldhulpverlening\b", "SHV"), (r"\bbijzondere bijstand\b", "BB"),
-    (r"\bweken\b", "wkn"), (r"\bjaar oud\b", "jr"), (r"\bnaar aanleiding van\b", "nav"),
-    (r"\bhuisarts\b", "HA"), (r"\bcliënt\b", "client"),
+    (r"\bmevrouw\b", "mw."),
+    (r"\bmeneer\b", "dhr."),
+    (r"\bongeveer\b", "ca."),
+    (r"\bmaanden\b", "mnd"),
+    (r"\bin verband met\b", "ivm"),
+    (r"\bwijkteam\b", "WT"),
+    (r"\bschuldhulpverlening\b", "SHV"),
+    (r"\bbijzondere bijstand\b", "BB"),
+    (r"\bweken\b", "wkn"),
+    (r"\bjaar oud\b", "jr"),
+    (r"\bnaar aanleiding van\b", "nav"),
+    (r"\bhuisarts\b", "HA"),
+    (r"\bcliënt\b", "client"),
 ]
-FIRST = ["Sanne", "Mohamed", "Anouk", "Kevin", "Fatma", "Jeroen", "Priya", "Dewi", "Bram", "Noor",
-         "Said", "Ilse", "Tom", "Esra", "Ruud", "Lotte"]
-LAST = ["de Wit", "Bakkali", "van Dijk", "Yilmaz", "Hoekstra", "El Idrissi", "Mulder", "Kramer",
-        "Pinas", "van der Meer", "Öztürk", "Smit", "Bos", "Dekker"]
+FIRST = [
+    "Sanne",
+    "Mohamed",
+    "Anouk",
+    "Kevin",
+    "Fatma",
+    "Jeroen",
+    "Priya",
+    "Dewi",
+    "Bram",
+    "Noor",
+    "Said",
+    "Ilse",
+    "Tom",
+    "Esra",
+    "Ruud",
+    "Lotte",
+]
+LAST = [
+    "de Wit",
+    "Bakkali",
+    "van Dijk",
+    "Yilmaz",
+    "Hoekstra",
+    "El Idrissi",
+    "Mulder",
+    "Kramer",
+    "Pinas",
+    "van der Meer",
+    "Öztürk",
+    "Smit",
+    "Bos",
+    "Dekker",
+]
 STREETS = ["Lindenlaan", "Kerkstraat", "Molenweg", "Beukenhof", "Dorpsstraat", "Havenkade"]
 
 
@@ -190,14 +280,22 @@ def write_corpus(cases: list[dict], out: Path, labels_path: Path) -> None:
     file_of = {}
 
     # Registration notes: an Excel-made CSV in Windows-1252 with ';' and Dutch headers.
-    with open(out / "registraties_wijkteams.csv", "w", encoding="cp1252", errors="replace",
-              newline="") as fh:
+    with open(
+        out / "registraties_wijkteams.csv", "w", encoding="cp1252", errors="replace", newline=""
+    ) as fh:
         w = csv.writer(fh, delimiter=";")
         w.writerow(["Casusnr", "Datum", "Gemeente", "Organisatie", "Verhaal"])
         for c in notes:
             d = c["datum"]
-            w.writerow([c["source_id"], f"{d[8:10]}-{d[5:7]}-{d[0:4]}", c["gemeente"],
-                        c["organisatie"], c["text"]])
+            w.writerow(
+                [
+                    c["source_id"],
+                    f"{d[8:10]}-{d[5:7]}-{d[0:4]}",
+                    c["gemeente"],
+                    c["organisatie"],
+                    c["text"],
+                ]
+            )
             file_of[c["source_id"]] = "registraties_wijkteams.csv"
         w.writerow(["", "", "", "", ""])  # export artefact: an empty row
     # Stories: most in JSONL, some as loose text files with headings.
@@ -205,15 +303,27 @@ def write_corpus(cases: list[dict], out: Path, labels_path: Path) -> None:
         for k, c in enumerate(stories):
             if k % 9 == 0:
                 name = f"verhalen/{c['source_id']}.{'md' if k % 2 else 'txt'}"
-                body = (f"# Casus {c['source_id']}\n\nGemeente: {c['gemeente']}\n"
-                        f"Organisatie: {c['organisatie']}\nDatum: {c['datum']}\n\n"
-                        f"Situatie:\n{c['text']}\n")
+                body = (
+                    f"# Casus {c['source_id']}\n\nGemeente: {c['gemeente']}\n"
+                    f"Organisatie: {c['organisatie']}\nDatum: {c['datum']}\n\n"
+                    f"Situatie:\n{c['text']}\n"
+                )
                 (out / name).write_text(body, encoding="utf-8")
                 file_of[c["source_id"]] = name
                 continue
-            fh.write(json.dumps({"id": c["source_id"], "text": c["text"], "gemeente": c["gemeente"],
-                                 "organisatie": c["organisatie"], "datum": c["datum"]},
-                                ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": c["source_id"],
+                        "text": c["text"],
+                        "gemeente": c["gemeente"],
+                        "organisatie": c["organisatie"],
+                        "datum": c["datum"],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             file_of[c["source_id"]] = "casusbesprekingen.jsonl"
     # Forms: a leeratelier spreadsheet, and some single forms as DOCX.
     import docx
@@ -224,35 +334,74 @@ def write_corpus(cases: list[dict], out: Path, labels_path: Path) -> None:
         if k % 10 == 0:
             doc = docx.Document()
             doc.add_heading(f"Casusformulier {c['source_id']}", level=1)
-            for head, value in (("Gemeente", c["gemeente"]), ("Organisatie", c["organisatie"]),
-                                ("Datum", c["datum"]), ("Situatie", c["text"]),
-                                ("Knelpunt", c["knelpunt"]), ("Oplossing", c["oplossing"]),
-                                ("Wat is er structureel nodig", c.get("structureel", ""))):
+            for head, value in (
+                ("Gemeente", c["gemeente"]),
+                ("Organisatie", c["organisatie"]),
+                ("Datum", c["datum"]),
+                ("Situatie", c["text"]),
+                ("Knelpunt", c["knelpunt"]),
+                ("Oplossing", c["oplossing"]),
+                ("Wat is er structureel nodig", c.get("structureel", "")),
+            ):
                 doc.add_paragraph(f"{head}:")
                 doc.add_paragraph(value or "")
             name = f"formulieren_docx/{c['source_id']}.docx"
             doc.save(str(out / name))
             file_of[c["source_id"]] = name
             continue
-        rows.append({"Casus ID": c["source_id"], "Situatie": c["text"], "Knelpunt": c["knelpunt"],
-                     "Oplossing": c["oplossing"],
-                     "Wat is er structureel nodig": c.get("structureel", ""),
-                     "Gemeente": c["gemeente"], "Organisatie": c["organisatie"],
-                     "Datum": c["datum"]})
+        rows.append(
+            {
+                "Casus ID": c["source_id"],
+                "Situatie": c["text"],
+                "Knelpunt": c["knelpunt"],
+                "Oplossing": c["oplossing"],
+                "Wat is er structureel nodig": c.get("structureel", ""),
+                "Gemeente": c["gemeente"],
+                "Organisatie": c["organisatie"],
+                "Datum": c["datum"],
+            }
+        )
         file_of[c["source_id"]] = "formulieren_leeratelier.xlsx"
     pd.DataFrame(rows).to_excel(out / "formulieren_leeratelier.xlsx", index=False)
 
     labels_path.parent.mkdir(parents=True, exist_ok=True)
     with open(labels_path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["source_id", "source_file", "nid", "variant", "pattern", "secondary_patterns",
-                    "barrier_type", "domains", "orde", "solution_type", "outcome", "style",
-                    "split"])
+        w.writerow(
+            [
+                "source_id",
+                "source_file",
+                "nid",
+                "variant",
+                "pattern",
+                "secondary_patterns",
+                "barrier_type",
+                "domains",
+                "orde",
+                "solution_type",
+                "outcome",
+                "style",
+                "split",
+            ]
+        )
         for c in sorted(cases, key=lambda c: c["source_id"]):
-            w.writerow([c["source_id"], file_of[c["source_id"]], c["nid"], c["variant"],
-                        c["pattern"], ";".join(c.get("secondary_patterns") or []),
-                        c["barrier_type"], ";".join(c["domains"]), c["orde"],
-                        c["solution_type"], c["outcome"], c["style"], c["split"]])
+            w.writerow(
+                [
+                    c["source_id"],
+                    file_of[c["source_id"]],
+                    c["nid"],
+                    c["variant"],
+                    c["pattern"],
+                    ";".join(c.get("secondary_patterns") or []),
+                    c["barrier_type"],
+                    ";".join(c["domains"]),
+                    c["orde"],
+                    c["solution_type"],
+                    c["outcome"],
+                    c["style"],
+                    c["split"],
+                ]
+            )
 
 
 def main(argv=None) -> None:
@@ -263,12 +412,21 @@ def main(argv=None) -> None:
     ap.add_argument("--labels", type=Path, default=None)
     args = ap.parse_args(argv)
     cases = build(args.n, args.seed)
-    labels = args.labels or (HERE / "labels.csv" if args.out == HERE / "corpus"
-                             else args.out.parent / "labels.csv")
+    labels = args.labels or (
+        HERE / "labels.csv" if args.out == HERE / "corpus" else args.out.parent / "labels.csv"
+    )
     write_corpus(cases, args.out, labels)
-    print(json.dumps({"cases": len(cases), "originals": sum(c["variant"] == 0 for c in cases),
-                      "heldout": sum(c["split"] == "heldout" for c in cases),
-                      "corpus": str(args.out), "labels": str(labels)}))
+    print(
+        json.dumps(
+            {
+                "cases": len(cases),
+                "originals": sum(c["variant"] == 0 for c in cases),
+                "heldout": sum(c["split"] == "heldout" for c in cases),
+                "corpus": str(args.out),
+                "labels": str(labels),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
