@@ -146,6 +146,16 @@ class Hit:
 # --------------------------------------------------------------------------- ranking helpers
 
 
+def _ranked(scores: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Scores per row → (rows, scores), best first; ties broken by row for determinism."""
+    if not scores:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    ids = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+    vals = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+    order = np.lexsort((ids, -vals))
+    return ids[order], vals[order]
+
+
 def rrf_fuse(
     ranked: Sequence[np.ndarray], weights: Sequence[float], k: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -154,12 +164,7 @@ def rrf_fuse(
     for idx, w in zip(ranked, weights, strict=True):
         for rank, i in enumerate(idx.tolist(), start=1):
             scores[i] = scores.get(i, 0.0) + w / (k + rank)
-    if not scores:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    ids = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
-    vals = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
-    order = np.lexsort((ids, -vals))
-    return ids[order], vals[order]
+    return _ranked(scores)
 
 
 def blend_fuse(
@@ -174,12 +179,7 @@ def blend_fuse(
         norm = (vals - lo) / (hi - lo) if hi > lo else np.ones_like(vals)
         for i, v in zip(idx.tolist(), norm.tolist(), strict=True):
             scores[i] = scores.get(i, 0.0) + w * v
-    if not scores:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    ids = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
-    vals = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
-    order = np.lexsort((ids, -vals))
-    return ids[order], vals[order]
+    return _ranked(scores)
 
 
 def fuse(
