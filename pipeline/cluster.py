@@ -24,10 +24,9 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import ClusterParams, Workdir
+from pipeline.io import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +124,11 @@ class ClusterState:
             "next_id": self.next_id,
             **self.info,
         }
-        _atomic(folder / "state.json", lambda p: p.write_text(json.dumps(meta, indent=2), "utf-8"))
+        atomic_write(
+            folder / "state.json", lambda p: p.write_text(json.dumps(meta, indent=2), "utf-8")
+        )
         ctx = self.context_mean if self.context_mean is not None else np.zeros(0, np.float32)
-        _atomic(
+        atomic_write(
             folder / "centroids.npz",
             lambda p: np.savez(
                 p,
@@ -136,7 +138,7 @@ class ClusterState:
                 context_mean=ctx,
             ),
         )
-        _atomic(
+        atomic_write(
             folder / "assignments.parquet", lambda p: self.assignments.to_parquet(p, index=False)
         )
 
@@ -164,12 +166,6 @@ class ClusterState:
             meta,
             ctx if len(ctx) else None,
         )
-
-
-def _atomic(path: Path, write: Callable[[Path], Any]) -> None:
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    write(tmp)
-    os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------------------------

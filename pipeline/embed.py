@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import EmbedParams
+from pipeline.io import write_parquet
 
 log = logging.getLogger(__name__)
 
@@ -207,13 +208,10 @@ class EmbeddingCache:
         """Write the cache atomically (temp file, then replace)."""
         if not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         df = pd.DataFrame(
             {"text_hash": list(self._store), "vector": [v.tolist() for v in self._store.values()]}
         )
-        tmp = self.path.with_suffix(".tmp")
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, self.path)
+        write_parquet(df, self.path)
         self._dirty = False
 
 
@@ -238,13 +236,6 @@ def vectors_of(df: pd.DataFrame) -> np.ndarray:
     return np.vstack(df["vector"].to_numpy()).astype(np.float32)
 
 
-def _write(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-
-
 def run_stage(wd, embedder: Embedder | None = None, progress: bool = True) -> dict:
     """Embed the narratives and the barrier statements of one work directory."""
     import time
@@ -266,8 +257,8 @@ def run_stage(wd, embedder: Embedder | None = None, progress: bool = True) -> di
     case_vecs = embed_frame(cases, "case_id", "narrative", cache, params, progress=progress)
     stmt_vecs = embed_frame(barriers, "statement_id", "text", cache, params, progress=progress)
     cache.save()
-    _write(case_vecs, wd.case_embeddings)
-    _write(stmt_vecs, wd.statement_embeddings)
+    write_parquet(case_vecs, wd.case_embeddings)
+    write_parquet(stmt_vecs, wd.statement_embeddings)
     return {
         "model": cache.embedder.name,
         "dim": len(case_vecs["vector"].iloc[0]) if len(case_vecs) else 0,

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import IngestParams
+from pipeline.io import atomic_write, write_parquet
 
 log = logging.getLogger(__name__)
 
@@ -553,14 +554,8 @@ def _load_anon_cache(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def _save_anon_cache(path: Path, cache: Mapping[str, Mapping[str, Any]]) -> None:
-    import os
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    pd.DataFrame(list(cache.values()), columns=["raw_hash", "text", "labels"]).to_parquet(
-        tmp, index=False
-    )
-    os.replace(tmp, path)
+    frame = pd.DataFrame(list(cache.values()), columns=["raw_hash", "text", "labels"])
+    write_parquet(frame, path)
 
 
 def anonymise_cases(
@@ -608,8 +603,6 @@ def run_stage(wd, column_map: Mapping[str, str] | None = None, inputs=None) -> d
 
     Raises `ResidualPIIError` (and writes nothing) when the gate leaves a structured identifier.
     """
-    import os
-
     from pipeline.expectations import validate_ingested
 
     cfg = wd.cfg
@@ -650,13 +643,10 @@ def run_stage(wd, column_map: Mapping[str, str] | None = None, inputs=None) -> d
         cases, cfg.ingest.min_date, cfg.ingest.max_date, cfg.ingest.max_chars
     )
     suites.insert(0, ingest_suite.to_dict())
-    wd.interim.mkdir(parents=True, exist_ok=True)
-    for path, frame in ((wd.cases, cases), (wd.quarantine, result.quarantine_frame())):
-        tmp = path.with_suffix(".tmp")
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    report = {"suites": suites, "files": result.files}
-    wd.ingest_report.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    write_parquet(cases, wd.cases)
+    write_parquet(result.quarantine_frame(), wd.quarantine)
+    report = json.dumps({"suites": suites, "files": result.files}, indent=2, default=str)
+    atomic_write(wd.ingest_report, lambda tmp: tmp.write_text(report, encoding="utf-8"))
     return {
         "files": len(result.files),
         "input_hashes": {f["file"]: f["sha256"] for f in result.files},
