@@ -170,14 +170,19 @@ def export_clusters(
     workdir: WorkdirOpt = Path("."),
     params: ParamsOpt = None,
 ):
-    """One row per barrier cluster with its label, size and systemic score."""
-    con = _kb_con(_workdir(workdir, params))
+    """One row per barrier cluster with its label, size and systemic score (counts < 5: "<5")."""
+    from pipeline.report import suppress
+
+    wd = _workdir(workdir, params)
+    con = _kb_con(wd)
     df = con.execute(
         "SELECT cluster_id, coalesce(name, label) AS label, keywords, n_cases, n_municipalities,"
         " barrier_type, systemic_score, orde_candidate FROM clusters"
         " ORDER BY systemic_score DESC NULLS LAST"
     ).df()
     df["keywords"] = df["keywords"].map(lambda k: "; ".join(k) if k is not None else "")
+    for col in ("n_cases", "n_municipalities"):  # small-cell suppression, as in the app
+        df[col] = df[col].map(lambda n: suppress(n, wd.cfg.publish.small_cell))
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(out, index=False)
     typer.echo(f"{len(df)} clusters → {out}")

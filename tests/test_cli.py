@@ -147,3 +147,15 @@ def test_anonymise_jsonl_replaces_text_and_adds_entity_offsets(tmp_path):
     assert {"TELEFOON", "EMAIL"} <= labels
     phone = next(e for e in rec["entities"] if e["label"] == "TELEFOON")
     assert text[phone["start"] : phone["end"]] == "06-12345678"
+
+
+def test_export_clusters_suppresses_counts_below_five(tiny_workdir, tmp_path):
+    out = tmp_path / "clusters.csv"
+    result = runner.invoke(
+        app, ["export", "clusters", "--workdir", str(tiny_workdir.root), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with open(out, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 2
+    assert {r["n_cases"] for r in rows} == {"<5"}  # the fixture clusters have 2 cases each
