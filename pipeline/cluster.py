@@ -6,11 +6,18 @@ Reads  `statements.parquet` (kind == 'barrier'), `statement_embeddings.parquet`,
 Writes `clusters.parquet`, `statement_clusters.parquet` (with 2-D map coordinates) and
 `case_clusters.parquet` (every cluster a case belongs to; `is_primary` = its main barrier's).
 
-Method (pure core `cluster_barriers`): centre the vectors on their mean and re-normalise (e5
-cosines sit in a narrow 0.85-0.95 band; centring spreads them), reduce (UMAP, PCA or none),
-HDBSCAN with a minimum cluster size that grows with sqrt(n) so small corpora still form clusters,
-then reassign noise points to the nearest centroid when their cosine reaches a threshold
-calibrated on the clustered points themselves. The rest stays noise (-1, kept for triage).
+Method (pure core `cluster_barriers`): the features of a statement are its centred e5 vector
+(e5 cosines sit in a narrow 0.85-0.95 band; centring spreads them) plus `context_weight` times
+its case's centred vector, joined with a lexical part (`lexical_weight` times an LSA projection
+of lemma TF-IDF over the statement and its case: names of rules and schemes such as
+"kostendelersnorm" or "briefadres" are strong, rare words that e5-small blurs). Clusters form on
+each case's *main* barrier (`fit_on: main`; one vote per case, so a long narrative with four
+barrier sentences does not weigh four times), by Ward (deterministic, small and medium corpora)
+or reduce + HDBSCAN (large), with a minimum cluster size that grows with sqrt(n) so small
+corpora still form clusters. The other barrier statements join the nearest cluster when their
+cosine reaches a threshold calibrated on the clustered points themselves; those that do not
+and recur among themselves form clusters of their own in a second pass. The rest stays noise
+(-1, kept for triage).
 Labels: c-TF-IDF over simplemma lemmas (Dutch stop words removed) and the medoid statement.
 
 Guarantees: cluster ids are stable across rebuilds (Hungarian matching on member Jaccard with the
@@ -39,7 +46,7 @@ from pipeline.io import atomic_write
 
 log = logging.getLogger(__name__)
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 SYSTEM_TYPES = ("regel/wet", "voorwaarden die elkaar uitsluiten", "financiering")
 WORKAROUND_SOLUTIONS = ("maatwerk", "doorbraak")
 UNRESOLVED_WEIGHT = {"opgelost": 0.0, "deels": 0.5, "onbekend": 0.5, "niet": 1.0}
@@ -99,6 +106,83 @@ DOMAIN_STOP_WORDS = {
 
 
 # --------------------------------------------------------------------------------------------
+# Lexical features
+
+
+def lexical_text(*texts: str | None) -> str:
+    """Space-joined content lemmas of the texts (stop words, numbers and short words dropped)."""
+    from pipeline.structure import lemmas_of
+
+    stops = stop_words()
+    return " ".join(
+        t
+        for text in texts
+        for t in lemmas_of(text or "")
+        if len(t) > 2 and t not in stops and not any(ch.isdigit() for ch in t)
+    )
+
+
+@dataclass
+class LexicalModel:
+    """Sublinear lemma TF-IDF projected on an LSA basis: the fitted vocabulary, idf and basis
+    are saved with the cluster state, so an incremental run projects new statements the same way.
+    """
+
+    vocab: np.ndarray  # (V,) str
+    idf: np.ndarray  # (V,) float32
+    components: np.ndarray  # (k, V) float32
+
+    @classmethod
+    def fit(
+        cls, texts: Sequence[str], n_components: int, max_features: int, seed: int
+    ) -> LexicalModel | None:
+        """Fit on lexical texts (see `lexical_text`); None when there are too few words."""
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vec = TfidfVectorizer(
+            sublinear_tf=True,
+            min_df=2,
+            max_features=max_features,
+            token_pattern=r"\S+",
+            lowercase=False,
+            dtype=np.float32,
+        )
+        try:
+            tfidf = vec.fit_transform(list(texts))
+        except ValueError:  # empty vocabulary
+            return None
+        k = min(n_components, tfidf.shape[1] - 1, tfidf.shape[0] - 1)
+        if k < 2:
+            return None
+        # arpack: the exact leading singular vectors, so the basis does not depend on the seed
+        svd = TruncatedSVD(n_components=k, algorithm="arpack", random_state=seed).fit(tfidf)
+        return cls(
+            np.asarray(vec.get_feature_names_out(), dtype=str),
+            vec.idf_.astype(np.float32),
+            svd.components_.astype(np.float32),
+        )
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, k) unit vectors (zero rows for texts without known words)."""
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.preprocessing import normalize
+
+        counts = CountVectorizer(
+            vocabulary={w: i for i, w in enumerate(self.vocab.tolist())},
+            token_pattern=r"\S+",
+            lowercase=False,
+            dtype=np.float32,
+        ).transform(list(texts))
+        counts.data = 1.0 + np.log(counts.data)
+        tfidf = normalize(counts.multiply(self.idf[None, :]).tocsr())
+        z = np.asarray(tfidf @ self.components.T, dtype=np.float32)
+        norms = np.linalg.norm(z, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return z / norms
+
+
+# --------------------------------------------------------------------------------------------
 # State
 
 
@@ -114,6 +198,7 @@ class ClusterState:
     assignments: pd.DataFrame  # statement_id, cluster_id, probability, x, y
     info: dict[str, Any] = field(default_factory=dict)
     context_mean: np.ndarray | None = None  # centring vector of the case (context) vectors
+    lexical: LexicalModel | None = None  # the fitted lexical part of the features
 
     def save(self, folder: Path) -> None:
         """Write state.json, centroids.npz and assignments.parquet (each atomically)."""
@@ -136,6 +221,11 @@ class ClusterState:
                 centroid_ids=self.centroid_ids,
                 centroids=self.centroids,
                 context_mean=ctx,
+                lex_vocab=self.lexical.vocab if self.lexical else np.zeros(0, dtype=str),
+                lex_idf=self.lexical.idf if self.lexical else np.zeros(0, np.float32),
+                lex_components=(
+                    self.lexical.components if self.lexical else np.zeros((0, 0), np.float32)
+                ),
             ),
         )
         atomic_write(
@@ -156,6 +246,11 @@ class ClusterState:
         threshold, next_id = float(meta.pop("threshold")), int(meta.pop("next_id"))
         meta.pop("version")
         ctx = arrays["context_mean"] if "context_mean" in arrays.files else np.zeros(0)
+        lexical = None
+        if "lex_vocab" in arrays.files and len(arrays["lex_vocab"]):
+            lexical = LexicalModel(
+                arrays["lex_vocab"], arrays["lex_idf"], arrays["lex_components"]
+            )
         return cls(
             arrays["mean"],
             arrays["centroid_ids"],
@@ -165,6 +260,7 @@ class ClusterState:
             assignments,
             meta,
             ctx if len(ctx) else None,
+            lexical,
         )
 
 
@@ -200,18 +296,28 @@ def features(
     params: ClusterParams,
     mean: np.ndarray | None = None,
     context_mean: np.ndarray | None = None,
+    lexical: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The space clusters live in: the centred statement vector plus `context_weight` times the
     centred vector of its case (a barrier sentence read in the context of its case),
-    re-normalised. Returns (features, mean, context_mean)."""
+    re-normalised, then joined with `lexical_weight` times the lexical part (`lexical`, unit
+    rows from `LexicalModel.transform`) when given, re-normalised.
+    Returns (features, mean, context_mean)."""
     x, mean = centre(vectors, mean)
-    if context is None or params.context_weight <= 0 or len(context) != len(x):
-        return x, mean, None
-    c, context_mean = centre(context, context_mean)
-    f = x + params.context_weight * c
-    norms = np.linalg.norm(f, axis=1, keepdims=True)
+    if context is not None and params.context_weight > 0 and len(context) == len(x):
+        c, context_mean = centre(context, context_mean)
+        x = _unit(x + params.context_weight * c)
+    else:
+        context_mean = None
+    if lexical is not None and params.lexical_weight > 0 and len(lexical) == len(x):
+        x = _unit(np.hstack([x, params.lexical_weight * lexical]).astype(np.float32))
+    return x, mean, context_mean
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return f / norms, mean, context_mean
+    return x / norms
 
 
 def min_cluster_size_for(n: int, params: ClusterParams) -> int:
@@ -408,11 +514,16 @@ def _interpolate_coords(
         return np.zeros((0, 2))
     if not len(x_known):
         return np.zeros((len(x_new), 2))
-    sims = x_new @ x_known.T
     k = min(k, len(x_known))
-    idx = np.argsort(-sims, axis=1)[:, :k]
-    w = np.maximum(np.take_along_axis(sims, idx, axis=1), 1e-3)
-    return (xy_known[idx] * w[..., None]).sum(axis=1) / w.sum(axis=1, keepdims=True)
+    out = np.zeros((len(x_new), 2))
+    for start in range(0, len(x_new), 2048):  # bounded memory at 100k points
+        sims = x_new[start : start + 2048] @ x_known.T
+        idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        w = np.maximum(np.take_along_axis(sims, idx, axis=1), 1e-3)
+        out[start : start + 2048] = (xy_known[idx] * w[..., None]).sum(axis=1) / w.sum(
+            axis=1, keepdims=True
+        )
+    return out
 
 
 def _apply_merges(labels: np.ndarray, merges: Mapping[int, int] | None) -> np.ndarray:
@@ -472,6 +583,8 @@ def cluster_barriers(
     merges: Mapping[int, int] | None = None,
     clusterer: Any = None,
     seed: int | None = None,
+    lexical_texts: Sequence[str] | None = None,
+    fit_mask: np.ndarray | None = None,
 ) -> ClusterResult:
     """Pure core: barrier vectors → stable cluster ids, probabilities, 2-D coordinates, state.
 
@@ -486,8 +599,12 @@ def cluster_barriers(
         previous_state: the state saved by the last run, if any.
         context: (n, dim) vector of each statement's case (narrative), or None.
         merges: {cluster_id: into} from the annotation store.
-        clusterer: an object with `fit_predict(z)` (default: HDBSCAN sized for n).
+        clusterer: an object with `fit_predict(z)` (default: Ward or HDBSCAN sized for n).
         seed: overrides params.seed (stability checks).
+        lexical_texts: n texts from `lexical_text` (statement + its case), or None: no lexical
+            part in the features.
+        fit_mask: n booleans, the statements clusters form on (each case's main barrier) when
+            `params.fit_on` is 'main'; the others are assigned afterwards. None: all.
     """
     vectors = np.asarray(vectors, dtype=np.float32)
     ids = np.asarray(list(statement_ids), dtype=object)
@@ -504,22 +621,28 @@ def cluster_barriers(
             empty,
         )
         return ClusterResult(np.zeros(0, np.int64), np.zeros(0), np.zeros((0, 2)), st, "empty")
-    incremental = (
-        previous_state is not None
-        and not params.full_recluster
-        and previous_state.centroids.shape[1:] == vectors.shape[1:]
-    )
+    if lexical_texts is not None and len(lexical_texts) != n:
+        raise ValueError(f"lexical_texts has {len(lexical_texts)} rows for {n} statements")
+    incremental = previous_state is not None and not params.full_recluster
     if incremental:
         st = previous_state
-        prev = st.assignments.set_index("statement_id")
-        known = np.array([s in prev.index for s in ids], dtype=bool)
+        lex = None
+        if st.lexical is not None and params.lexical_weight > 0:
+            if lexical_texts is None:
+                raise ValueError("the fitted clusters use lexical features: give lexical_texts")
+            lex = st.lexical.transform(lexical_texts)
         x, _, _ = features(
             vectors,
             context if st.context_mean is not None else None,
             params,
             st.mean,
             st.context_mean,
+            lex,
         )
+        incremental = st.centroids.shape[1:] == x.shape[1:]  # else: features changed, refit
+    if incremental:
+        prev = st.assignments.set_index("statement_id")
+        known = np.array([s in prev.index for s in ids], dtype=bool)
         labels = np.full(n, -1, dtype=np.int64)
         probs = np.zeros(n)
         coords = np.zeros((n, 2))
@@ -538,19 +661,33 @@ def cluster_barriers(
             coords[new] = _interpolate_coords(x[new], x[known], coords[known])
         labels = _apply_merges(labels, merges)
         mean, context_mean, threshold, next_id = st.mean, st.context_mean, st.threshold, st.next_id
-        cent_ids, cents = st.centroid_ids, st.centroids
+        cent_ids, cents, lexical = st.centroid_ids, st.centroids, st.lexical
         mode = "incremental"
         info = {**st.info, "n_incremental": int(new.sum())}
     else:
-        x, mean, context_mean = features(vectors, context, params)
-        raw, probs, coords, threshold = fit_labels(x, params, seed, clusterer, timings)
+        seed_ = params.seed if seed is None else seed
+        lexical = None
+        if lexical_texts is not None and params.lexical_weight > 0:
+            t = time.perf_counter()
+            lexical = LexicalModel.fit(
+                lexical_texts, params.lexical_components, params.lexical_max_features, seed_
+            )
+            timings["lexical_s"] = round(time.perf_counter() - t, 3)
+        lex = lexical.transform(lexical_texts) if lexical is not None else None
+        x, mean, context_mean = features(vectors, context, params, lexical=lex)
+        fit = np.ones(n, dtype=bool)
+        if params.fit_on == "main" and fit_mask is not None:
+            fit = np.asarray(fit_mask, dtype=bool)
+            if fit.sum() < max(3, params.min_cluster_size):
+                fit = np.ones(n, dtype=bool)
+        raw, probs, coords, threshold = _fit_then_assign(x, fit, params, seed_, clusterer, timings)
         prev = previous_state.assignments if previous_state is not None else None
         start = previous_state.next_id if previous_state is not None else 0
         labels, next_id = match_ids(raw, ids, prev, start, params.match_min_jaccard)
         labels = _apply_merges(labels, merges)
         cent_ids, cents = centroids_of(x, labels)
         mode = "full"
-        info = {"n_fitted": int(n), "seed": int(params.seed if seed is None else seed)}
+        info = {"n_fitted": int(fit.sum()), "seed": int(seed_)}
     assignments = pd.DataFrame(
         {
             "statement_id": ids.astype(str),
@@ -560,8 +697,72 @@ def cluster_barriers(
             "y": coords[:, 1],
         }
     )
-    state = ClusterState(mean, cent_ids, cents, threshold, next_id, assignments, info, context_mean)
+    state = ClusterState(
+        mean, cent_ids, cents, threshold, next_id, assignments, info, context_mean, lexical
+    )
     return ClusterResult(labels, probs, coords, state, mode, timings, x)
+
+
+def _fit_then_assign(
+    x: np.ndarray,
+    fit: np.ndarray,
+    params: ClusterParams,
+    seed: int,
+    clusterer: Any,
+    timings: dict[str, float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Cluster the `fit` rows; assign the others to the nearest cluster above the calibrated
+    threshold; let the rest that recur form clusters of their own (second pass)."""
+    n = len(x)
+    if fit.all():
+        return fit_labels(x, params, seed, clusterer, timings)
+    labels = np.full(n, -1, dtype=np.int64)
+    probs = np.zeros(n)
+    coords = np.zeros((n, 2))
+    labels[fit], probs[fit], coords[fit], threshold = fit_labels(
+        x[fit], params, seed, clusterer, timings
+    )
+    rest = np.flatnonzero(~fit)
+    ids, cents = centroids_of(x[fit], labels[fit])
+    assigned, sims = assign_to_centroids(x[rest], ids, cents, threshold)
+    labels[rest] = assigned
+    probs[rest] = np.where(assigned >= 0, np.clip(sims, 0, 1), 0.0)
+    left = rest[assigned < 0]
+    if len(left) >= 2 * min_cluster_size_for(len(left), params):
+        extra, extra_p, _, _ = fit_labels(x[left], params, seed, None, {})
+        offset = int(labels.max()) + 1
+        labels[left] = np.where(extra >= 0, extra + offset, -1)
+        probs[left] = extra_p
+    coords[rest] = _interpolate_coords(x[rest], x[fit], coords[fit])
+    return labels, probs, coords, threshold
+
+
+def cluster_frame(
+    statements: pd.DataFrame,
+    vectors: np.ndarray,
+    params: ClusterParams,
+    context: np.ndarray | None = None,
+    previous_state: ClusterState | None = None,
+    merges: Mapping[int, int] | None = None,
+    clusterer: Any = None,
+    seed: int | None = None,
+) -> ClusterResult:
+    """`cluster_barriers` over a statements frame: ids, `lexical_text` (when present) and
+    `is_main` (the fit mask) come from its columns."""
+    texts = statements["lexical_text"].tolist() if "lexical_text" in statements else None
+    mask = statements["is_main"].to_numpy(dtype=bool) if "is_main" in statements else None
+    return cluster_barriers(
+        vectors,
+        statements["statement_id"].tolist(),
+        params,
+        previous_state,
+        context,
+        merges,
+        clusterer,
+        seed,
+        lexical_texts=texts,
+        fit_mask=mask,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -803,7 +1004,23 @@ def load_inputs(wd: Workdir) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | Non
         )
         if ctx["vector"].notna().all():
             context = vectors_of(ctx)
+    if wd.cfg.cluster.lexical_weight > 0 and len(statements) and wd.cases.exists():
+        statements["lexical_text"] = lexical_texts_of(statements, pd.read_parquet(wd.cases))
     return statements, vectors, context
+
+
+def lexical_texts_of(statements: pd.DataFrame, cases: pd.DataFrame) -> list[str]:
+    """Per statement: the lemmas of the statement followed by those of its case's narrative and
+    knelpunt field (each case's text is lemmatised once)."""
+    cols = [c for c in ("narrative", "knelpunt") if c in cases]
+    case_text = {
+        str(r["case_id"]): lexical_text(*(r[c] if isinstance(r[c], str) else "" for c in cols))
+        for r in cases[["case_id", *cols]].to_dict("records")
+    }
+    return [
+        f"{lexical_text(t)} {case_text.get(str(c), '')}".strip()
+        for t, c in zip(statements["text"], statements["case_id"], strict=True)
+    ]
 
 
 def primary_of(statements: pd.DataFrame, labels: np.ndarray) -> pd.Series:
@@ -830,14 +1047,8 @@ def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, An
     annotations = load_state(wd.annotations)
     previous = ClusterState.load(wd.cluster_model)
     t0 = time.perf_counter()
-    result = cluster_barriers(
-        vectors,
-        statements["statement_id"].tolist(),
-        params,
-        previous,
-        context,
-        annotations.merges,
-        clusterer,
+    result = cluster_frame(
+        statements, vectors, params, context, previous, annotations.merges, clusterer
     )
     x = result.features if result.features is not None else vectors
     clusters = summarise(

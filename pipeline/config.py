@@ -69,6 +69,10 @@ class ClusterParams(_Section):
     ward_max_n: int = 5000
     ward_size_factor: float = 2.0  # ward forms about n / (factor * min cluster size) clusters
     context_weight: float = 2.0  # weight of the case narrative vector added to a statement
+    lexical_weight: float = 1.0  # weight of the lemma TF-IDF (LSA) part of the features; 0 = off
+    lexical_components: int = 100  # LSA dimensions of the lexical part
+    lexical_max_features: int = 20000  # vocabulary cap of the lexical part
+    fit_on: Literal["main", "all"] = "main"  # main: clusters form on each case's main barrier
     reducer: Literal["umap", "pca", "none"] = "umap"
     pre_pca_components: int = 50  # PCA before UMAP above 5000 statements (speed); 0 = off
     n_components: int = 5

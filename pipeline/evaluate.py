@@ -84,19 +84,14 @@ def stability(
     """Seed stability and 90%-subsample stability of the case primary clusters."""
     from sklearn.metrics import adjusted_rand_score
 
-    from pipeline.cluster import cluster_barriers, primary_of
+    from pipeline.cluster import cluster_frame, primary_of
 
     params = params.model_copy(update={"full_recluster": True})
-    ids = statements["statement_id"].tolist()
 
     def primaries(mask: np.ndarray, seed: int) -> pd.Series:
-        res = cluster_barriers(
-            vectors[mask],
-            [i for i, m in zip(ids, mask, strict=True) if m],
-            params,
-            None,
-            None if context is None else context[mask],
-            seed=seed,
+        sub = statements[mask].reset_index(drop=True)
+        res = cluster_frame(
+            sub, vectors[mask], params, None if context is None else context[mask], seed=seed
         )
         return primary_of(statements[mask], res.labels)
 

@@ -17,6 +17,7 @@ labels given by the input (orde, outcome) win over inferred ones; the output is 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -251,6 +252,7 @@ ABBREVIATIONS = (
 # Tokens and lemmas
 
 
+@functools.lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     """Dutch lemma of one word via simplemma (lower case)."""
     import simplemma

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, homogeneity_score
 
 from pipeline import cluster as C
 from pipeline.annotations import append_event
@@ -117,6 +117,72 @@ def test_context_vectors_group_statements_of_similar_cases():
     context, truth = C.make_synthetic_vectors(60, 5, seed=12)  # their cases differ clearly
     result = C.cluster_barriers(vectors, IDS[:60], _params(context_weight=2.0), context=context)
     assert adjusted_rand_score(truth, result.labels) >= 0.6
+
+
+RULES = ["kostendelersnorm", "briefadres", "kinderopvangtoeslag", "schuldsanering", "wachtlijst"]
+
+
+def _lexical_case(n: int, seed: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Vectors that say nothing (one blob) and texts whose rule word carries the pattern."""
+    vectors, _ = C.make_synthetic_vectors(n, 1, seed=seed, spread=1.0)
+    truth = np.arange(n) % len(RULES)
+    rng = np.random.default_rng(seed)
+    filler = ["gemeente", "wijkteam", "aanvraag", "afgewezen", "moeder", "woning", "formulier"]
+    texts = [
+        C.lexical_text(f"{RULES[t]} {' '.join(rng.choice(filler, 3))} {RULES[t]}") for t in truth
+    ]
+    return vectors, texts, truth
+
+
+def test_lexical_part_separates_statements_that_name_different_rules():
+    vectors, texts, truth = _lexical_case(60, 14)
+    plain = C.cluster_barriers(vectors, IDS[:60], _params(lexical_weight=0.0))
+    lexical = C.cluster_barriers(vectors, IDS[:60], _params(), lexical_texts=texts)
+    # each cluster holds one rule (Ward may split a rule over two clusters at this size)
+    assert homogeneity_score(truth, lexical.labels) >= 0.9
+    assert homogeneity_score(truth, plain.labels) < 0.3
+
+
+def test_lexical_text_keeps_content_lemmas_only():
+    out = C.lexical_text("De kostendelersnorm werd in 2023 toegepast door de gemeente").split()
+    assert "kostendelersnorm" in out
+    assert "de" not in out and "2023" not in out
+
+
+def test_incremental_build_projects_new_texts_with_the_saved_lexical_model(tmp_path):
+    vectors, texts, truth = _lexical_case(61, 15)
+    first = C.cluster_barriers(vectors[:60], IDS[:60], _params(), lexical_texts=texts[:60])
+    first.state.save(tmp_path)
+    state = C.ClusterState.load(tmp_path)
+    assert state is not None and state.lexical is not None
+    assert state.lexical.vocab.tolist() == first.state.lexical.vocab.tolist()
+    second = C.cluster_barriers(vectors, IDS[:61], _params(), state, lexical_texts=texts)
+    assert second.mode == "incremental"
+    siblings = first.labels[truth[:60] == truth[60]]
+    assert second.labels[60] == pd.Series(siblings[siblings >= 0]).mode()[0]
+    with pytest.raises(ValueError, match="lexical_texts"):
+        C.cluster_barriers(vectors, IDS[:61], _params(), state)
+
+
+def test_clusters_form_on_main_statements_and_others_join_them():
+    vectors, truth = C.make_synthetic_vectors(90, 6, seed=16)
+    main = np.zeros(90, dtype=bool)
+    main[:60] = True  # the last 30 are secondary barriers of the same kinds
+    result = C.cluster_barriers(vectors, IDS[:90], _params(fit_on="main"), fit_mask=main)
+    assert result.state.info["n_fitted"] == 60
+    assert homogeneity_score(truth, result.labels) >= 0.9
+    assert (result.labels[60:] >= 0).mean() >= 0.9  # the secondary ones joined clusters
+    everything = C.cluster_barriers(vectors, IDS[:90], _params(fit_on="all"), fit_mask=main)
+    assert everything.state.info["n_fitted"] == 90
+
+
+def test_recurring_secondary_barriers_form_a_cluster_of_their_own():
+    vectors, truth = C.make_synthetic_vectors(100, 5, seed=17)
+    main = truth != 4  # pattern 4 only ever appears as a secondary barrier
+    result = C.cluster_barriers(vectors, IDS[:100], _params(), fit_mask=main)
+    own = result.labels[truth == 4]
+    assert (own >= 0).mean() >= 0.8
+    assert not set(own.tolist()) & set(result.labels[main].tolist())
 
 
 def test_state_is_saved_without_pickles(tmp_path):
