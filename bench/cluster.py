@@ -109,6 +109,7 @@ def _summary(scores: list[dict], secs: list[float], runs: list[np.ndarray]) -> d
 
 def run_scale(n: int, n_clusters: int, params) -> dict:
     vectors, truth = C.make_synthetic_vectors(n, n_clusters, seed=7, spread=0.8)
+
     def word(k: int) -> str:  # letters only: the lexical part drops tokens with digits
         out = ""
         while True:

@@ -248,9 +248,7 @@ class ClusterState:
         ctx = arrays["context_mean"] if "context_mean" in arrays.files else np.zeros(0)
         lexical = None
         if "lex_vocab" in arrays.files and len(arrays["lex_vocab"]):
-            lexical = LexicalModel(
-                arrays["lex_vocab"], arrays["lex_idf"], arrays["lex_components"]
-            )
+            lexical = LexicalModel(arrays["lex_vocab"], arrays["lex_idf"], arrays["lex_components"])
         return cls(
             arrays["mean"],
             arrays["centroid_ids"],
