@@ -932,9 +932,16 @@ def summarise(
     if ranking.empty:
         return pd.DataFrame(columns=["cluster_id", "label", "name", "keywords", "representative"])
     texts = statements["text"].to_numpy(dtype=object)
+    is_main = (
+        statements["is_main"].to_numpy(dtype=bool)
+        if "is_main" in statements
+        else np.ones(len(statements), dtype=bool)
+    )
     reps, labs, kws = [], [], []
     for cid in ranking["cluster_id"]:
         idx = np.flatnonzero(labels == cid)
+        if is_main[idx].any():  # the representative is a case's main barrier, not a side remark
+            idx = idx[is_main[idx]]
         reps.append(str(texts[idx[medoid_index(x[idx], seed=params.seed)]]))
         kw = keywords.get(int(cid), [])
         kws.append(kw)

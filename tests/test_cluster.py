@@ -212,6 +212,34 @@ def test_representative_is_the_medoid():
     assert C.medoid_index(x) in (1, 2)
 
 
+def test_representative_is_a_main_barrier_even_when_a_side_remark_is_more_central():
+    x = np.array([[0.7, 0.7], [1.0, 0.0], [0.9, 0.3], [0.0, 1.0]])
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    statements = pd.DataFrame(
+        {
+            "statement_id": ["a-b1", "b-b0", "c-b0", "d-b0"],
+            "case_id": ["a", "b", "c", "d"],
+            "text": ["zijopmerking midden", "hoofdknelpunt een", "hoofdknelpunt twee", "rand"],
+            "is_main": [False, True, True, True],
+            "barrier_type": "regel/wet",
+        }
+    )
+    info = pd.DataFrame(
+        {
+            "case_id": list("abcd"),
+            "municipality": "G",
+            "organisation": "O",
+            "year": 2024,
+            "solution_type": "regulier",
+            "outcome": "deels",
+            "orde": 1,
+        }
+    )
+    assert C.medoid_index(x) == 0  # the side remark is the plain medoid
+    clusters = C.summarise(statements, x, np.zeros(4, dtype=int), info, _params())
+    assert clusters.loc[0, "representative"].startswith("hoofdknelpunt")
+
+
 def test_case_primary_cluster_is_that_of_the_main_barrier():
     statements = pd.DataFrame({"case_id": ["a", "a", "b"], "is_main": [False, True, True]})
     rows = C.case_cluster_rows(statements, np.array([4, 7, 4]))
