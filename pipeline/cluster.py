@@ -28,6 +28,7 @@ assignments and assigns only new statements to existing clusters. Deterministic 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -767,10 +768,11 @@ def cluster_frame(
 # Labels: c-TF-IDF keywords and medoids
 
 
-def stop_words() -> set[str]:
+@functools.lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
     from spacy.lang.nl.stop_words import STOP_WORDS
 
-    return set(STOP_WORDS) | DOMAIN_STOP_WORDS
+    return frozenset(STOP_WORDS) | DOMAIN_STOP_WORDS
 
 
 def ctfidf_keywords(
