@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -77,6 +78,25 @@ def show_flash() -> None:
     item = st.session_state.pop("_flash", None)
     if item:
         st.success(item[0], icon=item[1])
+
+
+_DOWNLOAD_KINDS = {
+    ".csv": ("text/csv", ":material/table:"),
+    ".md": ("text/markdown", ":material/article:"),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ":material/description:",
+    ),
+}
+
+
+def download(container, label: str, data, file_name: str, **kwargs) -> None:
+    """A download button whose MIME type and icon follow from the file's suffix; `data` is a
+    callable, so the file is only built when someone clicks (no rerun on click)."""
+    mime, icon = _DOWNLOAD_KINDS[Path(file_name).suffix]
+    container.download_button(
+        label, data=data, file_name=file_name, mime=mime, icon=icon, on_click="ignore", **kwargs
+    )
 
 
 def feedback_buttons(target_id: str, state, key: str) -> None:

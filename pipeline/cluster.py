@@ -283,10 +283,7 @@ def centre(vectors: np.ndarray, mean: np.ndarray | None = None) -> tuple[np.ndar
     x = np.asarray(vectors, dtype=np.float32)
     if mean is None:
         mean = x.mean(axis=0)
-    x = x - mean
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return x / norms, np.asarray(mean, dtype=np.float32)
+    return _unit(x - mean), np.asarray(mean, dtype=np.float32)
 
 
 def features(
@@ -993,8 +990,11 @@ def case_info_frame(cases: pd.DataFrame, case_structure: pd.DataFrame) -> pd.Dat
     return info
 
 
-def load_inputs(wd: Workdir) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
-    """Barrier statements (sorted by id), their vectors and their cases' vectors (or None)."""
+def load_inputs(
+    wd: Workdir, cases: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
+    """Barrier statements (sorted by id, with `lexical_text` when the lexical part is on), their
+    vectors and their cases' vectors (or None). `cases`: the cases table when already read."""
     from pipeline.embed import vectors_of
 
     statements = pd.read_parquet(wd.statements)
@@ -1012,7 +1012,9 @@ def load_inputs(wd: Workdir) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | Non
         if ctx["vector"].notna().all():
             context = vectors_of(ctx)
     if wd.cfg.cluster.lexical_weight > 0 and len(statements) and wd.cases.exists():
-        statements["lexical_text"] = lexical_texts_of(statements, pd.read_parquet(wd.cases))
+        if cases is None:
+            cases = pd.read_parquet(wd.cases)
+        statements["lexical_text"] = lexical_texts_of(statements, cases)
     return statements, vectors, context
 
 
@@ -1046,8 +1048,8 @@ def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, An
     from pipeline.annotations import load_state
 
     params = wd.cfg.cluster
-    statements, vectors, context = load_inputs(wd)
     cases = pd.read_parquet(wd.cases)
+    statements, vectors, context = load_inputs(wd, cases)
     case_structure = (
         pd.read_parquet(wd.case_structure) if wd.case_structure.exists() else pd.DataFrame()
     )

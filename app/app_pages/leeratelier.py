@@ -84,23 +84,14 @@ st.session_state["atelier_pack"] = pack
 
 st.caption(f"{len(cases)} casussen gekozen uit {len(frame)} bij dit thema.")
 d1, d2, _ = st.columns([2, 2, 3])
-d1.download_button(
+ui.download(
+    d1,
     "Sessiemap (Word)",
-    data=partial(atelier.pack_to_docx, pack),
-    file_name="leeratelier.docx",
-    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    icon=":material/description:",
+    partial(atelier.pack_to_docx, pack),
+    "leeratelier.docx",
     type="primary",
-    on_click="ignore",
 )
-d2.download_button(
-    "Sessiemap (Markdown)",
-    data=partial(atelier.pack_to_markdown, pack),
-    file_name="leeratelier.md",
-    mime="text/markdown",
-    icon=":material/article:",
-    on_click="ignore",
-)
+ui.download(d2, "Sessiemap (Markdown)", partial(atelier.pack_to_markdown, pack), "leeratelier.md")
 
 for i, (case, questions) in enumerate(zip(pack.cases, pack.questions, strict=True), 1):
     with st.container(border=True):

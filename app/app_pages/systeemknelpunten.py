@@ -87,30 +87,9 @@ meta = report.ReportMeta(
     source=f"kennisbank met {report.suppress(info['n_cases'], sc)} casussen",
 )
 e1, e2, e3, _ = st.columns([1, 1, 1, 3])
-e1.download_button(
-    "CSV",
-    data=partial(report.to_csv, table),
-    file_name="systeemknelpunten.csv",
-    mime="text/csv",
-    icon=":material/table:",
-    on_click="ignore",
-)
-e2.download_button(
-    "Markdown",
-    data=partial(report.to_markdown, table, meta, sc),
-    file_name="systeemknelpunten.md",
-    mime="text/markdown",
-    icon=":material/article:",
-    on_click="ignore",
-)
-e3.download_button(
-    "Word (DOCX)",
-    data=partial(report.to_docx, table, meta, sc),
-    file_name="systeemknelpunten.docx",
-    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    icon=":material/description:",
-    on_click="ignore",
-)
+ui.download(e1, "CSV", partial(report.to_csv, table), "systeemknelpunten.csv")
+ui.download(e2, "Markdown", partial(report.to_markdown, table, meta, sc), "systeemknelpunten.md")
+ui.download(e3, "Word (DOCX)", partial(report.to_docx, table, meta, sc), "systeemknelpunten.docx")
 
 # --------------------------------------------------------------------------- evidence + status
 st.divider()
