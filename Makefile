@@ -20,7 +20,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
-	$(BIN)/python -c "from pipeline.anonymise import warm_up; warm_up()"
+	$(BIN)/python -c "from pipeline.core.anonymise import warm_up; warm_up()"
 	touch $@
 
 # Headless Chromium for the real-browser test (Debian package; needs root or sudo).

@@ -1,7 +1,7 @@
 """Data access for the app: the one module that holds SQL, caches and file writes.
 
 Reads  the published knowledge base `kb.duckdb` (read-only, one cached connection, a cursor per
-query) and the annotation store (`pipeline.annotations`).
+query) and the annotation store (`pipeline.core.annotations`).
 Writes only annotation events (cluster names, merges, escalation status, solution feedback) and
 new cases as JSON files in the inbox (`data/raw/inbox/`); never the knowledge base.
 Guarantees: pages hold no SQL; every query that takes widget values is an `st.cache_data`
@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pipeline.annotations import AnnotationState, append_event, load_state
-from pipeline.config import PROJECT_ROOT, Config, Workdir, load_config
+from pipeline.core.annotations import AnnotationState, append_event, load_state
+from pipeline.core.config import PROJECT_ROOT, Config, Workdir, load_config
 
 ENV_WORKDIR = "CASUSWIJZER_WORKDIR"
 ENV_PARAMS = "CASUSWIJZER_PARAMS"
@@ -65,7 +65,7 @@ def small_cell() -> int:
 
 @st.cache_resource(max_entries=2)
 def _connection(kb: KB):
-    from pipeline.db import connect_readonly
+    from pipeline.core.db import connect_readonly
 
     return connect_readonly(kb[0])
 
@@ -84,7 +84,7 @@ def _df(kb: KB, sql: str, params: list | None = None) -> pd.DataFrame:
 
 def load_embedder(cfg: Config):
     """Build the embedding model params.yaml names (tests replace this function)."""
-    from pipeline.embed import load_embedder as _load
+    from pipeline.core.embedder import load_embedder as _load
 
     return _load(cfg.embed)
 
@@ -101,14 +101,14 @@ def embedder():
 
 @st.cache_resource(max_entries=2)
 def _engine(kb: KB):
-    from pipeline.search import SearchEngine
+    from pipeline.serve.search import SearchEngine
 
     return SearchEngine(_connection(kb), embedder(), workdir().cfg.search)
 
 
 def make_anonymiser(cfg: Config):
     """Build the anonymisation gate with the project's settings (tests replace this function)."""
-    from pipeline.anonymise import Anonymiser
+    from pipeline.core.anonymise import Anonymiser
 
     return Anonymiser(use_deduce=cfg.anonymise.use_deduce)
 
@@ -516,7 +516,7 @@ def search(
     kb: KB, query: str, k: int, filters: tuple[tuple[str, Any], ...], mode: str = "hybrid"
 ) -> list[dict[str, Any]]:
     """Search hits as dicts; raises `pipeline.search.QueryError` with a Dutch message."""
-    from pipeline.search import Filters
+    from pipeline.serve.search import Filters
 
     hits = _engine(kb).search(query, k=k, filters=Filters(**dict(filters)), mode=mode)
     return [asdict(h) for h in hits]
@@ -526,7 +526,7 @@ def search(
 def more_like_this(
     kb: KB, case_id: str, k: int, filters: tuple[tuple[str, Any], ...]
 ) -> list[dict[str, Any]]:
-    from pipeline.search import Filters
+    from pipeline.serve.search import Filters
 
     hits = _engine(kb).more_like_this(case_id, k=k, filters=Filters(**dict(filters)))
     return [asdict(h) for h in hits]

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.anonymise import LABELS, Anonymiser  # noqa: E402
+from pipeline.core.anonymise import LABELS, Anonymiser  # noqa: E402
 
 DEFAULT_EVAL = ROOT / "data" / "eval" / "anon" / "anon_eval.jsonl"
 

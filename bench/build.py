@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.build import run_build  # noqa: E402
-from pipeline.config import Workdir, load_config  # noqa: E402
-from pipeline.ingest import ingest_paths  # noqa: E402
+from pipeline.core.config import Workdir, load_config  # noqa: E402
+from pipeline.stages.ingest import ingest_paths  # noqa: E402
 
 
 def new_cases(corpus: Path, n: int, seed: int = 7) -> list[dict]:

@@ -30,9 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pipeline import cluster as C  # noqa: E402
-from pipeline.config import Workdir, load_config  # noqa: E402
-from pipeline.evaluate import mean_pairwise_ari, score_partition  # noqa: E402
+from pipeline.core.config import Workdir, load_config  # noqa: E402
+from pipeline.evaluate import (  # noqa: E402
+    make_synthetic_vectors,
+    mean_pairwise_ari,
+    score_partition,
+)
+from pipeline.stages import cluster as C  # noqa: E402
 
 SEEDS = (0, 1, 2, 3, 4)
 
@@ -108,7 +112,7 @@ def _summary(scores: list[dict], secs: list[float], runs: list[np.ndarray]) -> d
 
 
 def run_scale(n: int, n_clusters: int, params) -> dict:
-    vectors, truth = C.make_synthetic_vectors(n, n_clusters, seed=7, spread=0.8)
+    vectors, truth = make_synthetic_vectors(n, n_clusters, seed=7, spread=0.8)
 
     def word(k: int) -> str:  # letters only: the lexical part drops tokens with digits
         out = ""

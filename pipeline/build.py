@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import STAGES, Config, Workdir, stats_path
+from pipeline.core.config import STAGES, Config, Workdir, stats_path
 
 log = logging.getLogger(__name__)
 
@@ -65,23 +65,23 @@ def run_one(
     """Run one stage, time it and keep its statistics for the manifest."""
     t0 = time.perf_counter()
     if stage == "ingest":
-        from pipeline import ingest
+        from pipeline.stages import ingest
 
         stats = ingest.run_stage(wd, column_map=column_map, inputs=inputs)
     elif stage == "structure":
-        from pipeline import structure
+        from pipeline.stages import structure
 
         stats = structure.run_stage(wd)
     elif stage == "embed":
-        from pipeline import embed
+        from pipeline.stages import embed
 
         stats = embed.run_stage(wd, embedder=embedder)
     elif stage == "cluster":
-        from pipeline import cluster
+        from pipeline.stages import cluster
 
         stats = cluster.run_stage(wd, embedder=embedder)
     elif stage == "publish":
-        from pipeline import publish
+        from pipeline.stages import publish
 
         stats = publish.run_stage(wd, manifest=collect_manifest(wd))
     else:

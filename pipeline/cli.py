@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.config import PROJECT_ROOT, STAGES, Workdir, load_config
+from pipeline.core.config import PROJECT_ROOT, STAGES, Workdir, load_config
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DVC_NO_ANALYTICS", "1")
@@ -87,7 +87,7 @@ def build(
     """Build the knowledge base from case narratives (all stages, then an atomic publish)."""
     _setup_logging(verbose)
     from pipeline.build import run_build, with_overrides
-    from pipeline.ingest import ResidualPIIError
+    from pipeline.stages.ingest import ResidualPIIError
 
     cfg = with_overrides(load_config(params), full_recluster or None)
     wd = Workdir(workdir, cfg)
@@ -123,7 +123,7 @@ def stage(
     _setup_logging()
     wd = _workdir(workdir, params)
     if name == "train-structure":
-        from pipeline.structure import train_structure
+        from pipeline.stages.structure import train_structure
 
         typer.echo(json.dumps(train_structure(wd.cfg, wd.structure_model), indent=2, default=str))
         return
@@ -135,7 +135,7 @@ def stage(
 
 
 def _kb_con(wd: Workdir):
-    from pipeline.db import connect_readonly
+    from pipeline.core.db import connect_readonly
 
     try:
         return connect_readonly(wd.kb)
@@ -171,7 +171,7 @@ def export_clusters(
     params: ParamsOpt = None,
 ):
     """One row per barrier cluster with its label, size and systemic score (counts < 5: "<5")."""
-    from pipeline.report import suppress
+    from pipeline.serve.report import suppress
 
     wd = _workdir(workdir, params)
     con = _kb_con(wd)
@@ -218,8 +218,8 @@ def search(
     mode: Annotated[str, typer.Option("--mode", help="hybrid | bm25 | dense")] = "hybrid",
 ):
     """Find similar cases: hybrid (BM25 + dense) search over the knowledge base."""
-    from pipeline.embed import load_embedder
-    from pipeline.search import QueryError, SearchEngine
+    from pipeline.core.embedder import load_embedder
+    from pipeline.serve.search import QueryError, SearchEngine
 
     if (query is None) == (queries is None):
         _fail("geef een zoektekst of --queries BESTAND (niet allebei)", 2)
@@ -279,7 +279,7 @@ def anonymise(
     ] = False,
 ):
     """Remove personal data from Dutch text (names, BSN, IBAN, phone, e-mail, address, ...)."""
-    from pipeline.anonymise import Anonymiser
+    from pipeline.core.anonymise import Anonymiser
 
     if (text is None) == (in_path is None):
         _fail("geef --text TEKST of --in BESTAND --out BESTAND", 2)

@@ -15,13 +15,14 @@ deterministic methods.
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Workdir
+from pipeline.core.config import Workdir
 
 N_SEEDS = 5
 
@@ -84,7 +85,7 @@ def stability(
     """Seed stability and 90%-subsample stability of the case primary clusters."""
     from sklearn.metrics import adjusted_rand_score
 
-    from pipeline.cluster import cluster_frame, primary_of
+    from pipeline.stages.cluster import cluster_frame, primary_of
 
     params = params.model_copy(update={"full_recluster": True})
 
@@ -127,7 +128,7 @@ def evaluate_clusters(
         split: only evaluate cases of this split (e.g. 'heldout'); None = all labelled cases.
         with_stability: also re-run the clustering core for the stability measures.
     """
-    from pipeline.cluster import load_inputs
+    from pipeline.stages.cluster import load_inputs
 
     labels = pd.read_csv(labels_path, dtype=str, keep_default_na=False)
     if split is not None:
@@ -175,8 +176,8 @@ def build_sample_workdir(
     matching labels file. Returns (work dir, labels path). `embedder` defaults to the configured
     model; vectors are cached in `cache_dir` (default: the project's shared cache).
     """
-    from pipeline import cluster, embed, structure
-    from pipeline.config import PROJECT_ROOT, load_config
+    from pipeline.core.config import PROJECT_ROOT, load_config
+    from pipeline.stages import cluster, embed, structure
 
     cfg = cfg or load_config()
     wd = Workdir(root, cfg)
@@ -220,3 +221,29 @@ def build_sample_workdir(
     cache.save()
     cluster.run_stage(wd)
     return wd, labels_path
+
+
+def make_synthetic_vectors(
+    n: int,
+    n_clusters: int,
+    dim: int = 384,
+    seed: int = 0,
+    spread: float = 0.9,
+    band: float = 4.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors from a mixture of Gaussians with e5's narrow cosine band (for tests and
+    the scale benchmark): a strong shared direction plus cluster centres plus noise.
+
+    Returns (vectors, true cluster of each vector).
+    """
+    rng = np.random.default_rng(seed)
+    shared = rng.normal(size=dim)
+    shared /= np.linalg.norm(shared)
+    centres = rng.normal(size=(n_clusters, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    truth = np.arange(n) % n_clusters
+    rng.shuffle(truth)
+    noise = rng.normal(size=(n, dim)) / math.sqrt(dim)
+    v = band * shared + centres[truth] + spread * noise * math.sqrt(2)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return v.astype(np.float32), truth

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.config import Config, Workdir, load_config
+from pipeline.core.config import Config, Workdir, load_config
 
 SAMPLE_NARRATIVES = [
     (
@@ -170,7 +170,7 @@ def config() -> Config:
 
 def build_tiny_kb(path: Path) -> Path:
     """A small but complete knowledge base (two clusters, statements, vectors) from schema.sql."""
-    from pipeline.publish import write_kb
+    from pipeline.stages.publish import write_kb
 
     emb = FakeEmbedder()
     cases = sample_cases_frame()

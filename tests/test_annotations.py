@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.annotations import append_event, load_state
+from pipeline.core.annotations import append_event, load_state
 
 
 def test_later_cluster_name_wins(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.anonymise import Anonymiser, eleven_check, iban_valid, residual_pii
+from pipeline.core.anonymise import Anonymiser, eleven_check, iban_valid, residual_pii
 
 EVAL_FILE = Path(__file__).resolve().parents[1] / "data" / "eval" / "anon" / "anon_eval.jsonl"
 
@@ -194,7 +194,7 @@ def test_residual_pii_is_zero_after_the_gate(rules):
 # ---------------------------------------------------------------- the GX suite
 @pytest.mark.slow  # importing great-expectations takes ~5-10 s
 def test_residual_pii_suite_fails_on_planted_bsn():
-    from pipeline.expectations import validate_no_residual_pii
+    from pipeline.stages.ingest.expectations import validate_no_residual_pii
 
     df = pd.DataFrame({"narrative": ["Mw. [PERSOON-1] woont in Zwolle.", "BSN 123456782 bekend"]})
     report = validate_no_residual_pii(df, ["narrative"])
@@ -204,7 +204,7 @@ def test_residual_pii_suite_fails_on_planted_bsn():
 
 @pytest.mark.slow
 def test_residual_pii_suite_regex_catches_an_email_in_a_long_narrative():
-    from pipeline.expectations import validate_no_residual_pii
+    from pipeline.stages.ingest.expectations import validate_no_residual_pii
 
     text = "Lange tekst zonder gegevens. " * 400 + "Mail: j.de-vries+wt@voorbeeld-gemeente.nl."
     report = validate_no_residual_pii(pd.DataFrame({"narrative": [text]}), ["narrative"])
@@ -214,7 +214,7 @@ def test_residual_pii_suite_regex_catches_an_email_in_a_long_narrative():
 
 @pytest.mark.slow
 def test_residual_pii_suite_passes_on_clean_frame():
-    from pipeline.expectations import validate_no_residual_pii
+    from pipeline.stages.ingest.expectations import validate_no_residual_pii
 
     df = pd.DataFrame(
         {"narrative": ["Mw. [PERSOON-1] woont in Zwolle.", None], "oplossing": ["x", "y"]}

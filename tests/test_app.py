@@ -11,9 +11,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import data
-from pipeline import atelier, report
-from pipeline.annotations import load_state
-from pipeline.config import PROJECT_ROOT
+from pipeline.core.annotations import load_state
+from pipeline.core.config import PROJECT_ROOT
+from pipeline.serve import atelier, report
 from tests.conftest import FakeEmbedder
 
 APP = str(PROJECT_ROOT / "app" / "streamlit_app.py")
@@ -21,7 +21,7 @@ PAGES = ("zoeken", "patronen", "systeemknelpunten", "leeratelier", "casus_toevoe
 
 
 def _rules_only_anonymiser(cfg):
-    from pipeline.anonymise import Anonymiser
+    from pipeline.core.anonymise import Anonymiser
 
     return Anonymiser(use_deduce=False)
 

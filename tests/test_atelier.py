@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-from pipeline import atelier
+from pipeline.serve import atelier
 
 
 def _unit(*rows: list[float]) -> np.ndarray:

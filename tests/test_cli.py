@@ -56,7 +56,7 @@ def test_export_cases_writes_the_contract_columns(tiny_workdir, tmp_path):
 
 
 def test_search_json_lists_source_id_case_id_score_cluster_id(tiny_workdir, monkeypatch):
-    monkeypatch.setattr("pipeline.embed.load_embedder", lambda params: FakeEmbedder())
+    monkeypatch.setattr("pipeline.core.embedder.load_embedder", lambda params: FakeEmbedder())
     result = runner.invoke(
         app,
         [
@@ -77,7 +77,7 @@ def test_search_json_lists_source_id_case_id_score_cluster_id(tiny_workdir, monk
 
 
 def test_search_batch_mode_writes_one_line_per_query(tiny_workdir, monkeypatch, tmp_path):
-    monkeypatch.setattr("pipeline.embed.load_embedder", lambda params: FakeEmbedder())
+    monkeypatch.setattr("pipeline.core.embedder.load_embedder", lambda params: FakeEmbedder())
     queries = tmp_path / "q.jsonl"
     queries.write_text(
         '{"id": "a", "text": "briefadres"}\n{"id": "b", "text": "detox"}\n', encoding="utf-8"

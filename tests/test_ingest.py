@@ -8,8 +8,8 @@ import docx
 import pandas as pd
 import pytest
 
-from pipeline.config import IngestParams
-from pipeline.ingest import (
+from pipeline.core.config import IngestParams
+from pipeline.stages.ingest import (
     anonymise_cases,
     decode_bytes,
     ingest_paths,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 from nbclient import NotebookClient
 
-from pipeline.config import PROJECT_ROOT
+from pipeline.core.config import PROJECT_ROOT
 from pipeline.evaluate import build_sample_workdir
 from tests.conftest import FakeEmbedder
 

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipeline import publish
+from pipeline.stages import publish
 from tests.conftest import build_tiny_kb
 
 
@@ -25,7 +25,7 @@ def test_failed_publish_leaves_the_previous_kb_untouched(tmp_path, monkeypatch):
     def boom(con):
         raise RuntimeError("crash halfway")
 
-    monkeypatch.setattr("pipeline.search.build_fts_index", boom)
+    monkeypatch.setattr("pipeline.core.db.build_fts_index", boom)
     with pytest.raises(RuntimeError):
         publish.write_kb(
             {

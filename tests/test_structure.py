@@ -6,8 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import structure as S
-from pipeline.config import PROJECT_ROOT, Workdir
+from pipeline.core import vocab as V
+from pipeline.core.config import PROJECT_ROOT, Workdir
+from pipeline.core.text import lemmas_of
+from pipeline.stages import structure as S
+from pipeline.stages.structure.train import fit_all
 from tests.conftest import sample_cases_frame
 
 
@@ -88,13 +91,13 @@ def test_given_orde_and_outcome_win_over_inferred_ones(nlp, model, config):
 
 def test_labels_use_the_shared_vocabularies(structured):
     case_structure, statements = structured
-    assert case_structure["outcome"].isin(S.OUTCOMES).all()
-    assert case_structure["solution_type"].isin(S.SOLUTION_TYPES).all()
+    assert case_structure["outcome"].isin(V.OUTCOMES).all()
+    assert case_structure["solution_type"].isin(V.SOLUTION_TYPES).all()
     assert case_structure["orde"].isin([1, 2, 3]).all()
-    assert all(set(d) <= set(S.DOMAINS) for d in case_structure["domains"])
-    assert all(set(t) <= set(S.BARRIER_TYPES) for t in case_structure["barrier_types"])
+    assert all(set(d) <= set(V.DOMAINS) for d in case_structure["domains"])
+    assert all(set(t) <= set(V.BARRIER_TYPES) for t in case_structure["barrier_types"])
     barrier_types = statements.loc[statements["kind"] == "barrier", "barrier_type"]
-    assert barrier_types.isin(S.BARRIER_TYPES).all()
+    assert barrier_types.isin(V.BARRIER_TYPES).all()
 
 
 def test_cue_phrase_with_a_gap_marks_a_barrier_sentence(nlp):
@@ -119,7 +122,7 @@ def test_abbreviation_does_not_end_a_sentence(nlp):
 
 
 def test_lemmas_come_from_simplemma():
-    assert S.lemmas_of("kinderen kreeg wachtlijsten") == ["kind", "krijgen", "wachtlijst"]
+    assert lemmas_of("kinderen kreeg wachtlijsten") == ["kind", "krijgen", "wachtlijst"]
 
 
 def test_trained_model_is_stored_without_pickles():
@@ -150,8 +153,8 @@ def test_training_is_reproducible_with_the_seed(nlp):
         }
     )
     matcher = S.CueMatcher(nlp)
-    a = S._fit_all(frame, nlp, matcher, seed=13)
-    b = S._fit_all(frame, nlp, matcher, seed=13)
+    a = fit_all(frame, nlp, matcher, seed=13)
+    b = fit_all(frame, nlp, matcher, seed=13)
     for task in S.TASKS:
         assert np.array_equal(a.models[task].coef, b.models[task].coef)
 

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from app import data, ui
-from pipeline import atelier
+from pipeline.serve import atelier
 
 kb = ui.require_kb()
 ctx = ui.ClusterContext(kb)
@@ -52,7 +52,7 @@ else:
     if not query.strip():
         st.info("Typ een zoekvraag om casussen te vinden.")
         st.stop()
-    from pipeline.search import QueryError
+    from pipeline.serve.search import QueryError
 
     try:
         hits = data.search(kb, query, 50, data.filters_key())

@@ -7,8 +7,8 @@ from functools import partial
 import streamlit as st
 
 from app import data, ui
-from pipeline import report
-from pipeline.annotations import ESCALATION_STATUSES
+from pipeline.core.annotations import ESCALATION_STATUSES
+from pipeline.serve import report
 
 ui.follow_goto()
 kb = ui.require_kb()

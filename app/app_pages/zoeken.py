@@ -129,7 +129,7 @@ if mlt:
     st.button("Terug naar de zoekvraag", icon=":material/arrow_back:", on_click=_clear_more_like)
     hits = data.more_like_this(kb, case_id, k, filters)
 elif query.strip():
-    from pipeline.search import QueryError
+    from pipeline.serve.search import QueryError
 
     try:
         with st.spinner("Zoeken…"):

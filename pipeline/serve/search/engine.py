@@ -33,179 +33,19 @@ Methods (measured by bench/search.py; results and tuning notes in data/eval/sear
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 
-from pipeline.config import SearchParams
-from pipeline.db import MissingExtension, load_fts
-from pipeline.embed import Embedder
+from pipeline.core.config import SearchParams
+from pipeline.core.db import STOPWORD_TABLE, MissingExtension, load_fts
+from pipeline.core.embedder import Embedder
+from pipeline.core.text import tokenize
+from pipeline.serve.search.fusion import _top, fuse
+from pipeline.serve.search.query import MODES, Filters, Hit, QueryError
 
 log = logging.getLogger(__name__)
-
-MODES = ("hybrid", "bm25", "dense")
-FTS_FIELDS = ("narrative", "knelpunt", "oplossing", "structureel")
-STOPWORD_TABLE = "fts_stopwords"
-
-
-def dutch_stop_words() -> list[str]:
-    """spaCy's Dutch stop words, lower-cased and accent-stripped like the FTS tokenizer."""
-    try:
-        from spacy.lang.nl.stop_words import STOP_WORDS
-    except ImportError:  # pragma: no cover - spaCy is a core dependency
-        log.warning("spaCy missing: BM25 index built without Dutch stop words")
-        return []
-    return sorted({_fold(w) for w in STOP_WORDS if w.strip()})
-
-
-def build_fts_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the BM25 index over case text (Dutch stemmer, Dutch stop words) in `con`.
-
-    Called by publish inside the database being built. Also creates `fts_stopwords`, the stop
-    word list the index uses (FTS copies it into `fts_main_cases.stopwords` as well).
-    """
-    load_fts(con)
-    con.execute(f"CREATE OR REPLACE TABLE {STOPWORD_TABLE} (sw VARCHAR)")
-    con.execute(
-        f"COMMENT ON TABLE {STOPWORD_TABLE} IS "
-        "'Dutch stop words (spaCy) left out of the BM25 index and ignored in queries'"
-    )
-    words = dutch_stop_words()
-    if words:
-        con.execute(f"INSERT INTO {STOPWORD_TABLE} SELECT unnest(?::VARCHAR[])", [words])
-    fields = ", ".join(f"'{f}'" for f in FTS_FIELDS)
-    con.execute(
-        f"PRAGMA create_fts_index('cases', 'case_id', {fields}, stemmer='dutch', "
-        f"stopwords='{STOPWORD_TABLE}', overwrite=1)"
-    )
-
-
-# --------------------------------------------------------------------------- query handling
-
-# Same character class as the FTS `tokenize` macro: digits and punctuation separate words.
-_SPLIT = re.compile(r"[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/|'\"`\-]+|\s+")
-
-
-def _fold(text: str) -> str:
-    """Lower-case and strip accents, as the FTS tokenizer does."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
-def tokenize(text: str) -> list[str]:
-    """Split text into words the way DuckDB FTS does (lower, no accents, no digits/punctuation)."""
-    return [t for t in _SPLIT.split(_fold(text)) if t]
-
-
-class QueryError(ValueError):
-    """A query that cannot be searched; the message is Dutch and meant for the user."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions on which cases may be returned. Within a field: any of; across: all of."""
-
-    domains: tuple[str, ...] = ()
-    municipalities: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    barrier_types: tuple[str, ...] = ()
-    orde: tuple[int, ...] = ()
-    only_with_solution: bool = False
-    outcomes: tuple[str, ...] = ()
-
-    def is_empty(self) -> bool:
-        return self == Filters()
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One case in a result list, with what is needed to show why it matched."""
-
-    case_id: str
-    source_id: str
-    score: float
-    cluster_id: int
-    cluster_label: str | None
-    municipality: str | None
-    organisation: str | None
-    year: int | None
-    snippet: str
-    barrier: str | None
-    solution: str | None
-    outcome: str | None
-    orde: int | None
-    matched_terms: tuple[str, ...]
-    why: str
-
-
-# --------------------------------------------------------------------------- ranking helpers
-
-
-def _ranked(scores: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
-    """Scores per row → (rows, scores), best first; ties broken by row for determinism."""
-    if not scores:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    ids = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
-    vals = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
-    order = np.lexsort((ids, -vals))
-    return ids[order], vals[order]
-
-
-def rrf_fuse(
-    ranked: Sequence[np.ndarray], weights: Sequence[float], k: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted reciprocal-rank fusion of ranked index lists → (indices, scores), best first."""
-    scores: dict[int, float] = {}
-    for idx, w in zip(ranked, weights, strict=True):
-        for rank, i in enumerate(idx.tolist(), start=1):
-            scores[i] = scores.get(i, 0.0) + w / (k + rank)
-    return _ranked(scores)
-
-
-def blend_fuse(
-    lists: Sequence[tuple[np.ndarray, np.ndarray]], weights: Sequence[float]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted sum of min-max-normalised scores over the union of candidate lists."""
-    scores: dict[int, float] = {}
-    for (idx, vals), w in zip(lists, weights, strict=True):
-        if len(idx) == 0:
-            continue
-        lo, hi = float(vals.min()), float(vals.max())
-        norm = (vals - lo) / (hi - lo) if hi > lo else np.ones_like(vals)
-        for i, v in zip(idx.tolist(), norm.tolist(), strict=True):
-            scores[i] = scores.get(i, 0.0) + w * v
-    return _ranked(scores)
-
-
-def fuse(
-    lex: np.ndarray, dense: np.ndarray, k: int, params: SearchParams
-) -> tuple[np.ndarray, np.ndarray]:
-    """Fuse per-case BM25 and dense scores (-inf = not a candidate) into the top k rows."""
-    n_cand = max(k, params.n_candidates)
-    d_idx, l_idx = _top(dense, n_cand), _top(lex, n_cand)
-    if params.fusion == "rrf":
-        idx, vals = rrf_fuse([l_idx, d_idx], [params.w_bm25, params.w_dense], params.rrf_k)
-    else:
-        idx, vals = blend_fuse(
-            [(l_idx, lex[l_idx]), (d_idx, dense[d_idx])], [params.w_bm25, params.w_dense]
-        )
-    return idx[:k], vals[:k]
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the n largest finite scores, best first (ties by index, deterministic)."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    if len(finite) == 0:
-        return finite
-    if len(finite) > n:
-        part = np.argpartition(-scores[finite], n - 1)[:n]
-        finite = finite[part]
-    return finite[np.lexsort((finite, -scores[finite]))]
 
 
 def _list_column(table, name: str, dim: int | None = None) -> np.ndarray:
@@ -243,9 +83,6 @@ def _snippet(text: str | None, n: int) -> str:
         return text
     cut = text.rfind(" ", 0, n)
     return text[: cut if cut > n // 2 else n].rstrip(",;: ") + " …"
-
-
-# --------------------------------------------------------------------------- the engine
 
 
 class SearchEngine:

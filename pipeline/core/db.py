@@ -1,4 +1,5 @@
-"""DuckDB helpers shared by publish, search and the app: schema, FTS extension, connections."""
+"""DuckDB helpers shared by publish, search and the app: schema, FTS extension and index,
+connections."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.core.text import fts_stop_words
+
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+FTS_FIELDS = ("narrative", "knelpunt", "oplossing", "structureel")
+
+STOPWORD_TABLE = "fts_stopwords"
 
 
 class MissingExtension(RuntimeError):
@@ -56,3 +62,25 @@ def connect_readonly(path: Path | str) -> duckdb.DuckDBPyConnection:
     except MissingExtension:
         pass
     return con
+
+
+def build_fts_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the BM25 index over case text (Dutch stemmer, Dutch stop words) in `con`.
+
+    Called by publish inside the database being built. Also creates `fts_stopwords`, the stop
+    word list the index uses (FTS copies it into `fts_main_cases.stopwords` as well).
+    """
+    load_fts(con)
+    con.execute(f"CREATE OR REPLACE TABLE {STOPWORD_TABLE} (sw VARCHAR)")
+    con.execute(
+        f"COMMENT ON TABLE {STOPWORD_TABLE} IS "
+        "'Dutch stop words (spaCy) left out of the BM25 index and ignored in queries'"
+    )
+    words = fts_stop_words()
+    if words:
+        con.execute(f"INSERT INTO {STOPWORD_TABLE} SELECT unnest(?::VARCHAR[])", [words])
+    fields = ", ".join(f"'{f}'" for f in FTS_FIELDS)
+    con.execute(
+        f"PRAGMA create_fts_index('cases', 'case_id', {fields}, stemmer='dutch', "
+        f"stopwords='{STOPWORD_TABLE}', overwrite=1)"
+    )

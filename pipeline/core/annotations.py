@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.vocab import ESCALATION_STATUSES
+
 EVENT_TYPES = {"cluster_name", "cluster_merge", "escalation", "solution_feedback"}
-ESCALATION_STATUSES = ("open", "geagendeerd", "in behandeling", "opgelost")
 
 
 @dataclass

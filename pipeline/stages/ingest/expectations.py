@@ -116,7 +116,7 @@ def validate_no_residual_pii(df: pd.DataFrame, text_columns: Sequence[str]) -> V
     IBAN, e-mail, phone, postcode next to a house number) as `_pii_<kind>_<column>` and expects
     all of them to be 0, plus an e-mail regex check on each text column. Reports counts only.
     """
-    from pipeline.anonymise import residual_pii
+    from pipeline.core.anonymise import residual_pii
 
     gx, _ = _gx()
     E = gx.expectations

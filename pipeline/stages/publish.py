@@ -19,9 +19,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipeline.annotations import load_state
-from pipeline.config import Workdir
-from pipeline.db import create_schema
+from pipeline.core.annotations import load_state
+from pipeline.core.config import Workdir
+from pipeline.core.db import create_schema
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def write_kb(
         for key, value in (manifest or {}).items():
             con.execute("INSERT INTO manifest VALUES (?, ?)", [key, json.dumps(value, default=str)])
         if build_index and "cases" in tables and len(tables["cases"]):
-            from pipeline.search import build_fts_index
+            from pipeline.core.db import build_fts_index
 
             build_fts_index(con)
         con.execute("CHECKPOINT")

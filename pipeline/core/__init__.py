@@ -1,0 +1,2 @@
+"""Shared, stage-free building blocks: config, io, db + schema, text, vocab, embedder,
+anonymise, annotations."""

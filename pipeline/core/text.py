@@ -1,0 +1,77 @@
+"""Text helpers shared by the stages and the read side: lemmas, stop words, folding, tokens.
+
+One implementation of each: the cluster stage's features and keywords, the structure stage's
+cue matching and the search engine's BM25 tokens all come from here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+
+DATA = Path(__file__).with_name("data")
+
+_WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
+# Same character class as DuckDB FTS's `tokenize` macro: digits and punctuation separate words.
+_SPLIT = re.compile(r"[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/|'\"`\-]+|\s+")
+
+
+def fold(text: str, strip_accents: bool = True) -> str:
+    """Lower-case (Unicode case folding) and, by default, strip accents as DuckDB FTS does.
+
+    `strip_accents=False` keeps accents (NFKC + casefold): the anonymiser compares names with
+    its lists that way, where "Thérèse" and "Therese" are different list entries.
+    """
+    if not strip_accents:
+        return unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into words the way DuckDB FTS does (lower, no accents, no digits/punctuation)."""
+    return [t for t in _SPLIT.split(fold(text)) if t]
+
+
+@functools.lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """Dutch lemma of one word via simplemma (lower case)."""
+    import simplemma
+
+    w = word.lower()
+    if not any(ch.isalpha() for ch in w):
+        return w
+    return simplemma.lemmatize(w, lang="nl").lower()
+
+
+def lemmas_of(text: str) -> list[str]:
+    """Lemmas of the words in a text."""
+    return [lemma(w) for w in _WORD.findall(text or "")]
+
+
+def read_word_list(path: Path) -> list[str]:
+    """Non-empty, non-comment lines of a UTF-8 word list."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+@functools.lru_cache(maxsize=1)
+def spacy_stop_words() -> frozenset[str]:
+    """spaCy's Dutch stop words (the one base list)."""
+    from spacy.lang.nl.stop_words import STOP_WORDS
+
+    return frozenset(w for w in STOP_WORDS if w.strip())
+
+
+@functools.lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """spaCy's Dutch stop words plus case-work words that say nothing about a barrier
+    (`data/domain_stop_words.txt`): for cluster keywords and lexical features."""
+    return spacy_stop_words() | frozenset(read_word_list(DATA / "domain_stop_words.txt"))
+
+
+def fts_stop_words() -> list[str]:
+    """spaCy's Dutch stop words folded like the FTS tokenizer: the BM25 index's stop list."""
+    return sorted({fold(w) for w in spacy_stop_words()})

@@ -1,0 +1,1 @@
+"""The build side: ingest, structure, embed, cluster, publish. Each imports pipeline.core only."""

@@ -1,0 +1,135 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.core.config import ClusterParams
+from pipeline.core.text import lemmas_of, stop_words
+
+
+def lexical_text(*texts: str | None) -> str:
+    """Space-joined content lemmas of the texts (stop words, numbers and short words dropped)."""
+    stops = stop_words()
+    return " ".join(
+        t
+        for text in texts
+        for t in lemmas_of(text or "")
+        if len(t) > 2 and t not in stops and not any(ch.isdigit() for ch in t)
+    )
+
+
+@dataclass
+class LexicalModel:
+    """Sublinear lemma TF-IDF projected on an LSA basis: the fitted vocabulary, idf and basis
+    are saved with the cluster state, so an incremental run projects new statements the same way.
+    """
+
+    vocab: np.ndarray  # (V,) str
+    idf: np.ndarray  # (V,) float32
+    components: np.ndarray  # (k, V) float32
+
+    @classmethod
+    def fit(
+        cls, texts: Sequence[str], n_components: int, max_features: int, seed: int
+    ) -> LexicalModel | None:
+        """Fit on lexical texts (see `lexical_text`); None when there are too few words."""
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vec = TfidfVectorizer(
+            sublinear_tf=True,
+            min_df=2,
+            max_features=max_features,
+            token_pattern=r"\S+",
+            lowercase=False,
+            dtype=np.float32,
+        )
+        try:
+            tfidf = vec.fit_transform(list(texts))
+        except ValueError:  # empty vocabulary
+            return None
+        k = min(n_components, tfidf.shape[1] - 1, tfidf.shape[0] - 1)
+        if k < 2:
+            return None
+        # arpack: the exact leading singular vectors, so the basis does not depend on the seed
+        svd = TruncatedSVD(n_components=k, algorithm="arpack", random_state=seed).fit(tfidf)
+        return cls(
+            np.asarray(vec.get_feature_names_out(), dtype=str),
+            vec.idf_.astype(np.float32),
+            svd.components_.astype(np.float32),
+        )
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, k) unit vectors (zero rows for texts without known words)."""
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.preprocessing import normalize
+
+        counts = CountVectorizer(
+            vocabulary={w: i for i, w in enumerate(self.vocab.tolist())},
+            token_pattern=r"\S+",
+            lowercase=False,
+            dtype=np.float32,
+        ).transform(list(texts))
+        counts.data = 1.0 + np.log(counts.data)
+        tfidf = normalize(counts.multiply(self.idf[None, :]).tocsr())
+        z = np.asarray(tfidf @ self.components.T, dtype=np.float32)
+        norms = np.linalg.norm(z, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return z / norms
+
+
+def centre(vectors: np.ndarray, mean: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Subtract the mean vector and re-normalise: spreads e5's narrow cosine band."""
+    x = np.asarray(vectors, dtype=np.float32)
+    if mean is None:
+        mean = x.mean(axis=0)
+    return _unit(x - mean), np.asarray(mean, dtype=np.float32)
+
+
+def features(
+    vectors: np.ndarray,
+    context: np.ndarray | None,
+    params: ClusterParams,
+    mean: np.ndarray | None = None,
+    context_mean: np.ndarray | None = None,
+    lexical: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The space clusters live in: the centred statement vector plus `context_weight` times the
+    centred vector of its case (a barrier sentence read in the context of its case),
+    re-normalised, then joined with `lexical_weight` times the lexical part (`lexical`, unit
+    rows from `LexicalModel.transform`) when given, re-normalised.
+    Returns (features, mean, context_mean)."""
+    x, mean = centre(vectors, mean)
+    if context is not None and params.context_weight > 0 and len(context) == len(x):
+        c, context_mean = centre(context, context_mean)
+        x = _unit(x + params.context_weight * c)
+    else:
+        context_mean = None
+    if lexical is not None and params.lexical_weight > 0 and len(lexical) == len(x):
+        x = _unit(np.hstack([x, params.lexical_weight * lexical]).astype(np.float32))
+    return x, mean, context_mean
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return x / norms
+
+
+def lexical_texts_of(statements: pd.DataFrame, cases: pd.DataFrame) -> list[str]:
+    """Per statement: the lemmas of the statement followed by those of its case's narrative and
+    knelpunt field (each case's text is lemmatised once)."""
+    cols = [c for c in ("narrative", "knelpunt") if c in cases]
+    case_text = {
+        str(r["case_id"]): lexical_text(*(r[c] if isinstance(r[c], str) else "" for c in cols))
+        for r in cases[["case_id", *cols]].to_dict("records")
+    }
+    return [
+        f"{lexical_text(t)} {case_text.get(str(c), '')}".strip()
+        for t, c in zip(statements["text"], statements["case_id"], strict=True)
+    ]

@@ -1,0 +1,429 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.core.config import ClusterParams
+from pipeline.stages.cluster.features import LexicalModel, features
+from pipeline.stages.cluster.identity import ClusterState, _apply_merges, match_ids
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray  # stable cluster ids, -1 = noise
+    probabilities: np.ndarray
+    coords: np.ndarray  # (n, 2)
+    state: ClusterState
+    mode: str  # "full" | "incremental"
+    timings: dict[str, float] = field(default_factory=dict)
+    features: np.ndarray | None = None  # the space the clusters were formed in
+
+
+def min_cluster_size_for(n: int, params: ClusterParams) -> int:
+    """Minimum cluster size grows with sqrt(n): 3 at 100 statements, ~90 at 100k."""
+    return int(max(params.min_cluster_size, round(params.cluster_size_scale * math.sqrt(n))))
+
+
+def reduce(x: np.ndarray, params: ClusterParams, seed: int) -> np.ndarray:
+    """Dimension reduction of the centred vectors (umap | pca | none)."""
+    n = len(x)
+    dims = min(params.n_components, max(2, n - 2))
+    if params.reducer == "none" or n <= dims + 1:
+        return x
+    if params.reducer == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=dims, random_state=seed).fit_transform(x)
+    if params.pre_pca_components and x.shape[1] > params.pre_pca_components and n > 5000:
+        # UMAP's neighbour search dominates at scale and is far cheaper in 50 than in 384 dims
+        from sklearn.decomposition import PCA
+
+        x = PCA(n_components=params.pre_pca_components, random_state=seed).fit_transform(x)
+    try:
+        import umap
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise RuntimeError("reducer 'umap' needs umap-learn: pip install umap-learn") from exc
+    reducer = umap.UMAP(
+        n_neighbors=max(2, min(params.n_neighbors, n - 1)),
+        n_components=dims,
+        min_dist=0.0,
+        metric="cosine",
+        random_state=seed,
+        init="spectral" if n > dims + 10 else "random",
+        n_jobs=1,
+    )
+    return reducer.fit_transform(x)
+
+
+def algorithm_for(n: int, params: ClusterParams) -> str:
+    """'ward' (deterministic) up to params.ward_max_n statements, else 'hdbscan' on UMAP."""
+    if params.algorithm != "auto":
+        return params.algorithm
+    return "ward" if n <= params.ward_max_n else "hdbscan"
+
+
+class WardClusterer:
+    """Deterministic Ward clustering with about n / (size_factor * min cluster size) clusters;
+    clusters smaller than the minimum size become noise (-1)."""
+
+    def __init__(self, min_cluster_size: int, size_factor: float):
+        self.min_cluster_size = min_cluster_size
+        self.size_factor = size_factor
+
+    def fit_predict(self, z: np.ndarray) -> np.ndarray:
+        from scipy.cluster.hierarchy import fcluster, linkage
+
+        n = len(z)
+        k = int(max(2, round(n / (self.size_factor * self.min_cluster_size))))
+        labels = fcluster(linkage(z, method="ward"), k, criterion="maxclust") - 1
+        counts = np.bincount(labels)
+        labels = np.where(counts[labels] >= self.min_cluster_size, labels, -1)
+        self.probabilities_ = (labels >= 0).astype(float)
+        return labels
+
+
+def default_clusterer(n: int, params: ClusterParams):
+    """Ward for small/medium corpora, else HDBSCAN sized for n points."""
+    mcs = min_cluster_size_for(n, params)
+    if algorithm_for(n, params) == "ward":
+        return WardClusterer(mcs, params.ward_size_factor)
+    min_samples = max(1, min(params.min_samples, mcs))
+    try:
+        import hdbscan
+
+        return hdbscan.HDBSCAN(
+            min_cluster_size=mcs,
+            min_samples=min_samples,
+            cluster_selection_method=params.selection_method,
+            core_dist_n_jobs=1,
+        )
+    except ImportError:  # pragma: no cover
+        from sklearn.cluster import HDBSCAN
+
+        return HDBSCAN(
+            min_cluster_size=mcs,
+            min_samples=min_samples,
+            cluster_selection_method=params.selection_method,
+        )
+
+
+def centroids_of(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-length mean vector of each cluster (labels >= 0)."""
+    ids = np.array(sorted(int(c) for c in set(labels.tolist()) if c >= 0), dtype=np.int64)
+    if not len(ids):
+        return ids, np.zeros((0, x.shape[1]), dtype=np.float32)
+    cents = np.vstack([x[labels == c].mean(axis=0) for c in ids])
+    cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
+    return ids, cents.astype(np.float32)
+
+
+def calibrate_threshold(x: np.ndarray, labels: np.ndarray, params: ClusterParams) -> float:
+    """Cosine a point needs to join a cluster: params.assign_threshold when set, else the
+    `assign_quantile` quantile of clustered points' cosine to the centroid of the *other*
+    members of their cluster (leave-one-out, so it is fair to points seen later)."""
+    if params.assign_threshold > 0:
+        return float(params.assign_threshold)
+    mask = labels >= 0
+    if not mask.any():
+        return 1.0
+    sims = np.zeros(int(mask.sum()))
+    pos = np.flatnonzero(mask)
+    for c in np.unique(labels[mask]):
+        members = np.flatnonzero(labels == c)
+        if len(members) < 2:
+            continue
+        total = x[members].sum(axis=0)
+        rest = total[None, :] - x[members]
+        rest /= np.maximum(np.linalg.norm(rest, axis=1, keepdims=True), 1e-12)
+        sims[np.searchsorted(pos, members)] = np.einsum("ij,ij->i", x[members], rest)
+    return float(np.quantile(sims, params.assign_quantile))
+
+
+def assign_to_centroids(
+    x: np.ndarray, ids: np.ndarray, cents: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centroid per point if its cosine reaches the threshold, else -1."""
+    if not len(ids) or not len(x):
+        return np.full(len(x), -1, dtype=np.int64), np.zeros(len(x))
+    out = np.full(len(x), -1, dtype=np.int64)
+    best_sim = np.zeros(len(x))
+    for start in range(0, len(x), 8192):  # bounded memory at 100k points
+        sims = x[start : start + 8192] @ cents.T
+        j = sims.argmax(axis=1)
+        s = sims[np.arange(len(j)), j]
+        out[start : start + 8192] = np.where(s >= threshold, ids[j], -1)
+        best_sim[start : start + 8192] = s
+    return out, best_sim
+
+
+def _coords_2d(z: np.ndarray, seed: int) -> np.ndarray:
+    if z.shape[1] <= 2 or len(z) < 3:
+        pad = np.zeros((len(z), 2))
+        pad[:, : min(2, z.shape[1])] = z[:, :2]
+        return pad
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=2, random_state=seed).fit_transform(z)
+
+
+def _interpolate_coords(
+    x_new: np.ndarray, x_known: np.ndarray, xy_known: np.ndarray, k: int = 5
+) -> np.ndarray:
+    """Map position of new points: similarity-weighted mean of their nearest known points."""
+    if not len(x_new):
+        return np.zeros((0, 2))
+    if not len(x_known):
+        return np.zeros((len(x_new), 2))
+    k = min(k, len(x_known))
+    out = np.zeros((len(x_new), 2))
+    for start in range(0, len(x_new), 2048):  # bounded memory at 100k points
+        sims = x_new[start : start + 2048] @ x_known.T
+        idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        w = np.maximum(np.take_along_axis(sims, idx, axis=1), 1e-3)
+        out[start : start + 2048] = (xy_known[idx] * w[..., None]).sum(axis=1) / w.sum(
+            axis=1, keepdims=True
+        )
+    return out
+
+
+def fit_labels(
+    x: np.ndarray,
+    params: ClusterParams,
+    seed: int | None = None,
+    clusterer: Any = None,
+    timings: dict[str, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Fresh clustering of feature vectors (see `features`): (labels, probabilities, coords,
+    threshold). Labels are the clusterer's own numbers (not yet stable ids); -1 = noise.
+    """
+    seed = params.seed if seed is None else seed
+    timings = {} if timings is None else timings
+    n = len(x)
+    if n < max(3, params.min_cluster_size):
+        return np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros((n, 2)), 1.0
+    t = time.perf_counter()
+    uses_ward = clusterer is None and algorithm_for(n, params) == "ward"
+    z = x if uses_ward else reduce(x, params, seed)
+    timings["reduce_s"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    model = clusterer if clusterer is not None else default_clusterer(n, params)
+    labels = np.asarray(model.fit_predict(z), dtype=np.int64)
+    probs = np.asarray(getattr(model, "probabilities_", np.ones(n)), dtype=float)
+    timings["cluster_s"] = round(time.perf_counter() - t, 3)
+    threshold = calibrate_threshold(x, labels, params)
+    noise = labels < 0
+    if noise.any() and (labels >= 0).any():
+        ids, cents = centroids_of(x, labels)
+        assigned, sims = assign_to_centroids(x[noise], ids, cents, threshold)
+        labels[noise] = assigned
+        probs[noise] = np.where(assigned >= 0, np.clip(sims, 0, 1), 0.0)
+    return labels, probs, _coords_2d(z, seed), threshold
+
+
+def cluster_barriers(
+    vectors: np.ndarray,
+    statement_ids: Sequence[str],
+    params: ClusterParams,
+    previous_state: ClusterState | None = None,
+    context: np.ndarray | None = None,
+    merges: Mapping[int, int] | None = None,
+    clusterer: Any = None,
+    seed: int | None = None,
+    lexical_texts: Sequence[str] | None = None,
+    fit_mask: np.ndarray | None = None,
+) -> ClusterResult:
+    """Pure core: barrier vectors → stable cluster ids, probabilities, 2-D coordinates, state.
+
+    Incremental when `previous_state` is given and `params.full_recluster` is false: statements
+    already assigned keep their cluster, new ones join the nearest existing centroid (or -1).
+    Otherwise a full fit whose clusters are matched to `previous_state`'s ids.
+
+    Args:
+        vectors: (n, dim) L2-normalised embeddings of the barrier statements.
+        statement_ids: n ids (for id matching and the saved assignment).
+        params: the cluster section of params.yaml.
+        previous_state: the state saved by the last run, if any.
+        context: (n, dim) vector of each statement's case (narrative), or None.
+        merges: {cluster_id: into} from the annotation store.
+        clusterer: an object with `fit_predict(z)` (default: Ward or HDBSCAN sized for n).
+        seed: overrides params.seed (stability checks).
+        lexical_texts: n texts from `lexical_text` (statement + its case), or None: no lexical
+            part in the features.
+        fit_mask: n booleans, the statements clusters form on (each case's main barrier) when
+            `params.fit_on` is 'main'; the others are assigned afterwards. None: all.
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    ids = np.asarray(list(statement_ids), dtype=object)
+    n = len(ids)
+    timings: dict[str, float] = {}
+    if n == 0:
+        empty = pd.DataFrame(columns=["statement_id", "cluster_id", "probability", "x", "y"])
+        st = previous_state or ClusterState(
+            np.zeros(vectors.shape[1:], np.float32),
+            np.zeros(0, np.int64),
+            np.zeros((0,) + vectors.shape[1:], np.float32),
+            1.0,
+            0,
+            empty,
+        )
+        return ClusterResult(np.zeros(0, np.int64), np.zeros(0), np.zeros((0, 2)), st, "empty")
+    if lexical_texts is not None and len(lexical_texts) != n:
+        raise ValueError(f"lexical_texts has {len(lexical_texts)} rows for {n} statements")
+    incremental = previous_state is not None and not params.full_recluster
+    if incremental:
+        st = previous_state
+        lex = None
+        if st.lexical is not None and params.lexical_weight > 0:
+            if lexical_texts is None:
+                raise ValueError("the fitted clusters use lexical features: give lexical_texts")
+            lex = st.lexical.transform(lexical_texts)
+        x, _, _ = features(
+            vectors,
+            context if st.context_mean is not None else None,
+            params,
+            st.mean,
+            st.context_mean,
+            lex,
+        )
+        incremental = st.centroids.shape[1:] == x.shape[1:]  # else: features changed, refit
+    if incremental:
+        prev = st.assignments.set_index("statement_id")
+        known = np.array([s in prev.index for s in ids], dtype=bool)
+        labels = np.full(n, -1, dtype=np.int64)
+        probs = np.zeros(n)
+        coords = np.zeros((n, 2))
+        if known.any():
+            rows = prev.loc[ids[known]]
+            labels[known] = rows["cluster_id"].to_numpy(dtype=np.int64)
+            probs[known] = rows["probability"].to_numpy(dtype=float)
+            coords[known] = rows[["x", "y"]].to_numpy(dtype=float)
+        new = ~known
+        if new.any():
+            assigned, sims = assign_to_centroids(
+                x[new], st.centroid_ids, st.centroids, st.threshold
+            )
+            labels[new] = assigned
+            probs[new] = np.where(assigned >= 0, np.clip(sims, 0, 1), 0.0)
+            coords[new] = _interpolate_coords(x[new], x[known], coords[known])
+        labels = _apply_merges(labels, merges)
+        mean, context_mean, threshold, next_id = st.mean, st.context_mean, st.threshold, st.next_id
+        cent_ids, cents, lexical = st.centroid_ids, st.centroids, st.lexical
+        mode = "incremental"
+        info = {**st.info, "n_incremental": int(new.sum())}
+    else:
+        seed_ = params.seed if seed is None else seed
+        lexical = None
+        if lexical_texts is not None and params.lexical_weight > 0:
+            t = time.perf_counter()
+            lexical = LexicalModel.fit(
+                lexical_texts, params.lexical_components, params.lexical_max_features, seed_
+            )
+            timings["lexical_s"] = round(time.perf_counter() - t, 3)
+        lex = lexical.transform(lexical_texts) if lexical is not None else None
+        x, mean, context_mean = features(vectors, context, params, lexical=lex)
+        fit = np.ones(n, dtype=bool)
+        if params.fit_on == "main" and fit_mask is not None:
+            fit = np.asarray(fit_mask, dtype=bool)
+            if fit.sum() < max(3, params.min_cluster_size):
+                fit = np.ones(n, dtype=bool)
+        raw, probs, coords, threshold = _fit_then_assign(x, fit, params, seed_, clusterer, timings)
+        prev = previous_state.assignments if previous_state is not None else None
+        start = previous_state.next_id if previous_state is not None else 0
+        labels, next_id = match_ids(raw, ids, prev, start, params.match_min_jaccard)
+        labels = _apply_merges(labels, merges)
+        cent_ids, cents = centroids_of(x, labels)
+        mode = "full"
+        info = {"n_fitted": int(fit.sum()), "seed": int(seed_)}
+    assignments = pd.DataFrame(
+        {
+            "statement_id": ids.astype(str),
+            "cluster_id": labels,
+            "probability": probs,
+            "x": coords[:, 0],
+            "y": coords[:, 1],
+        }
+    )
+    state = ClusterState(
+        mean, cent_ids, cents, threshold, next_id, assignments, info, context_mean, lexical
+    )
+    return ClusterResult(labels, probs, coords, state, mode, timings, x)
+
+
+def _fit_then_assign(
+    x: np.ndarray,
+    fit: np.ndarray,
+    params: ClusterParams,
+    seed: int,
+    clusterer: Any,
+    timings: dict[str, float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Cluster the `fit` rows; assign the others to the nearest cluster above the calibrated
+    threshold; let the rest that recur form clusters of their own (second pass)."""
+    n = len(x)
+    if fit.all():
+        return fit_labels(x, params, seed, clusterer, timings)
+    labels = np.full(n, -1, dtype=np.int64)
+    probs = np.zeros(n)
+    coords = np.zeros((n, 2))
+    labels[fit], probs[fit], coords[fit], threshold = fit_labels(
+        x[fit], params, seed, clusterer, timings
+    )
+    rest = np.flatnonzero(~fit)
+    ids, cents = centroids_of(x[fit], labels[fit])
+    assigned, sims = assign_to_centroids(x[rest], ids, cents, threshold)
+    labels[rest] = assigned
+    probs[rest] = np.where(assigned >= 0, np.clip(sims, 0, 1), 0.0)
+    left = rest[assigned < 0]
+    if len(left) >= 2 * min_cluster_size_for(len(left), params):
+        extra, extra_p, _, _ = fit_labels(x[left], params, seed, None, {})
+        offset = int(labels.max()) + 1
+        labels[left] = np.where(extra >= 0, extra + offset, -1)
+        probs[left] = extra_p
+    coords[rest] = _interpolate_coords(x[rest], x[fit], coords[fit])
+    return labels, probs, coords, threshold
+
+
+def cluster_frame(
+    statements: pd.DataFrame,
+    vectors: np.ndarray,
+    params: ClusterParams,
+    context: np.ndarray | None = None,
+    previous_state: ClusterState | None = None,
+    merges: Mapping[int, int] | None = None,
+    clusterer: Any = None,
+    seed: int | None = None,
+) -> ClusterResult:
+    """`cluster_barriers` over a statements frame: ids, `lexical_text` (when present) and
+    `is_main` (the fit mask) come from its columns."""
+    texts = statements["lexical_text"].tolist() if "lexical_text" in statements else None
+    mask = statements["is_main"].to_numpy(dtype=bool) if "is_main" in statements else None
+    return cluster_barriers(
+        vectors,
+        statements["statement_id"].tolist(),
+        params,
+        previous_state,
+        context,
+        merges,
+        clusterer,
+        seed,
+        lexical_texts=texts,
+        fit_mask=mask,
+    )
+
+
+def primary_of(statements: pd.DataFrame, labels: np.ndarray) -> pd.Series:
+    """case_id → cluster of its main barrier statement (-1 = unclustered)."""
+    df = statements[["case_id", "is_main"]].assign(cluster_id=labels)
+    df = df[df["is_main"]].drop_duplicates("case_id")
+    return df.set_index("case_id")["cluster_id"].astype("int64")

@@ -1,0 +1,93 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from pipeline.core.config import ClusterParams
+from pipeline.core.text import lemmas_of, stop_words
+from pipeline.stages.cluster.ranking import rank_clusters
+
+
+def ctfidf_keywords(
+    docs_lemmas: Sequence[Sequence[str]], labels: np.ndarray, n_keywords: int
+) -> dict[int, list[str]]:
+    """BERTopic's class-based TF-IDF: tf of a lemma in a cluster (normalised by the cluster's
+    length) × log(1 + average words per cluster / frequency of the lemma over all clusters).
+    The noise class takes part (so its words are not distinctive) but gets no keywords."""
+    stops = stop_words()
+    per_class: dict[int, Counter] = {}
+    for toks, c in zip(docs_lemmas, labels.tolist(), strict=True):
+        words = [t for t in toks if len(t) > 2 and t not in stops and not t.isdigit()]
+        per_class.setdefault(int(c), Counter()).update(words)
+    if not per_class:
+        return {}
+    total = Counter()
+    for cnt in per_class.values():
+        total.update(cnt)
+    avg = sum(sum(c.values()) for c in per_class.values()) / len(per_class)
+    out = {}
+    for c, cnt in per_class.items():
+        if c < 0:
+            continue
+        size = sum(cnt.values()) or 1
+        scored = {w: (k / size) * math.log(1 + avg / total[w]) for w, k in cnt.items()}
+        out[c] = [w for w, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))]
+        out[c] = out[c][:n_keywords]
+    return out
+
+
+def medoid_index(x: np.ndarray, max_points: int = 2000, seed: int = 0) -> int:
+    """Index of the member with the highest mean cosine to the others (sampled when large)."""
+    if len(x) <= 2:
+        return 0
+    ref = x
+    if len(x) > max_points:
+        rng = np.random.default_rng(seed)
+        ref = x[rng.choice(len(x), max_points, replace=False)]
+    return int(np.argmax((x @ ref.T).mean(axis=1)))
+
+
+def summarise(
+    statements: pd.DataFrame,
+    x: np.ndarray,
+    labels: np.ndarray,
+    case_info: pd.DataFrame,
+    params: ClusterParams,
+    names: Mapping[int, str] | None = None,
+) -> pd.DataFrame:
+    """The clusters table: labels, keywords, representative, counts and ranking."""
+    lem = [lemmas_of(t) for t in statements["text"].tolist()]
+    keywords = ctfidf_keywords(lem, labels, params.n_keywords)
+    members = statements.assign(cluster_id=labels)
+    members = members[members["cluster_id"] >= 0]
+    ranking = rank_clusters(members, case_info, params)
+    if ranking.empty:
+        return pd.DataFrame(columns=["cluster_id", "label", "name", "keywords", "representative"])
+    texts = statements["text"].to_numpy(dtype=object)
+    is_main = (
+        statements["is_main"].to_numpy(dtype=bool)
+        if "is_main" in statements
+        else np.ones(len(statements), dtype=bool)
+    )
+    reps, labs, kws = [], [], []
+    for cid in ranking["cluster_id"]:
+        idx = np.flatnonzero(labels == cid)
+        if is_main[idx].any():  # the representative is a case's main barrier, not a side remark
+            idx = idx[is_main[idx]]
+        reps.append(str(texts[idx[medoid_index(x[idx], seed=params.seed)]]))
+        kw = keywords.get(int(cid), [])
+        kws.append(kw)
+        labs.append(" · ".join(kw[:4]) if kw else f"cluster {cid}")
+    ranking.insert(1, "label", labs)
+    ranking.insert(2, "name", [(names or {}).get(int(c)) for c in ranking["cluster_id"]])
+    ranking.insert(3, "keywords", kws)
+    ranking.insert(4, "representative", reps)
+    return ranking.sort_values(
+        ["systemic_score", "cluster_id"], ascending=[False, True], ignore_index=True
+    )

@@ -1,0 +1,146 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from pipeline.core.config import ClusterParams
+
+SYSTEM_TYPES = ("regel/wet", "voorwaarden die elkaar uitsluiten", "financiering")
+
+WORKAROUND_SOLUTIONS = ("maatwerk", "doorbraak")
+
+UNRESOLVED_WEIGHT = {"opgelost": 0.0, "deels": 0.5, "onbekend": 0.5, "niet": 1.0}
+
+
+def _trend_slope(years: pd.Series, all_years: Sequence[int]) -> float:
+    """Least-squares slope of cases per year over the corpus's years (zeros included)."""
+    if len(all_years) < 2:
+        return 0.0
+    counts = years.value_counts()
+    ys = np.array([counts.get(y, 0) for y in all_years], dtype=float)
+    xs = np.array(all_years, dtype=float)
+    return float(np.polyfit(xs, ys, 1)[0])
+
+
+def rank_clusters(
+    members: pd.DataFrame, case_info: pd.DataFrame, params: ClusterParams
+) -> pd.DataFrame:
+    """Per cluster: counts, spread, trend, type mix, maatwerk/solved shares, systemic score,
+    orde candidate and a Dutch evidence sentence.
+
+    Args:
+        members: statement_id, case_id, cluster_id (>= 0 only), barrier_type.
+        case_info: case_id, municipality, organisation, year, solution_type, outcome, orde.
+    """
+    info = case_info.set_index("case_id")
+    all_years = sorted(int(y) for y in info["year"].dropna().unique())
+    rows = []
+    for cid, g in members.groupby("cluster_id"):
+        cases = info.loc[info.index.intersection(g["case_id"].unique())]
+        n_cases = int(len(cases))
+        n_mun = int(cases["municipality"].dropna().nunique())
+        n_org = int(cases["organisation"].dropna().nunique())
+        types = g["barrier_type"].dropna()
+        type_mix = types.value_counts(normalize=True)
+        top_type = str(type_mix.index[0]) if len(type_mix) else None
+        system_share = float(types.isin(SYSTEM_TYPES).mean()) if len(types) else 0.0
+        sol = cases["solution_type"].fillna("geen")
+        share_maatwerk = float(sol.isin(WORKAROUND_SOLUTIONS).mean()) if n_cases else 0.0
+        outcome = cases["outcome"].fillna("onbekend")
+        share_solved = float((outcome == "opgelost").mean()) if n_cases else 0.0
+        unresolved = float(outcome.map(UNRESOLVED_WEIGHT).fillna(0.5).mean()) if n_cases else 0.0
+        years = cases["year"].dropna().astype(int)
+        slope = _trend_slope(years, all_years)
+        per_year = n_cases / max(len(all_years), 1)
+        growth = max(0.0, min(1.0, slope / max(per_year, 1e-9))) if slope > 0 else 0.0
+        orde = pd.to_numeric(cases["orde"], errors="coerce")
+        share_orde3 = float((orde == 3).mean()) if n_cases else 0.0
+        share_orde23 = float((orde >= 2).mean()) if n_cases else 0.0
+        recurrence = 1.0 - math.exp(-n_cases / params.recurrence_scale)
+        spread = 0.5 * min(1.0, max(n_mun - 1, 0) / 4) + 0.5 * min(1.0, max(n_org - 1, 0) / 4)
+        score = (
+            0.30 * recurrence
+            + 0.20 * spread
+            + 0.15 * share_maatwerk
+            + 0.10 * unresolved
+            + 0.15 * system_share
+            + 0.05 * share_orde23
+            + 0.05 * growth
+        )
+        orde_candidate = 3 if ((system_share >= 0.5 and n_mun >= 2) or share_orde3 >= 0.3) else 2
+        span = f"{min(years)}–{max(years)}" if len(years) else "onbekende jaren"
+        parts = [
+            f"{n_cases} {'casus' if n_cases == 1 else 'casussen'} in {n_mun} "
+            f"{'gemeente' if n_mun == 1 else 'gemeenten'} en {n_org} "
+            f"{'organisatie' if n_org == 1 else 'organisaties'} ({span})",
+            f"{round(share_maatwerk * n_cases)} van {n_cases} alleen met maatwerk of doorbraak "
+            "opgelost",
+            f"{int((outcome == 'niet').sum())} niet opgelost",
+        ]
+        if top_type:
+            parts.append(f"vooral {top_type} ({type_mix.iloc[0]:.0%})")
+        if slope > 0.05:
+            parts.append(f"stijgend (+{slope:.1f} casus per jaar)")
+        reason = (
+            "regels, wetgeving of financiering in meerdere gemeenten: orde 3"
+            if orde_candidate == 3
+            else "op te lossen binnen de eigen organisatie: orde 2"
+        )
+        rows.append(
+            {
+                "cluster_id": int(cid),
+                "n_statements": int(len(g)),
+                "n_cases": n_cases,
+                "n_municipalities": n_mun,
+                "n_organisations": n_org,
+                "barrier_type": top_type,
+                "share_maatwerk": round(share_maatwerk, 3),
+                "share_solved": round(share_solved, 3),
+                "trend_slope": round(slope, 3),
+                "systemic_score": round(score, 3),
+                "orde_candidate": orde_candidate,
+                "evidence": "; ".join(parts) + f". Kandidaat {reason}.",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def case_cluster_rows(statements: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
+    """Every (case, cluster) pair; is_primary marks the cluster of the case's main barrier
+    (-1 when the main barrier is unclustered, kept so the case shows up in triage)."""
+    df = statements[["case_id", "is_main"]].assign(cluster_id=labels)
+    primary = df[df["is_main"]].drop_duplicates("case_id")[["case_id", "cluster_id"]]
+    primary = primary.assign(is_primary=True)
+    others = df[df["cluster_id"] >= 0][["case_id", "cluster_id"]].drop_duplicates()
+    others = others.merge(primary[["case_id", "cluster_id"]], how="left", indicator=True)
+    others = others[others["_merge"] == "left_only"].drop(columns="_merge")
+    out = pd.concat([primary, others.assign(is_primary=False)], ignore_index=True)
+    out["cluster_id"] = out["cluster_id"].astype("int64")
+    out["is_primary"] = out["is_primary"].astype(bool)
+    return out.sort_values(["case_id", "cluster_id"], ignore_index=True)
+
+
+def case_info_frame(cases: pd.DataFrame, case_structure: pd.DataFrame) -> pd.DataFrame:
+    """Per case: municipality, organisation, year, solution_type, outcome, orde."""
+    info = cases[["case_id"]].copy()
+    for col in ("municipality", "organisation"):
+        info[col] = cases[col] if col in cases else None
+    dates = pd.to_datetime(cases["case_date"], errors="coerce") if "case_date" in cases else None
+    info["year"] = dates.dt.year if dates is not None else np.nan
+    if len(case_structure):
+        cs = case_structure[["case_id", "solution_type", "outcome", "orde"]]
+        info = info.merge(cs, on="case_id", how="left")
+    for col in ("solution_type", "outcome", "orde"):
+        if col not in info:
+            info[col] = None
+    if "orde" in cases:  # the input's own orde wins over the inferred one
+        given = cases.set_index("case_id")["orde"]
+        info["orde"] = (
+            info["case_id"].map(given).where(info["case_id"].map(given).notna(), info["orde"])
+        )
+    return info
