@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from tests.conftest import FakeEmbedder
+from tests.helpers import FakeEmbedder
 
 runner = CliRunner()
 COMMANDS = [

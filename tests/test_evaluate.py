@@ -7,7 +7,7 @@ import pandas as pd
 
 from pipeline import evaluate as E
 from pipeline.stages import cluster as C
-from tests.test_cluster import TEXTS, _write_workdir
+from tests.helpers import CLUSTER_TEXTS, write_cluster_workdir
 
 
 def test_perfect_clusters_score_one():
@@ -27,7 +27,7 @@ def test_identical_runs_have_stability_one():
 
 
 def _labels_file(wd, tmp_path, n):
-    truth_of_text = {t: k for k, t in TEXTS.items()}
+    truth_of_text = {t: k for k, t in CLUSTER_TEXTS.items()}
     cases = pd.read_parquet(wd.cases)
     labels = pd.DataFrame(
         {
@@ -42,7 +42,7 @@ def _labels_file(wd, tmp_path, n):
 
 
 def test_evaluation_joins_labels_on_source_id_and_filters_the_split(tmp_path, config):
-    wd = _write_workdir(tmp_path, config, 60)
+    wd = write_cluster_workdir(tmp_path, config, 60)
     C.run_stage(wd)
     result = E.evaluate_clusters(
         wd, _labels_file(wd, tmp_path, 60), split="heldout", with_stability=False
@@ -53,7 +53,7 @@ def test_evaluation_joins_labels_on_source_id_and_filters_the_split(tmp_path, co
 
 
 def test_evaluation_reports_seed_and_subsample_stability(tmp_path, config):
-    wd = _write_workdir(tmp_path, config, 60)
+    wd = write_cluster_workdir(tmp_path, config, 60)
     C.run_stage(wd)
     result = E.evaluate_clusters(wd, _labels_file(wd, tmp_path, 60))
     assert result["stability"] >= 0.9

@@ -7,7 +7,7 @@ from nbclient import NotebookClient
 
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.evaluate import build_sample_workdir
-from tests.conftest import FakeEmbedder
+from tests.helpers import FakeEmbedder
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "01-barrier-patterns.ipynb"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.config import PROJECT_ROOT, Workdir, load_config
-from tests.conftest import build_tiny_kb
+from tests.helpers import build_tiny_kb
 
 pytestmark = pytest.mark.slow
 

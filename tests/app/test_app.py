@@ -14,7 +14,7 @@ from app import data
 from pipeline.core.annotations import load_state
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.serve import atelier, report
-from tests.conftest import FakeEmbedder
+from tests.helpers import FakeEmbedder
 
 APP = str(PROJECT_ROOT / "app" / "streamlit_app.py")
 PAGES = ("zoeken", "patronen", "systeemknelpunten", "leeratelier", "casus_toevoegen", "kwaliteit")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline.stages import publish
-from tests.conftest import build_tiny_kb
+from tests.helpers import build_tiny_kb
 
 
 def test_published_kb_has_every_schema_table_and_the_fixture_rows(tmp_path):

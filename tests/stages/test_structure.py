@@ -11,7 +11,7 @@ from pipeline.core.config import PROJECT_ROOT, Workdir
 from pipeline.core.text import lemmas_of
 from pipeline.stages import structure as S
 from pipeline.stages.structure.train import fit_all
-from tests.conftest import sample_cases_frame
+from tests.helpers import sample_cases_frame
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from pipeline.core.annotations import append_event
 from pipeline.core.config import ClusterParams, Workdir
 from pipeline.evaluate import make_synthetic_vectors
 from pipeline.stages import cluster as C
+from tests.helpers import write_cluster_workdir
 
 IDS = [f"s{i:03d}" for i in range(200)]
 
@@ -303,63 +304,9 @@ def test_evidence_is_a_dutch_sentence_with_the_counts():
 
 # ------------------------------------------------------------------ the stage on a work dir
 
-TEXTS = {
-    0: "Zonder adres krijgt hij geen uitkering en zonder uitkering geen kamer.",
-    1: "De kliniek neemt haar pas op na detox, de detox wil eerst een behandelplan.",
-    2: "Door de kostendelersnorm wordt de bijstand van moeder gekort.",
-    3: "De wachtlijst voor de ggz is negen maanden.",
-}
-
-
-def _write_workdir(root, config, n_cases: int, seed: int = 0) -> Workdir:
-    wd = Workdir(root, config)
-    wd.interim.mkdir(parents=True, exist_ok=True)
-    wd.processed.mkdir(parents=True, exist_ok=True)
-    vectors, truth = make_synthetic_vectors(64, 4, seed=seed)
-    vectors, truth = vectors[:n_cases], truth[:n_cases]
-    case_ids = [f"c{i:03d}" for i in range(n_cases)]
-    pd.DataFrame(
-        {
-            "case_id": case_ids,
-            "source_id": [f"S{i}" for i in range(n_cases)],
-            "narrative": [TEXTS[t] for t in truth],
-            "municipality": [f"G{i % 7}" for i in range(n_cases)],
-            "organisation": "wijkteam",
-            "case_date": pd.Timestamp("2024-01-01").date(),
-            "orde": pd.array([None] * n_cases, dtype="Int64"),
-            "outcome": None,
-        }
-    ).to_parquet(wd.cases)
-    pd.DataFrame(
-        {
-            "case_id": case_ids,
-            "domains": [["wonen"]] * n_cases,
-            "barrier_types": [["regel/wet"]] * n_cases,
-            "outcome": "deels",
-            "orde": 1,
-            "solution_type": "maatwerk",
-        }
-    ).to_parquet(wd.case_structure)
-    statements = pd.DataFrame(
-        {
-            "statement_id": [f"{c}-b0" for c in case_ids],
-            "case_id": case_ids,
-            "kind": "barrier",
-            "text": [TEXTS[t] for t in truth],
-            "sent_index": 1,
-            "is_main": True,
-            "barrier_type": "regel/wet",
-        }
-    )
-    statements.to_parquet(wd.statements)
-    pd.DataFrame(
-        {"statement_id": statements["statement_id"], "vector": [v.tolist() for v in vectors]}
-    ).to_parquet(wd.statement_embeddings)
-    return wd
-
 
 def test_stage_writes_the_three_tables_with_schema_columns(tmp_path, config):
-    wd = _write_workdir(tmp_path, config, 60)
+    wd = write_cluster_workdir(tmp_path, config, 60)
     stats = C.run_stage(wd)
     clusters = pd.read_parquet(wd.clusters)
     assert stats["clusters"] >= 3
@@ -376,7 +323,7 @@ def test_stage_writes_the_three_tables_with_schema_columns(tmp_path, config):
 
 
 def test_cluster_label_is_dutch_keywords_from_its_statements(tmp_path, config):
-    wd = _write_workdir(tmp_path, config, 60)
+    wd = write_cluster_workdir(tmp_path, config, 60)
     C.run_stage(wd)
     labels = " ".join(pd.read_parquet(wd.clusters)["label"])
     assert "detox" in labels or "kostendelersnorm" in labels
@@ -385,7 +332,7 @@ def test_cluster_label_is_dutch_keywords_from_its_statements(tmp_path, config):
 def test_human_cluster_name_survives_rebuild(tmp_path, config):
     from pipeline.stages.publish import assemble_tables
 
-    wd = _write_workdir(tmp_path, config, 60)
+    wd = write_cluster_workdir(tmp_path, config, 60)
     C.run_stage(wd)
     first = pd.read_parquet(wd.statement_clusters).set_index("statement_id")["cluster_id"]
     named = int(first["c000-b0"])
@@ -393,7 +340,7 @@ def test_human_cluster_name_survives_rebuild(tmp_path, config):
         wd.annotations,
         {"type": "cluster_name", "cluster_id": named, "name": "Geen adres, geen uitkering"},
     )
-    wd64 = _write_workdir(tmp_path, config, 64)  # four new cases, full re-cluster
+    wd64 = write_cluster_workdir(tmp_path, config, 64)  # four new cases, full re-cluster
     full = config.model_copy(
         update={"cluster": config.cluster.model_copy(update={"full_recluster": True})}
     )
@@ -405,10 +352,10 @@ def test_human_cluster_name_survives_rebuild(tmp_path, config):
 
 
 def test_second_stage_run_is_incremental_and_keeps_assignments(tmp_path, config):
-    wd = _write_workdir(tmp_path, config, 60)
+    wd = write_cluster_workdir(tmp_path, config, 60)
     C.run_stage(wd)
     before = pd.read_parquet(wd.statement_clusters)
-    _write_workdir(tmp_path, config, 62)
+    write_cluster_workdir(tmp_path, config, 62)
     stats = C.run_stage(wd)
     after = pd.read_parquet(wd.statement_clusters)
     assert stats["mode"] == "incremental"
@@ -427,7 +374,7 @@ def test_stage_runs_on_corpora_of_one_municipality(tmp_path, config, n):
 
 
 def test_stage_without_barrier_statements_writes_empty_tables(tmp_path, config):
-    wd = _write_workdir(tmp_path, config, 10)
+    wd = write_cluster_workdir(tmp_path, config, 10)
     pd.read_parquet(wd.statements).iloc[0:0].to_parquet(wd.statements)
     stats = C.run_stage(wd)
     assert stats["clusters"] == 0

@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.core.anonymise import Anonymiser, eleven_check, iban_valid, residual_pii
 
-EVAL_FILE = Path(__file__).resolve().parents[1] / "data" / "eval" / "anon" / "anon_eval.jsonl"
+EVAL_FILE = Path(__file__).resolve().parents[2] / "data" / "eval" / "anon" / "anon_eval.jsonl"
 
 
 @pytest.fixture(scope="module")
