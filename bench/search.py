@@ -207,7 +207,17 @@ def quality(engine: SearchEngine, queries: list[dict], rel: list[set[str]], para
             "hybrid_params": params.model_dump(exclude={"k", "max_query_chars", "snippet_chars"}),
             "dense_statement_weight": extra["dense_statement_weight"],
         }
-    untuned = SearchParams()
+    # Plain RRF 1:1 without statement, feedback or cluster terms: the untuned reference.
+    untuned = params.model_copy(
+        update={
+            "w_bm25": 1.0,
+            "w_dense": 1.0,
+            "rrf_k": 60.0,
+            "statement_weight": 0.0,
+            "prf_weight": 0.0,
+            "cluster_weight": 0.0,
+        }
+    )
     for split, rows in splits.items():
         res = {
             "bm25": evaluate(engine, prep, rel, rows, "bm25", params),

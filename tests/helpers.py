@@ -374,3 +374,10 @@ def write_cluster_workdir(root, config, n_cases: int, seed: int = 0) -> Workdir:
         {"statement_id": statements["statement_id"], "vector": [v.tolist() for v in vectors]}
     ).to_parquet(wd.statement_embeddings)
     return wd
+
+
+def section(name: str, **overrides):
+    """One section of the project's params.yaml (the only source of defaults), with overrides."""
+    from pipeline.core.config import load_config
+
+    return getattr(load_config(), name).model_copy(update=overrides)

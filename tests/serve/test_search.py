@@ -6,15 +6,17 @@ import duckdb
 import numpy as np
 import pytest
 
-from pipeline.core.config import SearchParams
 from pipeline.core.db import MissingExtension, connect_readonly
 from pipeline.serve.search import Filters, QueryError, SearchEngine, blend_fuse, rrf_fuse, tokenize
+from tests.helpers import section
 
 
 @pytest.fixture
 def engine(tiny_kb, fake_embedder) -> SearchEngine:
+    # The project's params without the cluster boost: these tests are about BM25, dense and
+    # their fusion; the boost (two fixture clusters) has tests of its own.
     con = connect_readonly(tiny_kb)
-    yield SearchEngine(con, fake_embedder, SearchParams())
+    yield SearchEngine(con, fake_embedder, section("search", cluster_weight=0.0))
     con.close()
 
 
@@ -37,8 +39,8 @@ def test_bm25_finds_a_case_by_a_stemmed_word(engine):
 )
 def test_numpy_bm25_scores_equal_the_fts_match_bm25_macro(tiny_kb, fake_embedder, query):
     con = connect_readonly(tiny_kb)
-    fast = SearchEngine(con, fake_embedder, SearchParams(bm25_backend="numpy"))
-    macro = SearchEngine(con, fake_embedder, SearchParams(bm25_backend="duckdb"))
+    fast = SearchEngine(con, fake_embedder, section("search", bm25_backend="numpy"))
+    macro = SearchEngine(con, fake_embedder, section("search", bm25_backend="duckdb"))
     np.testing.assert_allclose(fast.bm25_scores(query), macro.bm25_scores(query), rtol=1e-5)
 
 
@@ -153,7 +155,7 @@ def test_filters_that_match_no_case_give_an_empty_list(engine):
 
 def test_hybrid_with_feedback_returns_each_case_at_most_once(tiny_kb, fake_embedder):
     con = connect_readonly(tiny_kb)
-    params = SearchParams(fusion="blend", prf_weight=1.0, prf_docs=3)
+    params = section("search", fusion="blend", prf_weight=1.0, prf_docs=3)
     hits = SearchEngine(con, fake_embedder, params).search("schulden bijstand adres", k=12)
     ids = [h.case_id for h in hits]
     assert len(ids) == len(set(ids)) and ids
@@ -163,7 +165,8 @@ def test_dense_scores_of_some_rows_equal_the_full_dense_scores(engine):
     q = engine.embedder.embed_queries(["schulden bijstand adres"])[0]
     rows = np.array([0, 3, 5, 11])
     full = engine.dense_scores(q[None, :])[0]
-    np.testing.assert_allclose(engine._dense_rows(q, rows, 0.5), full[rows], rtol=1e-5)
+    a = engine.params.statement_weight
+    np.testing.assert_allclose(engine._dense_rows(q, rows, a), full[rows], rtol=1e-5)
 
 
 # ---- more like this
@@ -286,7 +289,7 @@ def test_engine_without_fts_index_falls_back_to_dense(tiny_kb, fake_embedder):
     rw.execute("DROP SCHEMA fts_main_cases CASCADE")
     rw.close()
     con = duckdb.connect(str(tiny_kb), read_only=True)
-    engine = SearchEngine(con, fake_embedder, SearchParams())
+    engine = SearchEngine(con, fake_embedder, section("search"))
     assert sources(engine.search("kostendelersnorm bijstand zoon", k=1)) == ["S05"]
 
 
@@ -295,7 +298,7 @@ def test_bm25_without_fts_index_says_what_to_install(tiny_kb, fake_embedder):
     rw.execute("DROP SCHEMA fts_main_cases CASCADE")
     rw.close()
     con = duckdb.connect(str(tiny_kb), read_only=True)
-    engine = SearchEngine(con, fake_embedder, SearchParams())
+    engine = SearchEngine(con, fake_embedder, section("search"))
     with pytest.raises(MissingExtension, match="duckdb-extension-fts"):
         engine.search("bijstand", mode="bm25")
 
@@ -347,7 +350,7 @@ def test_real_e5_model_finds_the_detox_case_by_paraphrase(tiny_kb, tmp_path):
         )
     rw.close()
     con = connect_readonly(tiny_kb)
-    engine = SearchEngine(con, real, SearchParams())
+    engine = SearchEngine(con, real, section("search"))
     hits = engine.search(
         "afkicken voordat de behandeling in de kliniek kan beginnen", k=3, mode="dense"
     )

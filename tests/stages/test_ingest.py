@@ -16,6 +16,7 @@ from pipeline.stages.ingest import (
     map_columns,
     parse_sections,
 )
+from tests.helpers import section
 
 STORY = (
     "Mw. 34 jr, drie kinderen, huurachterstand van vier maanden. Zonder adres geen "
@@ -29,7 +30,7 @@ STORY2 = (
 
 @pytest.fixture
 def params() -> IngestParams:
-    return IngestParams()
+    return section("ingest")
 
 
 def write_jsonl(path, rows):

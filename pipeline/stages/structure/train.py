@@ -54,14 +54,16 @@ def load_training_frame(cfg: Config, root: Path | None = None) -> pd.DataFrame:
     """
     root = Path(root or PROJECT_ROOT)
     rows = []
-    for path in sorted((root / "data/demo/source").glob("narratives_*.jsonl")):
+    for path in sorted((root / cfg.structure.training_narratives).glob("narratives_*.jsonl")):
         with open(path, encoding="utf-8") as fh:
             for line in fh:
                 if line.strip():
                     rows.append(json.loads(line))
     src = pd.DataFrame(rows)
     if src.empty:
-        raise FileNotFoundError(f"no demo narratives in {root / 'data/demo/source'}")
+        raise FileNotFoundError(
+            f"no narratives_*.jsonl in {root / cfg.structure.training_narratives}"
+        )
     src = src.drop_duplicates("nid")
     labels_path = root / cfg.structure.labels_file
     if labels_path.exists():
