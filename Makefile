@@ -44,6 +44,8 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
 
 bench: install
 	$(BIN)/python bench/build.py

@@ -172,12 +172,14 @@ def build_sample_workdir(
     """A small built work directory from the hand-written demo originals (no ingest/anonymise:
     they contain no personal data), for the notebook and quick experiments.
 
-    Runs structure → embed → cluster on `n_per_pattern` originals per pattern and writes a
-    matching labels file. Returns (work dir, labels path). `embedder` defaults to the configured
-    model; vectors are cached in `cache_dir` (default: the project's shared cache).
+    Runs structure → embed → cluster (`build.run_one`, the build's own stage runner) on
+    `n_per_pattern` originals per pattern and writes a matching labels file. Returns (work dir,
+    labels path). `embedder` defaults to the configured model; vectors are cached in
+    `cache_dir` (default: the project's shared cache).
     """
+    from pipeline.build import run_one
     from pipeline.core.config import PROJECT_ROOT, load_config
-    from pipeline.stages import cluster, embed, structure
+    from pipeline.stages import structure
 
     cfg = cfg or load_config()
     wd = Workdir(root, cfg)
@@ -204,22 +206,15 @@ def build_sample_workdir(
     frame[["nid", "pattern", "split"]].rename(columns={"nid": "source_id"}).to_csv(
         labels_path, index=False
     )
-    structure.run_stage(wd)
-    if embedder is None:
-        embedder = embed.load_embedder(cfg.embed)
-    shared = PROJECT_ROOT / cfg.paths.models / "cache" / "embeddings"
-    cache = embed.EmbeddingCache(Path(cache_dir) if cache_dir else shared, embedder)
-    statements = pd.read_parquet(wd.statements)
-    barriers = statements[statements["kind"] == "barrier"]
-    wd.processed.mkdir(parents=True, exist_ok=True)
-    embed.embed_frame(cases, "case_id", "narrative", cache, cfg.embed).to_parquet(
-        wd.case_embeddings, index=False
+    shared = (
+        Path(cache_dir) if cache_dir else PROJECT_ROOT / cfg.paths.models / "cache" / "embeddings"
     )
-    embed.embed_frame(barriers, "statement_id", "text", cache, cfg.embed).to_parquet(
-        wd.statement_embeddings, index=False
-    )
-    cache.save()
-    cluster.run_stage(wd)
+    shared.mkdir(parents=True, exist_ok=True)
+    if not wd.embed_cache.exists():  # share the embedding cache: only new texts cost time
+        wd.embed_cache.parent.mkdir(parents=True, exist_ok=True)
+        wd.embed_cache.symlink_to(shared.resolve(), target_is_directory=True)
+    for stage in ("structure", "embed", "cluster"):  # the one orchestrator, without ingest
+        run_one(stage, wd, embedder=embedder)
     return wd, labels_path
 
 
