@@ -693,6 +693,11 @@ def _read_lines(path: Path) -> list[str]:
 # ----------------------------------------------------------------------------------------------
 # The gate
 # ----------------------------------------------------------------------------------------------
+# Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
+# anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
+GATE_VERSION = "2026.12.1"
+
+
 class Anonymiser:
     """Dutch personal-data gate. Heavy to build (loads deduce once); reuse one instance.
 
@@ -704,6 +709,7 @@ class Anonymiser:
 
     def __init__(self, keep_terms: Iterable[str] = (), use_deduce: bool = True) -> None:
         self._keep = {_fold(t).strip() for t in keep_terms if t and t.strip()}
+        self._use_deduce = use_deduce
         self._deduce = None
         self._first_names: set[str] = set()
         self._words: set[str] = set(_SENTENCE_WORDS)
@@ -738,6 +744,21 @@ class Anonymiser:
             r"\s+((?:(?:[A-ZÀ-Þ]\.){1,4}\s?)?(?:(?:[Vv]an|[Dd]e|[Dd]er|[Dd]en|[Tt]er|[Tt]en|[Oo]p"
             r"|[Ii]n|'t|[Hh]et|El|el|Al|al)\s+){0,3}[A-ZÀ-Þ][\w'’]+(?:-[A-ZÀ-Þa-z][\w'’]+)*)"
         )
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies what this gate removes: its version, configuration and deduce's version.
+
+        Cached anonymisations are valid only for the same fingerprint."""
+        import hashlib
+        from importlib import metadata
+
+        try:
+            deduce_version = metadata.version("deduce") if self._use_deduce else "off"
+        except metadata.PackageNotFoundError:
+            deduce_version = "missing"
+        parts = [GATE_VERSION, deduce_version, *sorted(self._keep)]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
     # -- persons ---------------------------------------------------------------------------
     def _trim_person(self, text: str, s: int, e: int, keep: _Intervals) -> tuple[int, int] | None:

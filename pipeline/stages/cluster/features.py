@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.core.config import ClusterParams
 from pipeline.core.text import lemmas_of, stop_words
+from pipeline.core.tfidf import TfidfSpace
 
 
 def lexical_text(*texts: str | None) -> str:
@@ -39,44 +40,29 @@ class LexicalModel:
     ) -> LexicalModel | None:
         """Fit on lexical texts (see `lexical_text`); None when there are too few words."""
         from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
-        vec = TfidfVectorizer(
-            sublinear_tf=True,
-            min_df=2,
-            max_features=max_features,
-            token_pattern=r"\S+",
-            lowercase=False,
-            dtype=np.float32,
-        )
         try:
-            tfidf = vec.fit_transform(list(texts))
+            space = TfidfSpace.fit(
+                list(texts), str.split, min_df=2, max_features=max_features, dtype=np.float32
+            )
         except ValueError:  # empty vocabulary
             return None
+        tfidf = space.transform(list(texts), str.split, dtype=np.float32)
         k = min(n_components, tfidf.shape[1] - 1, tfidf.shape[0] - 1)
         if k < 2:
             return None
         # arpack: the exact leading singular vectors, so the basis does not depend on the seed
         svd = TruncatedSVD(n_components=k, algorithm="arpack", random_state=seed).fit(tfidf)
         return cls(
-            np.asarray(vec.get_feature_names_out(), dtype=str),
-            vec.idf_.astype(np.float32),
+            np.asarray(space.terms, dtype=str),
+            space.idf.astype(np.float32),
             svd.components_.astype(np.float32),
         )
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """(n, k) unit vectors (zero rows for texts without known words)."""
-        from sklearn.feature_extraction.text import CountVectorizer
-        from sklearn.preprocessing import normalize
-
-        counts = CountVectorizer(
-            vocabulary={w: i for i, w in enumerate(self.vocab.tolist())},
-            token_pattern=r"\S+",
-            lowercase=False,
-            dtype=np.float32,
-        ).transform(list(texts))
-        counts.data = 1.0 + np.log(counts.data)
-        tfidf = normalize(counts.multiply(self.idf[None, :]).tocsr())
+        space = TfidfSpace({w: i for i, w in enumerate(self.vocab.tolist())}, self.idf)
+        tfidf = space.transform(list(texts), str.split, dtype=np.float32)
         z = np.asarray(tfidf @ self.components.T, dtype=np.float32)
         norms = np.linalg.norm(z, axis=1, keepdims=True)
         norms[norms == 0] = 1.0

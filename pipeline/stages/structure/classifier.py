@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pipeline.core.tfidf import TfidfSpace
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +39,8 @@ class LinearTextModel:
     threshold: float = 0.5
 
     def features(self, docs: Sequence[Sequence[str]]):
-        from scipy.sparse import csr_matrix
-
-        rows, cols, vals = [], [], []
-        for i, toks in enumerate(docs):
-            cnt = Counter(t for t in _ngrams(toks) if t in self.vocab)
-            if not cnt:
-                continue
-            idx = np.array([self.vocab[t] for t in cnt])
-            tf = 1.0 + np.log(np.array(list(cnt.values()), dtype=float))
-            w = tf * self.idf[idx]
-            w /= np.linalg.norm(w) or 1.0
-            rows.extend([i] * len(idx))
-            cols.extend(idx.tolist())
-            vals.extend(w.tolist())
-        return csr_matrix((vals, (rows, cols)), shape=(len(docs), len(self.vocab)))
+        """Sparse TF-IDF rows of the documents' lemma n-grams (and cue tokens)."""
+        return TfidfSpace(self.vocab, self.idf).transform(docs, _ngrams)
 
     def predict_proba(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
         if len(docs) == 0:
@@ -79,14 +66,9 @@ class LinearTextModel:
     ) -> LinearTextModel:
         from sklearn.linear_model import LogisticRegression
 
-        df_counts: Counter = Counter()
-        for toks in docs:
-            df_counts.update(set(_ngrams(toks)))
-        terms = sorted(t for t, n in df_counts.items() if n >= min_df)
-        vocab = {t: i for i, t in enumerate(terms)}
-        n = len(docs)
-        idf = np.array([math.log((1 + n) / (1 + df_counts[t])) + 1.0 for t in terms])
-        model = cls(vocab, idf, np.zeros((0, len(terms))), np.zeros(0), [], multilabel)
+        space = TfidfSpace.fit(docs, _ngrams, min_df=min_df)
+        terms = space.terms
+        model = cls(space.vocab, space.idf, np.zeros((0, len(terms))), np.zeros(0), [], multilabel)
         x = model.features(docs)
         if multilabel:
             classes = list(classes or sorted({c for labels in y for c in labels}))
