@@ -10,13 +10,14 @@ while other candidates are left; every case gets discussion questions for orde 1
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
+
+from pipeline.serve import document as D
 
 ORDE_TITLES = {
     1: "Orde 1 — deze casus oplossen",
@@ -274,63 +275,34 @@ INTRO = (
 )
 
 
-def pack_to_markdown(pack: SessionPack) -> str:
-    """The session pack as printable Markdown."""
-    out = [f"# {pack.title}", "", f"Thema: {pack.theme}  ", f"Datum: {pack.created}", "", INTRO]
+def pack_document(pack: SessionPack) -> D.Document:
+    """The session pack as one document model: one page per case, printable."""
+    doc = D.Document(font_size=11)
+    doc.add(
+        D.Heading(pack.title, 0),
+        D.Paragraph.plain(f"Thema: {pack.theme}"),
+        D.Paragraph.plain(f"Datum: {pack.created}"),
+        D.Paragraph.plain(INTRO),
+    )
     for i, (case, questions) in enumerate(zip(pack.cases, pack.questions, strict=True), 1):
-        out += ["", f"## {_case_heading(i, case)}", ""]
-        for label, value in _case_facts(case):
-            out.append(f"**{label}:** {value}  ")
+        doc.add(D.PageBreak(), D.Heading(_case_heading(i, case), 1))
+        doc.add(*(D.Paragraph.labelled(label, value) for label, value in _case_facts(case)))
         for orde in (1, 2, 3):
-            out += ["", f"### {ORDE_TITLES[orde]}", ""]
-            out += [f"- {q}" for q in questions[orde]]
-        out += ["", "Aantekeningen:", "", "…", ""]
-    out += [
-        "",
-        "## Opbrengst",
-        "",
-        "| Wat | Naar wie (orde 2 / orde 3) | Wie pakt het op |",
-        "|---|---|---|",
-        "|  |  |  |",
-        "",
-    ]
-    return "\n".join(out)
+            doc.add(D.Heading(ORDE_TITLES[orde], 2), D.Bullets(tuple(questions[orde])))
+        doc.add(D.Paragraph.plain("Aantekeningen:"), D.NoteLines(4))
+    doc.add(
+        D.PageBreak(),
+        D.Heading("Opbrengst", 1),
+        D.table_of(("Wat", "Naar wie (orde 2 / orde 3)", "Wie pakt het op"), [("", "", "")] * 3),
+    )
+    return doc
+
+
+def pack_to_markdown(pack: SessionPack) -> str:
+    """The session pack as printable Markdown (rendered from `pack_document`)."""
+    return D.to_markdown(pack_document(pack))
 
 
 def pack_to_docx(pack: SessionPack) -> bytes:
-    """The session pack as a Word document: one page per case, printable."""
-    from docx import Document
-    from docx.enum.text import WD_BREAK
-    from docx.shared import Pt
-
-    doc = Document()
-    doc.styles["Normal"].font.size = Pt(11)
-    doc.add_heading(pack.title, level=0)
-    doc.add_paragraph(f"Thema: {pack.theme}")
-    doc.add_paragraph(f"Datum: {pack.created}")
-    doc.add_paragraph(INTRO)
-    for i, (case, questions) in enumerate(zip(pack.cases, pack.questions, strict=True), 1):
-        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        doc.add_heading(_case_heading(i, case), level=1)
-        for label, value in _case_facts(case):
-            para = doc.add_paragraph()
-            para.add_run(f"{label}: ").bold = True
-            para.add_run(value)
-        for orde in (1, 2, 3):
-            doc.add_heading(ORDE_TITLES[orde], level=2)
-            for q in questions[orde]:
-                doc.add_paragraph(q, style="List Bullet")
-        doc.add_paragraph("Aantekeningen:")
-        for _ in range(4):
-            doc.add_paragraph("_" * 70)
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    doc.add_heading("Opbrengst", level=1)
-    table = doc.add_table(rows=4, cols=3)
-    table.style = "Table Grid"
-    for cell, text in zip(
-        table.rows[0].cells, ("Wat", "Naar wie (orde 2 / orde 3)", "Wie pakt het op"), strict=True
-    ):
-        cell.text = text
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    """The session pack as a Word document (rendered from `pack_document`)."""
+    return D.to_docx(pack_document(pack))

@@ -10,14 +10,15 @@ written raw, so a report cannot point at one household in a small municipality.
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import pandas as pd
+
+from pipeline.serve import document as D
 
 COUNT_COLUMNS = {
     "n_cases": "Casussen",
@@ -153,18 +154,6 @@ def to_csv(table: pd.DataFrame) -> bytes:
     return table.to_csv(index=False).encode("utf-8")
 
 
-def _md_cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _md_table(table: pd.DataFrame, columns: Iterable[str]) -> str:
-    columns = list(columns)
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for rec in table[columns].to_dict("records"):
-        lines.append("| " + " | ".join(_md_cell(rec[c]) for c in columns) + " |")
-    return "\n".join(lines)
-
-
 SUMMARY_COLUMNS = ("Rang", "Knelpunt", "Type knelpunt", "Orde", "Score", "Casussen", "Gemeenten")
 
 
@@ -181,73 +170,38 @@ def _intro(meta: ReportMeta, small_cell: int) -> list[str]:
     return lines
 
 
-def to_markdown(table: pd.DataFrame, meta: ReportMeta, small_cell: int) -> str:
-    """The report as Markdown: intro, a ranked summary table, then one section per barrier."""
-    out = [f"# {meta.title}", "", *(_intro(meta, small_cell)), ""]
+def report_document(table: pd.DataFrame, meta: ReportMeta, small_cell: int) -> D.Document:
+    """The report as one document model: intro, a ranked summary table, a section per barrier."""
+    doc = D.Document(landscape=True, font_size=10)
+    doc.add(D.Heading(meta.title, 0), *(D.Paragraph.plain(x) for x in _intro(meta, small_cell)))
     if table.empty:
-        out.append("Geen knelpunten die aan de filters voldoen.")
-        return "\n".join(out) + "\n"
-    out += ["## Overzicht", "", _md_table(table, SUMMARY_COLUMNS), "", "## Per knelpunt", ""]
+        return doc.add(D.Paragraph.plain("Geen knelpunten die aan de filters voldoen."))
+    rows = [[rec[c] for c in SUMMARY_COLUMNS] for rec in table.to_dict("records")]
+    doc.add(D.Heading("Overzicht", 1), D.table_of(SUMMARY_COLUMNS, rows))
+    doc.add(D.Heading("Per knelpunt", 1))
     for rec in table.to_dict("records"):
-        out += [
-            f"### {rec['Rang']}. {rec['Knelpunt']}",
-            "",
-            f"- Type: {rec['Type knelpunt']}; orde {rec['Orde']}; score {rec['Score']}",
-            f"- Bewijs: {rec['Bewijs']}",
-            f"- Status: {rec['Status']}"
-            + (f" (eigenaar: {rec['Eigenaar']})" if rec["Eigenaar"] else ""),
+        status = f"Status: {rec['Status']}"
+        if rec["Eigenaar"]:
+            status += f" (eigenaar: {rec['Eigenaar']})"
+        items = [
+            f"Type: {rec['Type knelpunt']}; orde {rec['Orde']}; score {rec['Score']}",
+            f"Bewijs: {rec['Bewijs']}",
+            status,
         ]
         if rec["Notitie"]:
-            out.append(f"- Notitie: {rec['Notitie']}")
-        out.append("")
-    return "\n".join(out)
+            items.append(f"Notitie: {rec['Notitie']}")
+        doc.add(D.Heading(f"{rec['Rang']}. {rec['Knelpunt']}", 2), D.Bullets(tuple(items)))
+    return doc
+
+
+def to_markdown(table: pd.DataFrame, meta: ReportMeta, small_cell: int) -> str:
+    """The report as Markdown (rendered from `report_document`)."""
+    return D.to_markdown(report_document(table, meta, small_cell))
 
 
 def to_docx(table: pd.DataFrame, meta: ReportMeta, small_cell: int) -> bytes:
-    """The report as a Word document (python-docx), same content as the Markdown."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Cm, Pt
-
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.8))
-    doc.styles["Normal"].font.size = Pt(10)
-    doc.add_heading(meta.title, level=0)
-    for line in _intro(meta, small_cell):
-        doc.add_paragraph(line)
-    if table.empty:
-        doc.add_paragraph("Geen knelpunten die aan de filters voldoen.")
-    else:
-        doc.add_heading("Overzicht", level=1)
-        grid = doc.add_table(rows=1, cols=len(SUMMARY_COLUMNS))
-        grid.style = "Light Grid Accent 1"
-        for cell, col in zip(grid.rows[0].cells, SUMMARY_COLUMNS, strict=True):
-            cell.text = col
-        for rec in table.to_dict("records"):
-            cells = grid.add_row().cells
-            for cell, col in zip(cells, SUMMARY_COLUMNS, strict=True):
-                cell.text = str(rec[col])
-        doc.add_heading("Per knelpunt", level=1)
-        for rec in table.to_dict("records"):
-            doc.add_heading(f"{rec['Rang']}. {rec['Knelpunt']}", level=2)
-            doc.add_paragraph(
-                f"Type: {rec['Type knelpunt']}; orde {rec['Orde']}; score {rec['Score']}",
-                style="List Bullet",
-            )
-            doc.add_paragraph(f"Bewijs: {rec['Bewijs']}", style="List Bullet")
-            status = f"Status: {rec['Status']}"
-            if rec["Eigenaar"]:
-                status += f" (eigenaar: {rec['Eigenaar']})"
-            doc.add_paragraph(status, style="List Bullet")
-            if rec["Notitie"]:
-                doc.add_paragraph(f"Notitie: {rec['Notitie']}", style="List Bullet")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    """The report as a Word document (rendered from `report_document`)."""
+    return D.to_docx(report_document(table, meta, small_cell))
 
 
 __all__ = [
@@ -255,6 +209,7 @@ __all__ = [
     "REPORT_COLUMNS",
     "ReportMeta",
     "evidence_text",
+    "report_document",
     "report_frame",
     "suppress",
     "suppress_text",
