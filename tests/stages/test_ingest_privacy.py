@@ -429,6 +429,7 @@ def test_bsn_in_file_name_is_not_published(tmp_path):
         exports.append(out.read_text("utf-8").lower())
     kb = _texts_of_kb(work / "data" / "processed" / "kb.duckdb")
     stored = _texts_of_workdir(work)
+    assert "real-geld-001" in kb and "utrecht" in kb and "real-geld-001" in exports[0]  # it looks
     for needle in NEEDLES:
         for where, text in (("kb", kb), ("files", stored), ("log", logs), ("export", exports)):
             assert needle not in str(text), f"{needle!r} found in {where}"
