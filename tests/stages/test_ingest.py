@@ -219,10 +219,10 @@ def test_folder_of_text_files_gives_one_case_per_file(tmp_path, params):
 
 
 def test_sentence_starting_with_a_heading_word_stays_in_its_section():
-    doc = "Gemeente: Dordrecht\nOplossing:\nGemeente heeft als maatwerk betaald."
+    doc = "Gemeente: Dordrecht\nOplossing:\nGemeente heeft betaald.\nCasus is besproken."
     assert parse_sections(doc) == {
         "municipality": "Dordrecht",
-        "oplossing": "Gemeente heeft als maatwerk betaald.",
+        "oplossing": "Gemeente heeft betaald.\nCasus is besproken.",
     }
 
 

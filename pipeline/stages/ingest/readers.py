@@ -114,13 +114,12 @@ SECTION_HEADINGS: dict[str, str] = {
     "orde": "orde",
 }
 
-# A heading stands alone on its line ("Knelpunt:", "# Situatie") or is followed by a separator
-# and its value ("Gemeente: Emmen"). A sentence that merely starts with a heading word ("Gemeente
-# heeft ... betaald") is text, not a heading.
+# A heading stands alone on its line ("Knelpunt:"), is followed by a separator and its value
+# ("Gemeente: Emmen"), or is a Markdown heading ("# Casus 12"). A sentence that merely starts
+# with a heading word ("Gemeente heeft ... betaald", "Casus is besproken") is text.
+_HEADING_WORDS = "|".join(sorted(map(re.escape, SECTION_HEADINGS), key=len, reverse=True))
 _HEADING = re.compile(
-    r"^\s*(?:#+\s*)?("
-    + "|".join(sorted(map(re.escape, SECTION_HEADINGS), key=len, reverse=True))
-    + r")\s*(?:[:\-–]\s*(.*)|[:\-–]?\s*)$",
+    rf"^\s*(?:#+\s*({_HEADING_WORDS})\b[\s:\-–]*(.*)|({_HEADING_WORDS})\s*(?:[:\-–]\s*(.*)|:?\s*))$",
     re.IGNORECASE,
 )
 
@@ -358,8 +357,8 @@ def parse_sections(text: str) -> dict[str, str]:
     for line in text.splitlines():
         m = _HEADING.match(line)
         if m:
-            current = SECTION_HEADINGS[m.group(1).lower()]
-            rest = (m.group(2) or "").strip()
+            current = SECTION_HEADINGS[(m.group(1) or m.group(3)).lower()]
+            rest = (m.group(2) or m.group(4) or "").strip()
             if rest:
                 fields.setdefault(current, []).append(rest)
             continue
