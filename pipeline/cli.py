@@ -82,6 +82,10 @@ def build(
     full_recluster: Annotated[
         bool, typer.Option("--full-recluster", help="Refit clusters instead of assigning.")
     ] = False,
+    delimiter: Annotated[
+        str | None,
+        typer.Option("--delimiter", help="CSV delimiter: , ; | or tab (default: recognised)."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ):
     """Build the knowledge base from case narratives (all stages, then an atomic publish)."""
@@ -90,6 +94,13 @@ def build(
     from pipeline.stages.ingest import ResidualPIIError
 
     cfg = with_overrides(load_config(params), full_recluster or None)
+    if delimiter is not None:  # a params override, so the manifest records it
+        delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
+        if delimiter not in (",", ";", "|", "\t"):
+            raise typer.BadParameter("kies , ; | of tab", param_hint="--delimiter")
+        cfg = cfg.model_copy(
+            update={"ingest": cfg.ingest.model_copy(update={"delimiter": delimiter})}
+        )
     wd = Workdir(workdir, cfg)
     inputs = [p.resolve() for p in input] if input else None
     for p in inputs or wd.inputs:

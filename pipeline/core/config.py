@@ -39,6 +39,9 @@ class IngestParams(_Section):
     max_date: str
     encodings: tuple[str, ...]
     column_map: dict[str, str]
+    delimiter: Literal["", ",", ";", "\t", "|"]  # empty: recognised per file
+    max_unreadable_share: float  # share of control/replacement characters that rejects a text
+    max_residual_share: float  # share of records flagged after the gate that stops the build
 
 
 class AnonymiseParams(_Section):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import random
 
 import docx
 import pandas as pd
@@ -16,6 +18,9 @@ from pipeline.stages.ingest import (
     map_columns,
     parse_sections,
 )
+from pipeline.stages.ingest.gate import load_anon_cache
+from pipeline.stages.ingest.readers import detect_delimiter
+from pipeline.stages.ingest.records import strip_markup, unreadable_share
 from tests.helpers import section
 
 STORY = (
@@ -77,13 +82,25 @@ def test_unknown_column_maps_with_map_option(tmp_path, params):
     assert len(result.cases) == 1 and result.cases["source_id"].iloc[0] == "7"
 
 
-def test_csv_without_narrative_column_is_quarantined_with_file_and_columns(tmp_path, params):
+def test_csv_without_narrative_column_is_quarantined_with_file_and_advice(tmp_path, params):
     pd.DataFrame({"id": ["1"], "bedrag": ["100"]}).to_csv(tmp_path / "geen_tekst.csv", index=False)
     result = ingest_paths([tmp_path], params)
     assert result.cases.empty
     (q,) = result.quarantine
     assert q.source_file == "geen_tekst.csv" and q.field == "narrative"
-    assert "bedrag" in q.reason and "--map" in q.reason
+    assert "2 kolommen" in q.reason and "--map" in q.reason
+
+
+def test_header_less_csv_quarantine_reason_names_no_values(tmp_path, params):
+    (tmp_path / "export.csv").write_text(
+        "12;Mw. Petra Jansen;BSN 111222333;Zwolle\n13;Dhr. Bakker;BSN 123456782;Emmen\n",
+        encoding="utf-8",
+    )
+    result = ingest_paths([tmp_path], params)
+    (q,) = result.quarantine
+    assert (q.source_file, q.field, q.n_records) == ("export.csv", "narrative", 1)
+    for value in ("Petra", "Jansen", "111222333", "Zwolle", "12"):
+        assert value not in q.reason
 
 
 def test_empty_narrative_is_quarantined_with_row_and_field(tmp_path, params):
@@ -201,6 +218,14 @@ def test_folder_of_text_files_gives_one_case_per_file(tmp_path, params):
     assert STORY2 in cases.set_index("source_id").loc["b", "narrative"]
 
 
+def test_sentence_starting_with_a_heading_word_stays_in_its_section():
+    doc = "Gemeente: Dordrecht\nOplossing:\nGemeente heeft betaald.\nCasus is besproken."
+    assert parse_sections(doc) == {
+        "municipality": "Dordrecht",
+        "oplossing": "Gemeente heeft betaald.\nCasus is besproken.",
+    }
+
+
 def test_section_parser_keeps_untitled_text_as_narrative():
     assert parse_sections("Gewoon een verhaal.\nTweede regel.") == {
         "narrative": "Gewoon een verhaal.\nTweede regel."
@@ -214,12 +239,14 @@ def test_english_and_dutch_aliases_map_to_the_same_field():
 
 
 class _CountingAnonymiser:
-    calls = 0
+    def __init__(self, fingerprint="gate-a"):
+        self.fingerprint = fingerprint
+        self.calls = 0
 
     def anonymise_many(self, texts):
         from types import SimpleNamespace
 
-        _CountingAnonymiser.calls += len(texts)
+        self.calls += len(texts)
         return [
             SimpleNamespace(
                 text=t.replace("Jan", "[PERSOON-1]"),
@@ -229,8 +256,8 @@ class _CountingAnonymiser:
         ]
 
 
-def test_anonymisation_cache_skips_texts_seen_before():
-    cases = pd.DataFrame(
+def _two_texts() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "narrative": ["Jan woont hier.", "Geen naam."],
             "knelpunt": [None, None],
@@ -238,10 +265,191 @@ def test_anonymisation_cache_skips_texts_seen_before():
             "structureel": [None, None],
         }
     )
-    cache: dict = {}
-    _CountingAnonymiser.calls = 0
-    out, counts, new = anonymise_cases(cases, _CountingAnonymiser, cache)
+
+
+def test_anonymisation_cache_skips_texts_seen_before():
+    cases, cache, gate = _two_texts(), {}, _CountingAnonymiser()
+    out, counts, new = anonymise_cases(cases, gate, cache)
     assert out["narrative"].tolist() == ["[PERSOON-1] woont hier.", "Geen naam."]
     assert counts == {"PERSOON": 1} and new == 2
-    _, _, new_again = anonymise_cases(cases, _CountingAnonymiser, cache)
-    assert new_again == 0 and _CountingAnonymiser.calls == 2
+    _, _, new_again = anonymise_cases(cases, gate, cache)
+    assert new_again == 0 and gate.calls == 2
+
+
+def test_gate_with_another_fingerprint_does_not_reuse_cached_text():
+    cases, cache = _two_texts(), {}
+    anonymise_cases(cases, _CountingAnonymiser("gate-a"), cache)
+    changed = _CountingAnonymiser("gate-b")
+    _, _, new = anonymise_cases(cases, changed, cache)
+    assert new == 2 and changed.calls == 2
+
+
+def test_anonymisation_cache_without_fingerprints_is_not_used(tmp_path):
+    path = tmp_path / "anonymise.parquet"
+    pd.DataFrame({"raw_hash": ["x"], "text": ["oud"], "labels": [""]}).to_parquet(path)
+    assert load_anon_cache(path) == {}
+
+
+# ------------------------------------------------------------------- CSV dialect and damage
+LONG = (
+    "Mw. 41 jr, alleenstaand, twee kinderen, huurachterstand van vier maanden, "
+    "beslag op loon, geen vast contract, en de corporatie wil eerst een regeling, "
+    "de gemeente eerst een vaste woonplek. "
+) * 40  # ~7,000 characters with many commas and no semicolon
+
+
+def test_semicolon_csv_with_long_narratives_is_read(tmp_path, params):
+    rows = ["id;verhaal;gemeente\n"] + [f"r{i};{LONG}{i};Zwolle\n" for i in range(3)]
+    (tmp_path / "lang.csv").write_text("".join(rows), encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["source_id"].tolist() == ["r0", "r1", "r2"]
+    assert result.cases["municipality"].tolist() == ["Zwolle"] * 3
+
+
+def test_delimiter_is_recognised_on_whole_records_not_a_sample(tmp_path):
+    text = "id|verhaal\n" + "".join(f'{i}|"{LONG}"\n' for i in range(3))
+    assert detect_delimiter(text) == "|"
+
+
+def test_delimiter_param_overrides_recognition(tmp_path, params):
+    # both ',' and ';' split every line in two; recognition takes ',', the param says ';'
+    (tmp_path / "f.csv").write_text(f"nr,x;verhaal\n1,a;{STORY2}\n", encoding="utf-8")
+    assert ingest_paths([tmp_path], params).cases.empty
+    result = ingest_paths([tmp_path], params.model_copy(update={"delimiter": ";"}))
+    assert result.cases["narrative"].tolist() == [STORY2]
+
+
+def test_unclosed_quote_rows_are_quarantined(tmp_path, params):
+    (tmp_path / "q.csv").write_text(
+        "id;verhaal;gemeente\n"
+        f"1;{STORY};Zwolle\n"
+        f'2;"{STORY2};Emmen\n'  # the quote never closes
+        f"3;{STORY} Derde.;Assen\n"
+        f'4;"{STORY2} Vierde.";Oss\n',
+        encoding="utf-8",
+    )
+    result = ingest_paths([tmp_path], params)
+    assert result.cases["source_id"].tolist() == ["1", "3", "4"]
+    (q,) = result.quarantine
+    assert (q.source_file, q.source_row, q.action) == ("q.csv", 3, "rejected")
+    assert "aanhalingsteken" in q.reason
+    assert result.records_in == len(result.cases) + result.records_left_out()
+
+
+def test_unclosed_quote_in_the_last_row_keeps_the_row_without_swallowing(tmp_path, params):
+    (tmp_path / "q.csv").write_text(
+        f'id;gemeente;verhaal\n1;Zwolle;{STORY}\n2;Emmen;"{STORY2}\n', encoding="utf-8"
+    )
+    result = ingest_paths([tmp_path], params)
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
+
+
+def test_row_with_more_fields_than_the_header_is_quarantined(tmp_path, params):
+    (tmp_path / "f.csv").write_text(
+        f"id;verhaal;gemeente\n1;{STORY};Zwolle\n2;Mw. zegt; ik wil niet meer verder;Emmen\n",
+        encoding="utf-8",
+    )
+    result = ingest_paths([tmp_path], params)
+    assert len(result.cases) == 1
+    (q,) = result.quarantine
+    assert q.source_row == 3 and "4 velden" in q.reason and "ik wil" not in q.reason
+
+
+def test_multi_line_quoted_narrative_is_one_record_on_its_first_line(tmp_path, params):
+    (tmp_path / "f.csv").write_text(
+        f'id,verhaal\n1,"{STORY}\n\nTweede alinea, met komma."\n2,{STORY2}\n', encoding="utf-8"
+    )
+    result = ingest_paths([tmp_path], params)
+    assert result.cases["source_row"].tolist() == [2, 5]
+    assert "Tweede alinea" in result.cases["narrative"].iloc[0]
+
+
+# ------------------------------------------------------------------- encodings and junk
+def test_utf16_file_decodes(tmp_path, params):
+    text = f"id\tverhaal\n1\tCliënte € 5: {STORY}\n"
+    (tmp_path / "u16.tsv").write_bytes(text.encode("utf-16"))  # with BOM
+    (tmp_path / "u16be.txt").write_bytes(codecs.BOM_UTF16_BE + STORY2.encode("utf-16-be"))
+    result = ingest_paths([tmp_path], params)
+    assert sorted(result.cases["narrative"]) == sorted([f"Cliënte € 5: {STORY}", STORY2])
+
+
+def test_utf16_without_bom_decodes():
+    assert decode_bytes("Cliënte betaalt € 5.".encode("utf-16-le")) == "Cliënte betaalt € 5."
+
+
+def test_utf8_bom_is_dropped():
+    assert decode_bytes(codecs.BOM_UTF8 + b"id;verhaal") == "id;verhaal"
+
+
+def test_binary_junk_is_quarantined(tmp_path, params):
+    rng = random.Random(3)
+    junk = bytes(rng.randrange(256) for _ in range(3000))
+    (tmp_path / "foto.txt").write_bytes(junk)
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY}])
+    result = ingest_paths([tmp_path], params)
+    assert result.cases["source_file"].tolist() == ["a.jsonl"]
+    (q,) = result.quarantine
+    assert (q.source_file, q.field, q.action) == ("foto.txt", "narrative", "rejected")
+    assert "onleesbare tekens" in q.reason
+
+
+def test_text_with_a_few_accents_and_symbols_is_not_junk(params):
+    text = "Cliënte (34) — € 1.240,- huurachterstand; ‘te oud’ • afgewezen ✓. " * 5
+    assert unreadable_share(text) <= params.max_unreadable_share
+
+
+# ------------------------------------------------------------------- spreadsheets
+def test_xlsx_second_sheet_rows_keep_their_own_ids(tmp_path, params):
+    with pd.ExcelWriter(tmp_path / "f.xlsx") as xw:
+        pd.DataFrame({"Situatie": [STORY, STORY2]}).to_excel(xw, sheet_name="2023", index=False)
+        pd.DataFrame({"Situatie": [STORY + " Blad twee.", STORY2 + " Blad twee."]}).to_excel(
+            xw, sheet_name="2024", index=False
+        )
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert len(result.cases) == 4 and result.cases["case_id"].is_unique
+    assert result.cases["source_file"].tolist() == [
+        "f.xlsx",
+        "f.xlsx",
+        "f.xlsx#blad2",
+        "f.xlsx#blad2",
+    ]
+    assert result.cases["source_row"].tolist() == [2, 3, 2, 3]
+
+
+# ------------------------------------------------------------------- reasons hold no values
+def test_broken_date_reason_does_not_quote_the_value(tmp_path, params):
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, "datum": "Jansen 111222333"}])
+    (q,) = ingest_paths([tmp_path], params).quarantine
+    assert q.field == "case_date" and "Jansen" not in q.reason and "111222333" not in q.reason
+
+
+def test_duplicate_id_reason_does_not_quote_the_id(tmp_path, params):
+    write_jsonl(
+        tmp_path / "a.jsonl",
+        [{"id": "Petra de Vries", "text": STORY}, {"id": "Petra de Vries", "text": STORY2}],
+    )
+    (q,) = ingest_paths([tmp_path], params).quarantine
+    assert q.source_row == 2 and "Petra" not in q.reason and "rij 1" in q.reason
+
+
+def test_unreadable_file_reason_holds_no_path(tmp_path, params):
+    (tmp_path / "kapot.docx").write_bytes(b"PK\x03\x04 geen echt docx Jansen 111222333")
+    (q,) = ingest_paths([tmp_path], params).quarantine
+    assert str(tmp_path) not in q.reason and "111222333" not in q.reason
+
+
+def test_markup_is_stripped_from_text_and_cells(tmp_path, params):
+    payload = '<iframe srcdoc="<script>document.title=1</script>"></iframe>Zwolle'
+    write_jsonl(
+        tmp_path / "a.jsonl",
+        [{"id": "1", "text": f"<p>{STORY}</p><script>alert(1)</script>", "gemeente": payload}],
+    )
+    row = ingest_paths([tmp_path], params).cases.iloc[0]
+    assert row["narrative"] == STORY and row["municipality"] == "Zwolle"
+
+
+def test_text_with_comparison_signs_is_not_taken_for_markup():
+    text = "Inkomen <1000 euro, huur > 800; kind <5 jaar en <bijstandsnorm."
+    assert strip_markup(text) == text

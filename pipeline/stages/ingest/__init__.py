@@ -2,7 +2,9 @@
 table with provenance and a quarantine list.
 
 Modules: `readers` (files → rows), `records` (rows → normalised records + quarantine), `gate`
-(the anonymisation gate), `expectations` (great-expectations suites), `stage` (`run_stage`).
+(the anonymisation gate for every published text column: narrative fields, ids, file names,
+municipality/organisation cells), `expectations` (great-expectations suites and the per-record
+residual-PII check), `stage` (`run_stage`).
 """
 
 from pipeline.stages.ingest.gate import ResidualPIIError, anonymise_cases

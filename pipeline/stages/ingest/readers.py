@@ -1,10 +1,18 @@
-"""Reading input files: CSV/TSV (dialect sniffed), JSONL/JSON, XLSX, DOCX and .txt/.md, with
-column names mapped to the canonical fields."""
+"""Reading input files: CSV/TSV, JSONL/JSON, XLSX, DOCX and .txt/.md, with column names mapped
+to the canonical fields.
+
+Readers return `(row number, record)` pairs; a record that cannot be read is a `{"__error__":
+reason}` record at its row, so the caller quarantines it instead of losing it. Reasons and
+`IngestError` messages name what is wrong, never a value from the file (that could be personal
+data) and never the file's path (the caller adds the name relative to the input root).
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import json
 import re
 import unicodedata
@@ -106,18 +114,26 @@ SECTION_HEADINGS: dict[str, str] = {
     "orde": "orde",
 }
 
+# A heading stands alone on its line ("Knelpunt:"), is followed by a separator and its value
+# ("Gemeente: Emmen"), or is a Markdown heading ("# Casus 12"). A sentence that merely starts
+# with a heading word ("Gemeente heeft ... betaald", "Casus is besproken") is text.
+_HEADING_WORDS = "|".join(sorted(map(re.escape, SECTION_HEADINGS), key=len, reverse=True))
 _HEADING = re.compile(
-    r"^\s*(?:#+\s*)?("
-    + "|".join(sorted(map(re.escape, SECTION_HEADINGS), key=len, reverse=True))
-    + r")\s*[:\-–]?\s*(.*)$",
+    rf"^\s*(?:#+\s*({_HEADING_WORDS})\b[\s:\-–]*(.*)|({_HEADING_WORDS})\s*(?:[:\-–]\s*(.*)|:?\s*))$",
     re.IGNORECASE,
 )
 
 SUPPORTED = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".xlsx", ".xlsm", ".docx", ".txt", ".md"}
 
+# Delimiters tried when params.ingest.delimiter is empty.
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "komma", ";": "puntkomma", "\t": "tab", "|": "verticale streep"}
+# Records used to recognise the delimiter (whole records, so long narratives do not matter).
+_DIALECT_RECORDS = 1000
+
 
 class IngestError(Exception):
-    """A whole file could not be read; the message names the file and what is wrong."""
+    """A whole file could not be read; the message says what is wrong (never a value from it)."""
 
 
 def _norm_col(name: Any) -> str:
@@ -125,13 +141,43 @@ def _norm_col(name: Any) -> str:
     return re.sub(r"[^a-z0-9]", "", s)
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts with FF FE too
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when most even or odd bytes are NUL (UTF-16 text without a BOM)."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def decode_bytes(data: bytes, encodings: Iterable[str] = ("utf-8", "cp1252")) -> str:
-    """Decode a file that may mix encodings: whole file first, then line by line."""
+    """Decode a file: a byte-order mark (UTF-8/16/32) decides; else whole file, then per line.
+
+    Without a BOM, UTF-16 is recognised by its NUL bytes. Otherwise only the first (strict)
+    encoding is tried on the whole file: cp1252 decodes almost any byte string, so a file that
+    mixes UTF-8 and cp1252 lines is decoded line by line. Bytes no encoding can read become
+    U+FFFD; the records stage rejects text that consists mostly of those.
+    """
     encodings = list(encodings)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    # Only the first (strict) encoding is tried on the whole file: cp1252 decodes almost any
-    # byte string, so a file that mixes UTF-8 and cp1252 lines must be decoded line by line.
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(enc, errors="replace")
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return data.decode(utf16, errors="replace")
     try:
         return data.decode(encodings[0])
     except UnicodeDecodeError:
@@ -163,18 +209,108 @@ def map_columns(columns: Iterable[Any], extra: Mapping[str, str] | None = None) 
     return out
 
 
+# ---------------------------------------------------------------------------------------- CSV
+def _lines(text: str) -> list[str]:
+    """Physical lines with their newline (\r\n and \r become \n; other separators stay text)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [ln + "\n" for ln in text.split("\n")]
+    if text.endswith("\n"):
+        lines.pop()
+    return lines
+
+
+def detect_delimiter(text: str, suffix: str = ".csv") -> str:
+    """The delimiter that splits the first records (whole records, not a byte sample) most
+    consistently into the header's number of fields; the header must have two or more.
+
+    A file whose header has no candidate delimiter is one column wide; it gets the suffix's
+    default (',' for .csv, tab for .tsv), under which every record is one field.
+    """
+    best: tuple[float, int, str] | None = None
+    for delim in DELIMITERS:
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
+        try:
+            records = [r for r in itertools.islice(reader, _DIALECT_RECORDS) if r]
+        except csv.Error:
+            continue
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        body = records[1:] or records
+        share = sum(len(r) == width for r in body) / len(body)
+        score = (share, width, delim)
+        if best is None or score[:2] > best[:2]:
+            best = score
+    if best is not None:
+        return best[2]
+    return "\t" if suffix == ".tsv" else ","
+
+
+def parse_delimited(text: str, delimiter: str) -> list[tuple[int, dict[str, Any]]]:
+    """Parse CSV text strictly: every record lands as a row or as an error row, never merged.
+
+    Quotes are parsed strictly, so a quote that is never closed (which would swallow the
+    following lines into one field) stops the parser. The record where that happened is read
+    again on its own line: kept if that line alone has the header's number of fields, else an
+    error row; parsing resumes on the next line, so the lines after it are read as rows again.
+    A record with more fields than the header is an error row (a stray delimiter would shift
+    the columns); one with fewer keeps the missing trailing fields empty. Row numbers are the
+    line on which the record starts; blank lines are skipped.
+    """
+    lines = _lines(text)
+    parsed: list[tuple[int, list[str], bool]] = []  # (first line, fields, re-read alone)
+    pos = 0
+    while pos < len(lines):
+        reader = csv.reader(itertools.islice(lines, pos, None), delimiter=delimiter, strict=True)
+        done = 0
+        try:
+            for fields in reader:
+                parsed.append((pos + done + 1, fields, False))
+                done = reader.line_num
+            break
+        except csv.Error:
+            start = pos + done  # 0-based index of the damaged record's first line
+            single = next(csv.reader([lines[start]], delimiter=delimiter), [])
+            parsed.append((start + 1, single, True))
+            pos = start + 1
+    name = DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for line_no, fields, reread in parsed:
+        if not any(f.strip() for f in fields):
+            continue  # blank line
+        if header is None:
+            header = [f.strip() for f in fields]
+            continue
+        if reread and len(fields) != len(header):
+            error = (
+                "aanhalingsteken niet gesloten of verkeerd geplaatst: de rij is niet betrouwbaar "
+                "te lezen (de regels erna zijn als eigen rijen gelezen)"
+            )
+        elif len(fields) > len(header):
+            error = (
+                f"{len(fields)} velden, de kopregel heeft er {len(header)} (scheidingsteken: "
+                f"{name}); staat er een scheidingsteken in een tekst zonder aanhalingstekens?"
+            )
+        else:
+            rec: dict[str, Any] = dict.fromkeys(header)
+            rec.update(zip(header, fields, strict=False))
+            rows.append((line_no, rec))
+            continue
+        rows.append((line_no, {"__error__": error}))
+    return rows
+
+
 def _read_table_file(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any]]]:
-    """(row number as a person sees it, record) for tabular files."""
+    """(row number as a person sees it, record) for tabular files.
+
+    Records of a spreadsheet's second and later sheets carry `__sheet__` (1-based), so rows of
+    different sheets keep their own ids and locations.
+    """
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv"}:
         text = decode_bytes(path.read_bytes(), params.encodings)
-        sample = text[:4096]
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        except csv.Error:
-            dialect = csv.excel_tab if suffix == ".tsv" else csv.excel
-        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-        return [(reader.line_num, dict(r)) for r in reader]
+        return parse_delimited(text, params.delimiter or detect_delimiter(text, suffix))
     if suffix in {".jsonl", ".ndjson"}:
         text = decode_bytes(path.read_bytes(), params.encodings)
         rows = []
@@ -189,9 +325,14 @@ def _read_table_file(path: Path, params: IngestParams) -> list[tuple[int, dict[s
             rows.append((i, obj if isinstance(obj, dict) else {"__error__": "geen JSON-object"}))
         return rows
     if suffix == ".json":
-        obj = json.loads(decode_bytes(path.read_bytes(), params.encodings))
+        try:
+            obj = json.loads(decode_bytes(path.read_bytes(), params.encodings))
+        except json.JSONDecodeError as exc:
+            raise IngestError(f"geen geldige JSON ({exc.msg}, regel {exc.lineno})") from None
         if isinstance(obj, dict):
             obj = obj.get("cases") or obj.get("casussen") or [obj]
+        if not isinstance(obj, list):
+            raise IngestError("verwacht een JSON-lijst van casussen of een object met 'cases'")
         return [
             (i, r if isinstance(r, dict) else {"__error__": "geen JSON-object"})
             for i, r in enumerate(obj, start=1)
@@ -199,13 +340,14 @@ def _read_table_file(path: Path, params: IngestParams) -> list[tuple[int, dict[s
     if suffix in {".xlsx", ".xlsm"}:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
         rows = []
-        for sheet_no, (_, frame) in enumerate(sheets.items()):
+        for sheet_no, frame in enumerate(sheets.values(), start=1):
             frame = frame.dropna(how="all")
             for idx, rec in zip(frame.index, frame.to_dict("records"), strict=True):
-                row_no = int(idx) + 2  # header is row 1 in the spreadsheet
-                rows.append((row_no + sheet_no * 1_000_000, rec))
+                if sheet_no > 1:
+                    rec["__sheet__"] = sheet_no
+                rows.append((int(idx) + 2, rec))  # header is row 1 in the spreadsheet
         return rows
-    raise IngestError(f"{path}: onbekend bestandstype '{suffix}'")
+    raise IngestError(f"onbekend bestandstype '{suffix}'")
 
 
 def parse_sections(text: str) -> dict[str, str]:
@@ -214,9 +356,9 @@ def parse_sections(text: str) -> dict[str, str]:
     current = "narrative"
     for line in text.splitlines():
         m = _HEADING.match(line)
-        if m and (m.group(2) or line.rstrip().endswith(":") or line.lstrip().startswith("#")):
-            current = SECTION_HEADINGS[m.group(1).lower()]
-            rest = m.group(2).strip()
+        if m:
+            current = SECTION_HEADINGS[(m.group(1) or m.group(3)).lower()]
+            rest = (m.group(2) or m.group(4) or "").strip()
             if rest:
                 fields.setdefault(current, []).append(rest)
             continue
@@ -235,20 +377,42 @@ def _read_docx(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 (i, dict(zip(header, [c.text for c in row.cells], strict=False)))
                 for i, row in enumerate(table.rows[1:], start=2)
             ]
-    text = "\n".join(p.text for p in doc.paragraphs)
+    return [(1, _document_record(path, "\n".join(p.text for p in doc.paragraphs)))]
+
+
+def _document_record(path: Path, text: str) -> dict[str, Any]:
+    """One document is one record; without any text its narrative is empty (quarantined)."""
     rec: dict[str, Any] = parse_sections(text)
+    rec.setdefault("narrative", "")
     rec.setdefault("source_id", path.stem)
-    return [(1, rec)]
+    return rec
 
 
 def _read_text_doc(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any]]]:
-    rec: dict[str, Any] = parse_sections(decode_bytes(path.read_bytes(), params.encodings))
-    rec.setdefault("source_id", path.stem)
-    return [(1, rec)]
+    return [(1, _document_record(path, decode_bytes(path.read_bytes(), params.encodings)))]
+
+
+# Reader failures worth a plain explanation; anything else is named by its type only (an
+# exception's own message may quote the file's content).
+_FAILURES = {
+    "BadZipFile": "geen geldig Office-bestand (zip-structuur kapot of ander bestandstype)",
+    "InvalidFileException": "geen geldig Office-bestand",
+    "PackageNotFoundError": "geen geldig Word-bestand",
+    "KeyError": "onderdeel van het bestand ontbreekt",
+    "XMLSyntaxError": "de XML in het bestand is kapot",
+    "JSONDecodeError": "geen geldige JSON",
+    "UnicodeDecodeError": "tekencodering niet te lezen",
+    "PermissionError": "geen leesrechten",
+}
 
 
 def read_file(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any]]]:
-    """Records of one file, canonical or not yet mapped (tabular files keep their columns)."""
+    """Records of one file, canonical or not yet mapped (tabular files keep their columns).
+
+    Raises:
+        IngestError: the file as a whole cannot be read; the message says why without quoting
+            the file or its path.
+    """
     suffix = path.suffix.lower()
     try:
         if suffix == ".docx":
@@ -258,8 +422,9 @@ def read_file(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any
         return _read_table_file(path, params)
     except IngestError:
         raise
-    except Exception as exc:  # any reader failure: name the file and the cause
-        raise IngestError(f"{path}: niet leesbaar ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # any reader failure: say what kind, never quote the content
+        kind = type(exc).__name__
+        raise IngestError(f"niet leesbaar: {_FAILURES.get(kind, 'leesfout')} ({kind})") from exc
 
 
 def iter_input_files(inputs: Iterable[Path]) -> list[tuple[Path, str]]:

@@ -1,10 +1,15 @@
-"""Raw rows → normalised case records: ids, dates, orde, outcome, duplicates, quarantine."""
+"""Raw rows → normalised case records: ids, dates, orde, outcome, duplicates, quarantine.
+
+Quarantine reasons name the rule a record broke, never a value from it: the quarantine list is
+published, and a value could be personal data.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import logging
+import html
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +27,23 @@ from pipeline.stages.ingest.readers import (
     read_file,
 )
 
-log = logging.getLogger(__name__)
+CASE_COLUMNS = [
+    "case_id",
+    "source_id",
+    "source_file",
+    "source_row",
+    "narrative",
+    "knelpunt",
+    "oplossing",
+    "structureel",
+    "municipality",
+    "organisation",
+    "case_date",
+    "orde",
+    "outcome",
+]
+_STRING_COLUMNS = [c for c in CASE_COLUMNS if c not in ("source_row", "case_date", "orde")]
+QUARANTINE_COLUMNS = ["source_file", "source_row", "field", "action", "reason"]
 
 
 @dataclass
@@ -32,6 +53,9 @@ class QuarantineRecord:
     field: str | None
     action: str  # rejected | collapsed | cleared
     reason: str
+    # input records this line stands for: a file without a narrative column stands for all its
+    # rows, a cleared field for none (its record is published)
+    n_records: int = 1
 
     def message(self) -> str:
         where = self.source_file + (f" rij {self.source_row}" if self.source_row else "")
@@ -44,18 +68,88 @@ class IngestResult:
     cases: pd.DataFrame
     quarantine: list[QuarantineRecord] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
+    records_in: int = 0  # records read from the inputs (an unreadable file counts as one)
 
     def quarantine_frame(self) -> pd.DataFrame:
-        cols = ["source_file", "source_row", "field", "action", "reason"]
-        return pd.DataFrame([q.__dict__ for q in self.quarantine], columns=cols).astype(
-            {"source_row": "Int64"}
+        rows = [{c: getattr(q, c) for c in QUARANTINE_COLUMNS} for q in self.quarantine]
+        return pd.DataFrame(rows, columns=QUARANTINE_COLUMNS).astype(
+            {"source_file": object, "field": object, "action": object, "reason": object}
+            | {"source_row": "Int64"}
         )
+
+    def records_left_out(self) -> int:
+        return sum(q.n_records for q in self.quarantine if q.action != "cleared")
+
+
+def empty_cases() -> pd.DataFrame:
+    """The case table with no rows, typed as a full one is."""
+    return typed_cases(pd.DataFrame(columns=CASE_COLUMNS))
+
+
+def typed_cases(cases: pd.DataFrame) -> pd.DataFrame:
+    """Fix the dtypes, so an empty or all-missing column is still written as a string column."""
+    return cases.astype(
+        {c: "str" for c in _STRING_COLUMNS} | {"source_row": "Int64", "orde": "Int64"}
+    )
+
+
+# ------------------------------------------------------------------------------ cleaning
+# HTML elements stripped from input text: their content never renders as text anyway, and a
+# page that shows input must never receive markup (the app escapes as well).
+_ACTIVE = re.compile(
+    r"<(script|style|iframe|object|embed|svg|math|template|noscript|frameset|frame|applet)\b"
+    r".*?(?:</\1\s*>|\Z)",
+    re.IGNORECASE | re.DOTALL,
+)
+_TAG_NAMES = (
+    "a|abbr|address|area|article|aside|audio|b|base|bdi|bdo|blockquote|body|br|button|canvas|"
+    "caption|center|cite|code|col|colgroup|data|datalist|dd|del|details|dfn|dialog|div|dl|dt|em|"
+    "fieldset|figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|img|input|ins|kbd|"
+    "label|legend|li|link|main|map|mark|marquee|menu|meta|meter|nav|ol|optgroup|option|output|p|"
+    "param|picture|pre|progress|q|s|samp|section|select|small|source|span|strike|strong|sub|"
+    "summary|sup|table|tbody|td|textarea|tfoot|th|thead|time|title|tr|track|tt|u|ul|var|video|wbr|"
+    "script|style|iframe|object|embed|svg|math|template|noscript|frameset|frame|applet|xml|o:p"
+)
+_TAG = re.compile(
+    rf"</?(?:{_TAG_NAMES})\b[^<>]*>|<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<![A-Za-z][^<>]*>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def strip_markup(text: str) -> str:
+    """Remove HTML elements (script, style, iframe with their content; other tags alone).
+
+    Entities are decoded once and the result stripped again, so `&lt;script&gt;` cannot come
+    back as markup. Text such as "inkomen < 1000" or "<5 jaar" is left alone.
+    """
+    if "<" not in text and "&" not in text:
+        return text
+    out = _TAG.sub(" ", _ACTIVE.sub(" ", text))
+    if "&" in out:
+        out = html.unescape(out)
+        out = _TAG.sub(" ", _ACTIVE.sub(" ", out))
+    if out != text:
+        out = re.sub(r"[ \t]{2,}", " ", out)
+    return out
+
+
+def unreadable_share(text: str) -> float:
+    """Share of control (except tab/newline), replacement, private-use or unassigned characters."""
+    if not text:
+        return 0.0
+    bad = 0
+    for ch in text:
+        if ch in "\t\n\r":
+            continue
+        if ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs"):
+            bad += 1
+    return bad / len(text)
 
 
 def _clean(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
-    s = str(value).replace("\r\n", "\n").replace("\x00", "").strip()
+    s = strip_markup(str(value).replace("\r\n", "\n").replace("\x00", "")).strip()
     return s or None
 
 
@@ -71,7 +165,7 @@ def _parse_date(value: Any) -> tuple[Any, str | None]:
             return ts.date(), None
         except (ValueError, TypeError, OverflowError):
             continue
-    return None, f"onleesbare datum '{s[:20]}'"
+    return None, "onleesbare datum (verwacht bijvoorbeeld 2024-03-01, 1-3-2024 of een jaartal)"
 
 
 def _parse_orde(value: Any) -> tuple[int | None, str | None]:
@@ -81,7 +175,7 @@ def _parse_orde(value: Any) -> tuple[int | None, str | None]:
     m = re.search(r"[123]", s)
     if m and len(s) <= 12:
         return int(m.group()), None
-    return None, f"orde moet 1, 2 of 3 zijn, niet '{s[:12]}'"
+    return None, "orde moet 1, 2 of 3 zijn"
 
 
 def stable_case_id(source_name: str, source_id: str) -> str:
@@ -92,23 +186,41 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
 
 
+def _missing_narrative_reason(n_columns: int) -> str:
+    return (
+        f"geen verhaalkolom gevonden: de kopregel heeft {n_columns} kolom"
+        f"{'men' if n_columns != 1 else ''} en geen heet text, narrative, verhaal, casus of "
+        "situatie. Is de eerste rij een kopregel? Geef anders --map KOLOM=narrative, of "
+        "--delimiter als de kolommen verkeerd gesplitst zijn"
+    )
+
+
 def normalise_records(
     records: Iterable[tuple[str, int, dict[str, Any]]],
     params: IngestParams,
     column_map: Mapping[str, str] | None = None,
 ) -> IngestResult:
-    """Pure core: (source name, row number, raw record) → normalised cases + quarantine."""
+    """Pure core: (source name, row number, raw record) → normalised cases + quarantine.
+
+    A record of a spreadsheet's second or later sheet (`__sheet__` n) gets the source name
+    `file.xlsx#bladn`, so its default id and its case id never collide with the first sheet's.
+    """
     extra = {**params.column_map, **(column_map or {})}
     quarantine: list[QuarantineRecord] = []
     rows: list[dict[str, Any]] = []
     seen_text: dict[str, str] = {}
-    seen_ids: set[str] = set()
+    seen_ids: dict[str, int | None] = {}
     mapping_cache: dict[tuple, dict] = {}
-    missing_narrative_files: set[str] = set()
+    missing_narrative: dict[str, QuarantineRecord] = {}
     min_date = pd.Timestamp(params.min_date).date()
     max_date = pd.Timestamp(params.max_date).date()
+    n_in = 0
     for source, row_no, raw in records:
-        row_ref = row_no % 1_000_000 if row_no else None
+        n_in += 1
+        row_ref = row_no or None
+        if "__sheet__" in raw:
+            raw = dict(raw)
+            source = f"{source}#blad{raw.pop('__sheet__')}"
         if "__error__" in raw:
             quarantine.append(QuarantineRecord(source, row_ref, None, "rejected", raw["__error__"]))
             continue
@@ -121,21 +233,31 @@ def normalise_records(
             if canon in raw and canon not in rec:
                 rec[canon] = raw[canon]
         if "narrative" not in rec:
-            if source not in missing_narrative_files:
-                missing_narrative_files.add(source)
-                cols = ", ".join(str(c) for c in list(raw.keys())[:12])
+            if source in missing_narrative:
+                missing_narrative[source].n_records += 1
+            else:
+                q = QuarantineRecord(
+                    source, None, "narrative", "rejected", _missing_narrative_reason(len(raw))
+                )
+                missing_narrative[source] = q
+                quarantine.append(q)
+            continue
+        raw_narrative = rec.get("narrative")
+        if isinstance(raw_narrative, str):
+            share = unreadable_share(raw_narrative)
+            if share > params.max_unreadable_share:
                 quarantine.append(
                     QuarantineRecord(
                         source,
-                        None,
+                        row_ref,
                         "narrative",
                         "rejected",
-                        f"geen verhaalkolom gevonden (kolommen: {cols}); verwacht een van: text, "
-                        "narrative, verhaal, casus, situatie — of geef --map KOLOM=narrative",
+                        f"tekst bestaat voor {share:.0%} uit stuurtekens of onleesbare tekens "
+                        "(binair bestand of verkeerde tekencodering?)",
                     )
                 )
-            continue
-        narrative = _clean(rec.get("narrative"))
+                continue
+        narrative = _clean(raw_narrative)
         if narrative is None:
             quarantine.append(
                 QuarantineRecord(source, row_ref, "narrative", "rejected", "leeg verhaal")
@@ -167,13 +289,15 @@ def normalise_records(
         source_id = _clean(rec.get("source_id")) or f"rij-{row_ref}"
         case_id = stable_case_id(source, source_id)
         if case_id in seen_ids:
+            first = seen_ids[case_id]
             quarantine.append(
                 QuarantineRecord(
                     source,
                     row_ref,
                     "source_id",
                     "rejected",
-                    f"id '{source_id[:40]}' komt dubbel voor",
+                    "id komt dubbel voor in dit bestand"
+                    + (f" (eerst op rij {first})" if first else ""),
                 )
             )
             continue
@@ -191,16 +315,20 @@ def normalise_records(
             continue
         case_date, date_err = _parse_date(rec.get("case_date"))
         if case_date is not None and not (min_date <= case_date <= max_date):
-            date_err = f"datum {case_date} buiten {min_date}–{max_date}"
+            date_err = f"datum buiten {min_date}–{max_date}"
             case_date = None
         if date_err:
-            quarantine.append(QuarantineRecord(source, row_ref, "case_date", "cleared", date_err))
+            quarantine.append(
+                QuarantineRecord(source, row_ref, "case_date", "cleared", date_err, n_records=0)
+            )
         orde, orde_err = _parse_orde(rec.get("orde"))
         if orde_err:
-            quarantine.append(QuarantineRecord(source, row_ref, "orde", "cleared", orde_err))
+            quarantine.append(
+                QuarantineRecord(source, row_ref, "orde", "cleared", orde_err, n_records=0)
+            )
         outcome = _clean(rec.get("outcome"))
         outcome = OUTCOME_ALIASES.get(outcome.lower()) if outcome else None
-        seen_ids.add(case_id)
+        seen_ids[case_id] = row_ref
         seen_text[tkey] = case_id
         row = {
             "case_id": case_id,
@@ -213,54 +341,62 @@ def normalise_records(
             "outcome": outcome,
         }
         for f in ("knelpunt", "oplossing", "structureel", "municipality", "organisation"):
-            value = _clean(rec.get(f))
+            raw_value = rec.get(f)
+            reason = None
+            if isinstance(raw_value, str) and (
+                unreadable_share(raw_value) > params.max_unreadable_share
+            ):
+                reason = "tekst bestaat grotendeels uit stuurtekens of onleesbare tekens"
+            value = _clean(raw_value)
             if value is not None and len(value) > params.max_chars:
+                reason = f"veld te lang ({len(value):,} tekens)"
+            if reason:
                 quarantine.append(
-                    QuarantineRecord(
-                        source, row_ref, f, "cleared", f"veld te lang ({len(value):,} tekens)"
-                    )
+                    QuarantineRecord(source, row_ref, f, "cleared", reason, n_records=0)
                 )
                 value = None
             row[f] = value
         rows.append(row)
-    cols = [
-        "case_id",
-        "source_id",
-        "source_file",
-        "source_row",
-        "narrative",
-        "knelpunt",
-        "oplossing",
-        "structureel",
-        "municipality",
-        "organisation",
-        "case_date",
-        "orde",
-        "outcome",
-    ]
-    cases = pd.DataFrame(rows, columns=cols).astype({"source_row": "Int64", "orde": "Int64"})
-    return IngestResult(cases=cases, quarantine=quarantine)
+    cases = typed_cases(pd.DataFrame(rows, columns=CASE_COLUMNS))
+    return IngestResult(cases=cases, quarantine=quarantine, records_in=n_in)
 
 
 def ingest_paths(
     inputs: Iterable[Path], params: IngestParams, column_map: Mapping[str, str] | None = None
 ) -> IngestResult:
-    """Read every supported file under `inputs` and normalise them (no anonymisation yet)."""
+    """Read every supported file under `inputs` and normalise them (no anonymisation yet).
+
+    File names in the result are relative to their input root. A file that cannot be read at
+    all is one quarantine line (and counts as one input record); a readable file without records
+    is noted too (counting none).
+    """
     records: list[tuple[str, int, dict[str, Any]]] = []
-    unreadable: list[QuarantineRecord] = []
+    file_notes: list[QuarantineRecord] = []
     files = []
     for path, name in iter_input_files(inputs):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         try:
             recs = read_file(path, params)
         except IngestError as exc:
-            log.error("%s", exc)
-            unreadable.append(QuarantineRecord(name, None, None, "rejected", str(exc)))
+            file_notes.append(QuarantineRecord(name, None, None, "rejected", str(exc)))
             files.append({"file": name, "sha256": digest, "records": 0, "error": True})
             continue
         files.append({"file": name, "sha256": digest, "records": len(recs), "error": False})
+        if not recs:  # noted, so a header-less one-line file does not vanish unremarked
+            file_notes.append(
+                QuarantineRecord(
+                    name,
+                    None,
+                    None,
+                    "rejected",
+                    "geen records onder de kopregel (leeg bestand, of is de eerste rij geen "
+                    "kopregel?)",
+                    n_records=0,
+                )
+            )
         records.extend((name, row_no, rec) for row_no, rec in recs)
     result = normalise_records(records, params, column_map)
-    result.quarantine = unreadable + result.quarantine
+    result.quarantine = file_notes + result.quarantine
+    result.records_in += sum(q.n_records for q in file_notes)
     result.files = files
     return result
