@@ -206,16 +206,19 @@ def _build(corpus: Path, workdir: Path, params: Path) -> subprocess.CompletedPro
     return res
 
 
+def _comparable(value):
+    if isinstance(value, float):
+        return None if value != value else round(value, 6)  # NaN != NaN
+    return str(value)
+
+
 def _published(kb: Path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(kb), read_only=True)
     try:
         out = {}
         for table, order in COMPARED.items():
             df = con.execute(f"SELECT * FROM {table} ORDER BY {order}").df()
-            out[table] = [
-                tuple(round(v, 6) if isinstance(v, float) else str(v) for v in row)
-                for row in df.itertuples(index=False)
-            ]
+            out[table] = [tuple(map(_comparable, row)) for row in df.itertuples(index=False)]
         return out
     finally:
         con.close()

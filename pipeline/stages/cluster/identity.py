@@ -163,13 +163,16 @@ class ClusterState:
         return state, None
 
 
-def published_membership(kb_path: Path, statements: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def published_membership(
+    kb_path: Path, statements: pd.DataFrame, members: bool = True
+) -> tuple[pd.DataFrame, int]:
     """Cluster membership of the last published knowledge base, for id matching.
 
     Returns (statement_id, cluster_id) rows of its barrier statements, with their ids mapped to
     the current `statements` (same case, same text; others keep their published id) and the
     lowest id that was never published (`next_id` recorded by the cluster stage, and above
     every cluster id in the file). An absent or unreadable file gives an empty frame and 0.
+    `members=False` reads only the id (cheap: for when the saved state is fine).
     """
     empty = pd.DataFrame({"statement_id": pd.Series(dtype=str), "cluster_id": pd.Series(dtype=int)})
     kb_path = Path(kb_path)
@@ -184,9 +187,10 @@ def published_membership(kb_path: Path, statements: pd.DataFrame) -> tuple[pd.Da
         return empty, 0
     try:
         published = con.execute(
-            """
+            f"""
             SELECT sc.statement_id, s.case_id, s.text, sc.cluster_id
             FROM statement_clusters sc LEFT JOIN statements s USING (statement_id)
+            {"" if members else "LIMIT 0"}
             """
         ).df()
         top = con.execute(

@@ -122,7 +122,7 @@ def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, An
     )
     annotations = load_state(wd.annotations)
     previous, problem = ClusterState.load_with_reason(wd.cluster_model)
-    published, published_next = published_membership(wd.kb, statements)
+    published, published_next = published_membership(wd.kb, statements, previous is None)
     id_floor = max(published_next, _annotated_id_floor(annotations))
     reason = "full_recluster" if params.full_recluster else None
     id_source = "state"
@@ -135,7 +135,11 @@ def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, An
             # new clusters from above every id ever published or annotated
             previous = ClusterState.from_membership(published, id_floor)
             id_source = "published" if len(published) else "annotations"
-            reason = f"clustertoestand {problem}: ids overgenomen uit de gepubliceerde kennisbank"
+            reason = f"clustertoestand {problem}: " + (
+                "ids overgenomen uit de gepubliceerde kennisbank"
+                if len(published)
+                else f"nieuwe ids vanaf {id_floor}, boven alle ids in de annotaties"
+            )
     else:
         previous.next_id = max(previous.next_id, id_floor)
         reason = reason or growth_reason(statements, previous, params)
