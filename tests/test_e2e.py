@@ -197,6 +197,8 @@ def test_dvc_repro_builds_offline_and_a_second_repro_does_nothing(tmp_path):
     make_subset(repo / "data" / "demo", n=40)
     (repo / "data" / "raw" / "inbox").mkdir(parents=True)
     (repo / "data" / "raw" / "inbox" / ".gitkeep").touch()
+    (repo / "data" / "annotations").mkdir(parents=True)  # a dep of cluster and publish
+    (repo / "data" / "annotations" / ".gitkeep").touch()
     env = {
         **os.environ,
         "DVC_NO_ANALYTICS": "1",
