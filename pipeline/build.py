@@ -2,6 +2,12 @@
 
 `run_build` is what `casuswijzer build` and the benchmarks call; `dvc repro` runs the same stage
 functions one by one through `casuswijzer stage NAME`.
+
+One build per work directory at a time: `run_build` (and `casuswijzer stage`) hold an exclusive
+lock (`data/.build.lock`, see `core.io.workdir_lock`) and clean temp files a killed build left.
+Every record that went in is accounted for: after ingest, records in must equal cases +
+quarantined records (rejected and collapsed duplicates, one line each); otherwise the build
+stops before anything is published (`RecordCountError`).
 """
 
 from __future__ import annotations
@@ -10,13 +16,20 @@ import json
 import logging
 import platform
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.config import STAGES, Config, Workdir, stats_path
+from pipeline.core.io import (
+    clean_stale_temp_files,
+    pause_point,
+    workdir_lock,
+    write_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +59,74 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+class RecordCountError(RuntimeError):
+    """Records in != published + quarantined: something was lost without a quarantine line."""
+
+
+def lock_path(wd: Workdir) -> Path:
+    """The work directory's build lock: beside the interim and processed folders."""
+    return wd.interim.parent / ".build.lock"
+
+
+@contextmanager
+def exclusive(wd: Workdir) -> Iterator[None]:
+    """Hold the work directory's build lock (or raise `core.io.WorkdirLocked` at once) and
+    remove the temp files of builds that were killed."""
+    with workdir_lock(lock_path(wd)):
+        removed = clean_stale_temp_files([wd.interim, wd.processed, wd.models])
+        if removed:
+            log.info("%d tijdelijke bestanden van een afgebroken build opgeruimd", len(removed))
+        yield
+
+
+def account_records(wd: Workdir) -> dict[str, Any]:
+    """Records in (rows read from each input file; an unreadable file counts as one) against
+    cases + quarantined records (rejected and collapsed duplicates, one line each).
+
+    A quarantine line without a row number rejects a whole file (unreadable, no narrative
+    column): it covers the records of that file that were neither published nor quarantined
+    row by row.
+    """
+    import pandas as pd
+
+    report = json.loads(wd.ingest_report.read_text(encoding="utf-8"))
+    files = report.get("files", [])
+    records_in = sum(int(f.get("records") or 0) or int(bool(f.get("error"))) for f in files)
+    cases = pd.read_parquet(wd.cases, columns=["source_file"])
+    published = len(cases)
+    quarantine = pd.read_parquet(wd.quarantine)
+    lost = quarantine[quarantine["action"].isin(["rejected", "collapsed"])]
+    per_row = lost[lost["source_row"].notna()]
+    quarantined = len(per_row)
+    size = {f.get("file"): int(f.get("records") or 0) for f in files}
+    for name in set(lost.loc[lost["source_row"].isna(), "source_file"]):
+        rest = size.get(name, 0) - int((cases["source_file"] == name).sum())
+        rest -= int((per_row["source_file"] == name).sum())
+        quarantined += max(1, rest)
+    duplicates = int((lost["action"] == "collapsed").sum())
+    out = {
+        "records_in": int(records_in),
+        "published": int(published),
+        "quarantined": int(quarantined),
+        "duplicates": duplicates,
+        "balanced": records_in == published + quarantined,
+    }
+    log.info(
+        "records: %d in = %d gepubliceerd + %d in quarantaine (waarvan %d duplicaten)",
+        records_in,
+        published,
+        quarantined,
+        duplicates,
+    )
+    if not out["balanced"]:
+        raise RecordCountError(
+            f"telling klopt niet: {records_in} records ingelezen, maar {published} "
+            f"gepubliceerd + {quarantined} in quarantaine = {published + quarantined}; "
+            "er is niets gepubliceerd"
+        )
+    return out
+
+
 def with_overrides(cfg: Config, full_recluster: bool | None = None) -> Config:
     if full_recluster is None:
         return cfg
@@ -68,6 +149,7 @@ def run_one(
         from pipeline.stages import ingest
 
         stats = ingest.run_stage(wd, column_map=column_map, inputs=inputs)
+        stats["records"] = account_records(wd)
     elif stage == "structure":
         from pipeline.stages import structure
 
@@ -87,10 +169,9 @@ def run_one(
     else:
         raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
     stats = {**(stats or {}), "seconds": round(time.perf_counter() - t0, 3)}
-    path = stats_path(wd, stage)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(stats, indent=2, default=str), encoding="utf-8")
+    write_json(stats_path(wd, stage), stats)
     log.info("stage %s klaar in %.1f s", stage, stats["seconds"])
+    pause_point(f"after:{stage}")
     return stats
 
 
@@ -121,13 +202,18 @@ def run_build(
     column_map: Mapping[str, str] | None = None,
     embedder=None,
 ) -> dict[str, Any]:
-    """Run all stages in order; the knowledge base is replaced only when everything succeeded."""
-    t0 = time.perf_counter()
-    timings = {}
-    for stage in STAGES:
-        stats = run_one(stage, wd, inputs=inputs, column_map=column_map, embedder=embedder)
-        timings[stage] = stats["seconds"]
-    manifest = collect_manifest(wd)
-    manifest["timings"] = {**timings, "total": round(time.perf_counter() - t0, 3)}
-    wd.manifest.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    """Run all stages in order; the knowledge base is replaced only when everything succeeded.
+
+    Raises `core.io.WorkdirLocked` when another build holds the work directory, and
+    `RecordCountError` when ingest lost a record without a quarantine line.
+    """
+    with exclusive(wd):
+        t0 = time.perf_counter()
+        timings = {}
+        for stage in STAGES:
+            stats = run_one(stage, wd, inputs=inputs, column_map=column_map, embedder=embedder)
+            timings[stage] = stats["seconds"]
+        manifest = collect_manifest(wd)
+        manifest["timings"] = {**timings, "total": round(time.perf_counter() - t0, 3)}
+        write_json(wd.manifest, manifest)
     return manifest

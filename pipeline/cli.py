@@ -62,6 +62,9 @@ def _parse_map(items: list[str] | None) -> dict[str, str]:
     return out
 
 
+EXIT_LOCKED = 4  # another build holds the work directory
+
+
 def _fail(message: str, code: int = 1):
     typer.secho(f"fout: {message}", err=True, fg=typer.colors.RED)
     raise typer.Exit(code)
@@ -90,7 +93,8 @@ def build(
 ):
     """Build the knowledge base from case narratives (all stages, then an atomic publish)."""
     _setup_logging(verbose)
-    from pipeline.build import run_build, with_overrides
+    from pipeline.build import RecordCountError, run_build, with_overrides
+    from pipeline.core.io import WorkdirLocked
     from pipeline.stages.ingest import ResidualPIIError
 
     cfg = with_overrides(load_config(params), full_recluster or None)
@@ -112,14 +116,24 @@ def build(
         manifest = run_build(wd, inputs=inputs, column_map=_parse_map(map))
     except ResidualPIIError as exc:
         _fail(str(exc), 3)
+    except WorkdirLocked as exc:
+        _fail(str(exc), EXIT_LOCKED)
+    except RecordCountError as exc:
+        _fail(str(exc), 1)
     stages = manifest["stages"]
     ing = stages.get("ingest", {})
+    rec = ing.get("records") or {}
     typer.echo(
         f"kennisbank: {wd.kb}\n"
         f"casussen: {ing.get('cases')}  quarantaine: {ing.get('quarantined')}  "
         f"duplicaten: {ing.get('collapsed')}  clusters: {stages.get('cluster', {}).get('clusters')}"
+        f"\nrecords: {rec.get('records_in')} ingelezen = {rec.get('published')} gepubliceerd + "
+        f"{rec.get('quarantined')} in quarantaine (waarvan {rec.get('duplicates')} duplicaten)"
         f"\ntijd: {manifest['timings']['total']:.1f} s"
     )
+    refit = stages.get("cluster", {}).get("refit_reason")
+    if refit and refit != "full_recluster":
+        typer.echo(f"clusters opnieuw berekend (ids behouden): {refit}")
     if ing.get("quarantined"):
         typer.echo(f"zie de quarantainelijst: casuswijzer export quarantine --workdir {workdir}")
 
@@ -140,9 +154,16 @@ def stage(
         return
     if name not in STAGES:
         _fail(f"onbekende stap '{name}'; kies uit {', '.join(STAGES)}, train-structure", 2)
-    from pipeline.build import run_one
+    from pipeline.build import RecordCountError, exclusive, run_one
+    from pipeline.core.io import WorkdirLocked
 
-    run_one(name, wd)
+    try:
+        with exclusive(wd):
+            run_one(name, wd)
+    except WorkdirLocked as exc:
+        _fail(str(exc), EXIT_LOCKED)
+    except RecordCountError as exc:
+        _fail(str(exc), 1)
 
 
 def _kb_con(wd: Workdir):
@@ -230,10 +251,14 @@ def search(
 ):
     """Find similar cases: hybrid (BM25 + dense) search over the knowledge base."""
     from pipeline.core.embedder import load_embedder
-    from pipeline.serve.search import QueryError, SearchEngine
+    from pipeline.serve.search import MODES, QueryError, SearchEngine
 
     if (query is None) == (queries is None):
         _fail("geef een zoektekst of --queries BESTAND (niet allebei)", 2)
+    if mode not in MODES:
+        _fail(f"onbekende zoekmodus '{mode}': kies uit {', '.join(MODES)}", 2)
+    if k < 1:
+        _fail(f"--k moet een positief aantal treffers zijn (minstens 1), niet {k}", 2)
     wd = _workdir(workdir, params)
     con = _kb_con(wd)
     engine = SearchEngine(con, load_embedder(wd.cfg.embed), wd.cfg.search)

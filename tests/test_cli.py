@@ -159,3 +159,19 @@ def test_export_clusters_suppresses_counts_below_five(tiny_workdir, tmp_path):
         rows = list(csv.DictReader(fh))
     assert len(rows) == 2
     assert {r["n_cases"] for r in rows} == {"<5"}  # the fixture clusters have 2 cases each
+
+
+def test_search_with_an_unknown_mode_says_so_in_dutch_and_exits_2(tiny_workdir):
+    result = runner.invoke(
+        app, ["search", "detox", "--workdir", str(tiny_workdir.root), "--mode", "bogus"]
+    )
+    assert result.exit_code == 2
+    assert "onbekende zoekmodus 'bogus'" in result.output and "hybrid, bm25, dense" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("k", ["0", "-5"])
+def test_search_rejects_k_below_one(tiny_workdir, k):
+    result = runner.invoke(app, ["search", "detox", "--workdir", str(tiny_workdir.root), "--k", k])
+    assert result.exit_code == 2
+    assert "--k moet een positief aantal treffers zijn" in result.output

@@ -89,6 +89,17 @@ def test_manifest_records_model_versions_input_hashes_counts_and_timings(built):
     assert m["stages"]["ingest"]["cases"] > 0 and m["timings"]["total"] > 0
 
 
+def test_every_record_read_is_published_or_quarantined(built):
+    records = built["manifest"]["stages"]["ingest"]["records"]
+    con = duckdb.connect(str(built["wd"].kb), read_only=True)
+    published = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+    lost = con.execute(
+        "SELECT count(*) FROM quarantine WHERE action IN ('rejected', 'collapsed')"
+    ).fetchone()[0]
+    assert records["balanced"] and records["published"] == published
+    assert records["records_in"] == published + lost
+
+
 def test_export_cases_covers_every_case_of_the_build(built, tmp_path):
     out = tmp_path / "cases.csv"
     res = CliRunner().invoke(
@@ -151,31 +162,6 @@ def test_rebuild_with_one_new_case_encodes_only_the_new_texts(built):
     assert same / len(old_ids) >= 0.95  # existing cases keep their cluster ids
 
 
-def test_a_crash_mid_build_leaves_the_knowledge_base_as_it_was(built, monkeypatch):
-    kb = built["wd"].kb
-    before = kb.read_bytes()
-    (built["inbox"] / "nog-een.jsonl").write_text(
-        json.dumps(
-            {
-                "id": "x",
-                "text": "Een heel nieuwe casus over een wachtlijst bij de ggz van negen "
-                "maanden voor een jonge moeder.",
-            }
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("stroomstoring")
-
-    monkeypatch.setattr("pipeline.stages.cluster.run_stage", crash)
-    with pytest.raises(RuntimeError):
-        run_build(built["wd"], inputs=[built["corpus"], built["inbox"]])
-    assert kb.read_bytes() == before
-    (built["inbox"] / "nog-een.jsonl").unlink()
-
-
 def test_app_searches_with_the_real_model_and_shows_clusters_of_the_real_build(built, monkeypatch):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
@@ -211,6 +197,8 @@ def test_dvc_repro_builds_offline_and_a_second_repro_does_nothing(tmp_path):
     make_subset(repo / "data" / "demo", n=40)
     (repo / "data" / "raw" / "inbox").mkdir(parents=True)
     (repo / "data" / "raw" / "inbox" / ".gitkeep").touch()
+    (repo / "data" / "annotations").mkdir(parents=True)  # a dep of cluster and publish
+    (repo / "data" / "annotations" / ".gitkeep").touch()
     env = {
         **os.environ,
         "DVC_NO_ANALYTICS": "1",

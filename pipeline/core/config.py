@@ -92,6 +92,9 @@ class ClusterParams(_Section):
     assign_threshold: float  # > 0: fixed cosine to join a centroid; 0: calibrated
     assign_quantile: float  # calibration: this quantile of members' cosine to centroid
     match_min_jaccard: float  # member overlap needed to keep a previous cluster id
+    refit_growth: float  # refit when cases grew by more than this share since the last full fit
+    refit_unassigned_share: float  # refit when more new statements than this stay unassigned
+    refit_min_new: int  # ... counted only when at least this many statements are new
     recurrence_scale: float  # cases at which recurrence reaches 63% (docs/ranking.md)
     n_keywords: int
 

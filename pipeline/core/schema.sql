@@ -114,6 +114,22 @@ CREATE TABLE quarantine (
 COMMENT ON COLUMN quarantine.action IS 'rejected (record left out) | collapsed (exact duplicate) | cleared (field emptied, record kept)';
 COMMENT ON TABLE quarantine IS 'Rejected input records: where and why, never their text';
 
+CREATE TABLE orphan_annotations (
+    line        INTEGER NOT NULL,
+    event_type  VARCHAR NOT NULL,
+    cluster_id  INTEGER,
+    target_id   VARCHAR,
+    recorded_at VARCHAR,
+    reason      VARCHAR NOT NULL
+);
+COMMENT ON TABLE orphan_annotations IS 'Annotations (data/annotations/events.jsonl) whose cluster or target no longer exists: listed, never attached to another cluster';
+COMMENT ON COLUMN orphan_annotations.line IS 'Line number of the event in events.jsonl';
+COMMENT ON COLUMN orphan_annotations.event_type IS 'cluster_name | cluster_merge | escalation | solution_feedback';
+COMMENT ON COLUMN orphan_annotations.cluster_id IS 'The cluster the event names (NULL for solution feedback)';
+COMMENT ON COLUMN orphan_annotations.target_id IS 'The statement or case a solution_feedback event names, else NULL';
+COMMENT ON COLUMN orphan_annotations.recorded_at IS 'When the event was recorded (UTC, ISO 8601)';
+COMMENT ON COLUMN orphan_annotations.reason IS 'Why it no longer attaches (Dutch)';
+
 CREATE TABLE validations (
     suite      VARCHAR NOT NULL,
     success    BOOLEAN NOT NULL,

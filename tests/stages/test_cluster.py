@@ -13,7 +13,7 @@ from pipeline.core.annotations import append_event
 from pipeline.core.config import ClusterParams, Workdir
 from pipeline.evaluate import make_synthetic_vectors
 from pipeline.stages import cluster as C
-from tests.helpers import section, write_cluster_workdir
+from tests.helpers import CLUSTER_TEXTS, section, write_cluster_workdir
 
 IDS = [f"s{i:03d}" for i in range(200)]
 
@@ -190,8 +190,9 @@ def test_recurring_secondary_barriers_form_a_cluster_of_their_own():
 def test_state_is_saved_without_pickles(tmp_path):
     vectors, _ = make_synthetic_vectors(40, 4, seed=13)
     C.cluster_barriers(vectors, IDS[:40], _params()).state.save(tmp_path)
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npz", ".parquet"]
-    np.load(tmp_path / "centroids.npz", allow_pickle=False)["centroids"]
+    generation = tmp_path / (tmp_path / "CURRENT").read_text().strip()
+    assert sorted(p.suffix for p in generation.iterdir()) == [".json", ".npz", ".parquet"]
+    np.load(generation / "centroids.npz", allow_pickle=False)["centroids"]
     loaded = C.ClusterState.load(tmp_path)
     assert loaded is not None and len(loaded.assignments) == 40
 
@@ -361,8 +362,7 @@ def test_second_stage_run_is_incremental_and_keeps_assignments(tmp_path, config)
     assert stats["mode"] == "incremental"
     merged = before.merge(after, on="statement_id")
     assert (merged["cluster_id_x"] == merged["cluster_id_y"]).all()
-    state = json.loads((wd.cluster_model / "state.json").read_text())
-    assert state["n_incremental"] == 2
+    assert C.ClusterState.load(wd.cluster_model).info["n_incremental"] == 2
 
 
 @pytest.mark.parametrize("n", [50, 100])
@@ -379,3 +379,240 @@ def test_stage_without_barrier_statements_writes_empty_tables(tmp_path, config):
     stats = C.run_stage(wd)
     assert stats["clusters"] == 0
     assert len(pd.read_parquet(wd.case_clusters)) == 0
+
+
+# ------------------------------------------- ids never jump, never get reused (issue #11, 4)
+
+POOL, POOL_TRUTH = make_synthetic_vectors(64, 4, seed=0)
+
+
+def _id_workdir(root, config, rows, texts=None) -> Workdir:
+    """A cluster-stage work directory of pool rows `rows` (one case and one barrier each),
+    with content-based statement ids as the structure stage makes them; `texts` overrides
+    the barrier text (and so the id) of some rows, {row: (text, vector)}."""
+    from pipeline.stages.structure.extract import statement_id
+
+    wd = write_cluster_workdir(root, config, 1)  # folders and the shared file layout
+    texts = texts or {}
+    case_ids = [f"c{i:03d}" for i in rows]
+    barrier = [texts.get(i, (CLUSTER_TEXTS[POOL_TRUTH[i]], POOL[i]))[0] for i in rows]
+    vectors = [texts.get(i, (None, POOL[i]))[1] for i in rows]
+    pd.DataFrame(
+        {
+            "case_id": case_ids,
+            "source_id": [f"S{i}" for i in rows],
+            "source_file": "fixture.jsonl",
+            "narrative": barrier,
+            "municipality": [f"G{i % 7}" for i in rows],
+            "organisation": "wijkteam",
+            "case_date": pd.Timestamp("2024-01-01").date(),
+            "orde": pd.array([None] * len(rows), dtype="Int64"),
+            "outcome": None,
+        }
+    ).to_parquet(wd.cases)
+    pd.DataFrame(
+        {
+            "case_id": case_ids,
+            "domains": [["wonen"]] * len(rows),
+            "barrier_types": [["regel/wet"]] * len(rows),
+            "outcome": "deels",
+            "orde": 1,
+            "solution_type": "maatwerk",
+        }
+    ).to_parquet(wd.case_structure)
+    statements = pd.DataFrame(
+        {
+            "statement_id": [
+                statement_id(c, "barrier", t) for c, t in zip(case_ids, barrier, strict=True)
+            ],
+            "case_id": case_ids,
+            "kind": "barrier",
+            "text": barrier,
+            "sent_index": 1,
+            "is_main": True,
+            "barrier_type": "regel/wet",
+        }
+    )
+    statements.to_parquet(wd.statements)
+    pd.DataFrame(
+        {"statement_id": statements["statement_id"], "vector": [v.tolist() for v in vectors]}
+    ).to_parquet(wd.statement_embeddings)
+    return wd
+
+
+def _cluster_and_publish(wd: Workdir) -> dict:
+    """The cluster stage and a real publish, as a build runs them; the stage's statistics."""
+    from pipeline.build import run_one
+
+    stats = run_one("cluster", wd)
+    run_one("publish", wd)
+    return stats
+
+
+def _published_ids(wd: Workdir) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(str(wd.kb), read_only=True)
+    try:
+        return dict(
+            con.execute("SELECT statement_id, cluster_id FROM statement_clusters").fetchall()
+        )
+    finally:
+        con.close()
+
+
+def _full(config, **cluster) -> object:
+    return config.model_copy(update={"cluster": config.cluster.model_copy(update=cluster)})
+
+
+def _damage(wd: Workdir, how: str) -> None:
+    import shutil
+
+    folder = wd.cluster_model
+    generation = folder / (folder / "CURRENT").read_text().strip()
+    if how == "lost":
+        shutil.rmtree(folder)
+    elif how == "corrupt":
+        (generation / "centroids.npz").write_bytes(b"not a zip file")
+    elif how == "old":
+        meta = json.loads((generation / "state.json").read_text())
+        (generation / "state.json").write_text(json.dumps({**meta, "version": 2}))
+
+
+def _history(tmp_path, config) -> tuple[Workdir, dict[str, int]]:
+    """Published ids that a fresh numbering would not give: groups 2 and 3 came first."""
+    rows = [i for i in range(64) if POOL_TRUTH[i] >= 2]
+    _cluster_and_publish(_id_workdir(tmp_path, config, rows))
+    wd = Workdir(tmp_path, _full(config, full_recluster=True))
+    _id_workdir(tmp_path, config, range(64))
+    _cluster_and_publish(wd)
+    return Workdir(tmp_path, config), _published_ids(wd)
+
+
+@pytest.mark.parametrize("how", ["lost", "corrupt", "old"])
+def test_cluster_ids_survive_a_lost_corrupt_or_old_state_through_the_published_kb(
+    tmp_path, config, how
+):
+    wd, published = _history(tmp_path, config)
+    statements, vectors, context = C.load_inputs(wd)
+    fresh = C.cluster_frame(statements, vectors, config.cluster, context)
+    fresh_ids = dict(zip(statements["statement_id"], fresh.labels.tolist(), strict=True))
+    assert fresh_ids != published  # a restart from 0 would renumber: the test can fail
+    _damage(wd, how)
+    stats = _cluster_and_publish(wd)
+    assert stats["id_source"] == "published" and stats["mode"] == "full"
+    assert _published_ids(wd) == published
+
+
+def test_a_cluster_id_is_never_reused_for_a_different_cluster_after_the_state_is_lost(
+    tmp_path, config
+):
+    first = [i for i in range(64) if POOL_TRUTH[i] < 2]
+    wd = _id_workdir(tmp_path, config, first)
+    _cluster_and_publish(wd)
+    old_ids = set(_published_ids(wd).values()) - {-1}
+    _damage(wd, "lost")
+    _id_workdir(tmp_path, config, [i for i in range(64) if POOL_TRUTH[i] >= 2])
+    stats = _cluster_and_publish(wd)
+    new_ids = set(_published_ids(wd).values()) - {-1}
+    assert new_ids and all(c > max(old_ids) for c in new_ids)
+    assert stats["next_id"] > max(new_ids)
+
+
+def test_ids_start_above_every_annotated_id_when_state_and_kb_are_both_lost(tmp_path, config):
+    wd = _id_workdir(tmp_path, config, range(64))
+    append_event(wd.annotations, {"type": "cluster_name", "cluster_id": 7, "name": "Wachtlijst"})
+    append_event(wd.annotations, {"type": "escalation", "cluster_id": 11, "status": "open"})
+    _cluster_and_publish(wd)
+    assert min(set(_published_ids(wd).values()) - {-1}) >= 12
+
+
+def test_an_edited_narrative_gets_new_statement_ids_from_the_structure_stage(config):
+    from pipeline.core.config import PROJECT_ROOT
+    from pipeline.stages import structure as S
+
+    nlp, model = (
+        S.build_nlp(config.structure),
+        S.StructureModel.load(PROJECT_ROOT / "models/structure"),
+    )
+    text = (
+        "Dhr. 45 jr, dakloos sinds scheiding. Zonder adres krijgt hij geen uitkering en zonder "
+        "uitkering geen kamer. Briefadres bij het Leger des Heils geregeld."
+    )
+    edited = text.replace("geen kamer", "geen woning bij de corporatie")
+    frames = [
+        pd.DataFrame(
+            [
+                {
+                    "case_id": "k1",
+                    "narrative": t,
+                    "knelpunt": None,
+                    "oplossing": None,
+                    "structureel": None,
+                    "orde": None,
+                    "outcome": None,
+                }
+            ]
+        )
+        for t in (text, edited)
+    ]
+    before, after = (S.structure_cases(f, nlp, model, config.structure)[1] for f in frames)
+    changed = set(before["statement_id"]) ^ set(after["statement_id"])
+    kept = before[before["text"].isin(after["text"])]["statement_id"]
+    assert changed and set(kept) <= set(after["statement_id"])
+    assert all(sid.startswith("k1-") for sid in after["statement_id"])
+
+
+def test_an_edited_statement_is_assigned_afresh_not_kept_in_its_old_cluster(tmp_path, config):
+    wd = _id_workdir(tmp_path, config, range(64))
+    _cluster_and_publish(wd)
+    before = pd.read_parquet(wd.statement_clusters).merge(
+        pd.read_parquet(wd.statements)[["statement_id", "case_id"]]
+    )
+    old = before.set_index("case_id")
+    row = 5
+    other = next(i for i in range(64) if POOL_TRUTH[i] != POOL_TRUTH[row])
+    target = int(old.loc[f"c{other:03d}", "cluster_id"])
+    assert target != int(old.loc[f"c{row:03d}", "cluster_id"])
+    edit = {row: (CLUSTER_TEXTS[POOL_TRUTH[other]] + " Nu anders.", POOL[other])}
+    _id_workdir(tmp_path, config, range(64), texts=edit)
+    stats = _cluster_and_publish(wd)
+    after = (
+        pd.read_parquet(wd.statement_clusters)
+        .merge(pd.read_parquet(wd.statements)[["statement_id", "case_id"]])
+        .set_index("case_id")
+    )
+    assert stats["mode"] == "incremental"
+    assert after.loc[f"c{row:03d}", "statement_id"] != old.loc[f"c{row:03d}", "statement_id"]
+    assert int(after.loc[f"c{row:03d}", "cluster_id"]) == target
+
+
+def test_growth_past_the_refit_threshold_refits_and_keeps_the_ids(tmp_path, config):
+    wd = _id_workdir(tmp_path, config, range(24))
+    _cluster_and_publish(wd)
+    before = _published_ids(wd)
+    _id_workdir(tmp_path, config, range(64))
+    stats = _cluster_and_publish(wd)
+    assert stats["mode"] == "full" and "gegroeid van 24 naar 64" in stats["refit_reason"]
+    after = _published_ids(wd)
+    for c in set(before.values()) - {-1}:  # each id stays with (part of) its own members
+        assert any(after[s] == c for s, k in before.items() if k == c)
+    fresh = set(after.values()) - set(before.values()) - {-1}
+    assert fresh and min(fresh) > max(before.values())  # splits get ids never used before
+
+
+def test_many_new_statements_that_join_no_cluster_trigger_a_refit(tmp_path, config):
+    cfg = _full(config, refit_growth=10.0)  # growth alone would not refit here
+    seen = [i for i in range(64) if POOL_TRUTH[i] < 2]
+    unseen = [i for i in range(64) if POOL_TRUTH[i] >= 2][:12]
+    wd = Workdir(tmp_path, cfg)
+    _id_workdir(tmp_path, cfg, seen)
+    _cluster_and_publish(wd)
+    _id_workdir(tmp_path, cfg, seen + unseen)
+    stats = _cluster_and_publish(wd)
+    assert (
+        stats["mode"] == "full"
+        and "nieuwe knelpunten past bij geen cluster" in stats["refit_reason"]
+    )
+    after = _published_ids(wd)
+    assert len(set(after.values()) - {-1}) >= 3  # the new statements found clusters of their own

@@ -62,3 +62,40 @@ def test_manifest_values_are_stored_as_json(tmp_path):
         con.execute("SELECT value->>'$.cases' FROM manifest WHERE key = 'counts'").fetchone()[0]
         == "3"
     )
+
+
+def test_annotations_of_clusters_that_no_longer_exist_are_listed_not_attached(tmp_path):
+    from pipeline.core.annotations import append_event
+
+    events = tmp_path / "events.jsonl"
+    append_event(events, {"type": "cluster_name", "cluster_id": 0, "name": "bestaat"})
+    append_event(events, {"type": "cluster_name", "cluster_id": 9, "name": "weg"})
+    append_event(events, {"type": "escalation", "cluster_id": 9, "status": "open"})
+    append_event(events, {"type": "cluster_merge", "cluster_id": 5, "into": 8})
+    append_event(events, {"type": "cluster_merge", "cluster_id": 3, "into": 1})
+    append_event(events, {"type": "cluster_name", "cluster_id": 3, "name": "opgegaan in 1"})
+    append_event(events, {"type": "solution_feedback", "target_id": "k1-solution-x", "helped": 1})
+    append_event(events, {"type": "solution_feedback", "target_id": "gone", "helped": 1})
+    orphans = publish.orphan_annotations(events, {0, 1}, {"k1-solution-x"}, {"k1"})
+    assert orphans["line"].tolist() == [2, 3, 4, 6, 8]
+    assert orphans["event_type"].tolist() == [
+        "cluster_name",
+        "escalation",
+        "cluster_merge",
+        "cluster_name",
+        "solution_feedback",
+    ]
+    assert "samengevoegd in cluster 1" in orphans["reason"].iloc[3]
+    assert orphans["recorded_at"].notna().all()
+
+
+def test_orphan_annotations_are_published_as_a_table(tmp_path):
+    frame = publish.orphan_annotations(tmp_path / "none.jsonl", set(), set(), set())
+    frame.loc[0] = [4, "cluster_name", 7, None, "2026-01-01T00:00:00+00:00", "weg"]
+    path = publish.write_kb(
+        {"orphan_annotations": frame}, tmp_path / "kb.duckdb", build_index=False
+    )
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT cluster_id, reason FROM orphan_annotations").fetchall() == [
+        (7, "weg")
+    ]

@@ -69,11 +69,23 @@ def test_every_narrative_yields_at_least_one_barrier(structured):
     assert statements.loc[statements["kind"] == "barrier", "case_id"].nunique() == 12
 
 
-def test_statement_ids_are_case_id_kind_and_index(structured):
+def test_statement_ids_are_case_id_kind_and_text_hash(structured):
     _, statements = structured
     assert statements["statement_id"].is_unique
-    pattern = r"^[0-9a-f]{16}-[bso]\d+$"
+    pattern = r"^[0-9a-f]{16}-(barrier|solution|outcome)-[0-9a-f]{10}$"
     assert statements["statement_id"].str.match(pattern).all()
+
+
+def test_a_text_repeated_within_one_case_gets_a_numbered_statement_id():
+    from pipeline.stages.structure.stage import unique_ids
+
+    ids = pd.Series(["k1-barrier-aa", "k1-barrier-aa", "k2-barrier-aa", "k1-barrier-aa"])
+    assert unique_ids(ids).tolist() == [
+        "k1-barrier-aa",
+        "k1-barrier-aa~2",
+        "k2-barrier-aa",
+        "k1-barrier-aa~3",
+    ]
 
 
 def test_structuring_twice_gives_identical_output(nlp, model, config, structured):

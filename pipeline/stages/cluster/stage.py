@@ -1,19 +1,35 @@
-"""TODO docstring."""
+"""The cluster stage on a work directory: read the inputs, decide incremental or refit, run the
+pure core (`fit.cluster_frame`), write the three tables and the state (one set, see `identity`).
+
+Cluster ids never jump: the saved state carries them; when it is missing, unreadable or of an
+older version, the last published knowledge base does (`published_membership`), and `next_id`
+stays above every id ever published or named in the annotation store.
+
+Refit (a full fit whose clusters keep their ids by member overlap) instead of an incremental
+assignment when `cluster.full_recluster` is set, when the cases with a barrier grew by more than
+`cluster.refit_growth` since the last full fit, or when more than
+`cluster.refit_unassigned_share` of at least `cluster.refit_min_new` new statements join no
+cluster. The reason is in the stage statistics (`refit_reason`) and the log.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.core.config import Workdir
+from pipeline.core.config import ClusterParams, Workdir
+from pipeline.core.io import write_parquet
 from pipeline.stages.cluster.features import lexical_texts_of
-from pipeline.stages.cluster.fit import cluster_frame
-from pipeline.stages.cluster.identity import ClusterState
+from pipeline.stages.cluster.fit import ClusterResult, cluster_frame
+from pipeline.stages.cluster.identity import ClusterState, published_membership
 from pipeline.stages.cluster.labels import summarise
 from pipeline.stages.cluster.ranking import case_cluster_rows, case_info_frame
+
+log = logging.getLogger(__name__)
 
 
 def load_inputs(
@@ -44,6 +60,52 @@ def load_inputs(
     return statements, vectors, context
 
 
+def _annotated_id_floor(annotations) -> int:
+    """One above every cluster id the annotation store names (names, merges, escalations)."""
+    ids = [
+        *annotations.cluster_names,
+        *annotations.merges,
+        *annotations.merges.values(),
+        *annotations.escalation,
+    ]
+    return max((int(i) + 1 for i in ids), default=0)
+
+
+def growth_reason(
+    statements: pd.DataFrame, state: ClusterState, params: ClusterParams
+) -> str | None:
+    """Why the corpus has outgrown the last full fit, or None."""
+    n_now = int(statements["case_id"].nunique()) if len(statements) else 0
+    fitted = state.info.get("fit_cases")
+    if fitted is None:  # a state from before `fit_cases` was kept: the cases it knows
+        known = statements["statement_id"].isin(state.assignments["statement_id"])
+        fitted = int(statements.loc[known, "case_id"].nunique())
+    fitted = int(fitted)
+    if fitted > 0 and n_now > fitted * (1 + params.refit_growth):
+        return (
+            f"corpus gegroeid van {fitted} naar {n_now} casussen met een knelpunt "
+            f"(+{n_now / fitted - 1:.0%}, drempel +{params.refit_growth:.0%})"
+        )
+    return None
+
+
+def unassigned_reason(
+    statement_ids: pd.Series, result: ClusterResult, state: ClusterState, params: ClusterParams
+) -> str | None:
+    """Why the new statements of an incremental run do not fit the clusters, or None."""
+    new = ~statement_ids.isin(state.assignments["statement_id"]).to_numpy()
+    n_new = int(new.sum())
+    if n_new < max(1, params.refit_min_new):
+        return None
+    share = float((result.labels[new] < 0).mean())
+    if share > params.refit_unassigned_share:
+        return (
+            f"{share:.0%} van {n_new} nieuwe knelpunten past bij geen cluster "
+            f"(drempel {params.refit_unassigned_share:.0%})"
+        )
+    return None
+
+
 def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, Any]:
     """Cluster the barrier statements of one work directory (incremental when state exists).
 
@@ -59,11 +121,50 @@ def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, An
         pd.read_parquet(wd.case_structure) if wd.case_structure.exists() else pd.DataFrame()
     )
     annotations = load_state(wd.annotations)
-    previous = ClusterState.load(wd.cluster_model)
+    previous, problem = ClusterState.load_with_reason(wd.cluster_model)
+    published, published_next = published_membership(wd.kb, statements, previous is None)
+    id_floor = max(published_next, _annotated_id_floor(annotations))
+    reason = "full_recluster" if params.full_recluster else None
+    id_source = "state"
+    if previous is None:
+        id_source = "none"
+        if problem != "ontbreekt":
+            log.warning("clustertoestand %s: cluster-ids worden hersteld", problem)
+        if len(statements) and (len(published) or id_floor > 0):
+            # no centroids, so a full fit; it keeps the published ids by overlap and numbers
+            # new clusters from above every id ever published or annotated
+            previous = ClusterState.from_membership(published, id_floor)
+            id_source = "published" if len(published) else "annotations"
+            reason = f"clustertoestand {problem}: " + (
+                "ids overgenomen uit de gepubliceerde kennisbank"
+                if len(published)
+                else f"nieuwe ids vanaf {id_floor}, boven alle ids in de annotaties"
+            )
+    else:
+        previous.next_id = max(previous.next_id, id_floor)
+        reason = reason or growth_reason(statements, previous, params)
+    full = params.model_copy(update={"full_recluster": True})
     t0 = time.perf_counter()
-    result = cluster_frame(
-        statements, vectors, params, context, previous, annotations.merges, clusterer
-    )
+
+    def fit(run_params: ClusterParams) -> ClusterResult:
+        return cluster_frame(
+            statements, vectors, run_params, context, previous, annotations.merges, clusterer
+        )
+
+    result = fit(full if reason else params)
+    if result.mode == "incremental":
+        late = unassigned_reason(statements["statement_id"], result, previous, params)
+        if late:
+            reason = late
+            result = fit(full)
+    n_cases = int(statements["case_id"].nunique()) if len(statements) else 0
+    if result.mode == "full":
+        result.state.info["fit_cases"] = n_cases
+    elif "fit_cases" not in result.state.info and previous is not None:
+        known = statements["statement_id"].isin(previous.assignments["statement_id"])
+        result.state.info["fit_cases"] = int(statements.loc[known, "case_id"].nunique())
+    if reason and result.mode == "full":
+        log.info("volledige herclustering (ids blijven via overlap): %s", reason)
     x = result.features if result.features is not None else vectors
     clusters = summarise(
         statements,
@@ -83,14 +184,18 @@ def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, An
         }
     )
     case_clusters = case_cluster_rows(statements, result.labels)
-    wd.clusters.parent.mkdir(parents=True, exist_ok=True)
-    clusters.to_parquet(wd.clusters, index=False)
-    statement_clusters.to_parquet(wd.statement_clusters, index=False)
-    case_clusters.to_parquet(wd.case_clusters, index=False)
+    write_parquet(clusters, wd.clusters)
+    write_parquet(statement_clusters, wd.statement_clusters)
+    write_parquet(case_clusters, wd.case_clusters)
+    result.state.next_id = max(int(result.state.next_id), id_floor)
     result.state.save(wd.cluster_model)
     noise = float((result.labels < 0).mean()) if len(result.labels) else 0.0
     return {
         "mode": result.mode,
+        "refit_reason": reason if result.mode == "full" else None,
+        "id_source": id_source,
+        "state_problem": problem,
+        "next_id": int(result.state.next_id),
         "statements": int(len(statements)),
         "clusters": int(len(clusters)),
         "noise_share": round(noise, 3),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -20,6 +21,11 @@ from pipeline.stages.structure.nlp import (
     clean_text,
     sentence_tokens,
 )
+
+
+def statement_id(case_id: str, kind: str, text: str) -> str:
+    """Content-based id: an edited statement gets a new id (and so a fresh cluster assignment)."""
+    return f"{case_id}-{kind}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:10]}"
 
 
 def _merge_runs(flags: Sequence[bool], max_len: int = 3) -> list[list[int]]:
@@ -111,7 +117,7 @@ def structure_cases(
             stype = top_type if k == main else bt_model.classes[int(np.argmax(other_types[k]))]
             stmt_rows.append(
                 {
-                    "statement_id": f"{cid}-b{k}",
+                    "statement_id": statement_id(cid, "barrier", text),
                     "case_id": cid,
                     "kind": "barrier",
                     "text": text,
@@ -128,10 +134,10 @@ def structure_cases(
             for i, s in enumerate(sents):
                 if p_sol[i] >= params.solution_threshold and p_sol[i] > p_bar[i]:
                     solutions.append((s.text, s.index))
-        for k, (text, sidx) in enumerate(solutions):
+        for text, sidx in solutions:
             stmt_rows.append(
                 {
-                    "statement_id": f"{cid}-s{k}",
+                    "statement_id": statement_id(cid, "solution", text),
                     "case_id": cid,
                     "kind": "solution",
                     "text": text,
@@ -148,7 +154,7 @@ def structure_cases(
             s = outcome_sents[-1]
             stmt_rows.append(
                 {
-                    "statement_id": f"{cid}-o0",
+                    "statement_id": statement_id(cid, "outcome", s.text),
                     "case_id": cid,
                     "kind": "outcome",
                     "text": s.text,

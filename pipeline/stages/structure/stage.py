@@ -10,7 +10,9 @@ lexicons (PhraseMatcher) mark sentences; their hits become extra features of sma
 classifiers (lemma uni/bigram TF-IDF + logistic regression, stored as JSON + .npz, no pickles)
 trained on the demo corpus's dev split (`train_structure`).
 
-Guarantees: every statement id is stable (case id + kind + index); every case with at least one
+Guarantees: a statement id comes from its content (case id + kind + sha256 of the text; a repeat
+of the same text in one case gets `~2`, `~3`), so it is stable across rebuilds and an edited
+narrative gets new statements (and so fresh cluster assignments); every case with at least one
 barrier has exactly one main barrier, and a form's explicit `knelpunt` field is that main barrier;
 labels given by the input (orde, outcome) win over inferred ones; the output is deterministic.
 """
@@ -23,11 +25,18 @@ from typing import Any
 import pandas as pd
 
 from pipeline.core.config import Workdir
+from pipeline.core.io import write_parquet
 from pipeline.stages.structure.classifier import StructureModel
 from pipeline.stages.structure.extract import structure_cases
 from pipeline.stages.structure.nlp import build_nlp
 
 log = logging.getLogger(__name__)
+
+
+def unique_ids(ids: pd.Series) -> pd.Series:
+    """Content ids repeat when a case states the same text twice: number the repeats (~2, ~3)."""
+    repeat = ids.groupby(ids).cumcount()
+    return ids.where(repeat == 0, ids + "~" + (repeat + 1).astype(str))
 
 
 def run_stage(wd: Workdir) -> dict[str, Any]:
@@ -40,9 +49,9 @@ def run_stage(wd: Workdir) -> dict[str, Any]:
     nlp = build_nlp(params)
     model = StructureModel.load(wd.structure_model)
     case_structure, statements = structure_cases(cases, nlp, model, params)
-    wd.case_structure.parent.mkdir(parents=True, exist_ok=True)
-    case_structure.to_parquet(wd.case_structure, index=False)
-    statements.to_parquet(wd.statements, index=False)
+    statements["statement_id"] = unique_ids(statements["statement_id"])
+    write_parquet(case_structure, wd.case_structure)
+    write_parquet(statements, wd.statements)
     counts = statements["kind"].value_counts().to_dict()
     return {
         "cases": int(len(case_structure)),
