@@ -207,7 +207,7 @@ def test_submitting_a_case_writes_one_json_file_in_the_inbox(wd):
     at.text_input(key="nieuw_gemeente").input("Zwolle")
     at.run()
     _no_exception(at)
-    assert any("[PERSOON-1]" in m.value for m in at.markdown)
+    assert any(r"~~Jansen~~ → **\[PERSOON-1\]**" in m.value for m in at.markdown)
     at.button(key="nieuw_opslaan").click().run()
     _no_exception(at)
     files = sorted(wd.inbox.glob("*.json"))
