@@ -70,7 +70,9 @@ else:
         if details:
             with st.expander(f"Details: {ui.esc(rec['suite'])}"):
                 if isinstance(details, list) and all(isinstance(d, dict) for d in details):
-                    st.dataframe(pd.DataFrame(details).astype(str), hide_index=True)
+                    st.dataframe(
+                        ui.display_frame(pd.DataFrame(details)).astype(str), hide_index=True
+                    )
                 else:
                     st.json(details, expanded=False)
 

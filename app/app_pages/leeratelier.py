@@ -11,9 +11,6 @@ from app import data, ui
 from pipeline.serve import atelier
 
 kb = ui.require_kb()
-ui.require_cases(kb)
-ctx = ui.ClusterContext(kb)
-opts = data.filter_options(kb)
 
 st.title("Leeratelier")
 st.caption(
@@ -21,6 +18,9 @@ st.caption(
     "casussen die bijna hetzelfde zijn) met per casus vragen voor orde 1, 2 en 3, en maakt er "
     "een sessiemap van om te printen."
 )
+ui.require_cases(kb)
+ctx = ui.ClusterContext(kb)
+opts = data.filter_options(kb)
 
 kind = st.radio("Thema", ["Patroon", "Leefgebied", "Zoekvraag"], horizontal=True, key="at_kind")
 c1, c2, c3 = st.columns([3, 1, 1])
