@@ -92,11 +92,12 @@ class KBConnection:
         from pipeline.core.db import MissingExtension, load_fts
 
         self.path = path
+        self.fts_missing: str | None = None  # why word search (BM25) is off, if it is
         self._con = duckdb.connect(":memory:")
         try:
             load_fts(self._con)  # the BM25 macros need it; search falls back to dense without
-        except MissingExtension:
-            pass
+        except MissingExtension as exc:
+            self.fts_missing = str(exc)
         self._con.execute(f"ATTACH '{_sql_literal(path)}' AS {self.CATALOG} (READ_ONLY)")
 
     def cursor(self):
@@ -122,6 +123,17 @@ def _connection(kb: KB) -> KBConnection:
             f"Knowledge base {kb[0]} does not exist: build it first (casuswijzer build)"
         )
     return KBConnection(kb[0])
+
+
+def word_search_problem(kb: KB) -> str | None:
+    """A Dutch message when search by words (BM25) cannot work on this machine, else None."""
+    missing = _connection(kb).fts_missing
+    if missing is None:
+        return None
+    return (
+        "Zoeken op woorden werkt nu niet, alleen zoeken op betekenis: de DuckDB-uitbreiding "
+        f"voor tekstzoeken ontbreekt ({missing})."
+    )
 
 
 def _df(kb: KB, sql: str, params: list | None = None) -> pd.DataFrame:

@@ -19,6 +19,8 @@ st.caption(
 )
 ui.show_flash()
 info = ui.require_cases(kb)
+if problem := data.word_search_problem(kb):
+    st.warning(ui.esc(problem), icon=":material/warning:")
 
 query = st.text_input(
     "Zoekvraag",

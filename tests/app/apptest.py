@@ -34,8 +34,9 @@ _LABELLED = ("button", "download_button", "expander", "tab", "text_input", "text
 _CHOICES = ("selectbox", "multiselect", "radio", "select_slider")
 
 
-def open_page(page: str, timeout: float = 120) -> AppTest:
-    """A new session on the app's entry page, then switched to `page` and run."""
+def open_page(page: str, timeout: float = 300) -> AppTest:
+    """A new session on the app's entry page, then switched to `page` and run (the first
+    run of the intake page loads deduce: minutes on a busy machine)."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()

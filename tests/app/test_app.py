@@ -461,3 +461,16 @@ def test_quality_page_lists_annotations_of_clusters_the_kb_does_not_have(wd):
         ("naam", 42),
         ("status", 43),
     ]
+
+
+def test_search_page_says_when_word_search_is_off(wd, monkeypatch):
+    from pipeline.core import db
+
+    def no_fts(con):
+        raise db.MissingExtension("pip install duckdb-extension-fts")
+
+    monkeypatch.setattr(db, "load_fts", no_fts)
+    at = _open("zoeken")
+    assert_clean(at)
+    assert "Zoeken op woorden werkt nu niet" in at.warning[0].value
+    assert "pip install duckdb-extension-fts" in at.warning[0].value
