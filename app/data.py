@@ -5,10 +5,13 @@ query) and the annotation store (`pipeline.core.annotations`).
 Writes only annotation events (cluster names, merges, escalation status, solution feedback) and
 new cases as JSON files in the inbox (`data/raw/inbox/`); never the knowledge base.
 Guarantees: pages hold no SQL; every query that takes widget values is an `st.cache_data`
-function keyed on the knowledge base's path and modification time, so a rebuild (an atomic
-`os.replace` by publish) is picked up on the next rerun. Heavy objects (embedding model,
-search engine, anonymiser) are `st.cache_resource` and built by loader functions a test can
-replace (`load_embedder`, `make_anonymiser`).
+function keyed on the knowledge base file's identity (path, inode, modification time, size),
+checked on every rerun. A rebuild replaces the file atomically (`os.replace` by publish); the
+next rerun sees a new key and opens the new file, while a query still running on the old one
+finishes on the old one (see `KBConnection`). Missing values come back as None/NA; the pages
+show them as "onbekend" (`app.ui`). Heavy objects (embedding model, search engine, anonymiser)
+are `st.cache_resource` and built by loader functions a test can replace (`load_embedder`,
+`make_anonymiser`).
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ ENV_PARAMS = "CASUSWIJZER_PARAMS"
 MAP_POINTS = 4000  # the 2-D map shows at most this many statements (a stable sample)
 THEME_CANDIDATES = 1000  # the atelier chooses among at most this many cases per theme
 
-KB = tuple[str, int]  # (path, modification time in ns): the cache key of one published build
+# (path, inode, modification time in ns, size): the cache key of one published build
+KB = tuple[str, int, int, int]
 MergePairs = tuple[tuple[int, int], ...]  # (cluster_id, surviving cluster_id)
 
 
@@ -51,23 +55,85 @@ def workdir() -> Workdir:
 
 
 def kb_key() -> KB | None:
-    """Cache key of the published knowledge base, or None when it has not been built yet."""
+    """Cache key of the published knowledge base, or None when it has not been built yet.
+
+    Read on every rerun: publish replaces the file with `os.replace`, which gives it a new
+    inode, so a rebuild always yields a new key even within one clock tick.
+    """
     path = workdir().kb
     try:
-        return (str(path), path.stat().st_mtime_ns)
+        st_ = path.stat()
     except FileNotFoundError:
         return None
+    return (str(path), st_.st_ino, st_.st_mtime_ns, st_.st_size)
 
 
 def small_cell() -> int:
     return workdir().cfg.publish.small_cell
 
 
-@st.cache_resource(max_entries=2)
-def _connection(kb: KB):
-    from pipeline.core.db import connect_readonly
+class KBConnection:
+    """A read-only connection to one published file that a rebuild cannot redirect.
 
-    return connect_readonly(kb[0])
+    DuckDB keeps one database instance per path in a process: `duckdb.connect(path)` while an
+    older connection to that path is open returns the *old* instance, so after a publish the
+    app would keep reading the replaced file. Here every connection is its own in-memory
+    instance with the file ATTACHed read-only, so opening the new file never reuses the old
+    instance, and queries already running on the old one finish there. Like a DuckDB
+    connection, it hands out one cursor per query (`cursor()`), each with the knowledge base
+    as its default catalog.
+    """
+
+    CATALOG = "kb"
+
+    def __init__(self, path: str):
+        import duckdb
+
+        from pipeline.core.db import MissingExtension, load_fts
+
+        self.path = path
+        self.fts_missing: str | None = None  # why word search (BM25) is off, if it is
+        self._con = duckdb.connect(":memory:")
+        try:
+            load_fts(self._con)  # the BM25 macros need it; search falls back to dense without
+        except MissingExtension as exc:
+            self.fts_missing = str(exc)
+        self._con.execute(f"ATTACH '{_sql_literal(path)}' AS {self.CATALOG} (READ_ONLY)")
+
+    def cursor(self):
+        cur = self._con.cursor()
+        cur.execute(f"USE {self.CATALOG}")
+        return cur
+
+    def execute(self, sql: str, params: list | None = None):
+        return self.cursor().execute(sql, params or [])
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _sql_literal(text: str) -> str:
+    return text.replace("'", "''")
+
+
+@st.cache_resource(max_entries=2)
+def _connection(kb: KB) -> KBConnection:
+    if not Path(kb[0]).exists():
+        raise FileNotFoundError(
+            f"Knowledge base {kb[0]} does not exist: build it first (casuswijzer build)"
+        )
+    return KBConnection(kb[0])
+
+
+def word_search_problem(kb: KB) -> str | None:
+    """A Dutch message when search by words (BM25) cannot work on this machine, else None."""
+    missing = _connection(kb).fts_missing
+    if missing is None:
+        return None
+    return (
+        "Zoeken op woorden werkt nu niet, alleen zoeken op betekenis: de DuckDB-uitbreiding "
+        f"voor tekstzoeken ontbreekt ({missing})."
+    )
 
 
 def _df(kb: KB, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -345,19 +411,29 @@ def clusters(kb: KB, pairs: MergePairs) -> pd.DataFrame:
     )
     years, trends = [], []
     for ys, ns in zip(df["year_list"], df["year_counts"], strict=True):
-        d = (
-            {int(y): int(n) for y, n in zip(ys, ns, strict=True)}
-            if ys is not None and len(ys)
-            else {}
-        )
+        d = {int(y): int(n) for y, n in zip(as_list(ys), as_list(ns), strict=True)}
         years.append(d)
         trends.append([d.get(y, 0) for y in span])
     df["years"] = years
     df["trend"] = trends
     df["cluster_id"] = df["cluster_id"].astype(int)
     for col in ("keywords", "members", "municipalities"):
-        df[col] = [list(v) if v is not None else [] for v in df[col]]
+        df[col] = [as_list(v) for v in df[col]]
     return df.drop(columns=["year_list", "year_counts"])
+
+
+def as_list(value: Any) -> list:
+    """A list column's cell as a Python list: NULL (None, NA, NaN) becomes []."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple | np.ndarray):
+        return list(value)
+    try:
+        if pd.isna(value):
+            return []
+    except (TypeError, ValueError):
+        pass
+    return list(value)
 
 
 def display_names(frame: pd.DataFrame, state: AnnotationState) -> dict[int, str]:
@@ -613,6 +689,31 @@ def cases_with_vectors(kb: KB, case_ids: tuple[str, ...]) -> tuple[pd.DataFrame,
 
 
 # --------------------------------------------------------------------------- quality
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def cluster_ids(kb: KB) -> frozenset[int]:
+    """Every cluster id the knowledge base publishes."""
+    return frozenset(int(c) for c in _df(kb, "SELECT cluster_id FROM clusters")["cluster_id"])
+
+
+def orphan_annotations(kb: KB, state: AnnotationState) -> pd.DataFrame:
+    """Annotations that name a cluster id this knowledge base does not have (columns
+    soort, patroon): they stay in the store but attach to nothing shown."""
+    known = cluster_ids(kb)
+    rows = []
+    for kind, ids in (
+        ("naam", state.cluster_names),
+        ("samenvoeging", state.merges),
+        ("status", state.escalation),
+    ):
+        rows += [{"soort": kind, "patroon": int(c)} for c in ids if int(c) not in known]
+    rows += [
+        {"soort": "samenvoeging (doel)", "patroon": int(d)}
+        for s, d in state.merges.items()
+        if int(s) in known and int(d) not in known
+    ]
+    return pd.DataFrame(rows, columns=["soort", "patroon"])
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -1,11 +1,21 @@
-"""Small pieces of UI shared by the pages (no SQL here: data comes from app.data)."""
+"""Small pieces of UI shared by the pages (no SQL here: data comes from app.data).
+
+Two rules hold on every page:
+- Text that came from input (narratives, statements, municipality, organisation, ids, cluster
+  names and labels, anything typed in the app) reaches a Markdown element only through `esc`,
+  so markup in it is shown as text; no element uses `unsafe_allow_html`.
+- A value the knowledge base does not have (no date, no municipality, ...) is shown as
+  "onbekend" (`show`, `display_frame`), never as None, NaN or <NA>.
+"""
 
 from __future__ import annotations
 
-import html
+import math
+import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -13,12 +23,95 @@ from app import data
 
 PATRONEN_PAGE = "app_pages/patronen.py"
 NO_CLUSTER = "geen patroon"
+UNKNOWN = "onbekend"
 OUTCOME_LABELS = {
     "opgelost": ":green-badge[opgelost]",
     "deels": ":orange-badge[deels opgelost]",
     "niet": ":red-badge[niet opgelost]",
     "onbekend": ":gray-badge[uitkomst onbekend]",
 }
+
+
+# --------------------------------------------------------------------------- text and values
+
+# Characters that start Markdown (and Streamlit's own :directive[...] and $math$) constructs.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$&!])")
+_MD_LINE_START = re.compile(r"^([ \t]*)(?:([-+=])|(\d+)([.)]))", re.MULTILINE)
+_MD_DIRECTIVE = re.compile(r":(?=[A-Za-z])")
+
+
+def esc(value: Any) -> str:
+    """Text from input, safe to put in any Markdown element: every character that would start
+    markup (HTML, links, images, emphasis, Streamlit directives, math) is backslash-escaped, so
+    the reader sees exactly the characters that were written."""
+    text = _MD_SPECIAL.sub(r"\\\1", str(value))
+    text = _MD_LINE_START.sub(_escape_line_start, text)
+    return _MD_DIRECTIVE.sub(r"\\:", text)
+
+
+def _escape_line_start(m: re.Match) -> str:
+    indent, marker, number, dot = m.groups()
+    return indent + ("\\" + marker if marker else number + "\\" + dot)
+
+
+def missing(value: Any) -> bool:
+    """True for None, NaN, NA, NaT and empty or blank text."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | np.ndarray | dict | set):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def show(value: Any, unknown: str = UNKNOWN) -> str:
+    """A value as the reader sees it: missing becomes `unknown`, 2021.0 becomes 2021."""
+    if missing(value):
+        return unknown
+    if isinstance(value, float | np.floating) and math.isfinite(value) and value == int(value):
+        return str(int(value))
+    if isinstance(value, list | tuple | np.ndarray):
+        items = [show(v, "") for v in value]
+        return ", ".join(i for i in items if i) or unknown
+    return str(value)
+
+
+def display_frame(frame: pd.DataFrame, unknown: str = UNKNOWN) -> pd.DataFrame:
+    """A copy for st.dataframe where every missing cell reads `unknown` (a column with missing
+    cells becomes text, so a year column shows 2021 and onbekend, not 2021.0 and None)."""
+    out = frame.copy()
+    for col in out.columns:
+        cells = out[col].tolist()
+        flags = [missing(v) for v in cells]
+        if any(flags):
+            out[col] = [unknown if f else show(v) for v, f in zip(cells, flags, strict=True)]
+    return out
+
+
+def clean_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A row dict with every missing scalar (NA, NaN, NaT, blank text) as None."""
+    return {k: None if missing(v) else v for k, v in record.items()}
+
+
+def place_and_year(municipality: Any, year: Any, organisation: Any = None) -> str:
+    """'Zwolle · 2021 · wijkteam', with unknown parts named: 'gemeente onbekend · jaar onbekend'.
+    Plain text: escape it before it goes into Markdown."""
+    parts = [show(municipality, "gemeente onbekend"), show(year, "jaar onbekend")]
+    if not missing(organisation):
+        parts.append(show(organisation))
+    return " · ".join(parts)
+
+
+def count(n: int, one: str, many: str) -> str:
+    """'1 casus', '3 casussen'."""
+    return f"{n} {one if n == 1 else many}"
+
+
+# --------------------------------------------------------------------------- pages
 
 
 def require_kb() -> data.KB:
@@ -31,6 +124,21 @@ def require_kb() -> data.KB:
         )
         st.stop()
     return kb
+
+
+def require_cases(kb: data.KB) -> dict[str, Any]:
+    """The kb's overview, or stop the page with a Dutch message when it holds no cases (every
+    record of the last build was quarantined)."""
+    info = data.overview(kb)
+    if not info["n_cases"]:
+        st.info(
+            "Deze kennisbank bevat nog geen casussen: bij de laatste bouw is alle invoer "
+            "geweigerd. Op de pagina Kwaliteit staat per bestand en rij waarom.",
+            icon=":material/info:",
+        )
+        st.page_link("app_pages/kwaliteit.py", label="Naar Kwaliteit", icon=":material/verified:")
+        st.stop()
+    return info
 
 
 class ClusterContext:
@@ -131,23 +239,24 @@ def outcome_badge(outcome: Any) -> str:
 
 
 def highlight_spans(text: str, spans) -> str:
-    """HTML of the text with every replaced span marked and its placeholder shown."""
+    """Markdown of the text with every replaced span struck through, marked, and its placeholder
+    shown (all text escaped: the typed text is shown as written, markup included)."""
     out, pos = [], 0
     for span in sorted(spans, key=lambda s: s.start):
         if span.start < pos:
             continue
-        out.append(html.escape(text[pos : span.start]))
+        out.append(esc(text[pos : span.start]))
         out.append(
-            "<mark style='background:#ffe08a;border-radius:3px;padding:0 2px' "
-            f"title='{html.escape(span.label)}'><s>{html.escape(text[span.start : span.end])}"
-            f"</s> → <b>{html.escape(span.replacement)}</b></mark>"
+            f":orange-background[~~{esc(text[span.start : span.end])}~~ → "
+            f"**{esc(span.replacement)}**]"
         )
         pos = span.end
-    out.append(html.escape(text[pos:]))
-    return "<div style='white-space:pre-wrap;line-height:1.7'>" + "".join(out) + "</div>"
+    out.append(esc(text[pos:]))
+    # Markdown joins single line breaks; keep the writer's lines.
+    return "".join(out).replace("\n", "  \n")
 
 
 def dict_table(values: dict, key: str = "onderdeel", value: str = "waarde") -> pd.DataFrame:
     """A flat dict as a two-column table (nested values as text)."""
-    rows = [{key: str(k), value: str(v)} for k, v in values.items()]
+    rows = [{key: str(k), value: show(v)} for k, v in values.items()]
     return pd.DataFrame(rows)

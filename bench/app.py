@@ -1,5 +1,6 @@
 """App page-load benchmark: render time per page at 1.5k and 100k cases, with AppTest.
 
+With `--workdir DIR` it measures an existing build instead (e.g. the demo knowledge base).
 For each size it builds (or reuses) a synthetic published knowledge base with
 `bench.scale.make_scale_kb` in `bench/out/app/scale_N/`, points the app at it
 (CASUSWIJZER_WORKDIR) and, per page, measures with `streamlit.testing.v1.AppTest`:
@@ -13,6 +14,7 @@ shaping, element serialisation), not the browser drawing the page.
 
     .venv/bin/python -m bench.app                      # 1.5k and 100k
     .venv/bin/python -m bench.app --sizes 1500 --embedder fake
+    .venv/bin/python -m bench.app --workdir /tmp/demo-kb     # the demo build
 """
 
 from __future__ import annotations
@@ -85,12 +87,25 @@ def _timed_run(at) -> float:
     return elapsed
 
 
-def bench_size(n: int, repeat: int, embedder: str) -> dict:
+def _n_cases(root: Path) -> int:
+    import duckdb
+
+    from pipeline.core.config import Workdir, load_config
+
+    con = duckdb.connect(str(Workdir(root, load_config()).kb), read_only=True)
+    try:
+        return int(con.execute("SELECT count(*) FROM cases").fetchone()[0])
+    finally:
+        con.close()
+
+
+def bench_size(n: int, repeat: int, embedder: str, root: Path | None = None) -> dict:
     import streamlit as st
 
     from app import data
 
-    os.environ[data.ENV_WORKDIR] = str(_kb_for(n))
+    root = root or _kb_for(n)
+    os.environ[data.ENV_WORKDIR] = str(root)
     if embedder == "fake":
         data.load_embedder = lambda cfg: RandomEmbedder()
     st.cache_data.clear()
@@ -133,6 +148,12 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1500, 100_000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument(
+        "--workdir",
+        type=Path,
+        nargs="+",
+        help="measure these existing work directories instead of synthetic scale kbs",
+    )
+    ap.add_argument(
         "--embedder",
         choices=("real", "fake"),
         default="real",
@@ -143,7 +164,13 @@ def main() -> None:
     import logging
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    results = [bench_size(n, args.repeat, args.embedder) for n in args.sizes]
+    if args.workdir:
+        results = [
+            {"workdir": str(root), **bench_size(_n_cases(root), args.repeat, args.embedder, root)}
+            for root in args.workdir
+        ]
+    else:
+        results = [bench_size(n, args.repeat, args.embedder) for n in args.sizes]
     print(json.dumps({"app_page_load": results}, indent=2))
 
 

@@ -43,13 +43,13 @@ if text.strip() or knelpunt.strip() or oplossing.strip():
         with st.spinner("Anonimisering laden (de eerste keer kan dit even duren)…"):
             results = [(lab, val, data.anonymise(val)) for lab, val in fields if val.strip()]
     except ImportError as exc:
-        st.warning(f"De anonimisering kon niet laden: {exc}")
+        st.warning(f"De anonimisering kon niet laden: {ui.esc(exc)}")
         results = []
     spans = [s for _, _, res in results for s in res.spans]
     for label, value, res in results:
         if res.spans:
             st.markdown(f"**{label}**")
-            st.markdown(ui.highlight_spans(value, res.spans), unsafe_allow_html=True)
+            st.markdown(ui.highlight_spans(value, res.spans))
     if spans:
         counts = Counter(s.label for s in spans)
         st.dataframe(

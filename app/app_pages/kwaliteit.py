@@ -40,7 +40,7 @@ for key, value in manifest.items():
         and value
         and all(not isinstance(v, dict | list) for v in value.values())
     ):
-        st.markdown(f"**{key}**")
+        st.markdown(f"**{ui.esc(key)}**")
         st.dataframe(ui.dict_table(value), hide_index=True)
 nested = {
     k: v
@@ -68,9 +68,11 @@ else:
         except (TypeError, json.JSONDecodeError):
             details = rec["details"]
         if details:
-            with st.expander(f"Details: {rec['suite']}"):
+            with st.expander(f"Details: {ui.esc(rec['suite'])}"):
                 if isinstance(details, list) and all(isinstance(d, dict) for d in details):
-                    st.dataframe(pd.DataFrame(details).astype(str), hide_index=True)
+                    st.dataframe(
+                        ui.display_frame(pd.DataFrame(details)).astype(str), hide_index=True
+                    )
                 else:
                     st.json(details, expanded=False)
 
@@ -78,6 +80,37 @@ st.subheader("Geweigerde invoer (quarantaine)")
 if q["quarantine"].empty:
     st.caption("Niets geweigerd bij de laatste bouw.")
 else:
-    st.dataframe(q["quarantine"], hide_index=True, width="stretch")
+    st.dataframe(ui.display_frame(q["quarantine"]), hide_index=True, width="stretch")
     if q["n_quarantine"] > len(q["quarantine"]):
         st.caption(f"De eerste {len(q['quarantine'])} van {q['n_quarantine']}.")
+
+st.subheader("Aantekeningen (namen, samenvoegingen, status, reacties)")
+state = data.annotations()
+store = data.workdir().annotations
+problems = state.problems
+orphans = data.orphan_annotations(kb, state)
+if not problems and orphans.empty:
+    st.caption("Alle aantekeningen zijn gelezen en horen bij een bestaand patroon.")
+if problems:
+    st.warning(
+        f"{ui.count(len(problems), 'regel', 'regels')} in het aantekeningenbestand "
+        f"`{ui.esc(store.name)}` {'is' if len(problems) == 1 else 'zijn'} overgeslagen, omdat "
+        "ze niet te lezen zijn of een veld missen. De andere aantekeningen tellen gewoon mee. "
+        "Herstel of verwijder deze regels in het bestand.",
+        icon=":material/warning:",
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {"regel": [p.line for p in problems], "probleem": [p.message for p in problems]}
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+if not orphans.empty:
+    st.warning(
+        f"{ui.count(len(orphans), 'aantekening hoort', 'aantekeningen horen')} bij een patroon "
+        "dat niet (meer) in deze kennisbank staat. Ze worden niet getoond bij een ander patroon; "
+        "controleer na een nieuwe indeling of ze bij een nieuw patroon horen.",
+        icon=":material/link_off:",
+    )
+    st.dataframe(orphans, hide_index=True, width="stretch")

@@ -11,8 +11,6 @@ from app import data, ui
 from pipeline.serve import atelier
 
 kb = ui.require_kb()
-ctx = ui.ClusterContext(kb)
-opts = data.filter_options(kb)
 
 st.title("Leeratelier")
 st.caption(
@@ -20,6 +18,9 @@ st.caption(
     "casussen die bijna hetzelfde zijn) met per casus vragen voor orde 1, 2 en 3, en maakt er "
     "een sessiemap van om te printen."
 )
+ui.require_cases(kb)
+ctx = ui.ClusterContext(kb)
+opts = data.filter_options(kb)
 
 kind = st.radio("Thema", ["Patroon", "Leefgebied", "Zoekvraag"], horizontal=True, key="at_kind")
 c1, c2, c3 = st.columns([3, 1, 1])
@@ -57,7 +58,7 @@ else:
     try:
         hits = data.search(kb, query, 50, data.filters_key())
     except QueryError as exc:
-        st.warning(str(exc))
+        st.warning(ui.esc(str(exc)))
         st.stop()
     frame, vecs = data.cases_with_vectors(kb, tuple(h["case_id"] for h in hits))
     score = {h["case_id"]: h["score"] for h in hits}
@@ -73,7 +74,7 @@ else:  # search scores are on another scale than cosines: rescale to 0..1
     span = float(relevance.max() - relevance.min()) or 1.0
     relevance = (relevance - relevance.min()) / span
 picked = atelier.mmr_select(vecs, relevance, n, lambda_=lambda_)
-records = frame.iloc[picked].to_dict("records")
+records = [ui.clean_record(rec) for rec in frame.iloc[picked].to_dict("records")]
 cases = [
     atelier.case_from_record({**rec, "cluster_name": ctx.name(rec["primary_cluster_id"])})
     for rec in records
@@ -82,7 +83,7 @@ title = st.text_input("Titel van de sessie", value=f"Leeratelier: {theme}")
 pack = atelier.build_pack(title, theme, cases)
 st.session_state["atelier_pack"] = pack
 
-st.caption(f"{len(cases)} casussen gekozen uit {len(frame)} bij dit thema.")
+st.caption(f"{ui.count(len(cases), 'casus', 'casussen')} gekozen uit {len(frame)} bij dit thema.")
 d1, d2, _ = st.columns([2, 2, 3])
 ui.download(
     d1,
@@ -95,13 +96,16 @@ ui.download(d2, "Sessiemap (Markdown)", partial(atelier.pack_to_markdown, pack),
 
 for i, (case, questions) in enumerate(zip(pack.cases, pack.questions, strict=True), 1):
     with st.container(border=True):
-        where = " · ".join(str(p) for p in (case.municipality, case.year, case.organisation) if p)
-        st.markdown(f"#### Casus {i}" + (f" — {where}" if where else ""))
-        st.write(case.narrative)
+        where = ui.place_and_year(case.municipality, case.year, case.organisation)
+        st.markdown(f"#### Casus {i} — {ui.esc(where)}")
+        st.markdown(ui.esc(case.narrative))
         k1, k2 = st.columns(2)
-        k1.markdown(f"**Knelpunt:** {case.knelpunt or '—'}")
-        k2.markdown(f"**Wat werkte:** {case.oplossing or '—'}  \n{ui.outcome_badge(case.outcome)}")
+        k1.markdown(f"**Knelpunt:** {ui.esc(ui.show(case.knelpunt, '—'))}")
+        k2.markdown(
+            f"**Wat werkte:** {ui.esc(ui.show(case.oplossing, '—'))}  \n"
+            f"{ui.outcome_badge(case.outcome)}"
+        )
         q1, q2, q3 = st.columns(3)
         for col, orde in ((q1, 1), (q2, 2), (q3, 3)):
             col.markdown(f"**{atelier.ORDE_TITLES[orde]}**")
-            col.markdown("\n".join(f"- {q}" for q in questions[orde]))
+            col.markdown("\n".join(f"- {ui.esc(q)}" for q in questions[orde]))

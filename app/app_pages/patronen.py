@@ -102,7 +102,7 @@ with right:
         }
     )
     event = st.dataframe(
-        table,
+        ui.display_frame(table),
         key="lijst",
         hide_index=True,
         height=min(420, 35 * (len(table) + 1) + 3),
@@ -124,16 +124,16 @@ cluster_id = st.selectbox("Patroon", ids, key=KEY, format_func=lambda c: f"{ctx.
 row = frame[frame["cluster_id"] == cluster_id].iloc[0]
 detail = data.cluster_detail(kb, cluster_id, ctx.pairs)
 
-st.header(ctx.names[cluster_id])
+st.header(ui.esc(ctx.names[cluster_id]))
 sub = []
 if ctx.names[cluster_id] != row["label"]:
-    sub.append(f"automatisch label: {row['label']}")
+    sub.append(f"automatisch label: {ui.show(row['label'])}")
 if len(row["members"]) > 1:
     sub.append("samengevoegd uit " + ", ".join(str(m) for m in row["members"]))
 if sub:
-    st.caption(" · ".join(sub))
+    st.caption(ui.esc(" · ".join(sub)))
 if row["keywords"]:
-    st.markdown(" ".join(f":blue-badge[{w}]" for w in row["keywords"]))
+    st.markdown(" ".join(f":blue-badge[{ui.esc(w)}]" for w in row["keywords"]))
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Casussen", int(row["n_cases"]))
 m2.metric("Gemeenten", int(row["n_municipalities"]))
@@ -148,13 +148,13 @@ with tab_over:
     with c1:
         st.markdown("**Typerende knelpunten**")
         for rec in detail["representative"].to_dict("records"):
-            where = " · ".join(str(p) for p in (rec["gemeente"], rec["jaar"]) if p == p and p)
-            st.markdown(f"> {rec['uitspraak']}  \n> <small>{where}</small>", unsafe_allow_html=True)
+            where = ui.place_and_year(rec["gemeente"], rec["jaar"])
+            st.markdown(f"> {ui.esc(rec['uitspraak'])}  \n> :gray[{ui.esc(where)}]")
     with c2:
         st.markdown("**Leefgebieden**")
-        st.dataframe(detail["domains"], hide_index=True, width="stretch")
+        st.dataframe(ui.display_frame(detail["domains"]), hide_index=True, width="stretch")
         st.markdown("**Soorten knelpunt**")
-        st.dataframe(detail["barrier_types"], hide_index=True, width="stretch")
+        st.dataframe(ui.display_frame(detail["barrier_types"]), hide_index=True, width="stretch")
         if row["years"]:
             st.markdown("**Casussen per jaar**")
             years = pd.DataFrame(
@@ -174,7 +174,7 @@ with tab_cases:
         }
     )
     st.dataframe(
-        cases.drop(columns=["case_id"]),
+        ui.display_frame(cases.drop(columns=["case_id"])),
         hide_index=True,
         width="stretch",
         column_config={"knelpunt": st.column_config.TextColumn(width="large")},
@@ -184,15 +184,18 @@ with tab_cases:
 
 with tab_work:
     st.markdown("**Soorten oplossing en hoe vaak ze werkten**")
-    st.dataframe(detail["solution_types"], hide_index=True, width="stretch")
+    st.dataframe(ui.display_frame(detail["solution_types"]), hide_index=True, width="stretch")
     sols = detail["solutions"]
     if sols.empty:
         st.caption("Geen beschreven oplossingen met een (deels) goede afloop.")
     for j, rec in enumerate(sols.to_dict("records")):
         with st.container(border=True):
+            where = ui.esc(
+                f"{ui.show(rec['soort'], 'soort onbekend')} · "
+                f"{ui.show(rec['gemeente'], 'gemeente onbekend')}"
+            )
             st.markdown(
-                f"{rec['oplossing']}  \n{ui.outcome_badge(rec['uitkomst'])} "
-                f"· {rec['soort'] or 'soort onbekend'} · {rec['gemeente'] or ''}"
+                f"{ui.esc(rec['oplossing'])}  \n{ui.outcome_badge(rec['uitkomst'])} · {where}"
             )
             ui.feedback_buttons(rec["case_id"], ctx.state, key=f"sol_{cluster_id}_{j}")
 
@@ -202,7 +205,7 @@ with tab_admin:
         if st.form_submit_button("Naam opslaan", icon=":material/edit:"):
             if new_name.strip() and new_name.strip() != ctx.names[cluster_id]:
                 data.rename_cluster(cluster_id, new_name.strip())
-                ui.flash(f"Patroon {cluster_id} heet nu '{new_name.strip()}'.")
+                ui.flash(f"Patroon {cluster_id} heet nu '{ui.esc(new_name.strip())}'.")
                 st.rerun()
     others = [c for c in ids if c != cluster_id]
     if others:
@@ -215,7 +218,7 @@ with tab_admin:
             if st.form_submit_button("Samenvoegen", icon=":material/merge:"):
                 data.merge_cluster(cluster_id, into)
                 st.session_state["goto_cluster"] = into
-                ui.flash(f"Patroon {cluster_id} is samengevoegd met '{ctx.names[into]}'.")
+                ui.flash(f"Patroon {cluster_id} is samengevoegd met '{ui.esc(ctx.names[into])}'.")
                 st.rerun()
     st.caption(
         "Namen en samenvoegingen worden bewaard bij de vaste patroonnummers en blijven na een "
@@ -230,4 +233,4 @@ with st.expander(f"Niet ingedeelde knelpunten ({total})", icon=":material/inbox:
         "Knelpunten die (nog) in geen patroon passen: nieuw, zeldzaam of anders verwoord. "
         "Bekijk ze af en toe; een nieuw patroon ontstaat vanzelf als ze vaker voorkomen."
     )
-    st.dataframe(loose, hide_index=True, width="stretch")
+    st.dataframe(ui.display_frame(loose), hide_index=True, width="stretch")

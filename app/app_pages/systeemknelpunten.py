@@ -58,7 +58,9 @@ if f_min:
 shown = shown.sort_values(
     ["systemic_score", "n_cases"], ascending=[False, False], na_position="last"
 )
-table = report.report_frame(shown, sc)
+table = report.report_frame(
+    shown.assign(barrier_type=[ui.show(t) for t in shown["barrier_type"]]), sc
+)
 st.session_state["report_table"] = table
 
 st.dataframe(
@@ -108,25 +110,27 @@ cluster_id = st.selectbox(
 row = shown[shown["cluster_id"] == cluster_id].iloc[0]
 detail = data.cluster_detail(kb, cluster_id, ctx.pairs)
 
-st.subheader(ctx.names[cluster_id])
+st.subheader(ui.esc(ctx.names[cluster_id]))
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Casussen", report.suppress(row["n_cases"], sc))
 m2.metric("Gemeenten", report.suppress(row["n_municipalities"], sc))
 m3.metric("Organisaties", report.suppress(row["n_organisations"], sc))
 m4.metric("Trend", report.trend_word(row["trend_slope"]))
-st.markdown(f"**Bewijs:** {report.evidence_text(row.to_dict(), sc)}")
-if row["barrier_type"]:
-    st.markdown(f"**Soort knelpunt:** {row['barrier_type']}")
-if isinstance(row["representative"], str) and row["representative"]:
-    st.markdown(f"**Typerend:** _{row['representative']}_")
+st.markdown(f"**Bewijs:** {ui.esc(report.evidence_text(row.to_dict(), sc))}")
+st.markdown(f"**Soort knelpunt:** {ui.esc(ui.show(row['barrier_type']))}")
+if not ui.missing(row["representative"]):
+    st.markdown(f"**Typerend:** _{ui.esc(row['representative'])}_")
 domains = detail["domains"].assign(
     casussen=[report.suppress(n, sc) for n in detail["domains"]["casussen"]]
 )
 if not domains.empty:
     st.markdown(
         "**Leefgebieden:** "
-        + ", ".join(
-            f"{d} ({n})" for d, n in zip(domains["leefgebied"], domains["casussen"], strict=True)
+        + ui.esc(
+            ", ".join(
+                f"{ui.show(d)} ({n})"
+                for d, n in zip(domains["leefgebied"], domains["casussen"], strict=True)
+            )
         )
     )
 st.button(
@@ -148,8 +152,8 @@ with st.form(f"escalatie_{cluster_id}"):
     )
     note = st.text_area("Notitie", value=current.get("note", ""), height=80)
     if current.get("at"):
-        st.caption(f"Laatst gewijzigd: {current['at']}")
+        st.caption(f"Laatst gewijzigd: {ui.esc(current['at'])}")
     if st.form_submit_button("Opslaan", icon=":material/save:"):
         data.set_escalation(cluster_id, status, owner.strip(), note.strip())
-        ui.flash(f"Status van '{ctx.names[cluster_id]}' is nu '{status}'.")
+        ui.flash(f"Status van '{ui.esc(ctx.names[cluster_id])}' is nu '{status}'.")
         st.rerun()

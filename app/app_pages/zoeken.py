@@ -18,6 +18,9 @@ st.caption(
     "casussen met wat er werkte, ook als er andere woorden zijn gebruikt."
 )
 ui.show_flash()
+info = ui.require_cases(kb)
+if problem := data.word_search_problem(kb):
+    st.warning(ui.esc(problem), icon=":material/warning:")
 
 query = st.text_input(
     "Zoekvraag",
@@ -76,33 +79,31 @@ def _clear_more_like() -> None:
 
 def _card(hit: dict, i: int) -> None:
     with st.container(border=True):
-        head = " · ".join(
-            str(p) for p in (hit["municipality"], hit["year"], hit["organisation"]) if p
-        )
+        head = ui.place_and_year(hit["municipality"], hit["year"], hit["organisation"])
         orde = f" · :blue-badge[orde {hit['orde']}]" if hit.get("orde") else ""
-        st.markdown(f"**{head or hit['source_id']}** {ui.outcome_badge(hit['outcome'])}{orde}")
-        st.write(hit["snippet"])
+        st.markdown(f"**{ui.esc(head)}** {ui.outcome_badge(hit['outcome'])}{orde}")
+        st.markdown(ui.esc(ui.show(hit["snippet"], "")))
         c1, c2 = st.columns(2)
         with c1:
             st.markdown("**Knelpunt**")
-            st.write(hit["barrier"] or "—")
+            st.markdown(ui.esc(ui.show(hit["barrier"], "—")))
         with c2:
             st.markdown("**Wat werkte**")
-            st.write(hit["solution"] or "Geen oplossing beschreven.")
+            st.markdown(ui.esc(ui.show(hit["solution"], "Geen oplossing beschreven.")))
         if hit.get("why"):
-            st.caption(hit["why"])
+            st.caption(ui.esc(hit["why"]))
         b1, b2, b3 = st.columns([1, 2, 2])
         b1.button(
             "Meer zoals dit",
             key=f"mlt_{i}_{hit['case_id']}",
             icon=":material/manage_search:",
             on_click=_more_like,
-            args=(hit["case_id"], head or hit["source_id"]),
+            args=(hit["case_id"], head),
         )
         cid = ctx.resolve(hit["cluster_id"])
         if cid >= 0:
             b2.button(
-                f"Patroon: {ctx.name(cid)}",
+                f"Patroon: {ui.esc(ctx.name(cid))}",
                 key=f"cl_{i}_{hit['case_id']}",
                 icon=":material/bubble_chart:",
                 on_click=ui.go_to_cluster,
@@ -113,11 +114,12 @@ def _card(hit: dict, i: int) -> None:
         with b3.popover("Hele casus", icon=":material/description:"):
             case = data.case_detail(kb, hit["case_id"])
             if case:
-                st.markdown(f"**Casus {case['source_id']}**")
-                st.write(case["narrative"])
+                st.markdown(f"**Casus {ui.esc(case['source_id'])}**")
+                st.caption(ui.esc(ui.place_and_year(case["municipality"], case["year"])))
+                st.markdown(ui.esc(case["narrative"]))
                 for label, col in (("Knelpunt", "knelpunt"), ("Oplossing", "oplossing")):
-                    if isinstance(case.get(col), str) and case[col]:
-                        st.markdown(f"**{label}:** {case[col]}")
+                    if not ui.missing(case.get(col)):
+                        st.markdown(f"**{label}:** {ui.esc(case[col])}")
         if hit["solution"]:
             ui.feedback_buttons(hit["case_id"], ctx.state, key=f"fb_{i}_{hit['case_id']}")
 
@@ -125,7 +127,7 @@ def _card(hit: dict, i: int) -> None:
 mlt = st.session_state.get("mlt")
 if mlt:
     case_id, label = mlt
-    st.subheader(f"Meer zoals: {label}")
+    st.subheader(f"Meer zoals: {ui.esc(label)}")
     st.button("Terug naar de zoekvraag", icon=":material/arrow_back:", on_click=_clear_more_like)
     hits = data.more_like_this(kb, case_id, k, filters)
 elif query.strip():
@@ -135,13 +137,13 @@ elif query.strip():
         with st.spinner("Zoeken…"):
             hits = data.search(kb, query, k, filters)
     except QueryError as exc:
-        st.warning(str(exc))
+        st.warning(ui.esc(str(exc)))
         hits = []
 else:
     hits = None
-    info = data.overview(kb)
+    where = f" uit {info['n_municipalities']} gemeenten" if info["n_municipalities"] else ""
     st.info(
-        f"Zoek in {info['n_cases']} casussen uit {info['n_municipalities']} gemeenten. "
+        f"Zoek in {ui.count(info['n_cases'], 'casus', 'casussen')}{where}. "
         "Tip: beschrijf wat er vastliep, niet alleen het onderwerp.",
         icon=":material/lightbulb:",
     )
@@ -150,6 +152,6 @@ if hits is not None:
     if not hits:
         st.warning("Geen casussen gevonden. Probeer andere woorden of minder filters.")
     else:
-        st.caption(f"{len(hits)} casussen, de meest vergelijkbare eerst.")
+        st.caption(f"{ui.count(len(hits), 'casus', 'casussen')}, de meest vergelijkbare eerst.")
     for i, hit in enumerate(hits):
         _card(hit, i)

@@ -20,12 +20,24 @@ from pipeline.core.vocab import ESCALATION_STATUSES
 EVENT_TYPES = {"cluster_name", "cluster_merge", "escalation", "solution_feedback"}
 
 
+@dataclass(frozen=True)
+class AnnotationProblem:
+    """A line of the store that was skipped: its number and what is wrong, in Dutch.
+
+    The message names keys only, never a value: a line may hold text typed by a person.
+    """
+
+    line: int
+    message: str
+
+
 @dataclass
 class AnnotationState:
     cluster_names: dict[int, str] = field(default_factory=dict)
     merges: dict[int, int] = field(default_factory=dict)  # cluster_id -> merged into
     escalation: dict[int, dict[str, Any]] = field(default_factory=dict)
     feedback: dict[str, dict[str, int]] = field(default_factory=dict)  # statement/case id
+    problems: list[AnnotationProblem] = field(default_factory=list)  # skipped lines
 
     def resolve(self, cluster_id: int) -> int:
         """Follow merges to the surviving cluster id (cycles stop where they repeat)."""
@@ -53,34 +65,97 @@ def append_event(path: Path | str, event: dict[str, Any]) -> None:
         os.fsync(fh.fileno())
 
 
+class _BadEvent(ValueError):
+    """An event line that cannot be used (the message is Dutch and names keys only)."""
+
+
+def _int_field(ev: dict[str, Any], key: str) -> int:
+    if key not in ev:
+        raise _BadEvent(f"veld '{key}' ontbreekt")
+    value = ev[key]
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _BadEvent(f"veld '{key}' is geen geheel getal")
+    try:
+        return int(value)
+    except ValueError:
+        raise _BadEvent(f"veld '{key}' is geen geheel getal") from None
+
+
+def _str_field(ev: dict[str, Any], key: str, required: bool = True) -> str:
+    if key not in ev or ev[key] is None:
+        if required:
+            raise _BadEvent(f"veld '{key}' ontbreekt")
+        return ""
+    if not isinstance(ev[key], str):
+        raise _BadEvent(f"veld '{key}' is geen tekst")
+    return ev[key]
+
+
+def _apply(state: AnnotationState, ev: Any) -> None:
+    """Fold one event into the state, or raise `_BadEvent` and leave the state unchanged."""
+    if not isinstance(ev, dict):
+        raise _BadEvent("de regel is geen JSON-object")
+    if "type" not in ev:
+        raise _BadEvent("veld 'type' ontbreekt")
+    kind = ev["type"]
+    if kind == "cluster_name":
+        cid, name = _int_field(ev, "cluster_id"), _str_field(ev, "name")
+        state.cluster_names[cid] = name
+    elif kind == "cluster_merge":
+        src, dst = _int_field(ev, "cluster_id"), _int_field(ev, "into")
+        if src != dst:
+            state.merges[src] = dst
+    elif kind == "escalation":
+        cid = _int_field(ev, "cluster_id")
+        status = _str_field(ev, "status", required=False) or "open"
+        if status not in ESCALATION_STATUSES:
+            raise _BadEvent("veld 'status' heeft een onbekende waarde")
+        at = ev.get("at")
+        state.escalation[cid] = {
+            "status": status,
+            "owner": _str_field(ev, "owner", required=False),
+            "note": _str_field(ev, "note", required=False),
+            "at": at if isinstance(at, str) else None,
+        }
+    elif kind == "solution_feedback":
+        key = _str_field(ev, "target_id")
+        if "helped" not in ev:
+            raise _BadEvent("veld 'helped' ontbreekt")
+        if not isinstance(ev["helped"], bool):
+            raise _BadEvent("veld 'helped' is geen ja/nee-waarde")
+        counts = state.feedback.setdefault(key, {"helped": 0, "not_helped": 0})
+        counts["helped" if ev["helped"] else "not_helped"] += 1
+    else:
+        raise _BadEvent("onbekende soort aantekening in veld 'type'")
+
+
 def load_state(path: Path | str) -> AnnotationState:
-    """Fold all events into the current state; later events win. Bad lines are skipped."""
+    """Fold all events into the current state; later events win.
+
+    A line that is not valid JSON, misses a key or has a value of the wrong kind is skipped and
+    listed in `state.problems` (line number and a Dutch message naming the key); the other
+    events still count. Blank lines are ignored.
+    """
     state = AnnotationState()
     path = Path(path)
     if not path.exists():
         return state
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                state.problems.append(AnnotationProblem(number, "de regel is geen geldige UTF-8"))
+                continue
+            if not line.strip():
+                continue
             try:
                 ev = json.loads(line)
             except json.JSONDecodeError:
+                state.problems.append(AnnotationProblem(number, "de regel is geen geldige JSON"))
                 continue
-            kind = ev.get("type")
-            if kind == "cluster_name":
-                state.cluster_names[int(ev["cluster_id"])] = str(ev["name"])
-            elif kind == "cluster_merge":
-                src, dst = int(ev["cluster_id"]), int(ev["into"])
-                if src != dst:
-                    state.merges[src] = dst
-            elif kind == "escalation":
-                state.escalation[int(ev["cluster_id"])] = {
-                    "status": ev.get("status", "open"),
-                    "owner": ev.get("owner", ""),
-                    "note": ev.get("note", ""),
-                    "at": ev.get("at"),
-                }
-            elif kind == "solution_feedback":
-                key = str(ev["target_id"])
-                counts = state.feedback.setdefault(key, {"helped": 0, "not_helped": 0})
-                counts["helped" if ev.get("helped") else "not_helped"] += 1
+            try:
+                _apply(state, ev)
+            except _BadEvent as exc:
+                state.problems.append(AnnotationProblem(number, str(exc)))
     return state

@@ -1,23 +1,34 @@
-"""The Streamlit app with AppTest on the tiny knowledge base (fake embedder, rules-only gate)."""
+"""The Streamlit app with AppTest on the tiny knowledge base (fake embedder, rules-only gate).
+
+Besides the demo-shaped tiny kb: the same kb with every metadata column empty (as a build from
+id + text gives it), with markup in every text column, and replaced under a running app.
+The same checks on kbs the real pipeline builds are in test_any_kb.py (slow).
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import threading
+import time
 
+import duckdb
 import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import data
-from pipeline.core.annotations import load_state
+from app import data, ui
+from pipeline.core.annotations import append_event, load_state
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.serve import atelier, report
-from tests.helpers import FakeEmbedder
+from tests.app.apptest import PAGES, assert_clean, leaks, markdown_texts, shown_texts
+from tests.app.kbs import PAYLOADS, null_metadata, plant_payloads
+from tests.helpers import FakeEmbedder, build_tiny_kb
 
 APP = str(PROJECT_ROOT / "app" / "streamlit_app.py")
-PAGES = ("zoeken", "patronen", "systeemknelpunten", "leeratelier", "casus_toevoegen", "kwaliteit")
 
 
 def _rules_only_anonymiser(cfg):
@@ -207,7 +218,7 @@ def test_submitting_a_case_writes_one_json_file_in_the_inbox(wd):
     at.text_input(key="nieuw_gemeente").input("Zwolle")
     at.run()
     _no_exception(at)
-    assert any("[PERSOON-1]" in m.value for m in at.markdown)
+    assert any(r"~~Jansen~~ → **\[PERSOON-1\]**" in m.value for m in at.markdown)
     at.button(key="nieuw_opslaan").click().run()
     _no_exception(at)
     files = sorted(wd.inbox.glob("*.json"))
@@ -242,3 +253,224 @@ def test_systemic_barrier_filter_on_orde_keeps_only_matching_barriers(wd):
     _no_exception(at)
     assert list(at.dataframe[0].value["Knelpunt"]) == ["detox · kliniek · verslavingszorg"]
     assert at.selectbox(key="sk_cluster").value == 1
+
+
+# --------------------------------------------------------------------------- odd knowledge bases
+
+
+@pytest.fixture
+def bare_wd(wd):
+    """The tiny kb as a build from id + text publishes it: no municipality, organisation,
+    date, year, orde, outcome, solution type, knelpunt or oplossing."""
+    null_metadata(wd.kb)
+    return wd
+
+
+@pytest.fixture
+def hostile_wd(wd):
+    """The tiny kb with markup in every text column the app shows."""
+    plant_payloads(wd.kb)
+    append_event(
+        wd.annotations, {"type": "cluster_name", "cluster_id": 1, "name": PAYLOADS["script"]}
+    )
+    return wd
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_a_kb_without_any_metadata(bare_wd, page):
+    at = _open(page)
+    assert_clean(at)
+
+
+def test_search_cards_name_unknown_place_and_year_onbekend(bare_wd):
+    at = _open("zoeken")
+    at.text_input(key="zoek_query").input("briefadres uitkering").run()
+    assert_clean(at)
+    heads = [m.value for m in at.markdown if m.value.startswith("**gemeente onbekend")]
+    assert heads and all("jaar onbekend" in h for h in heads)
+
+
+def test_cluster_page_tables_show_onbekend_for_missing_values(bare_wd):
+    at = _open("patronen")
+    at.selectbox(key="patronen_cluster").set_value(0).run()
+    assert_clean(at)
+    cases = next(df.value for df in at.dataframe if "bron_id" in df.value.columns)
+    assert set(cases["gemeente"]) == {"onbekend"}
+    assert set(cases["jaar"]) == {"onbekend"}
+    assert any("gemeente onbekend · jaar onbekend" in m.value for m in at.markdown)
+
+
+def test_session_pack_of_cases_without_metadata_names_no_missing_value(bare_wd):
+    at = _open("leeratelier")
+    at.radio(key="at_kind").set_value("Leefgebied").run()
+    at.selectbox(key="at_domain").set_value("inkomen")
+    at.slider(key="at_n").set_value(4).run()
+    assert_clean(at)
+    markdown = atelier.pack_to_markdown(at.session_state["atelier_pack"])
+    assert markdown.count("\n## Casus ") == 4
+    assert not re.search(r"\b(None|nan|NaN)\b|<NA>", markdown)
+
+
+def test_the_leak_check_sees_a_missing_value_shown_as_none(wd):
+    # guards the guard: a page that formats NULL with str() must be caught by `leaks`
+    at = _open("kwaliteit")
+    at.session_state["_flash"] = ("Gemeente: None", ":material/info:")
+    assert not leaks(at)
+    at.switch_page("app_pages/zoeken.py").run()
+    assert leaks(at) == ["Gemeente: None"]
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def test_no_page_renders_html(tmp_path):
+    sources = [PROJECT_ROOT / "app" / "ui.py", *(PROJECT_ROOT / "app" / "app_pages").glob("*.py")]
+    for path in [PROJECT_ROOT / "app" / "streamlit_app.py", *sources]:
+        code = path.read_text(encoding="utf-8")
+        assert "unsafe_allow_html=True" not in code, path.name
+        assert "st.html(" not in code and "components.html(" not in code, path.name
+
+
+def test_markup_escape_shows_every_character_and_starts_no_construct():
+    text = "<b>x</b> *y* _z_ [a](b) ![i](u) `c` # h | t ~~s~~ $m$ :red[r] :material/home: &amp;"
+    escaped = ui.esc(text)
+    assert re.sub(r"\\(.)", r"\1", escaped) == text  # removing the escapes gives the text back
+    for construct in ("<", "*", "_", "[", "`", "#", "|", "~", "$", ":r", ":m", "&", "!"):
+        i = escaped.index(construct)
+        assert escaped[i - 1] == "\\", construct
+
+
+def test_markup_escape_neutralises_line_start_markers():
+    escaped = ui.esc("- lijst\n1. een\n+ plus\n= kop")
+    assert escaped == "\\- lijst\n1\\. een\n\\+ plus\n\\= kop"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_markup_from_the_kb_reaches_markdown_only_escaped(hostile_wd, page):
+    at = _open(page)
+    if page == "zoeken":
+        at.text_input(key="zoek_query").input("briefadres uitkering").run()
+    assert_clean(at)
+    texts = markdown_texts(at)
+    if page in ("zoeken", "patronen", "systeemknelpunten", "leeratelier"):
+        assert any("\\<iframe srcdoc=" in t for t in texts), "payload is shown"
+    for t in texts:
+        assert not re.search(r"(?<!\\)<(iframe|script|img)", t), t
+        assert not re.search(r"(?<!\\)\[XSS", t), t
+        assert not re.search(r"(?<!\\):red\[", t), t
+
+
+# --------------------------------------------------------------------------- a rebuild
+
+
+def _kb_with_cases(path, keep: int):
+    """The tiny kb with only its first `keep` cases (a different build, same schema)."""
+    build_tiny_kb(path)
+    with duckdb.connect(str(path)) as con:
+        ids = [r[0] for r in con.execute("SELECT case_id FROM cases ORDER BY source_id").fetchall()]
+        gone = ids[keep:]
+        for table in ("case_clusters", "case_embeddings", "cases"):
+            con.execute(f"DELETE FROM {table} WHERE list_contains(?, case_id)", [gone])
+    return path
+
+
+def _publish(src, kb) -> None:
+    """What publish does: a complete file next to the kb, then an atomic replace."""
+    tmp = kb.with_name(kb.name + ".next")
+    tmp.write_bytes(src.read_bytes())
+    os.replace(tmp, kb)
+
+
+def test_a_rebuild_is_shown_at_the_next_rerun_without_restarting_the_app(wd, tmp_path):
+    at = _open("kwaliteit")
+    assert at.metric[0].value == "12"
+    _publish(_kb_with_cases(tmp_path / "next.duckdb", 9), wd.kb)
+    at.run()
+    assert_clean(at)
+    assert at.metric[0].value == "9"
+    at.switch_page("app_pages/zoeken.py").run()
+    at.text_input(key="zoek_query").input("uitkering").run()
+    assert_clean(at)
+    assert len([b for b in at.button if b.label == "Meer zoals dit"]) <= 9
+
+
+def test_queries_keep_answering_while_publish_replaces_the_file(wd, tmp_path):
+    versions = [
+        _kb_with_cases(tmp_path / "v12.duckdb", 12),
+        _kb_with_cases(tmp_path / "v7.duckdb", 7),
+    ]
+    stop, errors, seen = threading.Event(), [], set()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                kb = data.kb_key()
+                seen.add(int(data.overview(kb)["n_cases"]))
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(16):
+            _publish(versions[i % 2], wd.kb)
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert not errors, errors[:3]
+    assert seen == {12, 7}
+    assert data.overview(data.kb_key())["n_cases"] == 7  # the last one published
+
+
+# --------------------------------------------------------------------------- annotation store
+
+
+def test_quality_page_lists_skipped_annotation_lines_without_their_content(wd):
+    append_event(wd.annotations, {"type": "cluster_name", "cluster_id": 0, "name": "Geen adres"})
+    with open(wd.annotations, "a", encoding="utf-8") as fh:
+        fh.write('{"type": "cluster_name", "name": "Mevrouw Jansen"}\n')
+        fh.write("{kapot Jansen\n")
+    at = _open("kwaliteit")
+    assert_clean(at)
+    assert any("2 regels" in w.value for w in at.warning)
+    problems = next(df.value for df in at.dataframe if "probleem" in df.value.columns)
+    assert list(problems["regel"]) == [2, 3]
+    assert list(problems["probleem"]) == [
+        "veld 'cluster_id' ontbreekt",
+        "de regel is geen geldige JSON",
+    ]
+    assert not any("Jansen" in t for t in shown_texts(at))
+    at.switch_page("app_pages/patronen.py").run()
+    assert_clean(at)
+    assert at.selectbox(key="patronen_cluster").options[0] == "Geen adres (0)"
+
+
+def test_quality_page_lists_annotations_of_clusters_the_kb_does_not_have(wd):
+    append_event(wd.annotations, {"type": "cluster_name", "cluster_id": 42, "name": "Weg"})
+    append_event(
+        wd.annotations,
+        {"type": "escalation", "cluster_id": 43, "status": "open", "owner": "", "note": ""},
+    )
+    at = _open("kwaliteit")
+    assert_clean(at)
+    orphans = next(df.value for df in at.dataframe if "patroon" in df.value.columns)
+    assert sorted(zip(orphans["soort"], orphans["patroon"], strict=True)) == [
+        ("naam", 42),
+        ("status", 43),
+    ]
+
+
+def test_search_page_says_when_word_search_is_off(wd, monkeypatch):
+    from pipeline.core import db
+
+    def no_fts(con):
+        raise db.MissingExtension("pip install duckdb-extension-fts")
+
+    monkeypatch.setattr(db, "load_fts", no_fts)
+    at = _open("zoeken")
+    assert_clean(at)
+    assert "Zoeken op woorden werkt nu niet" in at.warning[0].value
+    assert "pip install duckdb-extension-fts" in at.warning[0].value

@@ -40,9 +40,38 @@ def test_mmr_prefers_a_different_case_over_a_near_duplicate():
     assert picked == [0, 2]
 
 
+def _near(base: list[float], eps: float) -> list[float]:
+    return [b + eps * (i + 1) for i, b in enumerate(base)]
+
+
+def test_mmr_picks_one_case_per_group_before_any_near_duplicate():
+    # Three near-identical stories of group A (most relevant), two of B, one C: a set of 3
+    # takes the best of each group, not the three A's that relevance alone would pick.
+    a, b, c = [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]
+    vecs = _unit(a, _near(a, 0.001), _near(a, 0.002), b, _near(b, 0.001), c)
+    relevance = np.array([0.95, 0.94, 0.93, 0.7, 0.69, 0.4])
+    assert atelier.mmr_select(vecs, relevance, 3) == [0, 3, 5]
+    assert atelier.mmr_select(vecs, relevance, 3, lambda_=1.0, duplicate_threshold=1.1) == [
+        0,
+        1,
+        2,
+    ]
+
+
 def test_mmr_takes_near_duplicates_only_when_nothing_else_is_left():
-    vecs = _unit([1, 0, 0], [1, 0.001, 0])
-    assert sorted(atelier.mmr_select(vecs, np.array([0.9, 0.8]), 2)) == [0, 1]
+    # 3 near-duplicates of A and one B, a set of 3: B comes second, then the best remaining A.
+    a = [1, 0, 0]
+    vecs = _unit(a, _near(a, 0.001), _near(a, 0.002), [0, 1, 0])
+    assert atelier.mmr_select(vecs, np.array([0.9, 0.85, 0.8, 0.1]), 3) == [0, 3, 1]
+
+
+def test_mmr_novelty_outweighs_a_little_more_relevance_below_the_duplicate_threshold():
+    # A' is similar to A (cosine 0.9, not a near-duplicate) and more relevant than C, which is
+    # unlike A: with the default weight C is picked second; with relevance only, A'.
+    vecs = _unit([1, 0, 0], [0.9, np.sqrt(1 - 0.81), 0], [0, 0, 1])
+    relevance = np.array([0.9, 0.85, 0.5])
+    assert atelier.mmr_select(vecs, relevance, 2) == [0, 2]
+    assert atelier.mmr_select(vecs, relevance, 2, lambda_=1.0) == [0, 1]
 
 
 def test_mmr_returns_fewer_when_there_are_fewer_candidates():

@@ -240,21 +240,29 @@ def test_ten_thousand_character_query_returns_results(engine, mode):
     assert hits and sources(hits)[0] == "S10"
 
 
+@pytest.mark.parametrize("backend", ["numpy", "duckdb"])
 @pytest.mark.parametrize(
-    "query",
+    ("query", "expected"),
     [
-        "adres'; DROP TABLE cases; --",
-        'adres" OR 1=1 --',
-        "adres*",
-        "adres; DELETE FROM cases",
-        "') UNION SELECT narrative FROM cases --",
+        ("adres'; DROP TABLE cases; --", ["S01"]),
+        ('adres" OR 1=1 --', ["S01"]),
+        ("adres*", ["S01"]),
+        ("adres; DELETE FROM cases", ["S01"]),
+        ("') UNION SELECT narrative FROM cases --", []),
     ],
 )
-def test_injection_strings_are_searched_as_plain_text(engine, query):
-    hits = engine.search(query, k=12, mode="bm25")
-    assert all(h.source_id.startswith("S") for h in hits)
-    count = engine.con.cursor().execute("SELECT count(*) FROM cases").fetchone()[0]
-    assert count == 12
+def test_injection_strings_are_searched_as_plain_text(
+    tiny_kb, fake_embedder, backend, query, expected
+):
+    # Only S01 has the word "adres" (S02 has "postadres"); no case has union/select/narrative.
+    # Run as SQL, the OR 1=1 would match all 12 cases and the UNION would return narratives.
+    con = connect_readonly(tiny_kb)
+    params = section("search", cluster_weight=0.0, bm25_backend=backend)
+    engine = SearchEngine(con, fake_embedder, params)
+    assert sources(engine.search(query, k=12, mode="bm25")) == expected
+    assert con.cursor().execute("SELECT count(*) FROM cases").fetchone()[0] == 12
+    assert sources(engine.search("uitkering", k=12, mode="bm25"))[:1] == ["S01"]
+    con.close()
 
 
 def test_injection_string_gives_the_same_bm25_result_as_its_words(engine):

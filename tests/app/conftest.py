@@ -1,0 +1,16 @@
+"""Fixtures of the app tests: knowledge bases of every shape, built once per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.kbs import PublishedKBs
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory, config):
+    """`published(name)` → the work directory of that kb (see tests/app/kbs.py), built with the
+    real pipeline and the real model the first time a test asks for it."""
+    from pipeline.core.embedder import load_embedder
+
+    return PublishedKBs(tmp_path_factory.mktemp("published"), config, load_embedder(config.embed))
