@@ -104,7 +104,13 @@ def test_export_audit_has_help():
 def _fill_trail(wd) -> None:
     append_event(
         wd.annotations,
-        {"type": "escalation", "cluster_id": 4, "status": "geagendeerd", "owner": "", "note": "N.B."},
+        {
+            "type": "escalation",
+            "cluster_id": 4,
+            "status": "geagendeerd",
+            "owner": "",
+            "note": "N.B.",
+        },
         author="ann@gemeente.example",
     )
     append_event(
