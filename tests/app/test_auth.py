@@ -234,19 +234,26 @@ def test_a_half_filled_auth_section_stops_the_app_naming_the_missing_keys(wd):
     assert not at.title
 
 
+def _local(at: AppTest) -> AppTest:
+    """Sign-in off for this run whatever secrets.toml the machine has: secrets without [auth]."""
+    at.secrets["casuswijzer_test"] = "zonder aanmelden"
+    return at
+
+
 def test_without_sign_in_the_app_refuses_when_it_listens_beyond_this_computer(wd):
+    before = st.config.get_option("server.address")
     st.config.set_option("server.address", "0.0.0.0")
     try:
-        at = AppTest.from_file(APP, default_timeout=60).run()
+        at = _local(AppTest.from_file(APP, default_timeout=60)).run()
     finally:
-        st.config.set_option("server.address", "127.0.0.1")
+        st.config.set_option("server.address", before)
     assert "Aanmelden is niet ingesteld" in at.error[0].value
     assert "0.0.0.0" in at.error[0].value
     assert not at.title
 
 
 def test_without_sign_in_the_local_user_is_beheer_on_loopback(wd):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = _local(AppTest.from_file(APP, default_timeout=60)).run()
     assert "Lokaal gebruik zonder aanmelden (rol beheer)." in [c.value for c in at.sidebar.caption]
     assert _reachable(at, "audit")
 
@@ -374,7 +381,8 @@ def test_every_annotation_event_carries_the_signed_in_author_and_the_time(wd):
 
 
 def test_in_single_user_mode_the_author_is_lokaal(wd):
-    at = AppTest.from_function(_call_action, args=("give_feedback",), default_timeout=60).run()
+    at = _local(AppTest.from_function(_call_action, args=("give_feedback",), default_timeout=60))
+    at.run()
     assert [s.value for s in at.success] == ["gedaan"]
     event = json.loads(wd.annotations.read_text(encoding="utf-8").splitlines()[0])
     assert event["author"] == "lokaal"
