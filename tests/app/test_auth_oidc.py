@@ -12,8 +12,9 @@ What it proves: a professional signs in at the provider, sees exactly the pages 
 cannot open Kwaliteit by its URL and signs out through the provider; a beheerder sees every
 page, a rename in the app is stored with the beheerder's e-mail as author, and the whole cases
 the Leeratelier shows are in the audit log by id with that e-mail; an idle session is signed
-out by the app itself. (Searching is left to the other tests: the served app embeds queries
-with the real model, which the tiny knowledge base's vectors do not come from.)
+out by the app itself. Without sign-in, the same server lets a browser on this computer in and
+refuses it when it comes through a proxy. (Searching is left to the other tests: the served
+app embeds queries with the real model, and the tiny knowledge base's vectors are fake.)
 """
 
 from __future__ import annotations
@@ -286,6 +287,41 @@ def test_an_idle_session_is_signed_out_by_the_app(tmp_path_factory, provider, br
         context.close()
         _stop(proc)
         log.close()
+
+
+def test_without_sign_in_a_served_app_refuses_a_browser_behind_a_proxy(
+    tmp_path, tiny_workdir, browser
+):
+    """The real server in single-user mode: a browser on this computer gets the app, the same
+    browser through a proxy (X-Forwarded-For, as nginx sends it) gets the refusal."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HOME": str(tmp_path)}  # no ~/.streamlit/secrets.toml: sign-in off
+    env.pop("CASUSWIJZER_PARAMS", None)
+    cmd = [sys.executable, "-m", "pipeline.cli", "app", "--workdir", str(tiny_workdir.root)]
+    shown = {}
+    with open(tmp_path / "streamlit.log", "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [*cmd, "--port", str(port)], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log
+        )
+        try:
+            _wait_for(f"{url}/_stcore/health", proc)
+            for name, headers in (("direct", {}), ("proxy", {"X-Forwarded-For": "10.1.2.3"})):
+                context = browser.new_context(extra_http_headers=headers)
+                try:
+                    page = context.new_page()
+                    page.goto(url, wait_until="domcontentloaded")
+                    page.wait_for_selector("h1, [data-testid='stAlert']", timeout=WAIT_MS)
+                    page.wait_for_selector(DONE, timeout=WAIT_MS)
+                    shown[name] = page.locator('[data-testid="stMain"]').inner_text()
+                finally:
+                    context.close()
+        finally:
+            _stop(proc)
+    assert "Zoeken in casussen" in shown["direct"]
+    assert "Aanmelden is niet ingesteld" not in shown["direct"]
+    assert "Aanmelden is niet ingesteld" in shown["proxy"]
+    assert "Zoeken in casussen" not in shown["proxy"]
 
 
 def test_the_audit_log_of_the_served_app_holds_ids_only(served):
