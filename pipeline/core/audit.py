@@ -91,7 +91,7 @@ def _text(value: Any) -> str:
 
 
 def _annotation_row(ev: dict[str, Any]) -> dict[str, str]:
-    kind = ev.get("type")
+    kind = _text(ev.get("type"))
     obj = f"patroon {_text(ev.get('cluster_id'))}"
     details = ""
     if kind == "cluster_merge":
@@ -109,7 +109,7 @@ def _annotation_row(ev: dict[str, Any]) -> dict[str, str]:
 
 
 def _audit_row(ev: dict[str, Any]) -> dict[str, str]:
-    kind = ev.get("type")
+    kind = _text(ev.get("type"))
     obj = f"casus {ev['case_id']}" if ev.get("case_id") else ""
     parts = []
     if ev.get("role"):
