@@ -53,4 +53,7 @@ else:
     for spec in specs:
         sections.setdefault(spec.section, []).append(_page(spec))
     nav = st.navigation(sections)
-nav.run()
+try:
+    nav.run()
+except auth.Refused as exc:  # an action outside the role (its control should not even show)
+    st.error(str(exc), icon=":material/block:")
