@@ -3,7 +3,10 @@
 Reads  the published knowledge base `kb.duckdb` (read-only, one cached connection, a cursor per
 query) and the annotation store (`pipeline.core.annotations`).
 Writes only annotation events (cluster names, merges, escalation status, solution feedback) and
-new cases as JSON files in the inbox (`data/raw/inbox/`); never the knowledge base.
+new cases as JSON files in the inbox (`data/raw/inbox/`); never the knowledge base. Every write
+and every whole case opened first asks `app.auth` whether the user's role allows it (refused
+with `auth.Refused` otherwise) and is recorded with who did it (annotation events carry
+`author`; case reads and additions go to the audit log, ids only).
 Guarantees: pages hold no SQL; every query that takes widget values is an `st.cache_data`
 function keyed on the knowledge base file's identity (path, inode, modification time, size),
 checked on every rerun. A rebuild replaces the file atomically (`os.replace` by publish); the
@@ -28,6 +31,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import auth
 from pipeline.core.annotations import AnnotationState, append_event, load_state
 from pipeline.core.config import PROJECT_ROOT, Config, Workdir, load_config
 
@@ -214,22 +218,23 @@ def merge_pairs(state: AnnotationState) -> MergePairs:
     return tuple(sorted((int(a), int(b)) for a, b in pairs if a != b))
 
 
+def _annotate(action: str, event: dict[str, Any]) -> None:
+    """Append an annotation event as the current user, if their role allows `action`."""
+    user = auth.require(action)
+    append_event(workdir().annotations, event, author=user.id)
+
+
 def rename_cluster(cluster_id: int, name: str) -> None:
-    append_event(
-        workdir().annotations, {"type": "cluster_name", "cluster_id": int(cluster_id), "name": name}
-    )
+    _annotate("curate", {"type": "cluster_name", "cluster_id": int(cluster_id), "name": name})
 
 
 def merge_cluster(cluster_id: int, into: int) -> None:
-    append_event(
-        workdir().annotations,
-        {"type": "cluster_merge", "cluster_id": int(cluster_id), "into": int(into)},
-    )
+    _annotate("curate", {"type": "cluster_merge", "cluster_id": int(cluster_id), "into": int(into)})
 
 
 def set_escalation(cluster_id: int, status: str, owner: str, note: str) -> None:
-    append_event(
-        workdir().annotations,
+    _annotate(
+        "escalate",
         {
             "type": "escalation",
             "cluster_id": int(cluster_id),
@@ -241,10 +246,21 @@ def set_escalation(cluster_id: int, status: str, owner: str, note: str) -> None:
 
 
 def give_feedback(target_id: str, helped: bool) -> None:
-    append_event(
-        workdir().annotations,
+    _annotate(
+        "feedback",
         {"type": "solution_feedback", "target_id": str(target_id), "helped": bool(helped)},
     )
+
+
+def audit_trail() -> tuple[pd.DataFrame, int]:
+    """Who did what and when (annotation events and the audit log, oldest first) and the
+    number of unreadable lines skipped; for the Audit page (role beheer)."""
+    from pipeline.core.audit import COLUMNS, audit_rows
+
+    auth.require("audit")
+    wd = workdir()
+    rows, skipped = audit_rows(wd.annotations, wd.audit_log)
+    return pd.DataFrame(rows, columns=list(COLUMNS)), skipped
 
 
 # --------------------------------------------------------------------------- inbox
@@ -258,6 +274,7 @@ def save_inbox_case(
     datum: date | None = None,
 ) -> Path:
     """Write one new case as a JSON file in the inbox (atomically); the next build ingests it."""
+    user = auth.require("add_case")
     inbox = workdir().inbox
     inbox.mkdir(parents=True, exist_ok=True)
     case_id = f"app-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -273,6 +290,7 @@ def save_inbox_case(
     tmp = inbox / f".{case_id}.json.tmp"
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(tmp, path)
+    auth.audit("case_added", user, case_id=case_id)
     return path
 
 
@@ -571,8 +589,22 @@ def unclustered(kb: KB, limit: int = 200) -> tuple[int, pd.DataFrame]:
 # --------------------------------------------------------------------------- cases and search
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def case_detail(kb: KB, case_id: str) -> dict[str, Any] | None:
+    """One whole case with its statements; the read is recorded in the audit log (id only)."""
+    auth.require("search")
+    rec = _case_detail(kb, case_id)
+    if rec is not None:
+        auth.log_case_reads([case_id])
+    return rec
+
+
+def log_case_reads(case_ids) -> None:
+    """Record that whole cases were shown (e.g. in a session pack); ids only."""
+    auth.log_case_reads(case_ids)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _case_detail(kb: KB, case_id: str) -> dict[str, Any] | None:
     df = _df(kb, "SELECT * FROM cases WHERE case_id = ?", [case_id])
     if df.empty:
         return None

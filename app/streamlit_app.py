@@ -1,7 +1,11 @@
-"""Casuswijzer app: entry point that builds the navigation over the pages in app_pages/.
+"""Casuswijzer app: entry point that signs the user in and builds the navigation of their role.
 
 Run with `casuswijzer app --workdir DIR` (sets CASUSWIJZER_WORKDIR) or
 `streamlit run app/streamlit_app.py`. The app only reads the published knowledge base.
+`app.auth.gate()` runs first on every script run: without sign-in configured it lets only a
+browser on this computer in (as the local user, role beheer); with sign-in it shows the login
+screen until the user is signed in. The navigation lists only the pages of the user's role
+(`app.auth.PAGES`); a page outside it is not reachable by its URL either.
 """
 
 from __future__ import annotations
@@ -15,34 +19,23 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts app/ on the path, not the 
 
 import streamlit as st  # noqa: E402
 
-from app import data  # noqa: E402
+from app import auth, data  # noqa: E402
 
 st.set_page_config(page_title="Casuswijzer", page_icon=":material/explore:", layout="wide")
 
-PAGES = {
-    "Vinden": [
-        st.Page("app_pages/zoeken.py", title="Zoeken", icon=":material/search:", default=True),
-        st.Page("app_pages/patronen.py", title="Patronen", icon=":material/bubble_chart:"),
-    ],
-    "Beleid en leren": [
-        st.Page(
-            "app_pages/systeemknelpunten.py",
-            title="Systeemknelpunten",
-            icon=":material/account_balance:",
-        ),
-        st.Page("app_pages/leeratelier.py", title="Leeratelier", icon=":material/groups:"),
-    ],
-    "Beheer": [
-        st.Page("app_pages/casus_toevoegen.py", title="Casus toevoegen", icon=":material/add:"),
-        st.Page("app_pages/kwaliteit.py", title="Kwaliteit", icon=":material/verified:"),
-    ],
-}
+user = auth.gate()
+specs = auth.pages_for(user.role)
+
+
+def _page(spec: auth.PageSpec) -> st.Page:
+    return st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.default)
+
 
 kb = data.kb_key()
 if kb is None:
-    # Without a knowledge base only the intake works; say how to build one.
+    # Without a knowledge base only the intake (and the audit trail) work; say how to build one.
     st.sidebar.warning("Nog geen kennisbank")
-    nav = st.navigation([PAGES["Beheer"][0]])
+    nav = st.navigation([_page(s) for s in specs if s.action in ("add_case", "audit")])
     st.error(
         "Er is nog geen kennisbank in deze werkmap "
         f"(`{data.workdir().kb}` bestaat niet). Bouw hem eerst met "
@@ -56,5 +49,11 @@ else:
             ",", "."
         )
     )
-    nav = st.navigation(PAGES)
-nav.run()
+    sections: dict[str, list[st.Page]] = {}
+    for spec in specs:
+        sections.setdefault(spec.section, []).append(_page(spec))
+    nav = st.navigation(sections)
+try:
+    nav.run()
+except auth.Refused as exc:  # an action outside the role (its control should not even show)
+    st.error(str(exc), icon=":material/block:")

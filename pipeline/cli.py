@@ -236,6 +236,37 @@ def export_quarantine(
         typer.echo(df.to_string(index=False) if len(df) else "quarantaine is leeg")
 
 
+@export_app.command("audit")
+def export_audit(
+    workdir: WorkdirOpt = Path("."),
+    params: ParamsOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="CSV file to write.")] = None,
+):
+    """Who did what and when in the app: changes (annotation events with author) and the
+    audit log (sign-ins, cases opened or added, refusals), oldest first. Ids only, never text."""
+    import csv
+
+    from pipeline.core.audit import COLUMNS, audit_rows
+
+    wd = _workdir(workdir, params)
+    rows, skipped = audit_rows(wd.annotations, wd.audit_log)
+    if skipped:
+        typer.echo(f"let op: {skipped} onleesbare regels overgeslagen", err=True)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(COLUMNS))
+            writer.writeheader()
+            writer.writerows(rows)
+        typer.echo(f"{len(rows)} regels → {out}")
+    elif not rows:
+        typer.echo("het auditlog is leeg")
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 @app.command()
 def search(
     query: Annotated[str | None, typer.Argument(help="Search text.")] = None,
@@ -387,17 +418,57 @@ def evaluate(
     typer.echo(json.dumps(result, indent=2, default=str))
 
 
+def _check_serving_address(host: str) -> None:
+    """Without sign-in the app serves this computer only; a half-filled [auth] never starts."""
+    import ipaddress
+    import tomllib
+
+    from pipeline.core.config import check_auth_section, read_auth_section
+
+    try:
+        providers, problems = check_auth_section(read_auth_section())
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        _fail(f"secrets.toml kan niet gelezen worden: {exc}")
+    if problems:
+        _fail(
+            "aanmelden is half ingesteld in .streamlit/secrets.toml: "
+            + "; ".join(problems)
+            + " (zie docs/deploy.md)"
+        )
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = False
+    if not providers and not loopback:
+        _fail(
+            f"de app luistert niet op '{host}' zonder aanmelden. Zonder aanmelden kan iedereen "
+            "die de app bereikt alle casussen lezen en patronen en escalaties wijzigen, dus "
+            "luistert hij alleen op dit apparaat (127.0.0.1). Stel eerst aanmelden via OpenID "
+            "Connect in ([auth] in .streamlit/secrets.toml, zie docs/deploy.md), of laat "
+            "--address weg voor gebruik op deze computer.",
+            2,
+        )
+
+
 @app.command(name="app")
 def serve_app(
     workdir: WorkdirOpt = Path("."),
     params: ParamsOpt = None,
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8501,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            "--address",
+            "--host",
+            help="Address to listen on; anything but loopback needs sign-in (docs/deploy.md).",
+        ),
+    ] = "127.0.0.1",
 ):
     """Serve the Streamlit app (Dutch UI) on a work directory's knowledge base."""
     wd = _workdir(workdir, params)
     if not wd.kb.exists():
         _fail(f"kennisbank {wd.kb} bestaat niet: bouw eerst met 'casuswijzer build'")
+    _check_serving_address(host)
     env = {
         **os.environ,
         "CASUSWIJZER_WORKDIR": str(wd.root),

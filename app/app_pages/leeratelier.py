@@ -82,6 +82,7 @@ cases = [
 title = st.text_input("Titel van de sessie", value=f"Leeratelier: {theme}")
 pack = atelier.build_pack(title, theme, cases)
 st.session_state["atelier_pack"] = pack
+data.log_case_reads(c.case_id for c in pack.cases)  # whole cases are shown: audit (ids only)
 
 st.caption(f"{ui.count(len(cases), 'casus', 'casussen')} gekozen uit {len(frame)} bij dit thema.")
 d1, d2, _ = st.columns([2, 2, 3])

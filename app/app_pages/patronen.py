@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import data, ui
+from app import auth, data, ui
 
 kb = ui.require_kb()
 ctx = ui.ClusterContext(kb)
@@ -140,8 +140,9 @@ m2.metric("Gemeenten", int(row["n_municipalities"]))
 m3.metric("Organisaties", int(row["n_organisations"]))
 m4.metric("Knelpuntzinnen", int(row["n_statements"]))
 
-tab_over, tab_cases, tab_work, tab_admin = st.tabs(
-    ["Overzicht", "Casussen", "Wat werkte", "Beheer"]
+can_curate = auth.allows("curate")  # renaming and merging: only the role beheer sees the tab
+tab_over, tab_cases, tab_work, *tab_admin = st.tabs(
+    ["Overzicht", "Casussen", "Wat werkte"] + (["Beheer"] if can_curate else [])
 )
 with tab_over:
     c1, c2 = st.columns([3, 2])
@@ -199,31 +200,32 @@ with tab_work:
             )
             ui.feedback_buttons(rec["case_id"], ctx.state, key=f"sol_{cluster_id}_{j}")
 
-with tab_admin:
-    with st.form(f"rename_{cluster_id}"):
-        new_name = st.text_input("Nieuwe naam voor dit patroon", value=ctx.names[cluster_id])
-        if st.form_submit_button("Naam opslaan", icon=":material/edit:"):
-            if new_name.strip() and new_name.strip() != ctx.names[cluster_id]:
-                data.rename_cluster(cluster_id, new_name.strip())
-                ui.flash(f"Patroon {cluster_id} heet nu '{ui.esc(new_name.strip())}'.")
-                st.rerun()
-    others = [c for c in ids if c != cluster_id]
-    if others:
-        with st.form(f"merge_{cluster_id}"):
-            into = st.selectbox(
-                "Samenvoegen met (dit patroon gaat op in het gekozen patroon)",
-                others,
-                format_func=lambda c: f"{ctx.names[c]} ({c})",
-            )
-            if st.form_submit_button("Samenvoegen", icon=":material/merge:"):
-                data.merge_cluster(cluster_id, into)
-                st.session_state["goto_cluster"] = into
-                ui.flash(f"Patroon {cluster_id} is samengevoegd met '{ui.esc(ctx.names[into])}'.")
-                st.rerun()
-    st.caption(
-        "Namen en samenvoegingen worden bewaard bij de vaste patroonnummers en blijven na een "
-        "nieuwe bouw van de kennisbank staan."
-    )
+if can_curate:
+    with tab_admin[0]:
+        with st.form(f"rename_{cluster_id}"):
+            new_name = st.text_input("Nieuwe naam voor dit patroon", value=ctx.names[cluster_id])
+            if st.form_submit_button("Naam opslaan", icon=":material/edit:"):
+                if new_name.strip() and new_name.strip() != ctx.names[cluster_id]:
+                    data.rename_cluster(cluster_id, new_name.strip())
+                    ui.flash(f"Patroon {cluster_id} heet nu '{ui.esc(new_name.strip())}'.")
+                    st.rerun()
+        others = [c for c in ids if c != cluster_id]
+        if others:
+            with st.form(f"merge_{cluster_id}"):
+                into = st.selectbox(
+                    "Samenvoegen met (dit patroon gaat op in het gekozen patroon)",
+                    others,
+                    format_func=lambda c: f"{ctx.names[c]} ({c})",
+                )
+                if st.form_submit_button("Samenvoegen", icon=":material/merge:"):
+                    data.merge_cluster(cluster_id, into)
+                    st.session_state["goto_cluster"] = into
+                    ui.flash(f"Patroon {cluster_id} is samengevoegd met '{ui.esc(ctx.names[into])}'.")
+                    st.rerun()
+        st.caption(
+            "Namen en samenvoegingen worden bewaard bij de vaste patroonnummers en blijven na een "
+            "nieuwe bouw van de kennisbank staan."
+        )
 
 # --------------------------------------------------------------------------- triage
 st.divider()

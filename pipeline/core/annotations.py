@@ -2,12 +2,15 @@
 
 An append-only JSON-lines file (`paths.annotations`): each line is one event. The cluster and
 publish stages fold the events into state, so cluster names, merges, escalation status and
-solution feedback survive every rebuild. Appending one line is atomic enough for a handful of
-concurrent app users and needs no database lock.
+solution feedback survive every rebuild. Every event carries when (`at`, UTC) and, from the
+app, who (`author`: the signed-in user, "lokaal" in single-user mode). Several app processes and
+sessions may append at once: `append_record` serialises writers with a lock file and writes each
+line whole (tests/core/test_annotations_concurrency.py).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from dataclasses import dataclass, field
@@ -48,21 +51,55 @@ class AnnotationState:
         return cluster_id
 
 
-def append_event(path: Path | str, event: dict[str, Any]) -> None:
-    """Validate and append one event (with a UTC timestamp) to the store."""
+def append_event(path: Path | str, event: dict[str, Any], author: str | None = None) -> None:
+    """Validate and append one event to the store, stamped with when (UTC) and by whom."""
     kind = event.get("type")
     if kind not in EVENT_TYPES:
         raise ValueError(f"unknown annotation type {kind!r}; expected one of {sorted(EVENT_TYPES)}")
     if kind == "escalation" and event.get("status") not in ESCALATION_STATUSES:
         raise ValueError(f"escalation status must be one of {ESCALATION_STATUSES}")
+    record = {**event, "at": datetime.now(UTC).isoformat(timespec="seconds")}
+    if author is not None:
+        record["author"] = author
+    append_record(path, record)
+
+
+STORE_MODE = 0o640  # the store and its lock: owner writes, group (e.g. auditors) reads
+
+
+def lock_path(path: Path | str) -> Path:
+    """The lock file next to a JSON-lines store (`events.jsonl` → `events.jsonl.lock`)."""
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
+def append_record(path: Path | str, record: dict[str, Any]) -> None:
+    """Append one JSON object as one line; safe for several processes and threads at once.
+
+    An exclusive `flock` on the lock file serialises the writers; under it the line goes out
+    whole (a write loop on an O_APPEND descriptor) and is fsynced before the lock is released.
+    A last line left without its newline (a crash mid-write) is closed first, so it cannot
+    swallow the new line.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {**event, "at": datetime.now(UTC).isoformat(timespec="seconds")}
-    line = json.dumps(record, ensure_ascii=False) + "\n"
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(line)
-        fh.flush()
-        os.fsync(fh.fileno())
+    data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    lock_fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, STORE_MODE)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, STORE_MODE)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(lock_fd)  # closing the descriptor releases the lock
 
 
 class _BadEvent(ValueError):

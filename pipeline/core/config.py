@@ -8,12 +8,14 @@ an error rather than a silent second default (tests/core/test_config.py checks b
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PositiveFloat
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PARAMS = PROJECT_ROOT / "params.yaml"
@@ -123,6 +125,13 @@ class PublishParams(_Section):
     small_cell: int
 
 
+class AppParams(_Section):
+    roles_file: str  # relative to the project root
+    local_role: Literal["professional", "facilitator", "beleid", "beheer"]
+    session_timeout_minutes: PositiveFloat
+    audit_log: str  # relative to the work directory
+
+
 class Config(_Section):
     paths: PathsParams
     ingest: IngestParams
@@ -132,6 +141,7 @@ class Config(_Section):
     cluster: ClusterParams
     search: SearchParams
     publish: PublishParams
+    app: AppParams
 
 
 def load_config(path: Path | str | None = None) -> Config:
@@ -179,6 +189,14 @@ class Workdir:
     @property
     def inbox(self) -> Path:
         return self._p(self.cfg.paths.inbox)
+
+    @property
+    def audit_log(self) -> Path:
+        return self._p(self.cfg.app.audit_log)
+
+    @property
+    def roles_file(self) -> Path:
+        return PROJECT_ROOT / self.cfg.app.roles_file
 
     # ingest (+ anonymisation gate: raw text never reaches disk)
     @cached_property
@@ -256,3 +274,69 @@ STAGES = ("ingest", "structure", "embed", "cluster", "publish")
 def stats_path(wd: Workdir, stage: str) -> Path:
     """Per-stage statistics (counts, timings) that publish folds into the run manifest."""
     return wd.root / wd.cfg.paths.interim / "stats" / f"{stage}.json"
+
+
+# --------------------------------------------------------------------------- sign-in (secrets)
+
+AUTH_SHARED_KEYS = ("redirect_uri", "cookie_secret")
+AUTH_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+
+
+def secrets_files() -> list[Path]:
+    """Where Streamlit reads `secrets.toml` when `casuswijzer app` starts it, later files
+    winning: the service user's ~/.streamlit, the project's .streamlit (the CLI runs Streamlit
+    from the project root) and the app folder's .streamlit."""
+    return [
+        Path.home() / ".streamlit" / "secrets.toml",
+        PROJECT_ROOT / ".streamlit" / "secrets.toml",
+        PROJECT_ROOT / "app" / ".streamlit" / "secrets.toml",
+    ]
+
+
+def read_auth_section(files: list[Path] | None = None) -> dict[str, Any] | None:
+    """The `[auth]` section as Streamlit will see it (a later file's section replaces an
+    earlier one's, as Streamlit merges top-level keys), or None when no file has one."""
+    section = None
+    for path in files if files is not None else secrets_files():
+        if path.is_file():
+            with open(path, "rb") as fh:
+                raw = tomllib.load(fh)
+            if "auth" in raw:
+                section = raw["auth"]
+    return section
+
+
+def check_auth_section(auth: Mapping[str, Any] | None) -> tuple[list[str], list[str]]:
+    """(providers, problems) of an `[auth]` section for `st.login`.
+
+    No section: ([], []), sign-in is off. A complete section: the provider names to offer
+    ("default" when the provider keys sit in `[auth]` itself, else each `[auth.NAME]`) and no
+    problems. Otherwise the problems, in Dutch, naming the missing keys (never their values).
+    """
+    if auth is None:
+        return [], []
+    problems = [f"[auth] mist '{key}'" for key in AUTH_SHARED_KEYS if not auth.get(key)]
+    top = [key for key in AUTH_PROVIDER_KEYS if auth.get(key)]
+    if len(top) == len(AUTH_PROVIDER_KEYS):
+        providers = ["default"]
+    elif top:
+        providers = []
+        problems += [f"[auth] mist '{key}'" for key in AUTH_PROVIDER_KEYS if key not in top]
+    else:
+        providers = []
+        for name, sub in auth.items():
+            if not isinstance(sub, Mapping):
+                continue
+            missing = [key for key in AUTH_PROVIDER_KEYS if not sub.get(key)]
+            if "_" in name:
+                problems.append(f"[auth.{name}]: een naam zonder '_' is nodig (Streamlit)")
+            elif missing:
+                problems.append(f"[auth.{name}] mist " + ", ".join(f"'{k}'" for k in missing))
+            else:
+                providers.append(name)
+        if not providers and not problems:
+            problems.append(
+                "[auth] noemt geen identity provider: zet client_id, client_secret en "
+                "server_metadata_url in [auth] of in een [auth.NAAM]"
+            )
+    return (providers, problems) if not problems else ([], problems)
