@@ -220,7 +220,8 @@ if can_curate:
                 if st.form_submit_button("Samenvoegen", icon=":material/merge:"):
                     data.merge_cluster(cluster_id, into)
                     st.session_state["goto_cluster"] = into
-                    ui.flash(f"Patroon {cluster_id} is samengevoegd met '{ui.esc(ctx.names[into])}'.")
+                    into_name = ui.esc(ctx.names[into])
+                    ui.flash(f"Patroon {cluster_id} is samengevoegd met '{into_name}'.")
                     st.rerun()
         st.caption(
             "Namen en samenvoegingen worden bewaard bij de vaste patroonnummers en blijven na een "
