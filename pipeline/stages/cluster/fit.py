@@ -1,4 +1,18 @@
-"""TODO docstring."""
+"""Fitting the barrier clusters: the pure clustering core of the cluster stage.
+
+Reads  nothing from disk: barrier vectors (and their case context and lexical texts) come in,
+the previous `ClusterState` (identity.py) when there is one.
+Writes nothing; returns a `ClusterResult` (stable ids, probabilities, 2-D map coordinates, the
+state to save).
+Guarantees: clusters form on each case's main barrier by average-linkage agglomerative
+clustering on cosine, cut where the mean cosine between two groups falls below median +
+`link_z` x the robust spread of all pairs (the number of clusters follows the data; a pattern of
+`min_cluster_size` = 2 cases is a cluster), or by reduce + HDBSCAN above `agglomerative_max_n`
+statements; the other statements join the nearest centroid above a calibrated threshold, and
+leftovers that recur form clusters of their own with the first pass's link threshold; an
+incremental run only assigns new statements. Deterministic given the seed (the agglomerative
+path does not depend on it at all).
+"""
 
 from __future__ import annotations
 
@@ -105,10 +119,9 @@ class AgglomerativeClusterer:
             return np.full(n, -1, dtype=np.int64)
         dist = np.clip(pdist(np.asarray(z, dtype=np.float64), "cosine"), 0.0, 2.0)
         if self.threshold is None:
-            sims = 1.0 - dist
-            median = float(np.median(sims))
-            sigma = 1.4826 * float(np.median(np.abs(sims - median)))
-            self.threshold_ = median + self.link_z * sigma
+            median = float(np.median(dist))  # of cosine distances: 1 - cosine
+            sigma = 1.4826 * float(np.median(np.abs(dist - median)))
+            self.threshold_ = 1.0 - median + self.link_z * sigma
         else:
             self.threshold_ = float(self.threshold)
         labels = fcluster(linkage(dist, method="average"), 1.0 - self.threshold_, "distance")
