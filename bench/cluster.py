@@ -1,18 +1,35 @@
-"""Benchmark: Casuswijzer's barrier clustering vs BERTopic's default pipeline, and scale.
+"""Benchmark: Casuswijzer's barrier clusters vs two baselines, on the demo held-out cases and on
+real published cases, side by side; and the clustering core at scale.
 
-Prints one JSON object:
-- `heldout`: both pipelines on the same barrier statements and the same embeddings (those of the
-  held-out cases of a built work directory), scored on the case's primary cluster against the
-  labelled pattern: ARI, NMI, noise share, seconds, and the mean pairwise ARI over 5 seeds.
-  BERTopic runs with its defaults (UMAP 5-d cosine, HDBSCAN min_cluster_size=10, c-TF-IDF);
-  only a `random_state` is passed to UMAP so that the seed runs differ reproducibly.
-- `whole_corpus_scored_on_heldout`: both pipelines cluster every case of the work directory (as
-  a real build does); only the held-out cases are scored.
-- `scale`: the clustering core (+ labels and ranking) on generated statements (default 100k,
-  e5-like narrow cosine band, 384-d), seconds per step.
+Prints one JSON object. Every figure is at case level: a case's primary cluster (that of its
+main barrier for Casuswijzer) against its hand-labelled pattern; unclustered cases count as
+singletons, so noise earns no credit.
 
-    .venv/bin/python bench/cluster.py --workdir . --labels data/demo/labels.csv
-    .venv/bin/python bench/cluster.py --skip-heldout --scale-n 100000
+Methods, each on the same cases:
+- `baseline_ward_n4`: the plain baseline of issue #12: each case's narrative e5 vector centred on
+  the corpus mean (re-normalised), Ward linkage, round(n / 4) clusters (`evaluate.ward_baseline`);
+- `bertopic_mcs2`: BERTopic tuned for small corpora on the same centred narrative vectors:
+  UMAP (5-d, cosine, 15 neighbours) + HDBSCAN with min_cluster_size 2, c-TF-IDF on the
+  narratives;
+- `casuswijzer`: the cluster stage's pure core (`cluster_frame`) on the cases' barrier statements,
+  their vectors, case context and lexical part, exactly as a build runs it.
+
+Scenarios (the clustered cases → the cases scored):
+- `demo_heldout`: the whole demo corpus → its held-out cases (what `casuswijzer evaluate
+  --split heldout` reports);
+- `real_test`, `real_dev`: one split of the real corpus clustered on its own → that split;
+- `real_all_scored_on_test`: the whole real corpus → its test cases.
+
+For each method: ARI, NMI, V-measure, noise share, clusters among the scored cases (at the first
+seed), the ARI per seed, `stability` (mean pairwise ARI over 5 seeds), `stability_subsample`
+(runs on 5 random 90% subsets against the full run, on the shared scored cases) and seconds per
+run; per scenario the ARI ratio of each method to the baseline.
+
+The real corpus is read from a work directory built from `id` + `text` only (what a user would
+bring; the labels stay in data/real/cases.jsonl). When `--real-workdir` holds no build yet, the
+bench builds it first (about 4 minutes of embedding; later runs reuse it):
+
+    python bench/cluster.py --demo-workdir . --real-workdir /tmp/realkb --skip-scale
 """
 
 from __future__ import annotations
@@ -22,6 +39,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -30,85 +49,196 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pipeline.core.config import Workdir, load_config  # noqa: E402
+from pipeline.core.config import ClusterParams, Workdir, load_config  # noqa: E402
 from pipeline.evaluate import (  # noqa: E402
     make_synthetic_vectors,
-    mean_pairwise_ari,
-    score_partition,
+    partition_stability,
+    score_cases,
+    ward_baseline,
 )
 from pipeline.stages import cluster as C  # noqa: E402
 
-SEEDS = (0, 1, 2, 3, 4)
+SEEDS = [0, 1, 2, 3, 4]
+# issue #12's targets
+TARGET_RATIO_TEST = 1.5
+TARGET_STABILITY = 0.9
+TARGET_DEMO_DROP = 0.05
+# `casuswijzer evaluate --split heldout` on the demo before issue #12 (Ward, n / (2 x min size)
+# clusters; commit a278c64)
+DEMO_HELDOUT_ARI_BEFORE = 0.5676
+
+Clustering = Callable[[list[str], int], pd.Series]
 
 
-def heldout_data(wd: Workdir, labels_path: Path, split: str, whole_corpus: bool = False):
-    """Statements, vectors, context and the truth (case_id → pattern) of the split's cases.
-    whole_corpus: keep every case's statements (the clustering sees the whole corpus, as in a
-    real build) while the truth, and so the score, covers the split's cases only."""
+@dataclass
+class Corpus:
+    """The inputs of one built work directory, with the labels of its cases."""
+
+    statements: pd.DataFrame  # barrier statements (with lexical_text and is_main)
+    vectors: np.ndarray  # their e5 vectors
+    context: np.ndarray | None  # their cases' narrative vectors
+    cases: pd.DataFrame  # case_id, narrative, pattern, split
+    case_vectors: np.ndarray  # narrative e5 vector per row of `cases`
+
+
+def load_corpus(wd: Workdir, labels: pd.DataFrame) -> Corpus:
+    """`labels`: source_id, pattern, split. Only labelled cases are kept."""
+    from pipeline.core.embedder import vectors_of
+
     statements, vectors, context = C.load_inputs(wd)
-    labels = pd.read_csv(labels_path, dtype=str, keep_default_na=False)
-    labels = labels[labels["split"] == split]
-    cases = pd.read_parquet(wd.cases, columns=["case_id", "source_id"]).merge(
-        labels[["source_id", "pattern"]], on="source_id"
+    cases = pd.read_parquet(wd.cases, columns=["case_id", "source_id", "narrative"])
+    cases = cases.merge(labels[["source_id", "pattern", "split"]], on="source_id")
+    emb = pd.read_parquet(wd.case_embeddings)
+    cases = cases.merge(emb, on="case_id").sort_values("case_id", ignore_index=True)
+    case_vectors = vectors_of(cases)
+    cases = cases.drop(columns="vector")
+    keep = statements["case_id"].isin(cases["case_id"]).to_numpy()
+    return Corpus(
+        statements[keep].reset_index(drop=True),
+        vectors[keep],
+        None if context is None else context[keep],
+        cases,
+        case_vectors,
     )
-    mask = statements["case_id"].isin(cases["case_id"]).to_numpy()
-    if whole_corpus:
-        mask = np.ones(len(statements), dtype=bool)
-    truth = cases.set_index("case_id")["pattern"]
-    ctx = None if context is None else context[mask]
-    return statements[mask].reset_index(drop=True), vectors[mask], ctx, truth
 
 
-def _score(statements: pd.DataFrame, labels: np.ndarray, truth: pd.Series) -> dict:
-    primary = C.primary_of(statements, labels).reindex(truth.index).fillna(-1)
+def ours(corpus: Corpus, params: ClusterParams) -> Clustering:
+    def run(case_ids: list[str], seed: int) -> pd.Series:
+        mask = corpus.statements["case_id"].isin(case_ids).to_numpy()
+        sub = corpus.statements[mask].reset_index(drop=True)
+        ctx = None if corpus.context is None else corpus.context[mask]
+        res = C.cluster_frame(sub, corpus.vectors[mask], params, ctx, seed=seed)
+        return C.primary_of(sub, res.labels)
+
+    return run
+
+
+def _rows(corpus: Corpus, case_ids: list[str]) -> np.ndarray:
+    return np.flatnonzero(corpus.cases["case_id"].isin(case_ids).to_numpy())
+
+
+def baseline(corpus: Corpus) -> Clustering:
+    def run(case_ids: list[str], seed: int) -> pd.Series:
+        rows = _rows(corpus, case_ids)
+        labels = ward_baseline(corpus.case_vectors[rows])
+        return pd.Series(labels, index=corpus.cases["case_id"].to_numpy()[rows])
+
+    return run
+
+
+def bertopic(corpus: Corpus) -> Clustering:
+    def run(case_ids: list[str], seed: int) -> pd.Series:
+        from bertopic import BERTopic
+        from hdbscan import HDBSCAN
+        from umap import UMAP
+
+        rows = _rows(corpus, case_ids)
+        x, _ = C.centre(corpus.case_vectors[rows])
+        model = BERTopic(
+            umap_model=UMAP(
+                n_neighbors=min(15, len(rows) - 1),
+                n_components=5,
+                min_dist=0.0,
+                metric="cosine",
+                random_state=seed,
+            ),
+            hdbscan_model=HDBSCAN(min_cluster_size=2, metric="euclidean", prediction_data=True),
+        )
+        topics, _ = model.fit_transform(corpus.cases["narrative"].iloc[rows].tolist(), x)
+        return pd.Series(
+            np.asarray(topics, dtype=np.int64), index=corpus.cases["case_id"].to_numpy()[rows]
+        )
+
+    return run
+
+
+def measure(cluster: Clustering, case_ids: list[str], truth: pd.Series) -> dict:
+    """Scores at the first seed, ARI per seed, both stabilities, seconds per run."""
+    memo: dict[tuple, pd.Series] = {}
+    secs: list[float] = []
+
+    def cached(ids: list[str], seed: int) -> pd.Series:
+        key = (tuple(ids), seed)
+        if key not in memo:
+            t = time.perf_counter()
+            memo[key] = cluster(ids, seed)
+            secs.append(time.perf_counter() - t)
+        return memo[key]
+
+    stab = partition_stability(cached, case_ids, truth.index.tolist(), SEEDS)
+    per_seed = [score_cases(truth, cached(case_ids, s)) for s in SEEDS]
     return {
-        **score_partition(truth.to_numpy(), primary.to_numpy()),
-        "n_clusters": int(len(set(primary.tolist()) - {-1})),
+        **per_seed[0],
+        "ari_per_seed": [s["ari"] for s in per_seed],
+        **stab,
+        "seconds_per_run": round(float(np.mean(secs)), 3),
     }
 
 
-def run_ours(statements, vectors, context, truth, params) -> dict:
-    runs, scores, secs = [], [], []
-    for seed in SEEDS:
-        t = time.perf_counter()
-        res = C.cluster_frame(statements, vectors, params, context, seed=seed)
-        secs.append(time.perf_counter() - t)
-        scores.append(_score(statements, res.labels, truth))
-        runs.append(C.primary_of(statements, res.labels).reindex(truth.index).fillna(-1).to_numpy())
-    return _summary(scores, secs, runs)
-
-
-def run_bertopic(statements, vectors, truth) -> dict:
-    from bertopic import BERTopic
-    from umap import UMAP
-
-    runs, scores, secs = [], [], []
-    docs = statements["text"].tolist()
-    for seed in SEEDS:
-        umap_model = UMAP(
-            n_neighbors=15,
-            n_components=5,
-            min_dist=0.0,
-            metric="cosine",
-            low_memory=False,
-            random_state=seed,
-        )
-        t = time.perf_counter()
-        topics, _ = BERTopic(umap_model=umap_model).fit_transform(docs, embeddings=vectors)
-        secs.append(time.perf_counter() - t)
-        labels = np.asarray(topics, dtype=np.int64)
-        scores.append(_score(statements, labels, truth))
-        runs.append(C.primary_of(statements, labels).reindex(truth.index).fillna(-1).to_numpy())
-    return _summary(scores, secs, runs)
-
-
-def _summary(scores: list[dict], secs: list[float], runs: list[np.ndarray]) -> dict:
-    keys = ("ari", "nmi", "v_measure", "noise_share", "n_clusters")
-    out = {k: round(float(np.mean([s[k] for s in scores])), 4) for k in keys}
-    out["ari_per_seed"] = [s["ari"] for s in scores]
-    out["seconds_mean"] = round(float(np.mean(secs)), 3)
-    out["stability"] = mean_pairwise_ari(runs)
+def scenario(corpus: Corpus, clustered: str | None, scored: str, methods: dict) -> dict:
+    """clustered: the split clustered (None: all cases); scored: the split scored."""
+    cases = corpus.cases if clustered is None else corpus.cases[corpus.cases["split"] == clustered]
+    truth = cases[cases["split"] == scored].set_index("case_id")["pattern"]
+    case_ids = cases["case_id"].tolist()
+    out: dict = {
+        "n_cases": len(case_ids),
+        "n_scored": int(len(truth)),
+        "n_patterns_scored": int(truth.nunique()),
+        "methods": {name: measure(make(corpus), case_ids, truth) for name, make in methods.items()},
+    }
+    base = out["methods"]["baseline_ward_n4"]["ari"]
+    out["ari_ratio_to_baseline"] = {
+        name: round(m["ari"] / base, 2) if base > 0 else None
+        for name, m in out["methods"].items()
+        if name != "baseline_ward_n4"
+    }
     return out
+
+
+def summary(results: dict) -> dict:
+    """One line per scenario and method (ARI / NMI / stability), and the issue's targets."""
+    table = {
+        sc: {
+            name: f"ARI {m['ari']:.3f}  NMI {m['nmi']:.3f}  stab {m['stability']:.2f}"
+            f"  sub {m['stability_subsample']:.2f}  k {m['n_clusters']}"
+            for name, m in r["methods"].items()
+        }
+        for sc, r in results.items()
+    }
+    real = {k: v for k, v in results.items() if k.startswith("real")}
+    ours_ = {k: v["methods"]["casuswijzer"] for k, v in results.items()}
+    targets = {}
+    if "real_test" in results:
+        targets["real_test_ratio>=1.5"] = (
+            results["real_test"]["ari_ratio_to_baseline"]["casuswijzer"] or 0
+        ) >= TARGET_RATIO_TEST
+    if real:
+        targets["never_below_baseline"] = all(
+            v["methods"]["casuswijzer"]["ari"] >= v["methods"]["baseline_ward_n4"]["ari"]
+            for v in real.values()
+        )
+    targets["seed_stability>=0.9"] = all(m["stability"] >= TARGET_STABILITY for m in ours_.values())
+    if "demo_heldout" in results:
+        targets["demo_heldout_drop<=0.05"] = (
+            ours_["demo_heldout"]["ari"] >= DEMO_HELDOUT_ARI_BEFORE - TARGET_DEMO_DROP
+        )
+    return {"table": table, "targets": targets, "demo_heldout_ari_before": DEMO_HELDOUT_ARI_BEFORE}
+
+
+def build_real(wd: Workdir, rows: list[dict]) -> None:
+    """Build a work directory from the real cases' `id` and `text` only (no label fields)."""
+    from pipeline.build import run_build
+
+    source = wd.root / "input" / "cases.jsonl"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(
+        "".join(
+            json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n" for r in rows
+        ),
+        encoding="utf-8",
+    )
+    print(f"building {wd.root} from {len(rows)} real cases (id + text)", file=sys.stderr)
+    run_build(wd, inputs=[source])
 
 
 def run_scale(n: int, n_clusters: int, params) -> dict:
@@ -162,8 +292,7 @@ def run_scale(n: int, n_clusters: int, params) -> dict:
     return {
         "n_statements": n,
         "planted_clusters": n_clusters,
-        "algorithm": C.algorithm_for(n, params),
-        "min_cluster_size": C.min_cluster_size_for(n, params),
+        "algorithm": C.algorithm_for(n_cases, params),
         "clusters": int(len(clusters)),
         "noise_share": round(float((res.labels < 0).mean()), 4),
         "ari_vs_planted": round(float(adjusted_rand_score(truth, res.labels)), 4),
@@ -176,53 +305,51 @@ def run_scale(n: int, n_clusters: int, params) -> dict:
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--workdir", default=".", help="a built work directory")
-    ap.add_argument("--labels", default="data/demo/labels.csv")
-    ap.add_argument("--split", default="heldout")
+    ap.add_argument("--demo-workdir", default=".", help="a work directory built from the demo")
+    ap.add_argument("--demo-labels", default="data/demo/labels.csv")
+    ap.add_argument("--real-workdir", default=None, help="built from data/real (id + text)")
+    ap.add_argument("--real-cases", default="data/real/cases.jsonl", help="the labels")
     ap.add_argument("--params", default=None, help="params.yaml (default: the project's)")
-    ap.add_argument("--scale-n", type=int, default=100_000)
+    ap.add_argument("--skip-demo", action="store_true")
+    ap.add_argument("--skip-bertopic", action="store_true")
+    ap.add_argument(
+        "--scale-n", type=int, nargs="*", default=[5000, 100_000], help="statements per run"
+    )
     ap.add_argument("--scale-clusters", type=int, default=300)
-    ap.add_argument("--skip-heldout", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
     args = ap.parse_args(argv)
     cfg = load_config(args.params)
     params = cfg.cluster.model_copy(update={"full_recluster": True})
-    out: dict = {"params": params.model_dump()}
-    if not args.skip_heldout:
-        wd = Workdir(args.workdir, cfg)
-        statements, vectors, context, truth = heldout_data(wd, Path(args.labels), args.split)
-        out["heldout"] = {
-            "split": args.split,
-            "n_cases": int(len(truth)),
-            "n_patterns": int(truth.nunique()),
-            "n_statements": int(len(statements)),
-            "casuswijzer": run_ours(statements, vectors, context, truth, params),
-            "casuswijzer_without_context": run_ours(
-                statements, vectors, None, truth, params.model_copy(update={"context_weight": 0.0})
-            ),
-            "bertopic_default": run_bertopic(statements, vectors, truth),
-        }
-        h = out["heldout"]
-        h["ari_gain_over_bertopic"] = round(
-            h["casuswijzer"]["ari"] - h["bertopic_default"]["ari"], 4
+    methods: dict = {"baseline_ward_n4": baseline}
+    if not args.skip_bertopic:
+        methods["bertopic_mcs2"] = bertopic
+    methods["casuswijzer"] = lambda corpus: ours(corpus, params)
+    results: dict = {}
+    if not args.skip_demo:
+        labels = pd.read_csv(args.demo_labels, dtype=str, keep_default_na=False)
+        demo = load_corpus(Workdir(args.demo_workdir, cfg), labels)
+        results["demo_heldout"] = scenario(demo, None, "heldout", methods)
+    if args.real_workdir:
+        rows = [json.loads(line) for line in Path(args.real_cases).read_text("utf-8").splitlines()]
+        labels = pd.DataFrame(
+            {
+                "source_id": [r["id"] for r in rows],
+                "pattern": [r["pattern"] for r in rows],
+                "split": [r["split"] for r in rows],
+            }
         )
-        # the same comparison as a real build runs it: both pipelines cluster the whole corpus,
-        # only the held-out cases are scored
-        statements, vectors, context, truth = heldout_data(
-            wd, Path(args.labels), args.split, whole_corpus=True
-        )
-        w = out["whole_corpus_scored_on_heldout"] = {
-            "n_cases_scored": int(len(truth)),
-            "n_statements": int(len(statements)),
-            "casuswijzer": run_ours(statements, vectors, context, truth, params),
-            "bertopic_default": run_bertopic(statements, vectors, truth),
-        }
-        w["ari_gain_over_bertopic"] = round(
-            w["casuswijzer"]["ari"] - w["bertopic_default"]["ari"], 4
-        )
+        real_wd = Workdir(args.real_workdir, cfg)
+        if not real_wd.case_embeddings.exists():
+            build_real(real_wd, rows)
+        real = load_corpus(real_wd, labels)
+        results["real_test"] = scenario(real, "test", "test", methods)
+        results["real_dev"] = scenario(real, "dev", "dev", methods)
+        results["real_all_scored_on_test"] = scenario(real, None, "test", methods)
+    out: dict = {"summary": summary(results) if results else {}, "scenarios": results}
     if not args.skip_scale:
-        out["scale"] = run_scale(args.scale_n, args.scale_clusters, params)
-    print(json.dumps(out, indent=2, default=str))
+        out["scale"] = [run_scale(n, args.scale_clusters, params) for n in args.scale_n]
+    out["params"] = params.model_dump()
+    print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     return out
 
 

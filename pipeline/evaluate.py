@@ -242,3 +242,78 @@ def make_synthetic_vectors(
     v = band * shared + centres[truth] + spread * noise * math.sqrt(2)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     return v.astype(np.float32), truth
+
+
+# ------------------------------------------------------------------ case-level comparisons
+# Used by bench/cluster.py to compare clusterings of the same cases (ours, the plain baseline,
+# BERTopic) on equal terms: each is a function (case ids to cluster, seed) → case_id → label.
+
+
+def score_cases(truth: pd.Series, labels: pd.Series) -> dict[str, float]:
+    """`score_partition` of the cases in `truth` (case_id → pattern) against `labels`
+    (case_id → cluster; cases missing from it count as noise), plus the number of clusters
+    among them."""
+    lab = labels.reindex(truth.index).fillna(-1).astype("int64").to_numpy()
+    return {
+        **score_partition(truth.to_numpy(), lab),
+        "n_clusters": int(len(set(lab.tolist()) - {-1})),
+    }
+
+
+def ward_baseline(vectors: np.ndarray, cases_per_cluster: float = 4.0) -> np.ndarray:
+    """The plain baseline of issue #12: each case's narrative e5 vector centred on the corpus
+    mean (and re-normalised), Ward linkage, cut into round(n / cases_per_cluster) clusters.
+    Deterministic; returns one label per row of `vectors`."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    x = np.asarray(vectors, dtype=np.float64)
+    n = len(x)
+    if n < 2:
+        return np.zeros(n, dtype=np.int64)
+    x = x - x.mean(axis=0)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    k = int(min(n, max(2, round(n / cases_per_cluster))))
+    return (fcluster(linkage(x, method="ward"), k, criterion="maxclust") - 1).astype(np.int64)
+
+
+def partition_stability(
+    cluster: Any,
+    case_ids: list[str],
+    scored: list[str],
+    seeds: list[int],
+    n_subsets: int = N_SEEDS,
+    share: float = 0.9,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Seed and subsample stability of any case clustering.
+
+    Args:
+        cluster: function (case ids to cluster, seed) → pd.Series case_id → label (-1 noise).
+        case_ids: the cases that are clustered.
+        scored: the cases the stability is measured on (a subset of case_ids).
+        seeds: seeds for the seed stability (mean pairwise ARI of the runs).
+        n_subsets, share: `stability_subsample` is the mean ARI, on the shared scored cases,
+            between the run with seeds[0] on all cases and runs on random `share` subsets.
+        seed: draws the subsets.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    def labels(run: pd.Series, ids: list[str]) -> np.ndarray:
+        return run.reindex(ids).fillna(-1).astype("int64").to_numpy()
+
+    runs = [cluster(case_ids, s) for s in seeds]
+    rng = np.random.default_rng(seed)
+    sub_scores = []
+    for _ in range(n_subsets):
+        keep = sorted(rng.choice(case_ids, int(round(share * len(case_ids))), replace=False))
+        sub = cluster(keep, seeds[0])
+        shared = sorted(set(keep) & set(scored))
+        sub_scores.append(
+            adjusted_rand_score(
+                _singletons(labels(runs[0], shared)), _singletons(labels(sub, shared))
+            )
+        )
+    return {
+        "stability": mean_pairwise_ari([labels(r, scored) for r in runs]),
+        "stability_subsample": round(float(np.mean(sub_scores)), 4) if sub_scores else 1.0,
+    }

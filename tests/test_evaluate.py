@@ -58,3 +58,33 @@ def test_evaluation_reports_seed_and_subsample_stability(tmp_path, config):
     result = E.evaluate_clusters(wd, _labels_file(wd, tmp_path, 60))
     assert result["stability"] >= 0.9
     assert 0.0 <= result["stability_subsample"] <= 1.0
+
+
+def test_cases_missing_from_a_clustering_count_as_noise():
+    truth = pd.Series(["a", "a", "b"], index=["c1", "c2", "c3"])
+    scores = E.score_cases(truth, pd.Series([4, 4], index=["c1", "c2"]))
+    assert scores["noise_share"] == round(1 / 3, 4)
+    assert scores["n_clusters"] == 1 and scores["ari"] == 1.0
+
+
+def test_ward_baseline_cuts_the_centred_vectors_into_n_over_four_clusters():
+    vectors, truth = E.make_synthetic_vectors(40, 10, seed=3)
+    labels = E.ward_baseline(vectors)
+    assert len(set(labels.tolist())) == 10
+    assert E.score_partition(truth, labels)["ari"] == 1.0
+
+
+def test_partition_stability_tells_a_deterministic_clustering_from_a_random_one():
+    ids = [f"c{i}" for i in range(40)]
+    pattern = {c: i % 5 for i, c in enumerate(ids)}
+
+    def exact(case_ids, seed):  # finds the five patterns whatever the seed and subset
+        return pd.Series([pattern[c] for c in case_ids], case_ids)
+
+    def coin(case_ids, seed):
+        return pd.Series(np.random.default_rng(seed).integers(0, 5, len(case_ids)), case_ids)
+
+    steady = E.partition_stability(exact, ids, ids, seeds=[0, 1, 2])
+    assert steady == {"stability": 1.0, "stability_subsample": 1.0}
+    random = E.partition_stability(coin, ids, ids, seeds=[0, 1, 2])
+    assert random["stability"] < 0.2 and random["stability_subsample"] < 0.2

@@ -74,9 +74,9 @@ class EmbedParams(_Section):
 
 class ClusterParams(_Section):
     seed: int
-    algorithm: Literal["auto", "ward", "hdbscan"]  # auto: ward up to ward_max_n
-    ward_max_n: int
-    ward_size_factor: float  # ward forms about n / (factor * min cluster size) clusters
+    algorithm: Literal["auto", "agglomerative", "hdbscan"]  # auto: agglomerative up to max_n
+    agglomerative_max_n: int
+    link_z: float  # agglomerative: merge while mean cosine >= median + link_z * robust sd
     context_weight: float  # weight of the case narrative vector added to a statement
     lexical_weight: float  # weight of the lemma TF-IDF (LSA) part of the features; 0 = off
     lexical_components: int  # LSA dimensions of the lexical part
@@ -86,7 +86,7 @@ class ClusterParams(_Section):
     pre_pca_components: int  # PCA before UMAP above 5000 statements (speed); 0 = off
     n_components: int
     n_neighbors: int
-    min_cluster_size: int  # lower bound; grows as cluster_size_scale * sqrt(n)
+    min_cluster_size: int  # agglomerative: as is; hdbscan: grows as scale * sqrt(n)
     cluster_size_scale: float
     min_samples: int
     selection_method: Literal["eom", "leaf"]

@@ -8,7 +8,8 @@ Writes `clusters.parquet`, `statement_clusters.parquet` (with 2-D map coordinate
 
 Modules:
 - `features`: the space clusters live in (centred e5 + case context + lemma TF-IDF/LSA part);
-- `fit`: Ward or reduce + HDBSCAN, calibrated assignment of the other statements, 2-D map;
+- `fit`: average-linkage agglomerative or reduce + HDBSCAN, calibrated assignment of the other
+  statements, 2-D map;
 - `identity`: the saved state, stable ids by member overlap, merges from the app;
 - `labels`: c-TF-IDF keywords, medoid representatives, the clusters table;
 - `ranking`: the orde-2/3 score (docs/ranking.md);
@@ -19,8 +20,10 @@ Method: the features of a statement are its centred e5 vector (e5 cosines sit in
 joined with a lexical part (`lexical_weight` times an LSA projection of lemma TF-IDF over the
 statement and its case: names of rules and schemes such as "kostendelersnorm" or "briefadres"
 are strong, rare words that e5-small blurs). Clusters form on each case's *main* barrier
-(`fit_on: main`; one vote per case), by Ward (deterministic, small and medium corpora) or
-reduce + HDBSCAN (large). The other barrier statements join the nearest cluster when their
+(`fit_on: main`; one vote per case), by average-linkage agglomerative clustering on cosine cut
+where the mean cosine between two groups drops below median + `link_z` robust sd of all pairs
+(deterministic; small and medium corpora; the number of clusters follows the data) or reduce +
+HDBSCAN (large). The other barrier statements join the nearest cluster when their
 cosine reaches a threshold calibrated on the clustered points; those that do not and recur
 among themselves form clusters of their own in a second pass. The rest stays noise (-1).
 
@@ -32,8 +35,8 @@ statements to existing clusters. Deterministic given the seed.
 
 from pipeline.stages.cluster.features import LexicalModel, centre, features, lexical_text
 from pipeline.stages.cluster.fit import (
+    AgglomerativeClusterer,
     ClusterResult,
-    WardClusterer,
     algorithm_for,
     assign_to_centroids,
     calibrate_threshold,
@@ -53,10 +56,10 @@ from pipeline.stages.cluster.stage import load_inputs, run_stage
 
 __all__ = [
     "STATE_VERSION",
+    "AgglomerativeClusterer",
     "ClusterResult",
     "ClusterState",
     "LexicalModel",
-    "WardClusterer",
     "algorithm_for",
     "assign_to_centroids",
     "calibrate_threshold",

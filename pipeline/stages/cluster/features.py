@@ -1,4 +1,12 @@
-"""TODO docstring."""
+"""The space barrier clusters live in.
+
+Reads  nothing from disk: statement vectors, their case (narrative) vectors and lexical texts.
+Writes nothing; returns unit feature rows: the centred e5 vector of a statement plus
+`context_weight` times its case's centred vector, joined with `lexical_weight` times an LSA
+projection of lemma TF-IDF (`LexicalModel`, saved with the cluster state).
+Guarantees: deterministic (the LSA basis is an exact ARPACK SVD); an incremental run projects
+new statements with the saved means and lexical model, so old and new rows share one space.
+"""
 
 from __future__ import annotations
 

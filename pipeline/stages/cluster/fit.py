@@ -1,4 +1,18 @@
-"""TODO docstring."""
+"""Fitting the barrier clusters: the pure clustering core of the cluster stage.
+
+Reads  nothing from disk: barrier vectors (and their case context and lexical texts) come in,
+the previous `ClusterState` (identity.py) when there is one.
+Writes nothing; returns a `ClusterResult` (stable ids, probabilities, 2-D map coordinates, the
+state to save).
+Guarantees: clusters form on each case's main barrier by average-linkage agglomerative
+clustering on cosine, cut where the mean cosine between two groups falls below median +
+`link_z` x the robust spread of all pairs (the number of clusters follows the data; a pattern of
+`min_cluster_size` = 2 cases is a cluster), or by reduce + HDBSCAN above `agglomerative_max_n`
+statements; the other statements join the nearest centroid above a calibrated threshold, and
+leftovers that recur form clusters of their own with the first pass's link threshold; an
+incremental run only assigns new statements. Deterministic given the seed (the agglomerative
+path does not depend on it at all).
+"""
 
 from __future__ import annotations
 
@@ -31,7 +45,9 @@ class ClusterResult:
 
 
 def min_cluster_size_for(n: int, params: ClusterParams) -> int:
-    """Minimum cluster size grows with sqrt(n): 3 at 100 statements, ~90 at 100k."""
+    """HDBSCAN's minimum cluster size grows with sqrt(n): ~90 at 100k statements, so that the
+    density estimate is not fooled by chance pairs. The agglomerative path keeps
+    `params.min_cluster_size` at every size: a pattern of two cases is a pattern."""
     return int(max(params.min_cluster_size, round(params.cluster_size_scale * math.sqrt(n))))
 
 
@@ -67,37 +83,62 @@ def reduce(x: np.ndarray, params: ClusterParams, seed: int) -> np.ndarray:
 
 
 def algorithm_for(n: int, params: ClusterParams) -> str:
-    """'ward' (deterministic) up to params.ward_max_n statements, else 'hdbscan' on UMAP."""
+    """'agglomerative' (deterministic) up to params.agglomerative_max_n statements, else
+    'hdbscan' on reduced vectors."""
     if params.algorithm != "auto":
         return params.algorithm
-    return "ward" if n <= params.ward_max_n else "hdbscan"
+    return "agglomerative" if n <= params.agglomerative_max_n else "hdbscan"
 
 
-class WardClusterer:
-    """Deterministic Ward clustering with about n / (size_factor * min cluster size) clusters;
-    clusters smaller than the minimum size become noise (-1)."""
+class AgglomerativeClusterer:
+    """Average-linkage agglomerative clustering on cosine, cut at a threshold the corpus sets.
 
-    def __init__(self, min_cluster_size: int, size_factor: float):
+    Two groups merge while the mean cosine between their members reaches the threshold:
+    median + `link_z` x sigma of the cosines of all pairs of points, where sigma is the robust
+    spread 1.4826 x MAD (unless a fixed `threshold` is given). Most pairs in a corpus are
+    unrelated, so the median and MAD describe unrelated pairs whatever the share of related
+    ones, and the threshold says "clearly more alike than unrelated cases are". The number of
+    clusters follows the data: many small patterns give many small clusters, a few large
+    patterns a few large ones. Groups smaller than `min_cluster_size` are noise (-1).
+    Deterministic; O(n^2) memory (the pairwise distances).
+    """
+
+    def __init__(self, link_z: float, min_cluster_size: int, threshold: float | None = None):
+        self.link_z = link_z
         self.min_cluster_size = min_cluster_size
-        self.size_factor = size_factor
+        self.threshold = threshold
 
     def fit_predict(self, z: np.ndarray) -> np.ndarray:
         from scipy.cluster.hierarchy import fcluster, linkage
+        from scipy.spatial.distance import pdist
 
         n = len(z)
-        k = int(max(2, round(n / (self.size_factor * self.min_cluster_size))))
-        labels = fcluster(linkage(z, method="ward"), k, criterion="maxclust") - 1
+        if n < 2:
+            self.threshold_ = 1.0 if self.threshold is None else self.threshold
+            self.probabilities_ = np.zeros(n)
+            return np.full(n, -1, dtype=np.int64)
+        dist = np.clip(pdist(np.asarray(z, dtype=np.float64), "cosine"), 0.0, 2.0)
+        if self.threshold is None:
+            median = float(np.median(dist))  # of cosine distances: 1 - cosine
+            sigma = 1.4826 * float(np.median(np.abs(dist - median)))
+            self.threshold_ = 1.0 - median + self.link_z * sigma
+        else:
+            self.threshold_ = float(self.threshold)
+        labels = fcluster(linkage(dist, method="average"), 1.0 - self.threshold_, "distance")
+        labels = labels.astype(np.int64) - 1
         counts = np.bincount(labels)
         labels = np.where(counts[labels] >= self.min_cluster_size, labels, -1)
         self.probabilities_ = (labels >= 0).astype(float)
         return labels
 
 
-def default_clusterer(n: int, params: ClusterParams):
-    """Ward for small/medium corpora, else HDBSCAN sized for n points."""
+def default_clusterer(n: int, params: ClusterParams, threshold: float | None = None):
+    """Agglomerative for small and medium corpora, else HDBSCAN sized for n points.
+    `threshold`: a fixed link threshold for the agglomerative path (the second pass reuses the
+    first pass's, so leftovers only group when they are as alike as clustered cases)."""
+    if algorithm_for(n, params) == "agglomerative":
+        return AgglomerativeClusterer(params.link_z, params.min_cluster_size, threshold)
     mcs = min_cluster_size_for(n, params)
-    if algorithm_for(n, params) == "ward":
-        return WardClusterer(mcs, params.ward_size_factor)
     min_samples = max(1, min(params.min_samples, mcs))
     try:
         import hdbscan
@@ -212,12 +253,13 @@ def fit_labels(
     n = len(x)
     if n < max(3, params.min_cluster_size):
         return np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros((n, 2)), 1.0
+    model = clusterer if clusterer is not None else default_clusterer(n, params)
     t = time.perf_counter()
-    uses_ward = clusterer is None and algorithm_for(n, params) == "ward"
-    z = x if uses_ward else reduce(x, params, seed)
+    # the agglomerative path links the features themselves by cosine; HDBSCAN (and an
+    # injected clusterer) gets the reduced vectors
+    z = x if isinstance(model, AgglomerativeClusterer) else reduce(x, params, seed)
     timings["reduce_s"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
-    model = clusterer if clusterer is not None else default_clusterer(n, params)
     labels = np.asarray(model.fit_predict(z), dtype=np.int64)
     probs = np.asarray(getattr(model, "probabilities_", np.ones(n)), dtype=float)
     timings["cluster_s"] = round(time.perf_counter() - t, 3)
@@ -376,8 +418,9 @@ def _fit_then_assign(
     labels = np.full(n, -1, dtype=np.int64)
     probs = np.zeros(n)
     coords = np.zeros((n, 2))
+    model = clusterer if clusterer is not None else default_clusterer(int(fit.sum()), params)
     labels[fit], probs[fit], coords[fit], threshold = fit_labels(
-        x[fit], params, seed, clusterer, timings
+        x[fit], params, seed, model, timings
     )
     rest = np.flatnonzero(~fit)
     ids, cents = centroids_of(x[fit], labels[fit])
@@ -386,7 +429,13 @@ def _fit_then_assign(
     probs[rest] = np.where(assigned >= 0, np.clip(sims, 0, 1), 0.0)
     left = rest[assigned < 0]
     if len(left) >= 2 * min_cluster_size_for(len(left), params):
-        extra, extra_p, _, _ = fit_labels(x[left], params, seed, None, {})
+        again = None
+        if isinstance(model, AgglomerativeClusterer) and hasattr(model, "threshold_"):
+            # leftovers link only when as alike as a statement must be to join a cluster (and
+            # as the first pass links): a threshold set by the leftovers' own pairs would
+            # always find some pairs among unrelated side remarks
+            again = default_clusterer(len(left), params, model.threshold_)
+        extra, extra_p, _, _ = fit_labels(x[left], params, seed, again, {})
         offset = int(labels.max()) + 1
         labels[left] = np.where(extra >= 0, extra + offset, -1)
         probs[left] = extra_p
