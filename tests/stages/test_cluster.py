@@ -672,10 +672,10 @@ def test_growth_past_the_refit_threshold_refits_and_keeps_the_ids(tmp_path, conf
     stats = _cluster_and_publish(wd)
     assert stats["mode"] == "full" and "gegroeid van 24 naar 64" in stats["refit_reason"]
     after = _published_ids(wd)
-    for c in set(before.values()) - {-1}:  # each id stays with (part of) its own members
-        assert any(after[s] == c for s, k in before.items() if k == c)
+    for c in set(before.values()) - {-1}:  # each id stays with all of its old members
+        assert {after[s] for s, k in before.items() if k == c} == {c}
     fresh = set(after.values()) - set(before.values()) - {-1}
-    assert fresh and min(fresh) > max(before.values())  # splits get ids never used before
+    assert all(f > max(before.values()) for f in fresh)  # a new cluster never reuses an id
 
 
 def test_many_new_statements_that_join_no_cluster_trigger_a_refit(tmp_path, config):
@@ -693,3 +693,12 @@ def test_many_new_statements_that_join_no_cluster_trigger_a_refit(tmp_path, conf
     )
     after = _published_ids(wd)
     assert len(set(after.values()) - {-1}) >= 3  # the new statements found clusters of their own
+
+
+def test_a_cluster_that_grew_with_many_new_members_keeps_its_id():
+    previous = pd.DataFrame({"statement_id": ["a", "b", "c", "d"], "cluster_id": [7, 7, 7, 9]})
+    ids = ["a", "b", "c", "d", *[f"n{i}" for i in range(13)]]
+    labels = np.array([0, 0, 0, 1, *[0] * 13])  # cluster 7's three members plus 13 new ones
+    out, next_id = C.match_ids(labels, ids, previous, next_id=10, min_jaccard=0.2)
+    assert out[0] == 7 and set(out[:3]) == {7} and out[3] == 9
+    assert next_id == 10

@@ -228,7 +228,11 @@ def match_ids(
     min_jaccard: float,
 ) -> tuple[np.ndarray, int]:
     """Rename fresh cluster labels to the previous run's ids by member overlap (Hungarian on
-    Jaccard); unmatched clusters get new ids from next_id upwards. Noise stays -1."""
+    Jaccard); unmatched clusters get new ids from next_id upwards. Noise stays -1.
+
+    The Jaccard is taken over the statements both runs know: statements that are new in this
+    run (or gone since) do not dilute the overlap, so a cluster that grew from 3 to 16 members
+    keeps its id when its 3 old members are all in it."""
     fresh = sorted(int(c) for c in set(new_labels.tolist()) if c >= 0)
     mapping: dict[int, int] = {}
     if previous is not None and len(previous) and fresh:
@@ -238,7 +242,12 @@ def match_ids(
         old_ids = sorted(int(c) for c in prev["cluster_id"].unique())
         old_sets = {c: set(g) for c, g in prev.groupby("cluster_id")["statement_id"]}
         sids = np.asarray(statement_ids, dtype=object)
-        new_sets = {c: set(sids[new_labels == c].tolist()) for c in fresh}
+        known = set(prev["statement_id"]) | set(
+            previous.loc[previous["cluster_id"] < 0, "statement_id"]
+        )
+        now = set(sids.tolist())
+        new_sets = {c: set(sids[new_labels == c].tolist()) & known for c in fresh}
+        old_sets = {o: members & now for o, members in old_sets.items()}
         jac = np.zeros((len(fresh), len(old_ids)))
         for i, c in enumerate(fresh):
             for j, o in enumerate(old_ids):
