@@ -179,3 +179,23 @@ def test_cli_exports_work_on_every_kb(kb, what, tmp_path):
     table = {"cases": "cases", "clusters": "clusters", "quarantine": "quarantine"}[what]
     rows = pd.read_csv(out, dtype=str, keep_default_na=False) if out.stat().st_size > 1 else []
     assert len(rows) == _count(wd, f"SELECT count(*) FROM {table}")
+
+
+def test_a_rebuild_into_the_same_work_dir_is_shown_without_restarting_the_app(
+    published, tmp_path, monkeypatch
+):
+    three = published.records("three")
+    wd = published.build(tmp_path / "work", three)
+    monkeypatch.setenv(data.ENV_WORKDIR, str(wd.root))
+    monkeypatch.delenv(data.ENV_PARAMS, raising=False)
+    at = open_page("kwaliteit")
+    assert at.metric[0].value == "3"
+    published.build(tmp_path / "work", three + published.records("one"))
+    assert _count(wd, "SELECT count(*) FROM cases") == 4
+    at.run()  # the same session, the same process: no restart
+    assert_clean(at)
+    assert at.metric[0].value == "4"
+    at.switch_page("app_pages/zoeken.py").run()
+    at.text_input(key="zoek_query").input("uitkering").run()
+    assert_clean(at)
+    assert len([b for b in at.button if b.label == "Meer zoals dit"]) == 4
