@@ -429,12 +429,16 @@ def _fit_then_assign(
     probs[rest] = np.where(assigned >= 0, np.clip(sims, 0, 1), 0.0)
     left = rest[assigned < 0]
     if len(left) >= 2 * min_cluster_size_for(len(left), params):
-        again = None
-        if isinstance(model, AgglomerativeClusterer) and hasattr(model, "threshold_"):
-            # leftovers link only when as alike as a statement must be to join a cluster (and
-            # as the first pass links): a threshold set by the leftovers' own pairs would
-            # always find some pairs among unrelated side remarks
-            again = default_clusterer(len(left), params, model.threshold_)
+        # leftovers form clusters under the first pass's rules
+        again = None  # (too many for pairwise distances: HDBSCAN sized for them)
+        if algorithm_for(len(left), params) == "agglomerative":
+            if isinstance(model, AgglomerativeClusterer) and hasattr(model, "threshold_"):
+                # its link threshold (one set by the leftovers' own pairs would always find
+                # some pairs among unrelated side remarks)
+                again = default_clusterer(len(left), params, model.threshold_)
+            else:  # after HDBSCAN: groups at least as large as its minimum cluster size
+                mcs = min_cluster_size_for(int(fit.sum()), params)
+                again = AgglomerativeClusterer(params.link_z, mcs)
         extra, extra_p, _, _ = fit_labels(x[left], params, seed, again, {})
         offset = int(labels.max()) + 1
         labels[left] = np.where(extra >= 0, extra + offset, -1)
