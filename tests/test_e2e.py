@@ -216,3 +216,17 @@ def test_dvc_repro_builds_offline_and_a_second_repro_does_nothing(tmp_path):
     second = run("dvc", "repro")
     assert "Running stage" not in second.stdout
     assert "up to date" in second.stdout.lower()
+
+
+@pytest.mark.slow
+def test_a_build_where_no_record_survives_publishes_an_empty_kb_with_its_quarantine(tmp_path):
+    source = tmp_path / "slecht.jsonl"
+    source.write_text(
+        '{"id": "a", "text": "kort"}\n{"id": "b", "text": ""}\n{"id": "c"}\n', encoding="utf-8"
+    )
+    wd = Workdir(tmp_path / "kb", load_config())
+    run_build(wd, inputs=[source])
+    con = duckdb.connect(str(wd.kb), read_only=True)
+    assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM clusters").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 3

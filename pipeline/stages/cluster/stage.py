@@ -42,6 +42,9 @@ def load_inputs(
     statements = pd.read_parquet(wd.statements)
     statements = statements[statements["kind"] == "barrier"]
     emb = pd.read_parquet(wd.statement_embeddings)
+    # An empty Parquet column comes back typed as null/float: align the key's type first.
+    statements = statements.astype({"statement_id": str, "case_id": str})
+    emb = emb.astype({"statement_id": str})
     statements = statements.merge(emb, on="statement_id", how="inner")
     statements = statements.sort_values("statement_id", ignore_index=True)
     vectors = vectors_of(statements) if len(statements) else np.zeros((0, 1), np.float32)
