@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -65,7 +65,7 @@ def _parse_map(items: list[str] | None) -> dict[str, str]:
 EXIT_LOCKED = 4  # another build holds the work directory
 
 
-def _fail(message: str, code: int = 1):
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"fout: {message}", err=True, fg=typer.colors.RED)
     raise typer.Exit(code)
 
@@ -321,7 +321,7 @@ def search(
         typer.echo(f"{len(items)} zoekvragen → {out}", err=True)
         return
     try:
-        hits = engine.search(query, k=k, mode=mode)
+        hits = engine.search(query or "", k=k, mode=mode)
     except QueryError as exc:
         _fail(str(exc), 2)
     if as_json:
@@ -363,7 +363,7 @@ def anonymise(
         typer.echo(res.text)
         typer.echo(json.dumps(entities(res), ensure_ascii=False), err=True)
         return
-    if out is None:
+    if out is None or in_path is None:
         _fail("--in vraagt ook --out", 2)
     lines = in_path.read_text(encoding="utf-8").splitlines()
     records, errors = [], 0

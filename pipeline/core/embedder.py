@@ -27,7 +27,9 @@ class Embedder(Protocol):
     """What the pipeline needs from an embedding model."""
 
     name: str
-    dim: int
+
+    @property
+    def dim(self) -> int: ...
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -100,7 +102,7 @@ class SentenceTransformerEmbedder:
             getattr(self._model, "get_embedding_dimension", None)
             or self._model.get_sentence_embedding_dimension
         )
-        self.dim = int(dim_of())
+        self.dim = int(dim_of() or 0)
         self._prefix = "e5" in model.lower()
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:

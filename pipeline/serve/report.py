@@ -111,7 +111,7 @@ def evidence_text(row: Mapping[str, Any], small_cell: int) -> str:
     if per_year:
         text += f" (per jaar {per_year})"
     solved = row.get("share_solved")
-    if not _is_missing(solved):
+    if solved is not None and not _is_missing(solved):
         text += f"; {round(100 * float(solved))}% opgelost"
     return text + "."
 

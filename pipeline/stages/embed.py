@@ -119,11 +119,9 @@ def run_stage(wd, embedder: Embedder | None = None, progress: bool = True) -> di
         else pd.DataFrame(columns=["statement_id", "kind", "text"])
     )
     barriers = statements[statements["kind"] == "barrier"][["statement_id", "text"]]
-    cache = None
-    if embedder is None:
-        # Only load the model when something is not cached yet.
-        embedder = LazyEmbedder(params)
-    cache = EmbeddingCache(wd.embed_cache, embedder)
+    # Only load the model when something is not cached yet.
+    model: Embedder = embedder if embedder is not None else LazyEmbedder(params)
+    cache = EmbeddingCache(wd.embed_cache, model)
     case_vecs = embed_frame(cases, "case_id", "narrative", cache, params, progress=progress)
     stmt_vecs = embed_frame(barriers, "statement_id", "text", cache, params, progress=progress)
     cache.save()

@@ -193,10 +193,11 @@ def published_membership(
             {"" if members else "LIMIT 0"}
             """
         ).df()
-        top = con.execute(
+        row = con.execute(
             "SELECT max(cluster_id) FROM (SELECT cluster_id FROM clusters"
             " UNION ALL SELECT cluster_id FROM statement_clusters)"
-        ).fetchone()[0]
+        ).fetchone()
+        top = row[0] if row else None
         recorded = con.execute("SELECT value FROM manifest WHERE key = 'stages'").fetchone()
     except duckdb.Error as exc:
         log.warning("gepubliceerde kennisbank onleesbaar (%s): cluster-ids niet hersteld", exc)

@@ -155,7 +155,7 @@ def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, An
         )
 
     result = fit(full if reason else params)
-    if result.mode == "incremental":
+    if result.mode == "incremental" and previous is not None:
         late = unassigned_reason(statements["statement_id"], result, previous, params)
         if late:
             reason = late

@@ -135,7 +135,7 @@ def residual_kinds(text: Any) -> list[str]:
 
 def residual_findings(df: pd.DataFrame, text_columns: Sequence[str]) -> list[tuple[Any, str, str]]:
     """(row index, column, rule) for every value the residual-PII suite would flag."""
-    out = []
+    out: list[tuple[Any, str, str]] = []
     for col in text_columns:
         for idx, text in df[col].items():
             out.extend((idx, col, kind) for kind in residual_kinds(text))

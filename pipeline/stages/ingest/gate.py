@@ -104,7 +104,7 @@ def anonymise_cases(
             }
     label_counts: dict[str, int] = {}
     for col in TEXT_FIELDS:
-        new_values = []
+        new_values: list[str | None] = []
         for text in out[col]:
             if not isinstance(text, str):
                 new_values.append(None)

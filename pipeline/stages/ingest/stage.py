@@ -135,7 +135,7 @@ def run_stage(
     cfg = wd.cfg
     result = ingest_paths(inputs or wd.inputs, cfg.ingest, column_map)
     cases = result.cases
-    names = {}
+    names: dict[str, str] = {}
     label_counts: dict[str, int] = {}
     newly = 0
     suites = []
