@@ -135,6 +135,10 @@ def case_info_frame(cases: pd.DataFrame, case_structure: pd.DataFrame) -> pd.Dat
     if len(case_structure):
         cs = case_structure[["case_id", "solution_type", "outcome", "orde"]]
         info = info.merge(cs, on="case_id", how="left")
+        for col in ("municipality", "organisation"):  # named in the text, where the input has none
+            if col in case_structure:
+                found = info["case_id"].map(case_structure.set_index("case_id")[col])
+                info[col] = info[col].where(info[col].notna(), found)
     for col in ("solution_type", "outcome", "orde"):
         if col not in info:
             info[col] = None
