@@ -400,3 +400,31 @@ def test_main_barrier_agreement_counts_the_sentence_closest_to_the_label():
     assert right["main_barrier_agreement"] == 1.0
     assert wrong["main_barrier_agreement"] == 0.0
     assert right["solution_described_accuracy"] == 1.0
+
+
+def test_clusters_rank_cases_whose_text_names_a_place_but_describes_no_solution(config):
+    from pipeline.stages.cluster.ranking import case_info_frame, rank_clusters
+
+    cases = pd.DataFrame({"case_id": ["a", "b"], "municipality": [None, "Zwolle"]})
+    structure = pd.DataFrame(
+        {
+            "case_id": ["a", "b"],
+            "solution_type": ["geen", "geen"],
+            "outcome": ["onbekend", "niet"],
+            "orde": pd.array([pd.NA, pd.NA], dtype="Int64"),
+            "municipality": ["Den Haag", "Den Haag"],
+            "organisation": ["UWV", None],
+        }
+    )
+    info = case_info_frame(cases, structure)
+    assert info.set_index("case_id")["municipality"].to_dict() == {"a": "Den Haag", "b": "Zwolle"}
+    members = pd.DataFrame(
+        {
+            "statement_id": ["a-b0", "b-b0"],
+            "case_id": ["a", "b"],
+            "cluster_id": [0, 0],
+            "barrier_type": ["regel/wet", "regel/wet"],
+        }
+    )
+    ranking = rank_clusters(members, info, config.cluster)
+    assert int(ranking.loc[0, "n_municipalities"]) == 2

@@ -58,7 +58,7 @@ def rank_clusters(
         slope = _trend_slope(years, all_years)
         per_year = n_cases / max(len(all_years), 1)
         growth = max(0.0, min(1.0, slope / max(per_year, 1e-9))) if slope > 0 else 0.0
-        orde = pd.to_numeric(cases["orde"], errors="coerce")
+        orde = pd.to_numeric(cases["orde"], errors="coerce").astype("float64")  # null: no orde
         share_orde3 = float((orde == 3).mean()) if n_cases else 0.0
         share_orde23 = float((orde >= 2).mean()) if n_cases else 0.0
         recurrence = 1.0 - math.exp(-n_cases / params.recurrence_scale)
