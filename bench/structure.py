@@ -65,13 +65,13 @@ def ingested_cases(cfg, workdir: Path | None, real_path: Path) -> pd.DataFrame:
         return pd.read_parquet(Workdir(workdir, cfg).cases)
     from pipeline.build import run_one
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-structure-"))
-    src = tmp / "real_idtext.jsonl"
-    real = pd.read_json(real_path, lines=True, dtype={"id": str})
-    real[["id", "text"]].to_json(src, orient="records", lines=True, force_ascii=False)
-    wd = Workdir(tmp, cfg)
-    run_one("ingest", wd, inputs=[src])
-    return pd.read_parquet(wd.cases)
+    with tempfile.TemporaryDirectory(prefix="bench-structure-") as tmp:
+        src = Path(tmp) / "real_idtext.jsonl"
+        real = pd.read_json(real_path, lines=True, dtype={"id": str})
+        real[["id", "text"]].to_json(src, orient="records", lines=True, force_ascii=False)
+        wd = Workdir(tmp, cfg)
+        run_one("ingest", wd, inputs=[src])
+        return pd.read_parquet(wd.cases)
 
 
 def baselines(
