@@ -317,3 +317,209 @@ def partition_stability(
         "stability": mean_pairwise_ari([labels(r, scored) for r in runs]),
         "stability_subsample": round(float(np.mean(sub_scores)), 4) if sub_scores else 1.0,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure: case labels and the main barrier statement against hand labels
+
+
+def _label_list(v: Any) -> list[str]:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return []
+    if isinstance(v, str):
+        return [x.strip() for x in v.split(";") if x.strip()]
+    return [str(x) for x in v if str(x)]
+
+
+def _is_null(v: Any) -> bool:
+    return v is None or (not isinstance(v, list | tuple | np.ndarray) and bool(pd.isna(v)))
+
+
+def _prf(tp: int, n_pred: int, n_true: int) -> dict[str, float]:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_true if n_true else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}
+
+
+def gold_sentence(sentences: list[str], label: str) -> int:
+    """Index of the sentence that best matches a labelled main barrier: the highest Dice
+    overlap of content lemmas (ties: the earlier sentence); -1 when none shares a lemma."""
+    from pipeline.stages.structure.nlp import best_overlap_sentence
+
+    return best_overlap_sentence(sentences, label)
+
+
+def _dice(sentence: str, label: str) -> float:
+    from pipeline.stages.structure.nlp import content_lemmas
+
+    a, b = content_lemmas(sentence), content_lemmas(label)
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def _norm_name(v: str) -> str:
+    from pipeline.core.text import fold
+
+    return " ".join(fold(v).replace("-", " ").split())
+
+
+def _org_match(pred: str, true: str) -> bool:
+    a, b = _norm_name(pred), _norm_name(true)
+    return bool(a) and bool(b) and (a == b or a in b or b in a)
+
+
+def solution_described_of(case_structure: pd.DataFrame) -> pd.Series:
+    """Per case: does the structure say a solution is described? The stage's own
+    `solution_described` column, else (older outputs) an outcome of opgelost or deels."""
+    if "solution_described" in case_structure:
+        return case_structure["solution_described"].astype(bool)
+    return case_structure["outcome"].isin(["opgelost", "deels"])
+
+
+def evaluate_structure(
+    cases_with_labels: pd.DataFrame,
+    case_structure: pd.DataFrame,
+    statements: pd.DataFrame,
+    sentences: dict[str, list[str]] | None = None,
+    municipality_alias: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Score the structure stage's output against hand labels (the real corpus's fields).
+
+    Args:
+        cases_with_labels: case_id plus the labels main_barrier, barrier_type, domains,
+            municipality, organisations, solution (null = none described), outcome, orde.
+        case_structure, statements: the stage's output (or a baseline shaped like it).
+        sentences: case_id → the narrative's sentences as the stage split them (the
+            `sent_index` of a statement points into this list); needed for the main barrier.
+        municipality_alias: folded former/alternative name → current name; a predicted
+            municipality counts as right when it equals the label or the label's current name.
+
+    Measures (one row per labelled case):
+        solution_described_accuracy: yes/no right (label: `solution` not null).
+        outcome_accuracy / _macro_f1; orde_accuracy (null is its own answer: no orde).
+        municipality precision/recall/F1 over the cases (a prediction on a case whose label
+            is null is a false positive; a missing one on a named case a false negative).
+        organisations precision/recall/F1 over (case, organisation) pairs; a predicted name
+            matches a labelled one when one contains the other after folding.
+        domains micro precision/recall/F1.
+        barrier_type accuracy and macro-F1 of the case's top type.
+        main_barrier_agreement: share of cases whose main barrier statement contains the
+            sentence with the highest content-lemma Dice overlap with the labelled main
+            barrier (`gold_sentence`); main_barrier_first_sentence_agreement: the same, counting
+            only the statement's first sentence (fair against a one-sentence baseline);
+            main_barrier_near_best: the statement holds a sentence whose overlap is at least 75%
+            of the best sentence's (near-ties count: the labels often paraphrase two sentences).
+    """
+    from sklearn.metrics import f1_score
+
+    alias = municipality_alias or {}
+    lab = cases_with_labels.set_index("case_id")
+    cs = case_structure.set_index("case_id").reindex(lab.index)
+    out: dict[str, Any] = {"n": int(len(lab))}
+    if not len(lab):
+        return out
+
+    true_sol = lab["solution"].map(lambda v: not _is_null(v))
+    pred_sol = solution_described_of(cs.reset_index()).set_axis(cs.index).fillna(False)
+    out["solution_described_accuracy"] = round(float((true_sol == pred_sol).mean()), 3)
+    out["solution_described_share_true"] = round(float(true_sol.mean()), 3)
+    out["solution_described_share_pred"] = round(float(pred_sol.mean()), 3)
+
+    t_out, p_out = lab["outcome"].astype(str), cs["outcome"].fillna("").astype(str)
+    out["outcome_accuracy"] = round(float((t_out == p_out).mean()), 3)
+    out["outcome_macro_f1"] = round(
+        float(f1_score(t_out, p_out, average="macro", zero_division=0)), 3
+    )
+    out["opgelost_precision"] = _prf(
+        int(((p_out == "opgelost") & (t_out == "opgelost")).sum()),
+        int((p_out == "opgelost").sum()),
+        int((t_out == "opgelost").sum()),
+    )["precision"]
+
+    def orde_key(v: Any) -> str:
+        return "geen" if _is_null(v) else str(int(v))
+
+    t_orde, p_orde = lab["orde"].map(orde_key), cs["orde"].map(orde_key)
+    out["orde_accuracy"] = round(float((t_orde == p_orde).mean()), 3)
+    no_sol = ~true_sol
+    out["orde_null_when_no_solution"] = (
+        round(float((p_orde[no_sol] == "geen").mean()), 3) if no_sol.any() else None
+    )
+
+    # municipality
+    def norm_mun(v: Any) -> str:
+        if _is_null(v) or not str(v).strip():
+            return ""
+        key = _norm_name(str(v))
+        return _norm_name(alias.get(key, str(v)))
+
+    t_mun = lab["municipality"].map(norm_mun)
+    p_mun = cs["municipality"].map(norm_mun) if "municipality" in cs else pd.Series("", cs.index)
+    p_mun = p_mun.fillna("")
+    tp = int(((t_mun == p_mun) & (t_mun != "")).sum())
+    out["municipality"] = {
+        **_prf(tp, int((p_mun != "").sum()), int((t_mun != "").sum())),
+        "n_named": int((t_mun != "").sum()),
+    }
+
+    # organisations
+    tp = n_pred = n_true = 0
+    for cid, row in lab.iterrows():
+        truth = _label_list(row.get("organisations"))
+        pred = _label_list(cs.at[cid, "organisations"]) if "organisations" in cs else []
+        n_true += len(truth)
+        n_pred += len(pred)
+        tp += sum(any(_org_match(p, t) for p in pred) for t in truth)
+    out["organisations"] = _prf(tp, n_pred, n_true)
+
+    # domains
+    tp = n_pred = n_true = 0
+    for cid, row in lab.iterrows():
+        truth = set(_label_list(row["domains"]))
+        pred = set(_label_list(cs.at[cid, "domains"]))
+        tp, n_pred, n_true = tp + len(truth & pred), n_pred + len(pred), n_true + len(truth)
+    out["domains"] = _prf(tp, n_pred, n_true)
+
+    # barrier type
+    t_bt = lab["barrier_type"].astype(str)
+    p_bt = cs["barrier_types"].map(lambda v: _label_list(v)[0] if len(_label_list(v)) else "")
+    out["barrier_type_accuracy"] = round(float((t_bt == p_bt).mean()), 3)
+    out["barrier_type_macro_f1"] = round(
+        float(f1_score(t_bt, p_bt, average="macro", zero_division=0)), 3
+    )
+
+    # main barrier statement
+    if sentences is not None:
+        main = statements[(statements["kind"] == "barrier") & statements["is_main"]]
+        main = main.drop_duplicates("case_id").set_index("case_id")
+        hits = first_hits = near = n = 0
+        for cid, row in lab.iterrows():
+            sents = sentences.get(cid, [])
+            label = str(row["main_barrier"] or "")
+            g = gold_sentence(sents, label)
+            if g < 0:
+                continue
+            n += 1
+            if cid not in main.index:
+                continue
+            st = main.loc[cid]
+            if _is_null(st["sent_index"]):
+                from pipeline.stages.structure.nlp import content_lemmas
+
+                covered = content_lemmas(sents[g]) <= content_lemmas(str(st["text"]))
+                hits += covered
+                first_hits += covered
+                near += covered
+                continue
+            start = int(st["sent_index"])
+            text = str(st["text"])
+            n_sent = next((k for k in range(1, 6) if " ".join(sents[start : start + k]) == text), 1)
+            hits += start <= g < start + n_sent
+            first_hits += start == g
+            dice = [_dice(s, label) for s in sents]
+            near += max(dice[start : start + n_sent]) >= 0.75 * dice[g]
+        out["main_barrier_agreement"] = round(hits / n, 3) if n else None
+        out["main_barrier_first_sentence_agreement"] = round(first_hits / n, 3) if n else None
+        out["main_barrier_near_best"] = round(near / n, 3) if n else None
+        out["main_barrier_n"] = n
+    return out

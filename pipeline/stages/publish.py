@@ -137,7 +137,8 @@ def assemble_tables(wd: Workdir) -> dict[str, pd.DataFrame]:
     case_clusters = _read(wd.case_clusters)
     if len(structure):
         cases = cases.merge(structure, on="case_id", how="left", suffixes=("", "_structure"))
-        for col in ("orde", "outcome"):
+        # the input's own value wins; the structure stage's reading of the text fills the gaps
+        for col in ("orde", "outcome", "municipality", "organisation"):
             inferred = f"{col}_structure"
             if inferred in cases:
                 cases[col] = cases[col].where(cases[col].notna(), cases[inferred])

@@ -58,7 +58,7 @@ def rank_clusters(
         slope = _trend_slope(years, all_years)
         per_year = n_cases / max(len(all_years), 1)
         growth = max(0.0, min(1.0, slope / max(per_year, 1e-9))) if slope > 0 else 0.0
-        orde = pd.to_numeric(cases["orde"], errors="coerce")
+        orde = pd.to_numeric(cases["orde"], errors="coerce").astype("float64")  # null: no orde
         share_orde3 = float((orde == 3).mean()) if n_cases else 0.0
         share_orde23 = float((orde >= 2).mean()) if n_cases else 0.0
         recurrence = 1.0 - math.exp(-n_cases / params.recurrence_scale)
@@ -135,6 +135,10 @@ def case_info_frame(cases: pd.DataFrame, case_structure: pd.DataFrame) -> pd.Dat
     if len(case_structure):
         cs = case_structure[["case_id", "solution_type", "outcome", "orde"]]
         info = info.merge(cs, on="case_id", how="left")
+        for col in ("municipality", "organisation"):  # named in the text, where the input has none
+            if col in case_structure:
+                found = info["case_id"].map(case_structure.set_index("case_id")[col])
+                info[col] = info[col].where(info[col].notna(), found)
     for col in ("solution_type", "outcome", "orde"):
         if col not in info:
             info[col] = None

@@ -4,7 +4,8 @@ Reads  `cases.parquet` (interim) and the trained artefacts in `models/structure/
 Writes `case_structure.parquet` and `statements.parquet`.
 
 Modules: `nlp` (sentences, lemmas, cue phrases from `lexicons.yaml`), `classifier` (linear
-models stored as JSON + .npz), `extract` (the pure core `structure_cases`), `train`, `stage`.
+models stored as JSON + .npz), `entities` (municipality and organisations from the lists beside
+it), `extract` (the pure core `structure_cases`), `train`, `stage`.
 """
 
 from pipeline.stages.structure.classifier import TASKS, LinearTextModel, StructureModel
@@ -17,7 +18,12 @@ from pipeline.stages.structure.nlp import (
     build_nlp,
 )
 from pipeline.stages.structure.stage import run_stage
-from pipeline.stages.structure.train import load_training_frame, score_structure, train_structure
+from pipeline.stages.structure.train import (
+    load_real_frame,
+    load_training_frame,
+    score_structure,
+    train_structure,
+)
 
 __all__ = [
     "BARRIER_CUES",
@@ -28,6 +34,7 @@ __all__ = [
     "StructureModel",
     "analyse_text",
     "build_nlp",
+    "load_real_frame",
     "load_training_frame",
     "run_stage",
     "score_structure",

@@ -63,6 +63,7 @@ class LinearTextModel:
         classes: Sequence[str] | None = None,
         min_df: int = 2,
         c: float = 4.0,
+        sample_weight: Sequence[float] | None = None,
     ) -> LinearTextModel:
         from sklearn.linear_model import LogisticRegression
 
@@ -82,15 +83,18 @@ class LinearTextModel:
                 clf = LogisticRegression(
                     C=c, class_weight="balanced", max_iter=3000, random_state=seed
                 )
-                clf.fit(x, target)
+                clf.fit(x, target, sample_weight=sample_weight)
                 coefs.append(clf.coef_[0])
                 inters.append(float(clf.intercept_[0]))
             model.coef, model.intercept = np.vstack(coefs), np.array(inters)
             model.classes = [str(c) for c in classes]
+        elif len({str(v) for v in y}) == 1:  # one answer only: predict it
+            model.coef, model.intercept = np.zeros((1, len(terms))), np.zeros(1)
+            model.classes = [str(y[0])]
         else:
             y = [str(v) for v in y]
             clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed)
-            clf.fit(x, y)
+            clf.fit(x, y, sample_weight=sample_weight)
             coef, inter = clf.coef_, clf.intercept_
             if len(clf.classes_) == 2:  # sklearn stores one row for binary problems
                 coef, inter = (
@@ -134,28 +138,91 @@ class LinearTextModel:
         )
 
 
+@dataclass
+class LinearFeatureModel:
+    """Standardised numeric features → one logistic score (a ranker: higher = more likely).
+
+    Stored as JSON (feature names, means, scales, weights), no pickles.
+    """
+
+    names: list[str]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        """Decision values of the rows of x (columns in the order of `names`)."""
+        x = np.asarray(x, dtype=float).reshape(-1, len(self.names))
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+
+    @classmethod
+    def fit(
+        cls, x: np.ndarray, y: Sequence[bool], names: Sequence[str], seed: int, c: float = 1.0
+    ) -> LinearFeatureModel:
+        from sklearn.linear_model import LogisticRegression
+
+        x = np.asarray(x, dtype=float)
+        mean, scale = x.mean(axis=0), x.std(axis=0)
+        scale[scale == 0] = 1.0
+        clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed)
+        clf.fit((x - mean) / scale, np.asarray(y, dtype=int))
+        return cls(list(names), mean, scale, clf.coef_[0].copy(), float(clf.intercept_[0]))
+
+    def save(self, folder: Path, name: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "kind": "features",
+            "names": self.names,
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "coef": [round(float(v), 6) for v in self.coef],
+            "intercept": round(self.intercept, 6),
+        }
+        (folder / f"{name}.json").write_text(json.dumps(meta, indent=1), "utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> LinearFeatureModel:
+        meta = json.loads((folder / f"{name}.json").read_text("utf-8"))
+        return cls(
+            meta["names"],
+            np.array(meta["mean"], dtype=float),
+            np.array(meta["scale"], dtype=float),
+            np.array(meta["coef"], dtype=float),
+            float(meta["intercept"]),
+        )
+
+
 TASKS = ("role", "barrier_type", "domains", "orde", "outcome", "solution_type")
+RANKERS = ("main",)  # LinearFeatureModel tasks: the main barrier sentence
 
 
 @dataclass
 class StructureModel:
-    """The trained components: sentence role (barrier/solution/other) and the case-level labels."""
+    """The trained components: sentence role (barrier/solution/other), the case-level labels and
+    the main-barrier ranker."""
 
     models: dict[str, LinearTextModel]
+    rankers: dict[str, LinearFeatureModel]
 
     def save(self, folder: Path, metrics: dict[str, Any] | None = None) -> None:
         for name, m in self.models.items():
             m.save(folder, name)
+        for name, r in self.rankers.items():
+            r.save(folder, name)
         if metrics is not None:
             (folder / "metrics.json").write_text(json.dumps(metrics, indent=2), "utf-8")
 
     @classmethod
     def load(cls, folder: Path | str) -> StructureModel:
         folder = Path(folder)
-        missing = [t for t in TASKS if not (folder / f"{t}.json").exists()]
+        missing = [t for t in TASKS + RANKERS if not (folder / f"{t}.json").exists()]
         if missing:
             raise FileNotFoundError(
                 f"structure model incomplete in {folder} (missing {missing}); run "
-                "`casuswijzer train-structure` first"
+                "`casuswijzer stage train-structure` first"
             )
-        return cls({t: LinearTextModel.load(folder, t) for t in TASKS})
+        return cls(
+            {t: LinearTextModel.load(folder, t) for t in TASKS},
+            {r: LinearFeatureModel.load(folder, r) for r in RANKERS},
+        )

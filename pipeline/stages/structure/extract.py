@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import Counter
 from collections.abc import Sequence
 
@@ -14,13 +13,45 @@ from pipeline.core.config import StructureParams
 from pipeline.core.text import lemmas_of
 from pipeline.core.vocab import DOMAINS, OUTCOMES
 from pipeline.stages.structure.classifier import StructureModel
+from pipeline.stages.structure.entities import (
+    find_municipality,
+    find_organisations,
+    main_organisation,
+)
 from pipeline.stages.structure.nlp import (
     CueMatcher,
+    Sentence,
     analyse_text,
     case_tokens,
     clean_text,
+    main_features,
     sentence_tokens,
 )
+
+CASE_COLUMNS = [
+    "case_id",
+    "domains",
+    "barrier_types",
+    "outcome",
+    "orde",
+    "solution_type",
+    "solution_described",
+    "municipality",
+    "organisation",
+    "organisations",
+]
+STATEMENT_COLUMNS = [
+    "statement_id",
+    "case_id",
+    "kind",
+    "text",
+    "sent_index",
+    "is_main",
+    "barrier_type",
+]
+FORM_FIELDS = ("knelpunt", "oplossing", "structureel")
+SOLVED = ("opgelost", "deels")
+NOT_SOLVED = ("niet", "onbekend")
 
 
 def statement_id(case_id: str, kind: str, text: str) -> str:
@@ -41,8 +72,17 @@ def _merge_runs(flags: Sequence[bool], max_len: int = 3) -> list[list[int]]:
     return runs
 
 
-def _pick(proba: np.ndarray, classes: Sequence[str], boost: dict[str, float]) -> str:
-    scores = {c: float(p) + boost.get(c, 0.0) for c, p in zip(classes, proba, strict=True)}
+def _pick(
+    proba: np.ndarray,
+    classes: Sequence[str],
+    boost: dict[str, float],
+    allowed: Sequence[str] | None = None,
+) -> str:
+    scores = {
+        c: float(p) + boost.get(c, 0.0)
+        for c, p in zip(classes, proba, strict=True)
+        if allowed is None or c in allowed
+    }
     return max(scores, key=scores.get)
 
 
@@ -52,6 +92,70 @@ def _rule_boost(cues: Counter, prefix: str, weight: float = 0.15) -> dict[str, f
         for k, n in cues.items()
         if k.startswith(prefix + ":")
     }
+
+
+def told_scores(sents: Sequence[Sentence], params: StructureParams) -> list[float]:
+    """Per sentence: how much it tells that a solution was found (strong + weak told cues minus
+    untold cues), weighted down before the last part of the text, where endings are told."""
+    n = len(sents)
+    out = []
+    for i, s in enumerate(sents):
+        c = s.cues
+        raw = (
+            c.get("told:strong", 0)
+            + params.told_weak_weight * c.get("told:weak", 0)
+            - params.untold_weight * (c.get("untold:stuck", 0) + c.get("untold:open", 0))
+        )
+        late = i >= n * (1 - params.told_late_share) - 1e-9
+        out.append(raw if late else params.told_early_weight * raw)
+    return out
+
+
+def outcome_from_cues(
+    sents: Sequence[Sentence], described: bool, params: StructureParams
+) -> str | None:
+    """How the case ended, as far as the text's cue phrases tell (weighted towards the end):
+    with a solution "opgelost" or "deels", without one "niet" (refused, still stuck) or
+    "onbekend" (no ending told). None when the cues do not decide."""
+    n = len(sents)
+    c: Counter = Counter()
+    for i, s in enumerate(sents):
+        w = 1.0 if i >= n * (1 - params.told_late_share) - 1e-9 else params.told_early_weight
+        for k, v in s.cues.items():
+            if k.startswith(("outcome:", "untold:")):
+                c[k] += w * v
+    if described:
+        yes, no = c["outcome:opgelost"], c["outcome:deels"]
+        return None if yes == no else ("opgelost" if yes > no else "deels")
+    stuck = c["untold:stuck"] + c["outcome:niet"]
+    open_ = c["untold:open"] + c["outcome:onbekend"]
+    return None if stuck == open_ else ("niet" if stuck > open_ else "onbekend")
+
+
+def role_solution_sentence(
+    sents: Sequence[Sentence], p_solution: np.ndarray, params: StructureParams
+) -> int:
+    """The sentence in the text's last part that the role model most surely reads as a solution
+    (at least `solution_role_threshold`), when that part has no "stuck" cue; else -1. It catches
+    solutions told in words the told cues do not list."""
+    n = len(sents)
+    late = [i for i in range(n) if i >= n * (1 - params.told_late_share) - 1e-9]
+    if not late or any(sents[i].cues.get("untold:stuck", 0) for i in late):
+        return -1
+    best = max(late, key=lambda i: p_solution[i])
+    return best if p_solution[best] >= params.solution_role_threshold else -1
+
+
+def solution_sentences(sents: Sequence[Sentence], scores: Sequence[float]) -> list[int]:
+    """Indices of the sentences that tell the solution: told cues and a positive score; the
+    best-scoring one and at most one more, in text order."""
+    idx = [
+        i
+        for i, s in enumerate(sents)
+        if scores[i] > 0 and (s.cues.get("told:strong", 0) or s.cues.get("told:weak", 0))
+    ]
+    best = sorted(idx, key=lambda i: (-scores[i], -i))[:2]
+    return sorted(best)
 
 
 def structure_cases(
@@ -65,36 +169,71 @@ def structure_cases(
         nlp: the spaCy pipeline from `build_nlp`.
         model: the trained `StructureModel`.
         params: the structure section of params.yaml.
+
+    The classifiers run once over all cases (one TF-IDF transform per model), not per case.
     """
     matcher = CueMatcher(nlp)
     role = model.models["role"]
+    ranker = model.rankers["main"]
     b_idx = role.classes.index("barrier")
     s_idx = role.classes.index("solution")
-    case_rows, stmt_rows = [], []
+    bt_model = model.models["barrier_type"]
+
+    # pass 1: sentences, lemmas and cue hits of every text field
+    parsed = []
     for rec in cases.to_dict("records"):
-        cid = str(rec["case_id"])
-        sents = analyse_text(rec.get("narrative"), nlp, matcher)
-        knelpunt = clean_text(rec.get("knelpunt"))
-        oplossing = clean_text(rec.get("oplossing"))
-        structureel = clean_text(rec.get("structureel"))
-        extra = [analyse_text(t, nlp, matcher) for t in (knelpunt, oplossing, structureel)]
-        total = len(sents)
-        proba = role.predict_proba([sentence_tokens(s, total) for s in sents])
-        p_bar = proba[:, b_idx] if total else np.zeros(0)
-        p_sol = proba[:, s_idx] if total else np.zeros(0)
+        fields = {k: clean_text(rec.get(k)) for k in ("narrative", *FORM_FIELDS)}
+        parsed.append(
+            {
+                "rec": rec,
+                "fields": fields,
+                "sents": analyse_text(fields["narrative"], nlp, matcher),
+                "extra": [analyse_text(fields[k], nlp, matcher) for k in FORM_FIELDS],
+            }
+        )
+    role_docs = [sentence_tokens(s, len(p["sents"])) for p in parsed for s in p["sents"]]
+    role_proba = role.predict_proba(role_docs) if role_docs else np.zeros((0, len(role.classes)))
+    offset = 0
+    for p in parsed:
+        sents = p["sents"]
+        proba = role_proba[offset : offset + len(sents)]
+        offset += len(sents)
+        p_bar, p_sol = proba[:, b_idx], proba[:, s_idx]
         is_bar = (p_bar >= params.barrier_threshold) & (p_bar >= p_sol)
-        if total and not knelpunt and not is_bar.any():
-            is_bar[int(np.argmax(p_bar))] = True  # every narrative states at least one barrier
-        runs = _merge_runs(is_bar.tolist(), params.max_statement_sentences)
-
-        all_sents = sents + [s for group in extra for s in group]
-        ctoks = case_tokens(all_sents)
-        case_cues: Counter = Counter()
+        # the main barrier sentence: the ranker's best (a form's knelpunt field wins)
+        main_sent = -1
+        if sents and not p["fields"]["knelpunt"]:
+            main_sent = int(np.argmax(ranker.score(main_features(sents, p_bar, p_sol))))
+            is_bar[main_sent] = True
+        p["main_sent"] = main_sent
+        p["p_sol"] = p_sol
+        p["runs"] = _merge_runs(is_bar.tolist(), params.max_statement_sentences)
+        all_sents = sents + [s for group in p["extra"] for s in group]
+        p["ctoks"] = case_tokens(all_sents)
+        p["cues"] = Counter()
         for s in all_sents:
-            case_cues.update(s.cues)
+            p["cues"].update(s.cues)
 
-        bt_model = model.models["barrier_type"]
-        bt_proba = bt_model.predict_proba([ctoks])[0]
+    # pass 2: the case-level classifiers, once over all cases
+    ctoks = [p["ctoks"] for p in parsed]
+    proba = {
+        task: model.models[task].predict_proba(ctoks)
+        for task in ("barrier_type", "domains", "orde", "outcome", "solution_type")
+    }
+
+    # pass 3: statements and case labels
+    case_rows, stmt_rows, untyped = [], [], []
+    for n, p in enumerate(parsed):
+        rec, sents, extra, case_cues = p["rec"], p["sents"], p["extra"], p["cues"]
+        knelpunt, oplossing = p["fields"]["knelpunt"], p["fields"]["oplossing"]
+        cid = str(rec["case_id"])
+        total = len(sents)
+
+        # barrier type: the classifier, nudged by the type cue phrases the text contains
+        boost = _rule_boost(case_cues, "type", params.type_cue_boost)
+        bt_proba = proba["barrier_type"][n] + np.array(
+            [boost.get(c, 0.0) for c in bt_model.classes]
+        )
         bt_order = np.argsort(-bt_proba)
         top_type = bt_model.classes[int(bt_order[0])]
         barrier_types = [top_type] + [
@@ -104,17 +243,15 @@ def structure_cases(
         ]
 
         # barrier statements: the knelpunt field (main) first, then narrative runs
-        barriers: list[tuple[str, int | None, float]] = []
+        barriers: list[tuple[str, int | None, bool]] = []
         if knelpunt:
-            barriers.append((knelpunt, None, math.inf))
-        for run in runs:
+            barriers.append((knelpunt, None, True))
+        for run in p["runs"]:
             text = " ".join(sents[i].text for i in run)
-            barriers.append((text, sents[run[0]].index, float(p_bar[run].mean())))
-        main = int(np.argmax([b[2] for b in barriers])) if barriers else -1
-        if barriers:
-            other_types = bt_model.predict_proba([lemmas_of(b[0]) for b in barriers])
-        for k, (text, sidx, _) in enumerate(barriers):
-            stype = top_type if k == main else bt_model.classes[int(np.argmax(other_types[k]))]
+            barriers.append((text, sents[run[0]].index, p["main_sent"] in run))
+        for text, sidx, is_main in barriers:
+            if not is_main:
+                untyped.append(len(stmt_rows))
             stmt_rows.append(
                 {
                     "statement_id": statement_id(cid, "barrier", text),
@@ -122,18 +259,34 @@ def structure_cases(
                     "kind": "barrier",
                     "text": text,
                     "sent_index": sidx,
-                    "is_main": k == main,
-                    "barrier_type": stype,
+                    "is_main": is_main,
+                    "barrier_type": top_type if is_main else None,
                 }
             )
-        # solution statements: the oplossing field, else narrative sentences with solution role
+
+        # is a solution described? the oplossing field, the input's own labels, or told cues
+        outcome_in = clean_text(rec.get("outcome"))
+        orde_in = rec.get("orde")
+        orde_given = orde_in is not None and not pd.isna(orde_in)
+        scores = told_scores(sents + extra[1], params)
+        role_sol = role_solution_sentence(sents, p["p_sol"], params)
+        described = bool(
+            oplossing
+            or outcome_in in SOLVED
+            or orde_given
+            or (
+                (sum(scores) >= params.told_threshold or role_sol >= 0)
+                and outcome_in not in NOT_SOLVED
+            )
+        )
+        # solution statements: the oplossing field, else the sentences that tell the solution
         solutions: list[tuple[str, int | None]] = []
         if oplossing:
             solutions.append((oplossing, None))
-        else:
-            for i, s in enumerate(sents):
-                if p_sol[i] >= params.solution_threshold and p_sol[i] > p_bar[i]:
-                    solutions.append((s.text, s.index))
+        elif described:
+            picked = solution_sentences(sents, scores[:total])
+            picked = picked or ([role_sol] if role_sol >= 0 else [])
+            solutions = [(sents[i].text, sents[i].index) for i in picked]
         for text, sidx in solutions:
             stmt_rows.append(
                 {
@@ -164,22 +317,35 @@ def structure_cases(
                 }
             )
 
-        # case labels: input wins; else classifier + rule boost
-        def predict(task: str, prefix: str, toks=ctoks, cues=case_cues) -> str:
+        # case labels: the input wins; else the classifier + rule boost, within what the text
+        # tells: no solution described → outcome niet/onbekend, no orde, solution type geen
+        def predict(
+            task: str,
+            prefix: str,
+            allowed: Sequence[str] | None = None,
+            row: int = n,
+            cues: Counter = case_cues,
+        ) -> str:
             m = model.models[task]
-            return _pick(m.predict_proba([toks])[0], m.classes, _rule_boost(cues, prefix))
+            return _pick(proba[task][row], m.classes, _rule_boost(cues, prefix), allowed)
 
-        orde_in = rec.get("orde")
-        orde = (
-            int(orde_in)
-            if orde_in is not None and not pd.isna(orde_in)
-            else int(predict("orde", "orde"))
+        if orde_given:
+            orde: int | None = int(orde_in)
+        else:
+            orde = int(predict("orde", "orde")) if described else None
+        if outcome_in in OUTCOMES:
+            outcome = outcome_in
+        else:
+            outcome = outcome_from_cues(sents + extra[1], described, params) or predict(
+                "outcome", "outcome", SOLVED if described else NOT_SOLVED
+            )
+        solution_type = (
+            predict("solution_type", "soltype", ("maatwerk", "doorbraak", "regulier"))
+            if described
+            else "geen"
         )
-        outcome_in = clean_text(rec.get("outcome"))
-        outcome = outcome_in if outcome_in in OUTCOMES else predict("outcome", "outcome")
-        solution_type = predict("solution_type", "soltype")
         dm = model.models["domains"]
-        dp = dm.predict_proba([ctoks])[0]
+        dp = proba["domains"][n]
         lex = {k.split(":", 1)[1]: n for k, n in case_cues.items() if k.startswith("domain:")}
         domains = [
             d
@@ -189,6 +355,8 @@ def structure_cases(
         if not domains and len(dp):
             domains = [dm.classes[int(np.argmax(dp))]]
         domains = [d for d in DOMAINS if d in domains]
+        full_text = " ".join(t for t in p["fields"].values() if t)
+        organisations = find_organisations(full_text)
         case_rows.append(
             {
                 "case_id": cid,
@@ -197,26 +365,21 @@ def structure_cases(
                 "outcome": outcome,
                 "orde": orde,
                 "solution_type": solution_type,
+                "solution_described": described,
+                "municipality": find_municipality(full_text, params.municipality_min_score),
+                "organisation": main_organisation(organisations),
+                "organisations": [name for name, _ in organisations],
             }
         )
-    case_structure = pd.DataFrame(
-        case_rows,
-        columns=["case_id", "domains", "barrier_types", "outcome", "orde", "solution_type"],
-    )
-    if len(case_structure):
-        case_structure["orde"] = case_structure["orde"].astype("int64")
-    statements = pd.DataFrame(
-        stmt_rows,
-        columns=[
-            "statement_id",
-            "case_id",
-            "kind",
-            "text",
-            "sent_index",
-            "is_main",
-            "barrier_type",
-        ],
-    )
+    # the types of the other barrier statements: one pass over their texts
+    if untyped:
+        types = bt_model.predict_proba([lemmas_of(stmt_rows[i]["text"]) for i in untyped])
+        for i, row in zip(untyped, types, strict=True):
+            stmt_rows[i]["barrier_type"] = bt_model.classes[int(np.argmax(row))]
+    case_structure = pd.DataFrame(case_rows, columns=CASE_COLUMNS)
+    case_structure["orde"] = case_structure["orde"].astype("Int64")
+    case_structure["solution_described"] = case_structure["solution_described"].astype(bool)
+    statements = pd.DataFrame(stmt_rows, columns=STATEMENT_COLUMNS)
     statements["sent_index"] = statements["sent_index"].astype("Int64")
     statements["is_main"] = statements["is_main"].astype(bool)
     return case_structure, statements

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from pipeline.core.config import StructureParams
@@ -39,6 +40,12 @@ ORDE_CUES: dict[int, tuple[str, ...]] = {
 TYPE_CUES: dict[str, tuple[str, ...]] = {
     k: tuple(v) for k, v in _LEXICONS["barrier_type_cues"].items()
 }
+
+TOLD_CUES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _LEXICONS["told_cues"].items()}
+
+UNTOLD_CUES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _LEXICONS["untold_cues"].items()}
+
+NEGATIONS: frozenset[str] = frozenset(_LEXICONS["negations"])
 
 ABBREVIATIONS: tuple[str, ...] = tuple(_LEXICONS["abbreviations"])
 
@@ -95,6 +102,8 @@ class CueMatcher:
             **{f"soltype:{k}": v for k, v in SOLUTION_TYPE_CUES.items()},
             **{f"orde:{k}": v for k, v in ORDE_CUES.items()},
             **{f"type:{k}": v for k, v in TYPE_CUES.items()},
+            **{f"told:{k}": v for k, v in TOLD_CUES.items()},
+            **{f"untold:{k}": v for k, v in UNTOLD_CUES.items()},
         }
         for key, cues in groups.items():
             self.matcher.add(key, [self._pattern(c) for c in cues])
@@ -115,11 +124,40 @@ class CueMatcher:
     def counts(self, span) -> Counter:
         """Number of cue hits per group key in a Doc or Span."""
         doc = span.as_doc() if hasattr(span, "as_doc") else span
-        out: Counter = Counter()
-        for match_id, _, _ in self.matcher(doc):
-            out[self.nlp.vocab.strings[match_id]] += 1
-        for match_id, _, _ in self.phrases(doc):
-            out[self.nlp.vocab.strings[match_id]] += 1
+        return self.sentence_counts(doc, [doc[:]])[0]
+
+    def sentence_counts(self, doc, spans) -> list[Counter]:
+        """Cue hits per group key for each of the given sentence spans of one Doc.
+
+        The matchers run once over the whole Doc; a match counts for the sentence that holds it
+        and not at all when it crosses a sentence boundary.
+        """
+        sent_of = np.full(len(doc), -1, dtype=np.int64)
+        for k, sp in enumerate(spans):
+            sent_of[sp.start : sp.end] = k
+        out: list[Counter] = [Counter() for _ in spans]
+        told: set[tuple[int, str, int]] = set()
+        for match_id, start, end in self.matcher(doc):
+            k = sent_of[start]
+            if k < 0 or sent_of[end - 1] != k:
+                continue
+            key = self.nlp.vocab.strings[match_id]
+            if key.startswith("told:"):
+                # "niet geregeld", "lukt niet", "geen woning gekregen": a negated told cue
+                # tells no solution; one hit per cue start, however many gap lengths match
+                sp = spans[k]
+                window = doc[max(sp.start, start - 3) : min(sp.end, end + 2)]
+                if any(t.lemma_ in NEGATIONS for t in window):
+                    key = "told:negated"
+                told.add((int(k), key, start))
+                continue
+            out[k][key] += 1
+        for k, key, _ in told:
+            out[k][key] += 1
+        for match_id, start, end in self.phrases(doc):
+            k = sent_of[start]
+            if k >= 0 and sent_of[end - 1] == k:
+                out[k][self.nlp.vocab.strings[match_id]] += 1
         return out
 
 
@@ -152,10 +190,12 @@ def analyse_text(text: str, nlp, matcher: CueMatcher) -> list[Sentence]:
     if not text:
         return []
     doc = nlp(text)
+    spans = [s for s in doc.sents if s.text.strip()]
+    counts = matcher.sentence_counts(doc, spans)
     out = []
-    for i, sent in enumerate(s for s in doc.sents if s.text.strip()):
+    for i, (sent, cues) in enumerate(zip(spans, counts, strict=True)):
         lem = [t.lemma_ for t in sent if not t.is_punct and not t.is_space]
-        out.append(Sentence(sent.text.strip(), i, lem, matcher.counts(sent)))
+        out.append(Sentence(sent.text.strip(), i, lem, cues))
     return out
 
 
@@ -183,3 +223,96 @@ def weak_role(sent: Sentence) -> str:
     if s > b:
         return "solution"
     return "other"
+
+
+MAIN_FEATURES: tuple[str, ...] = (
+    "first",
+    "last",
+    "position",
+    "length",
+    "barrier_cues",
+    "type_cues",
+    "domain_hits",
+    "told_cues",
+    "untold_cues",
+    "p_barrier",
+    "p_solution",
+    "centrality",
+    "quote",
+    "question",
+    "causal",
+    "negation",
+    "ruling",
+    "generic",
+)
+
+_CAUSAL = frozenset(_LEXICONS["main_barrier_words"]["causal"])
+_RULING = frozenset(_LEXICONS["main_barrier_words"]["ruling"])
+_GENERIC = frozenset(_LEXICONS["main_barrier_words"]["generic"])
+
+
+def main_features(sents: Sequence[Sentence], p_barrier, p_solution) -> list[list[float]]:
+    """Per sentence, the features of the main-barrier ranker (in the order of MAIN_FEATURES).
+
+    Besides cue counts and the role model's probabilities: where the sentence stands, how
+    central it is (content lemmas shared with the other sentences), and signs of a side remark
+    (a quote, a question, a general statement about "many people", a ruling).
+    """
+    from pipeline.core.text import spacy_stop_words
+
+    stop = spacy_stop_words()
+    n = len(sents)
+    content = [{w for w in s.lemmas if len(w) > 1 and w not in stop} for s in sents]
+    df = Counter(w for c in content for w in c)
+    central = [sum(df[w] - 1 for w in c) / math.sqrt(len(c)) if c else 0.0 for c in content]
+    top = max(central, default=0.0) or 1.0
+    rows = []
+    for i, s in enumerate(sents):
+        cues = s.cues
+        low = set(s.lemmas)
+        rows.append(
+            [
+                float(i == 0),
+                float(i == n - 1),
+                i / max(n - 1, 1),
+                math.log1p(len(content[i])),
+                min(cues.get("barrier", 0), 3),
+                sum(v for k, v in cues.items() if k.startswith("type:")),
+                sum(v for k, v in cues.items() if k.startswith("domain:")),
+                cues.get("told:strong", 0) + cues.get("told:weak", 0),
+                cues.get("untold:stuck", 0) + cues.get("untold:open", 0),
+                float(p_barrier[i]),
+                float(p_solution[i]),
+                central[i] / top,
+                float(any(q in s.text for q in "'\"‘’“”")),
+                float("?" in s.text),
+                len(low & _CAUSAL),
+                len(low & NEGATIONS),
+                len(low & _RULING),
+                len(low & _GENERIC),
+            ]
+        )
+    return rows
+
+
+def content_lemmas(text: str) -> set[str]:
+    """Lemmas of a text without stop words, digits and one-letter words (for overlap)."""
+    from pipeline.core.text import lemmas_of, spacy_stop_words
+
+    stop = spacy_stop_words()
+    return {w for w in lemmas_of(text) if len(w) > 1 and w not in stop and not w.isdigit()}
+
+
+def best_overlap_sentence(sentences: Sequence[str], label: str) -> int:
+    """Index of the sentence that best matches a labelled statement: the highest Dice overlap of
+    content lemmas (ties: the earlier sentence); -1 when no sentence shares a lemma with it."""
+    target = content_lemmas(label)
+    best, best_i = 0.0, -1
+    for i, s in enumerate(sentences):
+        lem = content_lemmas(s)
+        if not lem or not target:
+            continue
+        dice = 2 * len(lem & target) / (len(lem) + len(target))
+        if dice > best:
+            best, best_i = dice, i
+    return best_i

@@ -1,20 +1,25 @@
 """Structure stage: each anonymised case → barrier, solution and outcome statements + case labels.
 
 Reads  `cases.parquet` (interim) and the trained artefacts in `models/structure/`.
-Writes `case_structure.parquet` (case_id, domains, barrier_types, outcome, orde, solution_type) and
-`statements.parquet` (statement_id, case_id, kind, text, sent_index, is_main, barrier_type).
+Writes `case_structure.parquet` (case_id, domains, barrier_types, outcome, orde, solution_type,
+solution_described, municipality, organisation, organisations) and `statements.parquet`
+(statement_id, case_id, kind, text, sent_index, is_main, barrier_type).
 
 Method: spaCy splits sentences (`spacy.blank("nl")` + sentencizer, or the trained pipeline named
 in params.yaml) and `simplemma` gives lemmas. Dutch cue phrases (Matcher) and life-domain
 lexicons (PhraseMatcher) mark sentences; their hits become extra features of small linear
 classifiers (lemma uni/bigram TF-IDF + logistic regression, stored as JSON + .npz, no pickles)
-trained on the demo corpus's dev split (`train_structure`).
+trained on the demo corpus's dev split and the real published cases' dev split
+(`train_structure`). A small ranker (JSON) picks the main barrier sentence. Municipality and
+organisations come from the lists in `municipalities.tsv` / `organisations.tsv` (`entities`).
 
 Guarantees: a statement id comes from its content (case id + kind + sha256 of the text; a repeat
 of the same text in one case gets `~2`, `~3`), so it is stable across rebuilds and an edited
 narrative gets new statements (and so fresh cluster assignments); every case with at least one
 barrier has exactly one main barrier, and a form's explicit `knelpunt` field is that main barrier;
-labels given by the input (orde, outcome) win over inferred ones; the output is deterministic.
+labels given by the input (orde, outcome) win over inferred ones; outcome and orde say only what
+the text tells: without a described solution the outcome is "niet" or "onbekend", the orde is
+null (nullable Int64) and there is no solution statement; the output is deterministic.
 """
 
 from __future__ import annotations
@@ -58,4 +63,6 @@ def run_stage(wd: Workdir) -> dict[str, Any]:
         "barrier_statements": int(counts.get("barrier", 0)),
         "solution_statements": int(counts.get("solution", 0)),
         "outcome_statements": int(counts.get("outcome", 0)),
+        "solution_described": int(case_structure["solution_described"].sum()),
+        "municipality_named": int(case_structure["municipality"].notna().sum()),
     }

@@ -16,14 +16,21 @@ import pandas as pd
 
 from pipeline.core.config import PROJECT_ROOT, Config
 from pipeline.core.vocab import DOMAINS
-from pipeline.stages.structure.classifier import LinearTextModel, StructureModel
+from pipeline.stages.structure.classifier import (
+    LinearFeatureModel,
+    LinearTextModel,
+    StructureModel,
+)
 from pipeline.stages.structure.extract import structure_cases
 from pipeline.stages.structure.nlp import (
+    MAIN_FEATURES,
     CueMatcher,
     Sentence,
     analyse_text,
+    best_overlap_sentence,
     build_nlp,
     case_tokens,
+    main_features,
     sentence_tokens,
     weak_role,
 )
@@ -80,21 +87,62 @@ def load_training_frame(cfg: Config, root: Path | None = None) -> pd.DataFrame:
     src["orde"] = pd.to_numeric(src["orde"], errors="coerce").astype("Int64")
     src = src.rename(columns={"text": "narrative"})
     src["case_id"] = src["nid"]
+    src["source"] = "demo"
     return src.reset_index(drop=True)
 
 
+def load_real_frame(
+    cfg: Config, root: Path | None = None, split: str | None = None
+) -> pd.DataFrame:
+    """The labelled real published cases (`structure.real_cases`) of one split (default: the
+    training split `structure.real_split`), shaped like `load_training_frame`'s rows.
+
+    Real cases come as text only (no form fields); `solution` is null when the text describes
+    none, and then the solution type is "geen" (otherwise unknown: not trained on).
+    """
+    root = Path(root or PROJECT_ROOT)
+    path = root / cfg.structure.real_cases
+    if not path.exists():
+        raise FileNotFoundError(f"no labelled real cases at {path}")
+    real = pd.read_json(path, lines=True, dtype={"id": str})
+    real = real[real["split"] == (split or cfg.structure.real_split)].copy()
+    real["case_id"] = real["id"]
+    real["source_id"] = real["id"]
+    real["narrative"] = real["text"]
+    for col in ("knelpunt", "oplossing", "structureel"):
+        real[col] = ""
+    real["domains"] = real["domains"].map(_as_list)
+    real["orde"] = pd.to_numeric(real["orde"], errors="coerce").astype("Int64")
+    real["solution_type"] = real["solution"].map(lambda v: "geen" if v is None or v != v else None)
+    real["source"] = "real"
+    return real.reset_index(drop=True)
+
+
 def _featurise(frame: pd.DataFrame, nlp, matcher: CueMatcher):
-    """Sentence-role examples (weakly labelled) and case token lists."""
-    sent_docs, sent_y, case_docs = [], [], []
-    for rec in frame.to_dict("records"):
+    """Sentence-role examples, case token lists, and each case's sentences.
+
+    Sentence roles are weak (cue rules) except a form's fields and, where the labels give them,
+    the sentences that best match the labelled main barrier and solution.
+    """
+    sent_docs, sent_y, sent_case, case_docs, case_sents = [], [], [], [], []
+    for k, rec in enumerate(frame.to_dict("records")):
         sents = analyse_text(rec.get("narrative"), nlp, matcher)
+        texts = [s.text for s in sents]
+        gold = {}
+        for field, role in (("main_barrier", "barrier"), ("solution", "solution")):
+            label = rec.get(field)
+            if isinstance(label, str) and label:
+                i = best_overlap_sentence(texts, label)
+                if i >= 0:
+                    gold.setdefault(i, role)
         fields = {
-            k: analyse_text(rec.get(k), nlp, matcher)
-            for k in ("knelpunt", "oplossing", "structureel")
+            f: analyse_text(rec.get(f), nlp, matcher)
+            for f in ("knelpunt", "oplossing", "structureel")
         }
-        for s in sents:
+        for i, s in enumerate(sents):
             sent_docs.append(sentence_tokens(s, len(sents)))
-            sent_y.append(weak_role(s))
+            sent_y.append(gold.get(i, weak_role(s)))
+            sent_case.append(k)
         # a form's fields are gold sentence roles
         for field, role in (
             ("knelpunt", "barrier"),
@@ -105,23 +153,121 @@ def _featurise(frame: pd.DataFrame, nlp, matcher: CueMatcher):
                 pos = 1 if role == "barrier" else 4
                 sent_docs.append(sentence_tokens(Sentence(s.text, pos, s.lemmas, s.cues), 5))
                 sent_y.append(role)
+                sent_case.append(k)
         case_docs.append(case_tokens(sents + [s for v in fields.values() for s in v]))
-    return sent_docs, sent_y, case_docs
+        case_sents.append(sents)
+    return sent_docs, sent_y, np.array(sent_case, dtype=int), case_docs, case_sents
 
 
-def fit_all(frame: pd.DataFrame, nlp, matcher: CueMatcher, seed: int) -> StructureModel:
-    sent_docs, sent_y, case_docs = _featurise(frame, nlp, matcher)
+def _weights(frame: pd.DataFrame, real_weight: float) -> np.ndarray:
+    source = frame["source"] if "source" in frame else pd.Series("demo", index=frame.index)
+    return np.where(source.to_numpy() == "real", real_weight, 1.0)
+
+
+RANKER_FOLDS = 5
+RANKER_C = 0.1  # strong regularisation: chosen by 5-fold cross-validation on the real dev split
+
+
+def fit_main_ranker(
+    frame: pd.DataFrame,
+    case_sents: list[list[Sentence]],
+    role_proba: np.ndarray,
+    sent_case: np.ndarray,
+    seed: int,
+) -> LinearFeatureModel:
+    """The main-barrier ranker: which sentence of a case is its main barrier, learned from the
+    cases with a labelled main barrier (the sentence that best matches the label is positive).
+
+    `role_proba` holds out-of-fold role-model probabilities of every narrative sentence (so the
+    ranker learns how far to trust them on unseen text); `sent_case` maps its rows to cases.
+    """
+    rows, y = [], []
+    labels = frame["main_barrier"] if "main_barrier" in frame else pd.Series(None, frame.index)
+    for k, (sents, label) in enumerate(zip(case_sents, labels, strict=True)):
+        if not isinstance(label, str) or not sents:
+            continue
+        gold = best_overlap_sentence([s.text for s in sents], label)
+        if gold < 0:
+            continue
+        proba = role_proba[sent_case == k][: len(sents)]
+        rows.extend(main_features(sents, proba[:, 0], proba[:, 1]))
+        y.extend(i == gold for i in range(len(sents)))
+    if not any(y):  # no labelled main barriers: rank by the role model's barrier probability
+        names = list(MAIN_FEATURES)
+        coef = np.array([1.0 if n == "p_barrier" else 0.0 for n in names])
+        return LinearFeatureModel(names, np.zeros(len(names)), np.ones(len(names)), coef, 0.0)
+    return LinearFeatureModel.fit(np.array(rows), y, MAIN_FEATURES, seed, c=RANKER_C)
+
+
+def _out_of_fold_role(
+    frame: pd.DataFrame, sent_docs, sent_y, sent_case: np.ndarray, w: np.ndarray, seed: int
+) -> np.ndarray:
+    """(barrier, solution) probabilities of each sentence from a role model that did not see
+    its case: cases with a labelled main barrier are split into folds; others are never held
+    out (their rows are not used by the ranker)."""
+    labelled = (
+        frame["main_barrier"].map(lambda v: isinstance(v, str) and bool(v)).to_numpy()
+        if "main_barrier" in frame
+        else np.zeros(len(frame), dtype=bool)
+    )
+    out = np.zeros((len(sent_docs), 2))
+    cases = np.flatnonzero(labelled)
+    for k in range(RANKER_FOLDS):
+        held = set(cases[k::RANKER_FOLDS].tolist())
+        if not held:
+            continue
+        test = np.array([c in held for c in sent_case])
+        train = ~test
+        role = LinearTextModel.fit(
+            [d for d, t in zip(sent_docs, train, strict=True) if t],
+            [y for y, t in zip(sent_y, train, strict=True) if t],
+            seed,
+            sample_weight=w[sent_case[train]],
+        )
+        proba = role.predict_proba([d for d, t in zip(sent_docs, test, strict=True) if t])
+        out[test] = proba[:, [role.classes.index("barrier"), role.classes.index("solution")]]
+    return out
+
+
+def fit_all(
+    frame: pd.DataFrame, nlp, matcher: CueMatcher, seed: int, real_weight: float = 1.0
+) -> StructureModel:
+    """Fit every component on the labelled cases in `frame` (demo and/or real rows)."""
+    sent_docs, sent_y, sent_case, case_docs, case_sents = _featurise(frame, nlp, matcher)
+    w = _weights(frame, real_weight)
+    solved = frame["solution_type"].fillna("geen").ne("geen").to_numpy()
+    if "solution" in frame:  # real cases: a described solution is what has an orde
+        solved = solved | frame["solution"].map(lambda v: isinstance(v, str) and bool(v)).to_numpy()
+    orde_ok = solved & frame["orde"].notna().to_numpy()
+    typed = (frame["solution_type"].notna() & frame["solution_type"].ne("geen")).to_numpy()
+
+    def pick(mask: np.ndarray, values: pd.Series) -> tuple[list, list, np.ndarray]:
+        idx = np.flatnonzero(mask)
+        return [case_docs[i] for i in idx], [values.iloc[i] for i in idx], w[idx]
+
+    od, oy, ow = pick(orde_ok, frame["orde"].astype(str))
+    sd, sy, sw = pick(typed, frame["solution_type"])
+    role = LinearTextModel.fit(sent_docs, sent_y, seed, sample_weight=w[sent_case])
     models = {
-        "role": LinearTextModel.fit(sent_docs, sent_y, seed),
-        "barrier_type": LinearTextModel.fit(case_docs, frame["barrier_type"].tolist(), seed),
-        "domains": LinearTextModel.fit(
-            case_docs, frame["domains"].tolist(), seed, multilabel=True, classes=DOMAINS
+        "role": role,
+        "barrier_type": LinearTextModel.fit(
+            case_docs, frame["barrier_type"].tolist(), seed, sample_weight=w
         ),
-        "orde": LinearTextModel.fit(case_docs, frame["orde"].astype(str).tolist(), seed),
-        "outcome": LinearTextModel.fit(case_docs, frame["outcome"].tolist(), seed),
-        "solution_type": LinearTextModel.fit(case_docs, frame["solution_type"].tolist(), seed),
+        "domains": LinearTextModel.fit(
+            case_docs,
+            frame["domains"].tolist(),
+            seed,
+            multilabel=True,
+            classes=DOMAINS,
+            sample_weight=w,
+        ),
+        "orde": LinearTextModel.fit(od, oy, seed, sample_weight=ow),
+        "outcome": LinearTextModel.fit(case_docs, frame["outcome"].tolist(), seed, sample_weight=w),
+        "solution_type": LinearTextModel.fit(sd, sy, seed, sample_weight=sw),
     }
-    return StructureModel(models)
+    oof = _out_of_fold_role(frame, sent_docs, sent_y, sent_case, w, seed)
+    ranker = fit_main_ranker(frame, case_sents, oof, sent_case, seed)
+    return StructureModel(models, {"main": ranker})
 
 
 def _macro_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
@@ -140,10 +286,23 @@ def score_structure(frame: pd.DataFrame, case_structure: pd.DataFrame) -> dict[s
     if not len(m):
         return out
     m["barrier_type_pred"] = m["barrier_types"].map(lambda v: v[0] if len(v) else "")
-    for col in ("barrier_type", "solution_type", "outcome", "orde"):
+    for col in ("barrier_type", "solution_type", "outcome"):
         t, p = m[col].astype(str), m[f"{col}_pred"].astype(str)
         out[f"{col}_accuracy"] = round(float(accuracy_score(t, p)), 3)
         out[f"{col}_macro_f1"] = round(_macro_f1(t, p), 3)
+    # orde belongs to a described solution: scored on the cases whose label has one
+    has = m["solution_type"].astype(str).ne("geen")
+    t = m.loc[has, "orde"].astype(str)
+    p = m.loc[has, "orde_pred"].map(lambda v: "geen" if pd.isna(v) else str(int(v)))
+    out["orde_accuracy"] = round(float(accuracy_score(t, p)), 3) if len(t) else None
+    out["orde_macro_f1"] = round(_macro_f1(t, p), 3) if len(t) else None
+    truth = has.to_numpy()
+    pred = (
+        m["solution_described"].astype(bool).to_numpy()
+        if "solution_described" in m
+        else m["outcome_pred"].isin(["opgelost", "deels"]).to_numpy()
+    )
+    out["solution_described_accuracy"] = round(float((truth == pred).mean()), 3)
     mlb = MultiLabelBinarizer(classes=list(DOMAINS))
     yt = mlb.fit_transform(m["domains"])
     yp = mlb.transform(m["domains_pred"].map(list))
@@ -152,22 +311,28 @@ def score_structure(frame: pd.DataFrame, case_structure: pd.DataFrame) -> dict[s
 
 
 def train_structure(cfg: Config, out_dir: Path) -> dict[str, Any]:
-    """Train the structure components on the dev split; store them in out_dir; return metrics.
+    """Train the structure components on the demo dev split and the real cases' training split;
+    store them in out_dir; return metrics.
 
-    Metrics are measured on the held-out split (never used for training or tuning), with the
-    input's orde/outcome hidden so that the inferred values are scored.
+    Metrics are measured on the demo held-out split (never used for training or tuning), with
+    the input's orde/outcome hidden so that the inferred values are scored. The real test split
+    is scored by `bench/structure.py` (`pipeline.evaluate.evaluate_structure`).
     """
     params = cfg.structure
     frame = load_training_frame(cfg)
     dev = frame[frame["split"] == "dev"].reset_index(drop=True)
     heldout = frame[frame["split"] == "heldout"].reset_index(drop=True)
+    real = load_real_frame(cfg)
+    train = pd.concat([dev, real], ignore_index=True)
     nlp = build_nlp(params)
     matcher = CueMatcher(nlp)
-    model = fit_all(dev, nlp, matcher, params.seed)
+    model = fit_all(train, nlp, matcher, params.seed, params.real_weight)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics: dict[str, Any] = {
         "n_dev": int(len(dev)),
+        "n_real_train": int(len(real)),
+        "real_split": params.real_split,
         "n_heldout": int(len(heldout)),
         "seed": params.seed,
     }
@@ -179,5 +344,5 @@ def train_structure(cfg: Config, out_dir: Path) -> dict[str, Any]:
             float((st["kind"] == "barrier").sum() / max(len(cs), 1)), 2
         )
     model.save(out_dir, metrics)
-    log.info("structure model trained on %d dev cases", len(dev))
+    log.info("structure model trained on %d demo + %d real cases", len(dev), len(real))
     return metrics

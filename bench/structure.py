@@ -1,0 +1,202 @@
+"""Benchmark: the structure stage on real published cases and the demo corpus, each figure next to
+a named simple baseline.
+
+Prints one JSON object:
+- `real_test` (and `real_dev`, which the models were trained on: in-sample, for reference only):
+  `pipeline.evaluate.evaluate_structure` of the stage's output and of each baseline on the same
+  anonymised texts (the build's ingest on `id` + `text` only):
+  - `majority`: the commonest dev answer for every case (barrier type, outcome, orde, solution
+    described) and the commonest dev domain;
+  - `no_solution_ever`: no solution described, outcome "onbekend", no orde;
+  - `first_cue_sentence`: the main barrier is the first sentence with a barrier cue (else the
+    first sentence);
+  - `lexicon_domains`: a domain when its lexicon has at least k hits (k chosen on dev);
+  - `first_named_municipality`: the first municipality name in the text, no cues.
+- `demo_heldout`: `score_structure` on the demo corpus's held-out originals (orde/outcome hidden).
+- `speed`: milliseconds per case of `structure_cases` (model loaded; nlp built), on the real cases.
+
+    .venv/bin/python bench/structure.py                   # ingests data/real/cases.jsonl (temp)
+    .venv/bin/python bench/structure.py --workdir /tmp/kb # reuse a work dir's cases.parquet
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pandas as pd  # noqa: E402
+
+from pipeline.core.config import PROJECT_ROOT, Workdir, load_config  # noqa: E402
+from pipeline.evaluate import evaluate_structure  # noqa: E402
+from pipeline.stages import structure as S  # noqa: E402
+from pipeline.stages.structure.entities import (  # noqa: E402
+    load_places,
+    municipality_aliases,
+    place_regex,
+)
+from pipeline.stages.structure.train import (  # noqa: E402
+    load_real_frame,
+    load_training_frame,
+    score_structure,
+)
+
+TARGETS = {
+    "solution_described_accuracy": ">= 0.85",
+    "municipality.f1": ">= 0.90",
+    "main_barrier_agreement": ">= 0.70",
+    "domains": "recall >= 0.75 at precision >= 0.80",
+    "barrier_type_accuracy": "clearly above majority",
+}
+
+
+def ingested_cases(cfg, workdir: Path | None, real_path: Path) -> pd.DataFrame:
+    """The real cases as the build sees them: ingested (anonymised) from `id` + `text` only."""
+    if workdir is not None and Workdir(workdir, cfg).cases.exists():
+        return pd.read_parquet(Workdir(workdir, cfg).cases)
+    from pipeline.build import run_one
+
+    with tempfile.TemporaryDirectory(prefix="bench-structure-") as tmp:
+        src = Path(tmp) / "real_idtext.jsonl"
+        real = pd.read_json(real_path, lines=True, dtype={"id": str})
+        real[["id", "text"]].to_json(src, orient="records", lines=True, force_ascii=False)
+        wd = Workdir(tmp, cfg)
+        run_one("ingest", wd, inputs=[src])
+        return pd.read_parquet(wd.cases)
+
+
+def baselines(
+    cases: pd.DataFrame, dev_labels: pd.DataFrame, nlp, matcher, sentences, k_lexicon: int
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Baseline outputs shaped like (case_structure, statements)."""
+    maj_type = dev_labels["barrier_type"].mode()[0]
+    maj_outcome = dev_labels["outcome"].mode()[0]
+    maj_sol = bool(dev_labels["solution"].notna().mean() > 0.5)
+    maj_orde = dev_labels["orde"].dropna().mode()[0] if maj_sol else None
+    maj_domain = Counter(d for ds in dev_labels["domains"] for d in ds).most_common(1)[0][0]
+    places = load_places()
+    rows = {name: [] for name in ("majority", "no_solution_ever", "first_cue_sentence")}
+    rows["lexicon_domains"] = []
+    rows["first_named_municipality"] = []
+    stmts = []
+    for rec in cases.itertuples():
+        cid = rec.case_id
+        sents = S.analyse_text(rec.narrative, nlp, matcher)
+        base = {
+            "case_id": cid,
+            "domains": [maj_domain],
+            "barrier_types": [maj_type],
+            "outcome": maj_outcome,
+            "orde": maj_orde,
+            "solution_described": maj_sol,
+            "municipality": None,
+            "organisations": [],
+        }
+        rows["majority"].append(base)
+        rows["no_solution_ever"].append(
+            {**base, "outcome": "onbekend", "orde": None, "solution_described": False}
+        )
+        hits = Counter()
+        for s in sents:
+            hits.update({k[7:]: v for k, v in s.cues.items() if k.startswith("domain:")})
+        rows["lexicon_domains"].append(
+            {**base, "domains": [d for d, n in hits.items() if n >= k_lexicon]}
+        )
+        first = place_regex().search(rec.narrative)
+        rows["first_named_municipality"].append(
+            {**base, "municipality": places[first.group(0)].municipality if first else None}
+        )
+        rows["first_cue_sentence"].append(base)
+        cue = next((i for i, s in enumerate(sents) if s.cues.get("barrier", 0)), 0)
+        if sents:
+            stmts.append(
+                {
+                    "case_id": cid,
+                    "kind": "barrier",
+                    "text": sents[cue].text,
+                    "sent_index": cue,
+                    "is_main": True,
+                }
+            )
+    first_cue = pd.DataFrame(stmts)
+    empty = first_cue.iloc[0:0]
+    return {
+        name: (pd.DataFrame(r), first_cue if name == "first_cue_sentence" else empty)
+        for name, r in rows.items()
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workdir", type=Path, default=None, help="reuse this work dir's cases")
+    ap.add_argument("--params", type=Path, default=None)
+    args = ap.parse_args()
+    cfg = load_config(args.params) if args.params else load_config()
+    params = cfg.structure
+    real_path = PROJECT_ROOT / params.real_cases
+    labels = pd.read_json(real_path, lines=True, dtype={"id": str})
+    cases = ingested_cases(cfg, args.workdir, real_path)
+    for col in ("knelpunt", "oplossing", "structureel", "outcome"):
+        cases[col] = None  # the build's input is id + text only
+    cases["orde"] = pd.array([pd.NA] * len(cases), dtype="Int64")
+
+    nlp = S.build_nlp(params)
+    matcher = S.CueMatcher(nlp)
+    model = S.StructureModel.load(PROJECT_ROOT / params.model_dir)
+    t0 = time.perf_counter()
+    case_structure, statements = S.structure_cases(cases, nlp, model, params)
+    ms_per_case = 1000 * (time.perf_counter() - t0) / max(len(cases), 1)
+
+    frame = labels.rename(columns={"id": "source_id"}).merge(
+        cases[["case_id", "source_id", "narrative"]], on="source_id"
+    )
+    sentences = {
+        r.case_id: [s.text for s in S.analyse_text(r.narrative, nlp, matcher)]
+        for r in frame.itertuples()
+    }
+    alias = municipality_aliases()
+    dev_labels = load_real_frame(cfg, split="dev")
+
+    # k for the lexicon-only domain baseline: the best micro-F1 on dev
+    def lexicon_f1(k: int) -> float:
+        out = baselines(
+            cases[cases["source_id"].isin(dev_labels["id"])], dev_labels, nlp, matcher, sentences, k
+        )["lexicon_domains"][0]
+        res = evaluate_structure(frame[frame["split"] == "dev"], out, statements.iloc[0:0])
+        return res["domains"]["f1"]
+
+    k_lexicon = max((1, 2, 3), key=lexicon_f1)
+    base = baselines(cases, dev_labels, nlp, matcher, sentences, k_lexicon)
+
+    result: dict = {"targets": TARGETS, "lexicon_domains_min_hits": k_lexicon}
+    for split in ("test", "dev"):
+        sub = frame[frame["split"] == split]
+        block = {
+            "casuswijzer": evaluate_structure(sub, case_structure, statements, sentences, alias)
+        }
+        for name, (cs, st) in base.items():
+            block[name] = evaluate_structure(sub, cs, st, sentences, alias)
+        if split == "dev":
+            block["note"] = "in-sample: the models were trained on the real dev split"
+        result[f"real_{split}"] = block
+
+    demo = load_training_frame(cfg)
+    heldout = demo[demo["split"] == "heldout"].reset_index(drop=True)
+    blind = heldout.assign(orde=pd.NA, outcome=None)
+    cs_demo, _ = S.structure_cases(blind, nlp, model, params)
+    result["demo_heldout"] = score_structure(heldout, cs_demo)
+    result["speed"] = {"ms_per_case": round(ms_per_case, 1), "n_cases": int(len(cases))}
+    print(json.dumps(result, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

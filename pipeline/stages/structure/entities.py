@@ -1,0 +1,204 @@
+"""Municipality and organisations named in a case text, from the lists beside this module.
+
+`municipalities.tsv` holds every current Dutch municipality, other spellings, former
+municipalities (merged ones map to their current municipality; divided ones keep their own name)
+and demonyms ("Haagse", "Rotterdammer"); `organisations.tsv` holds national agencies, care
+providers, housing corporations, insurers and oversight bodies. Courts, ombudsmen and ministries
+with a place or subject ("Rechtbank Oost-Brabant", "Ombudsman Metropool Amsterdam", "ministerie van
+VWS") are found by patterns.
+
+A municipality mention scores by its cue: "gemeente X" and "inwoner van X" count most, "in X" /
+"uit X" / a demonym less, a bare name least; a name that is also a common word or a town inside a
+newer municipality (`needs_cue`) counts only after a cue, and a name inside a court's or ombudsman's
+name counts little (the court sits there; the case need not play there). The case's municipality is
+the best-scoring one above `min_score`. Everything is plain regular expressions over the text: no
+model, a few hundred microseconds per case.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+_HERE = Path(__file__).parent
+
+# cue → weight, for the words right before a municipality name
+_STRONG_CUE = re.compile(
+    r"(?:\b[Gg]emeenten?|\b[Gg]em\.|\b[Ww]ethouders?\s+(?:van|in)|\b[Ii]nwon(?:er|ers|ster)\s+van"
+    r"|\b[Bb]ewon(?:er|ers|ster)\s+van|\b[Bb]urgers?\s+van|\b[Ww]o(?:ont|onde|nen|nend|onachtig)\s+in"
+    r"|\b[Rr]aad\s+van|\b[Bb]urgemeester\s+van)\s*$"
+)
+_PLACE_CUE = re.compile(
+    r"(?:\b[Ii]n|\b[Uu]it|\b[Tt]e|\b[Nn]aar|\bbij|\(|[Gg]emeentelijke\s+[Oo]mbudsman"
+    r"|[Oo]mbudsman\s+van)\s*$"
+)
+# "de Haagse regio", "Rotterdamse politie": an adjective before a region or a national body
+_NOT_PLACE_AFTER = re.compile(r"^\s+(?:regio|politie|haven|[Rr]ijn|[Mm]etropool)")
+# a place inside an institution's name: the institution sits there, the case need not play there
+_INSTITUTION_CUE = re.compile(
+    r"(?:[Rr]echtbank|[Gg]erechtshof|\b[Hh]of|[Oo]mbudsman|[Mm]etropool|[Kk]redietbank|[Ss]tadsbank"
+    r"|[Gg]eschillencommissie|[Uu]niversiteit|[Hh]ogeschool|[Zz]iekenhuis|UMC|[Rr]egio|[Pp]rovincie)"
+    r"\s+(?:van\s+|in\s+)?$"
+)
+_WEIGHTS = {"strong": 3.0, "inhabitant": 2.0, "place": 1.5, "bare": 1.0, "institution": 0.5}
+
+_OVERSIGHT_PATTERNS = (
+    r"[Rr]echtbank\s+(?:[A-Z][\w'-]+(?:[ -](?:[A-Z][\w'-]+))?)",
+    r"(?:[Gg]erechts)?[Hh]of\s+(?:van\s+)?"
+    r"(?:Amsterdam|Den Haag|Arnhem-Leeuwarden|'s-Hertogenbosch)",
+    r"(?:[Gg]emeentelijke\s+)?[Oo]mbudsman\s+"
+    r"(?:Metropool\s+Amsterdam|Rotterdam-Rijnmond|[A-Z][\w'-]+)",
+    r"[Gg]emeentelijke\s+[Oo]mbudsman",
+    r"(?:[A-Z][\w]+se\s+)(?:[Oo]mbudsman|[Kk]inderombudsman)",
+    r"(?:[Jj]eugd|[Kk]inder)ombudsman\s+(?:[A-Z][\w'-]+(?:\s+Haag)?)",
+    r"[Mm]inisterie\s+van\s+(?:SZW|VWS|BZK|OCW|JenV|J&V|Financiën|Sociale\s+Zaken(?:\s+en\s+Werkgelegenheid)?"
+    r"|Volksgezondheid(?:,\s+Welzijn\s+en\s+Sport)?|Binnenlandse\s+Zaken(?:\s+en\s+Koninkrijksrelaties)?"
+    r"|Justitie(?:\s+en\s+Veiligheid)?|Onderwijs(?:,\s+Cultuur\s+en\s+Wetenschap)?)",
+)
+_CORPORATION = re.compile(r"(?:[Ww]oning)?[Cc]orporatie\s+((?:[A-Z][\w·'-]+)(?:\s+[A-Z][\w·'-]+)?)")
+
+
+@dataclass(frozen=True)
+class _Place:
+    municipality: str  # what we publish: the current name, or the former name if it was divided
+    needs_cue: bool
+    demonym: bool = False  # "Haagse", "Rotterdammer": itself a cue that the case plays there
+
+
+def _read_tsv(path: Path) -> list[dict[str, str]]:
+    rows = [ln for ln in path.read_text("utf-8").splitlines() if ln and not ln.startswith("#")]
+    header = rows[0].split("\t")
+    width = len(header)
+    return [
+        dict(zip(header, (r.split("\t") + [""] * width)[:width], strict=True)) for r in rows[1:]
+    ]
+
+
+def _alternation(names) -> re.Pattern[str]:
+    alts = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+    return re.compile(rf"(?<![\w'-])(?:{alts})(?![\w-])")
+
+
+@functools.lru_cache(maxsize=1)
+def load_places() -> dict[str, _Place]:
+    """Surface form → place, from municipalities.tsv plus regular adjectives ("Almelose")."""
+    places: dict[str, _Place] = {}
+    for row in _read_tsv(_HERE / "municipalities.tsv"):
+        name, kind = row["name"], row["kind"]
+        target = row["municipality"] or name
+        needs = row["needs_cue"] == "yes"
+        places[name] = _Place(target, needs, kind == "demonym")
+        if kind == "current" and " " not in name and not name.endswith(("e", "a", "o")):
+            places.setdefault(f"{name}se", _Place(target, False, True))  # Tilburgse, Amersfoortse
+    return places
+
+
+def municipality_aliases() -> dict[str, str]:
+    """Folded name → the municipality we publish (for comparing labels with predictions)."""
+    from pipeline.core.text import fold
+
+    return {
+        " ".join(fold(k).replace("-", " ").split()): v.municipality
+        for k, v in load_places().items()
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def place_regex() -> re.Pattern[str]:
+    return _alternation(load_places())
+
+
+@functools.lru_cache(maxsize=1)
+def load_organisations() -> tuple[dict[str, tuple[str, str]], re.Pattern[str]]:
+    """Surface form → (published name, kind) and one regex over all surface forms."""
+    forms: dict[str, tuple[str, str]] = {}
+    for row in _read_tsv(_HERE / "organisations.tsv"):
+        for form in [row["name"], *[a for a in row["aliases"].split("|") if a]]:
+            forms[form] = (row["name"], row["kind"])
+    return forms, _alternation(forms)
+
+
+def municipality_scores(text: str) -> dict[str, float]:
+    """Score of each municipality the text names (higher = more surely where the case plays)."""
+    places = load_places()
+    scores: dict[str, float] = defaultdict(float)
+    for m in place_regex().finditer(text):
+        place = places[m.group(0)]
+        before = text[max(0, m.start() - 40) : m.start()]
+        if place.demonym and _NOT_PLACE_AFTER.match(text[m.end() : m.end() + 20]):
+            continue
+        if _PLACE_CUE.search(before) and not _STRONG_CUE.search(before):
+            cue = "place"
+        elif _INSTITUTION_CUE.search(before):
+            cue = "institution"
+        elif _STRONG_CUE.search(before):
+            cue = "strong"
+        elif place.demonym:
+            cue = "inhabitant"
+        elif _PLACE_CUE.search(before):
+            cue = "place"
+        else:
+            cue = "bare"
+        if place.needs_cue and cue in ("bare", "institution"):
+            continue
+        scores[place.municipality] += _WEIGHTS[cue]
+    return dict(scores)
+
+
+def find_municipality(text: str, min_score: float) -> str | None:
+    """The municipality where the case plays, or None when the text names none surely enough.
+
+    Ties go to the municipality named first.
+    """
+    scores = municipality_scores(text)
+    if not scores:
+        return None
+    best = max(scores.values())
+    if best < min_score:
+        return None
+    for m in place_regex().finditer(text):
+        name = load_places()[m.group(0)].municipality
+        if scores.get(name) == best:
+            return name
+    return None  # pragma: no cover - the best name was matched above
+
+
+@functools.lru_cache(maxsize=1)
+def _pattern_regex() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in _OVERSIGHT_PATTERNS))
+
+
+def find_organisations(text: str) -> list[tuple[str, str]]:
+    """(name, kind) of each organisation the text names, in order of first mention."""
+    forms, regex = load_organisations()
+    found: list[tuple[int, int, str, str]] = []
+    for m in regex.finditer(text):
+        name, kind = forms[m.group(0)]
+        found.append((m.start(), m.end(), name, kind))
+    for m in _pattern_regex().finditer(text):
+        found.append((m.start(), m.end(), " ".join(m.group(0).split()), "oversight"))
+    for m in _CORPORATION.finditer(text):
+        found.append((m.start(1), m.end(1), m.group(1), "housing"))
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    covered: list[tuple[int, int]] = []
+    # longest match first at each position; a name inside a longer one is not a second name
+    for start, end, name, kind in sorted(found, key=lambda t: (t[0], t[0] - t[1])):
+        if any(a <= start < b for a, b in covered):
+            continue
+        covered.append((start, end))
+        if name not in seen:
+            seen.add(name)
+            out.append((name, kind))
+    return out
+
+
+def main_organisation(organisations: list[tuple[str, str]]) -> str | None:
+    """The organisation the case is about: the first one named that is not an oversight body."""
+    for name, kind in organisations:
+        if kind != "oversight":
+            return name
+    return organisations[0][0] if organisations else None
