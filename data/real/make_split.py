@@ -5,7 +5,7 @@ page never sit on both sides, and it was fixed before any tuning. About 30% of p
 Queries are split by a hash of their id; a query is kept for a split only when some case of that
 split has one of its patterns (its relevant cases are the split's cases with those patterns).
 
-    python data/real/make_split.py        # rewrites cases.jsonl and queries.jsonl
+    python data/real/make_split.py        # rewrites cases.jsonl, queries.jsonl and corpus/
 """
 
 from __future__ import annotations
@@ -61,6 +61,11 @@ def main() -> None:
     with open(HERE / "cases.jsonl", "w", encoding="utf-8") as fh:
         for rec in cases:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    # What a user would bring (id + text only): the demo build ingests this as its own source.
+    (HERE / "corpus").mkdir(exist_ok=True)
+    with open(HERE / "corpus" / "gepubliceerde_casussen.jsonl", "w", encoding="utf-8") as fh:
+        for rec in cases:
+            fh.write(json.dumps({"id": rec["id"], "text": rec["text"]}, ensure_ascii=False) + "\n")
     patterns = {s: {c["pattern"] for c in cases if c["split"] == s} for s in ("dev", "test")}
     queries = []
     for path in sorted((HERE / "batches").glob("*.queries.jsonl")):
