@@ -212,6 +212,9 @@ class QuerySet:
 
     def evaluate(self, engine: SearchEngine, mode: str) -> dict[str, float]:
         """Mean metrics with `engine`'s settings; each text is routed as the engine would."""
+        return mean_metrics(self.per_query(engine, mode))
+
+    def per_query(self, engine: SearchEngine, mode: str) -> list[dict[str, float]]:
         rows = []
         for i, it in enumerate(self.items):
             long = engine.is_long(self.texts[i])
@@ -219,7 +222,7 @@ class QuerySet:
                 self.texts[i], self.vecs(long)[i], self.masks[i], DEPTH, mode, long=long
             )
             rows.append(query_metrics([str(s) for s in engine.source_ids[idx]], it["relevant"]))
-        return mean_metrics(rows)
+        return rows
 
     def evaluate_more_like_this(self, engine: SearchEngine) -> dict[str, float]:
         rows = []
@@ -285,23 +288,33 @@ def read_jsonl(path: Path) -> list[dict]:
 
 def evaluate_set(qs: QuerySet, params: SearchParams) -> dict:
     res: dict = {"n_queries": len(qs.items)}
+    per: dict[str, np.ndarray] = {}
     for method in METHODS:
         p, mode = method_setup(method, params)
-        res[method] = qs.evaluate(qs.engine.with_params(p), mode)
+        rows = qs.per_query(qs.engine.with_params(p), mode)
+        res[method] = mean_metrics(rows)
+        per[method] = np.array([r["recall@5"] for r in rows])
     if qs.long:
         res["hybrid_more_like_this"] = qs.evaluate_more_like_this(qs.engine.with_params(params))
     r5 = {m: res[m].get("recall@5", 0.0) for m in METHODS}
     best_single = max(SINGLE, key=lambda m: r5[m])
     res["best_single"] = best_single
-    res["hybrid_minus_best_single_recall@5_points"] = round(
-        100 * (r5["hybrid"] - r5[best_single]), 1
-    )
-    res["hybrid_minus_centred_dense_recall@5_points"] = round(
-        100 * (r5["hybrid"] - r5["centred_dense"]), 1
-    )
+    for name, base in (("best_single", best_single), ("centred_dense", "centred_dense")):
+        res[f"hybrid_minus_{name}_recall@5_points"] = round(100 * (r5["hybrid"] - r5[base]), 1)
+        res[f"hybrid_minus_{name}_recall@5_ci95"] = paired_ci(per["hybrid"], per[base])
     res["ratio_hybrid_to_hybrid_previous"] = ratios(res["hybrid"], res["hybrid_previous"])
     res["ratio_hybrid_to_centred_dense"] = ratios(res["hybrid"], res["centred_dense"])
     return res
+
+
+def paired_ci(a: np.ndarray, b: np.ndarray, n_boot: int = 2000) -> list[float]:
+    """95% bootstrap interval (over queries, paired) of mean(a - b), in points."""
+    if not len(a):
+        return [0.0, 0.0]
+    diff = a - b
+    rng = np.random.default_rng(0)
+    means = diff[rng.integers(0, len(diff), size=(n_boot, len(diff)))].mean(axis=1)
+    return [round(100 * float(np.percentile(means, q)), 1) for q in (2.5, 97.5)]
 
 
 def ratios(a: dict, b: dict) -> dict:
@@ -470,26 +483,29 @@ def markdown(report: dict) -> str:
         for m in (*METHODS, "hybrid_more_like_this"):
             if m in res:
                 lines.append(f"| {m} | " + " | ".join(f"{res[m][c]:.3f}" for c in COLS) + " |")
+        ci = lambda k, res=res: "{:+.1f} .. {:+.1f}".format(*res[k])  # noqa: E731
         lines.append(
-            f"\nhybrid − best single ({res['best_single']}): "
-            f"{res['hybrid_minus_best_single_recall@5_points']:+.1f} points recall@5; "
-            f"hybrid − centred dense: {res['hybrid_minus_centred_dense_recall@5_points']:+.1f}; "
-            f"ratio hybrid / previous hybrid (recall@5): "
-            f"{res['ratio_hybrid_to_hybrid_previous']['recall@5']}"
+            f"\nrecall@5, hybrid − best single ({res['best_single']}): "
+            f"{res['hybrid_minus_best_single_recall@5_points']:+.1f} points "
+            f"(95% CI {ci('hybrid_minus_best_single_recall@5_ci95')}); "
+            f"hybrid − centred dense: {res['hybrid_minus_centred_dense_recall@5_points']:+.1f} "
+            f"(95% CI {ci('hybrid_minus_centred_dense_recall@5_ci95')}); "
+            f"ratio hybrid / previous hybrid: {res['ratio_hybrid_to_hybrid_previous']['recall@5']}"
         )
     if report.get("latency"):
         lines += [
-            "\n### Latency (ms, p50 / p95)\n",
-            "| cases | hybrid | dense | bm25 | query embedding | more like this | pasted case "
-            "| load s |",
-            "|---|---|---|---|---|---|---|---|",
+            "\n### Latency (ms, wall p50 / p95; CPU p95 = the time alone on the machine)\n",
+            "| cases | hybrid | hybrid CPU p95 | dense | bm25 | query embedding | more like this "
+            "| pasted case | load s | load avg |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for n, lat in report["latency"].items():
             cell = lambda k, lat=lat: f"{lat[k]['p50_ms']} / {lat[k]['p95_ms']}"  # noqa: E731
             lines.append(
-                f"| {n} | {cell('hybrid')} | {cell('dense')} | {cell('bm25')} "
-                f"| {cell('query_embedding_only')} | {cell('more_like_this')} "
-                f"| {cell('long_pasted_case')} | {lat['engine_load_s']} |"
+                f"| {n} | {cell('hybrid')} | {lat['hybrid']['cpu_p95_ms']} | {cell('dense')} "
+                f"| {cell('bm25')} | {cell('query_embedding_only')} | {cell('more_like_this')} "
+                f"| {cell('long_pasted_case')} | {lat['engine_load_s']} "
+                f"| {lat['loadavg_1min_before']} |"
             )
     return "\n".join(lines)
 

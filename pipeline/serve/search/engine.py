@@ -73,12 +73,7 @@ class SearchEngine:
         self.params = params
         self._knobs = {False: Knobs.of(params, False), True: Knobs.of(params, True)}
         self._centre = params.centre and self.dense.can_centre
-        rows = np.flatnonzero(self.dense.has_vec)
-        self.cluster_quality = cluster_lift(
-            self.dense.centred_case_vecs(rows),
-            self.cluster_id[rows],
-            params.cluster_quality_sample,
-        )
+        self.cluster_quality = self._cluster_quality(params.cluster_quality_sample)
         self.cluster_feedback_on = self.cluster_quality >= params.cluster_min_lift
         log.info(
             "barrier clusters: lift over shuffled labels %.3f, cluster feedback %s",
@@ -88,6 +83,19 @@ class SearchEngine:
         self._hit_builder = HitBuilder(
             self.con, self.cases, self.dense, self.bm25, params.snippet_chars
         )
+
+    def _cluster_quality(self, sample: int) -> float:
+        """Lift of the kb's primary clusters over shuffled labels (see `feedback`), on at most
+        `sample` clustered cases (centred vectors of those cases only: cheap at 100k)."""
+        cached = getattr(self, "_quality_cache", {})
+        if sample not in cached:
+            rows = np.flatnonzero(self.dense.has_vec & (self.cluster_id >= 0))
+            if len(rows) > sample:
+                rows = np.sort(np.random.default_rng(0).choice(rows, sample, replace=False))
+            vecs = self.dense.centred_case_vecs(rows)
+            cached[sample] = cluster_lift(vecs, self.cluster_id[rows], sample)
+            self._quality_cache = cached
+        return cached[sample]
 
     def with_params(self, params: SearchParams) -> SearchEngine:
         """A second engine over the same loaded data with other settings (benchmarks, tuning)."""
