@@ -214,10 +214,13 @@ class QuerySet:
         """Mean metrics with `engine`'s settings; each text is routed as the engine would."""
         return mean_metrics(self.per_query(engine, mode))
 
-    def per_query(self, engine: SearchEngine, mode: str) -> list[dict[str, float]]:
+    def per_query(
+        self, engine: SearchEngine, mode: str, force_long: bool | None = None
+    ) -> list[dict[str, float]]:
+        """Metrics per query; `force_long` fixes the query kind (None: as the engine decides)."""
         rows = []
         for i, it in enumerate(self.items):
-            long = engine.is_long(self.texts[i])
+            long = engine.is_long(self.texts[i]) if force_long is None else force_long
             idx, _ = engine.rank(
                 self.texts[i], self.vecs(long)[i], self.masks[i], DEPTH, mode, long=long
             )
@@ -291,7 +294,9 @@ def evaluate_set(qs: QuerySet, params: SearchParams) -> dict:
     per: dict[str, np.ndarray] = {}
     for method in METHODS:
         p, mode = method_setup(method, params)
-        rows = qs.per_query(qs.engine.with_params(p), mode)
+        # The plain baseline of a pasted case is passage-to-passage, whatever the case's length.
+        force = True if qs.long and method == "centred_dense" else None
+        rows = qs.per_query(qs.engine.with_params(p), mode, force)
         res[method] = mean_metrics(rows)
         per[method] = np.array([r["recall@5"] for r in rows])
     if qs.long:
@@ -399,7 +404,8 @@ def build_real(real_dir: Path, embed_cache: Path | None, params: Path | None) ->
         ]
         if params:
             cmd += ["--params", str(params)]
-        subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+        subprocess.run(cmd, check=True, env=env, stdout=sys.stderr)
 
 
 # --------------------------------------------------------------------------- latency
