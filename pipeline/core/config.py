@@ -112,8 +112,23 @@ class ClusterParams(_Section):
     n_keywords: int
 
 
+class LongQueryParams(_Section):
+    """How a long query (a pasted case, "meer zoals dit") is ranked; see `SearchParams`."""
+
+    fusion: Literal["rrf", "blend"]
+    w_bm25: float
+    w_dense: float
+    rrf_k: float
+    statement_weight: float
+    prf_weight: float
+    cluster_weight: float
+    bm25_max_terms: int  # BM25 on the query's top terms by tf x idf; 0 = all terms
+
+
 class SearchParams(_Section):
     k: int
+    long_query_words: int  # from this many words a query is a pasted case (e5 passage side)
+    centre: bool  # dense cosines on vectors centred on the corpus mean
     fusion: Literal["rrf", "blend"]
     w_bm25: float
     w_dense: float
@@ -125,6 +140,9 @@ class SearchParams(_Section):
     prf_pool: int
     cluster_weight: float
     cluster_docs: int
+    cluster_min_lift: float  # cluster feedback only when the clusters beat chance by this much
+    cluster_quality_sample: int
+    long: LongQueryParams
     bm25_backend: Literal["numpy", "duckdb"]
     bm25_k1: float
     bm25_b: float

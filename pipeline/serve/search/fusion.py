@@ -1,12 +1,50 @@
-"""Rank fusion of BM25 and dense result lists: weighted reciprocal-rank fusion or min-max blend."""
+"""Rank fusion of BM25 and dense result lists: weighted reciprocal-rank fusion or min-max blend.
+
+`fusion: rrf` is weighted reciprocal-rank fusion (Cormack et al. 2009),
+`w_bm25 / (rrf_k + rank_bm25) + w_dense / (rrf_k + rank_dense)`; `fusion: blend` is a weighted
+sum of min-max-normalised scores over the union of both candidate lists (a case missing from one
+list gets 0 there). Rank fusion throws the scores away; with a pasted case as query both scores
+carry information, and on the real dev split the blend won for long and short queries alike.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline.core.config import SearchParams
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """The ranking settings of one kind of query (short typed question or long pasted text)."""
+
+    long: bool
+    fusion: str
+    w_bm25: float
+    w_dense: float
+    rrf_k: float
+    statement_weight: float
+    prf_weight: float
+    cluster_weight: float
+    bm25_max_terms: int
+
+    @classmethod
+    def of(cls, params: SearchParams, long: bool) -> Knobs:
+        src = params.long if long else params
+        return cls(
+            long=long,
+            fusion=src.fusion,
+            w_bm25=src.w_bm25,
+            w_dense=src.w_dense,
+            rrf_k=src.rrf_k,
+            statement_weight=src.statement_weight,
+            prf_weight=src.prf_weight,
+            cluster_weight=src.cluster_weight,
+            bm25_max_terms=params.long.bm25_max_terms if long else 0,
+        )
 
 
 def _ranked(scores: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -46,21 +84,21 @@ def blend_fuse(
 
 
 def fuse(
-    lex: np.ndarray, dense: np.ndarray, k: int, params: SearchParams
+    lex: np.ndarray, dense: np.ndarray, k: int, knobs: Knobs, n_candidates: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fuse per-case BM25 and dense scores (-inf = not a candidate) into the top k rows."""
-    n_cand = max(k, params.n_candidates)
-    d_idx, l_idx = _top(dense, n_cand), _top(lex, n_cand)
-    if params.fusion == "rrf":
-        idx, vals = rrf_fuse([l_idx, d_idx], [params.w_bm25, params.w_dense], params.rrf_k)
+    n_cand = max(k, n_candidates)
+    d_idx, l_idx = top_rows(dense, n_cand), top_rows(lex, n_cand)
+    if knobs.fusion == "rrf":
+        idx, vals = rrf_fuse([l_idx, d_idx], [knobs.w_bm25, knobs.w_dense], knobs.rrf_k)
     else:
         idx, vals = blend_fuse(
-            [(l_idx, lex[l_idx]), (d_idx, dense[d_idx])], [params.w_bm25, params.w_dense]
+            [(l_idx, lex[l_idx]), (d_idx, dense[d_idx])], [knobs.w_bm25, knobs.w_dense]
         )
     return idx[:k], vals[:k]
 
 
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
+def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
     """Indices of the n largest finite scores, best first (ties by index, deterministic)."""
     finite = np.flatnonzero(np.isfinite(scores))
     if len(finite) == 0:
