@@ -181,6 +181,23 @@ def test_lexical_part_separates_statements_that_name_different_rules():
     assert adjusted_rand_score(truth, plain.labels) < 0.1
 
 
+def test_texts_the_lexical_basis_barely_captures_do_not_all_look_alike():
+    # three frequent rules fill a basis of three directions; nine rare ones keep little of
+    # their own words in it, mostly the "weigeren" they share with every text
+    rules = [f"regel{chr(97 + k)}" for k in range(12)]
+    copies = [8] * 3 + [2] * 9
+    pairs = zip(rules, copies, strict=True)
+    texts = [f"{r} {r}vorm {r}toets weigeren" for r, c in pairs for _ in range(c)]
+    model = C.LexicalModel.fit(texts, n_components=3, max_features=1000, seed=0)
+    shrunk = model.transform(texts, min_captured=0.5)
+    unit = model.transform(texts, min_captured=1e-9)
+    rare_d, rare_e = 24, 26  # the first texts of two different rare rules
+    assert texts[rare_d] != texts[rare_e]
+    assert unit[rare_d] @ unit[rare_e] > 0.99  # scaled to unit length they look the same
+    assert shrunk[rare_d] @ shrunk[rare_e] < 0.1
+    assert np.allclose(np.linalg.norm(shrunk[:24], axis=1), 1.0, atol=1e-5)  # well captured
+
+
 def test_lexical_text_keeps_content_lemmas_only():
     out = C.lexical_text("De kostendelersnorm werd in 2023 toegepast door de gemeente").split()
     assert "kostendelersnorm" in out

@@ -67,14 +67,17 @@ class LexicalModel:
             svd.components_.astype(np.float32),
         )
 
-    def transform(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, k) unit vectors (zero rows for texts without known words)."""
+    def transform(self, texts: Sequence[str], min_captured: float) -> np.ndarray:
+        """(n, k) LSA vectors: unit length when the basis captures at least `min_captured` of
+        a text's (unit) TF-IDF vector, shorter in proportion when it captures less (zero rows
+        for texts without known words). Scaling every row to unit length would make all texts
+        whose own words lie outside the basis look alike: what is left of them is mostly the
+        words they share with everything."""
         space = TfidfSpace({w: i for i, w in enumerate(self.vocab.tolist())}, self.idf)
         tfidf = space.transform(list(texts), str.split, dtype=np.float32)
         z = np.asarray(tfidf @ self.components.T, dtype=np.float32)
         norms = np.linalg.norm(z, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return z / norms
+        return z / np.maximum(norms, max(min_captured, 1e-12))
 
 
 def centre(vectors: np.ndarray, mean: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +99,7 @@ def features(
     """The space clusters live in: the centred statement vector plus `context_weight` times the
     centred vector of its case (a barrier sentence read in the context of its case),
     re-normalised, then joined with `lexical_weight` times the lexical part (`lexical`, unit
-    rows from `LexicalModel.transform`) when given, re-normalised.
+    rows from `LexicalModel.transform`, at most unit length) when given, re-normalised.
     Returns (features, mean, context_mean)."""
     x, mean = centre(vectors, mean)
     if context is not None and params.context_weight > 0 and len(context) == len(x):

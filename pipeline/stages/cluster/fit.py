@@ -329,7 +329,7 @@ def cluster_barriers(
         if st.lexical is not None and params.lexical_weight > 0:
             if lexical_texts is None:
                 raise ValueError("the fitted clusters use lexical features: give lexical_texts")
-            lex = st.lexical.transform(lexical_texts)
+            lex = st.lexical.transform(lexical_texts, params.lexical_min_captured)
         x, _, _ = features(
             vectors,
             context if st.context_mean is not None else None,
@@ -372,7 +372,9 @@ def cluster_barriers(
                 lexical_texts, params.lexical_components, params.lexical_max_features, seed_
             )
             timings["lexical_s"] = round(time.perf_counter() - t, 3)
-        lex = lexical.transform(lexical_texts) if lexical is not None else None
+        lex = None
+        if lexical is not None:
+            lex = lexical.transform(lexical_texts, params.lexical_min_captured)
         x, mean, context_mean = features(vectors, context, params, lexical=lex)
         fit = np.ones(n, dtype=bool)
         if params.fit_on == "main" and fit_mask is not None:
