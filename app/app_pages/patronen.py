@@ -94,6 +94,7 @@ with right:
     table = pd.DataFrame(
         {
             "Patroon": [ctx.names[c] for c in frame["cluster_id"]],
+            "Trefwoorden": [" · ".join(k[:4]) for k in frame["keywords"]],
             "Casussen": frame["n_cases"],
             "Gemeenten": frame["n_municipalities"],
             "Trend": frame["trend"],
@@ -112,6 +113,7 @@ with right:
             "Trend": st.column_config.LineChartColumn("Trend per jaar", width="small"),
             "Vooral in": st.column_config.ListColumn("Vooral in"),
             "Patroon": st.column_config.TextColumn(width="medium"),
+            "Trefwoorden": st.column_config.TextColumn(width="small"),
         },
     )
     rows = event.selection.rows if event and event.selection else []

@@ -111,6 +111,8 @@ row = shown[shown["cluster_id"] == cluster_id].iloc[0]
 detail = data.cluster_detail(kb, cluster_id, ctx.pairs)
 
 st.subheader(ui.esc(ctx.names[cluster_id]))
+if row["keywords"]:  # the pattern's keywords as a subtitle under its title
+    st.caption(ui.esc(" · ".join(row["keywords"][:6])))
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Casussen", report.suppress(row["n_cases"], sc))
 m2.metric("Gemeenten", report.suppress(row["n_municipalities"], sc))

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The clusters table: c-TF-IDF keywords, medoid representatives, readable titles (`label`,
+see `titles`) and the ranking."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pandas as pd
 from pipeline.core.config import ClusterParams
 from pipeline.core.text import lemmas_of, stop_words
 from pipeline.stages.cluster.ranking import rank_clusters
+from pipeline.stages.cluster.titles import pick_title
 
 
 def ctfidf_keywords(
@@ -42,15 +44,20 @@ def ctfidf_keywords(
     return out
 
 
-def medoid_index(x: np.ndarray, max_points: int = 2000, seed: int = 0) -> int:
-    """Index of the member with the highest mean cosine to the others (sampled when large)."""
+def centrality_order(x: np.ndarray, max_points: int = 2000, seed: int = 0) -> np.ndarray:
+    """Member indices from the highest mean cosine to the others down (sampled when large)."""
     if len(x) <= 2:
-        return 0
+        return np.arange(len(x))
     ref = x
     if len(x) > max_points:
         rng = np.random.default_rng(seed)
         ref = x[rng.choice(len(x), max_points, replace=False)]
-    return int(np.argmax((x @ ref.T).mean(axis=1)))
+    return np.argsort(-(x @ ref.T).mean(axis=1), kind="stable")
+
+
+def medoid_index(x: np.ndarray, max_points: int = 2000, seed: int = 0) -> int:
+    """Index of the member with the highest mean cosine to the others (sampled when large)."""
+    return int(centrality_order(x, max_points, seed)[0])
 
 
 def summarise(
@@ -61,7 +68,7 @@ def summarise(
     params: ClusterParams,
     names: Mapping[int, str] | None = None,
 ) -> pd.DataFrame:
-    """The clusters table: labels, keywords, representative, counts and ranking."""
+    """The clusters table: title (`label`), keywords, representative, counts and ranking."""
     lem = [lemmas_of(t) for t in statements["text"].tolist()]
     keywords = ctfidf_keywords(lem, labels, params.n_keywords)
     members = statements.assign(cluster_id=labels)
@@ -80,10 +87,13 @@ def summarise(
         idx = np.flatnonzero(labels == cid)
         if is_main[idx].any():  # the representative is a case's main barrier, not a side remark
             idx = idx[is_main[idx]]
-        reps.append(str(texts[idx[medoid_index(x[idx], seed=params.seed)]]))
+        central = [str(t) for t in texts[idx[centrality_order(x[idx], seed=params.seed)]]]
+        reps.append(central[0])
         kw = keywords.get(int(cid), [])
         kws.append(kw)
-        labs.append(" · ".join(kw[:4]) if kw else f"cluster {cid}")
+        # a readable title from the central main barriers; the keywords when none is left
+        fallback = " · ".join(kw[:4]) if kw else f"cluster {cid}"
+        labs.append(pick_title(central, kw) or fallback)
     ranking.insert(1, "label", labs)
     ranking.insert(2, "name", [(names or {}).get(int(c)) for c in ranking["cluster_id"]])
     ranking.insert(3, "keywords", kws)

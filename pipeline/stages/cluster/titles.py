@@ -1,0 +1,179 @@
+"""Readable pattern titles without a network model.
+
+A pattern's title is its representative main-barrier statement (the medoid, see
+`labels.summarise`) cut down to its core clause: the sentence that carries most of the cluster's
+keywords, without anonymisation placeholders, leading labels ("Knelpunt:"), client descriptions
+("Mw. 34 jr, 3 kids,"), connectives ("Daardoor", "Maar", "Ook"), time phrases ("Na drie
+maanden") and fillers ("immers"), cut at a clause boundary to at most `max_chars` characters and
+capitalised. The c-TF-IDF keywords stay beside it as a subtitle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pipeline.core.text import lemmas_of, spacy_stop_words
+
+MAX_CHARS = 70
+
+_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_-]*\]|\[\s*$|\[[^\]]{0,3}$")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'“‘(])")
+_ABBREVIATION = re.compile(
+    r"(^|\s)(mw|mevr|dhr|hr|ca|nr|bijv|o\.a|i\.v\.m|m\.b\.t|t\.a\.v|z\.g\.a|e\.d|a\.s|jl|jr)\.$",
+    re.IGNORECASE,
+)
+_CLIENT_HEAD = re.compile(
+    r"^(mw|mevr|mevrouw|dhr|meneer|de heer|cliënt|client|cliente|cliënte|klant|man|vrouw|"
+    r"gezin|jongere|moeder|vader|stel)\b",
+    re.IGNORECASE,
+)
+_CLIENT_WORD = re.compile(r"\d|\b(jr|jaar|jarig|kids|kinderen|kind|alleenstaand\w*)\b", re.I)
+_LABEL_PREFIX = re.compile(r"^([\w .-]{1,25}):\s+(?=\S)")
+_CONNECTIVES = (
+    "daardoor|daarom|maar|ook|toch|dus|en|bovendien|vervolgens|daarna|nu|inmiddels|"
+    "uiteindelijk|helaas|echter|tevens|verder|zo|intussen|wel|dan|hierdoor|daarbij|want|"
+    "immers|kortom|ondertussen|sindsdien|tegelijk|tegelijkertijd"
+)
+_LEADING_CONNECTIVE = re.compile(rf"^({_CONNECTIVES})\b[,:]?\s+", re.IGNORECASE)
+_NUM = r"(\d+|een|één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|enkele|een paar|ruim|bijna)"
+_UNIT = r"(dag|dagen|week|weken|maand|maanden|jaar|jaren)"
+_MONTH = (
+    r"(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)"
+)
+_TIME_PHRASE = re.compile(
+    rf"^((na|al|sinds|binnen|over|ruim|bijna)\s+({_NUM}\s+)*{_UNIT}(\s+(later|lang))?"
+    rf"|(in|sinds|vanaf|per|begin|eind|medio|tot)\s+({_MONTH}(\s+\d{{4}})?|\d{{4}})"
+    rf"|(op|de|het)\s+(dag|moment)\s+dat\s+[^,]+"
+    r"|(die|deze|vorige|volgende)\s+(dag|week|maand|jaar|keer)"
+    r"|(eerst|later|daarna|toen|nadien|destijds|vandaag|gisteren))\b[,:]?\s+",
+    re.IGNORECASE,
+)
+_FILLER = re.compile(r"\s+\b(immers|echter|overigens|namelijk|eigenlijk|nog steeds)\b", re.I)
+_CLAUSE_BREAK = re.compile(
+    r"\s*[,;:–—]\s+|\s+-\s+|\s+(?=(en|maar|omdat|terwijl|zodat|want|waardoor|doordat)\b)"
+)
+_SUBORDINATE = re.compile(
+    r"^(omdat|doordat|als|wanneer|nadat|toen|hoewel|terwijl|zodra|voordat|indien)\b", re.I
+)
+
+
+def clean(text: str) -> str:
+    """Text without anonymisation placeholders and with collapsed white space."""
+    text = _PLACEHOLDER.sub(" ", text or "")
+    text = re.sub(r"\(\s*\)", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a text (split after . ! ? ; before a capital or digit, not after a common
+    abbreviation such as "Mw." or "i.v.m.")."""
+    out: list[str] = []
+    for part in (s.strip() for s in _SENTENCE.split(text)):
+        if not part:
+            continue
+        if out and _ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
+
+
+def best_sentence(text: str, keywords: Sequence[str] = ()) -> str:
+    """The sentence that carries most keywords (the earliest on a tie)."""
+    parts = sentences(text)
+    if not parts:
+        return ""
+    kw = {k.lower() for k in keywords}
+    scores = [len(kw & set(lemmas_of(s))) for s in parts]
+    return parts[scores.index(max(scores))]
+
+
+def strip_client(text: str) -> str:
+    """Drop a leading client description: "Mw. 34 jr, 3 kids, huur" -> "huur"."""
+    if not _CLIENT_HEAD.match(text):
+        return text
+    parts = text.split(", ")
+    k = 0
+    while k < len(parts) - 1 and len(parts[k].split()) <= 5 and _CLIENT_WORD.search(parts[k]):
+        k += 1
+    return ", ".join(parts[k:]) if k else text
+
+
+def strip_lead(text: str) -> str:
+    """Drop leading labels, client descriptions, connectives and time phrases (repeatedly)."""
+    prev = None
+    while prev != text:
+        prev = text
+        m = _LABEL_PREFIX.match(text)
+        if m and len(m.group(1).split()) <= 4:
+            text = text[m.end() :]
+        text = strip_client(text)
+        text = _LEADING_CONNECTIVE.sub("", text)
+        text = _TIME_PHRASE.sub("", text)
+    return text
+
+
+def cut(text: str, max_chars: int = MAX_CHARS) -> str:
+    """The leading clauses that fit in `max_chars`; a single long clause is cut at a word with
+    an ellipsis."""
+    text = text.strip().rstrip(".!?;:, ")
+    if len(text) <= max_chars:
+        return text
+    out = ""
+    pos = 0
+    for m in _CLAUSE_BREAK.finditer(text):
+        candidate = text[: m.start()].rstrip(",;: ")
+        if len(candidate) > max_chars:
+            break
+        out, pos = candidate, m.start()
+    if out and pos >= max_chars // 3 and not _SUBORDINATE.match(out):
+        return out
+    words = text[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;: ").split(" ")
+    stops = spacy_stop_words()
+    while len(words) > 1 and words[-1].lower() in stops:  # no "... in een…"
+        words.pop()
+    return " ".join(words).rstrip(",;: ") + "…"
+
+
+def capitalise(text: str) -> str:
+    """First letter upper case, the rest as written."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHARS) -> str:
+    """A short Dutch title from a barrier statement; "" when nothing readable is left."""
+    sent = best_sentence(clean(text), keywords)
+    core = strip_lead(sent)
+    core = _FILLER.sub("", core)
+    core = cut(core, max_chars)
+    if len(re.findall(r"[^\W\d_]{2,}", core)) < 2:
+        return ""
+    return capitalise(core)
+
+
+def title_score(title: str, keywords: Sequence[str]) -> float:
+    """How much of the cluster's vocabulary a title carries: keyword hits weighted by rank
+    (1 for the first keyword, 1/2 for the second, ...), 0 for a title under three words."""
+    if len(re.findall(r"[^\W\d_]{2,}", title)) < 3:
+        return 0.0
+    words = set(lemmas_of(title.lower()))
+    return sum(1.0 / (rank + 1) for rank, k in enumerate(keywords) if k.lower() in words)
+
+
+def pick_title(
+    texts: Sequence[str],
+    keywords: Sequence[str] = (),
+    n_candidates: int = 10,
+    max_chars: int = MAX_CHARS,
+) -> str:
+    """The title of a cluster: of the titles made from its `n_candidates` most central
+    statements (`texts`, most central first), the one that carries most keywords; the most
+    central one on a tie. "" when none is readable."""
+    best, best_score = "", -1.0
+    for text in texts[:n_candidates]:
+        title = make_title(text, keywords, max_chars)
+        score = title_score(title, keywords) if title else -1.0
+        if score > best_score:
+            best, best_score = title, score
+    return best

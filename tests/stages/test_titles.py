@@ -1,0 +1,161 @@
+"""Readable pattern titles: the shortening of a barrier statement to its core clause, and titles
+of a small demo build that name what their pattern is about."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.core.config import PROJECT_ROOT
+from pipeline.core.text import lemmas_of, stop_words
+from pipeline.stages.cluster.titles import MAX_CHARS, make_title
+
+
+def test_short_statement_is_kept_whole_without_the_full_stop():
+    assert make_title("Geen briefadres, dus geen bijstand.") == "Geen briefadres, dus geen bijstand"
+
+
+def test_title_starts_with_a_capital():
+    assert make_title("zonder adres geen uitkering.") == "Zonder adres geen uitkering"
+
+
+def test_anonymisation_placeholders_are_removed():
+    title = make_title("[PERSOON-1] krijgt geen briefadres van [ORGANISATIE-2].")
+    assert "[" not in title and title == "Krijgt geen briefadres van"
+
+
+def test_leading_connective_is_stripped():
+    assert make_title("Daardoor krijgt zij geen bijstand.") == "Krijgt zij geen bijstand"
+
+
+@pytest.mark.parametrize("word", ["Maar", "Ook", "Toch", "Bovendien"])
+def test_each_leading_filler_word_is_stripped(word):
+    assert make_title(f"{word} de kliniek neemt niemand op zonder detox.").startswith("De kliniek")
+
+
+def test_leading_time_phrase_is_stripped():
+    assert make_title("Na drie maanden stopt de uitkering.") == "Stopt de uitkering"
+
+
+def test_client_description_is_stripped():
+    title = make_title("Mw. 34 jr, 3 kids, huurachterstand loopt op door terugvordering toeslag.")
+    assert title == "Huurachterstand loopt op door terugvordering toeslag"
+
+
+def test_short_label_before_a_colon_is_stripped():
+    assert make_title("Knelpunt: niemand is verantwoordelijk.") == "Niemand is verantwoordelijk"
+
+
+def test_long_statement_is_cut_at_a_clause_boundary():
+    text = (
+        "De gemeente weigert een briefadres omdat er geen binding met de gemeente zou zijn, "
+        "waardoor de inschrijving in de BRP en daarmee de uitkering maandenlang uitblijven."
+    )
+    title = make_title(text)
+    assert title == "De gemeente weigert een briefadres omdat er geen binding met de gemeente…" or (
+        len(title) <= MAX_CHARS and text.startswith(title)
+    )
+    assert len(title) <= MAX_CHARS
+
+
+def test_clause_cut_prefers_a_comma_over_a_word_cut():
+    text = (
+        "Zonder adres kan hij geen uitkering krijgen, geen zorgverzekering afsluiten en geen "
+        "schuldhulp aanvragen bij de gemeente."
+    )
+    assert make_title(text) == "Zonder adres kan hij geen uitkering krijgen"
+
+
+def test_single_long_clause_is_cut_at_a_word_with_an_ellipsis_and_no_dangling_article():
+    text = (
+        "De woningcorporatie zet de ontruiming van de huurder door na de uitspraak van de "
+        "kantonrechter in de zaak over de achterstand van de huur"
+    )
+    title = make_title(text)
+    assert title.endswith("…") and len(title) <= MAX_CHARS
+    assert title[:-1].split()[-1].lower() not in {"de", "het", "een", "van", "met"}
+
+
+def test_sentence_with_most_keywords_is_chosen():
+    text = "Het gezin woont in Zwolle. De kostendelersnorm kort de uitkering van moeder."
+    assert make_title(text, ["kostendelersnorm", "uitkering"]) == (
+        "De kostendelersnorm kort de uitkering van moeder"
+    )
+
+
+def test_first_sentence_wins_when_no_keyword_is_found():
+    text = "Het gezin woont in Zwolle. De kostendelersnorm kort de uitkering."
+    assert make_title(text, ["detox"]) == "Het gezin woont in Zwolle"
+
+
+def test_nothing_readable_gives_an_empty_title():
+    assert make_title("[PERSOON-1].") == ""
+
+
+# --------------------------------------------------------------------------- demo build
+
+
+def _content(text: str) -> set[str]:
+    stops = stop_words()
+    return {w for w in lemmas_of(text.lower()) if len(w) > 2 and w not in stops}
+
+
+@pytest.fixture(scope="module")
+def demo_titles(tmp_path_factory) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Title and first four keywords of the cluster most of each demo pattern's cases landed in
+    (2 cases per pattern, structure → embed → cluster with the real model), and each pattern's
+    description."""
+    from pipeline.evaluate import build_sample_workdir
+
+    root = tmp_path_factory.mktemp("titles")
+    cache = root / "cache"  # a copy of the shared vectors: the shared cache is never written
+    shared = PROJECT_ROOT / "models" / "cache" / "embeddings"
+    if not shared.exists():
+        shared = Path("/work/cache/embeddings")
+    if shared.exists():
+        shutil.copytree(shared, cache)
+    wd, labels_path = build_sample_workdir(root / "kb", n_per_pattern=2, cache_dir=cache)
+    truth = pd.read_csv(labels_path)
+    cases = pd.read_parquet(wd.case_clusters)
+    cases = cases[cases["is_primary"] & (cases["cluster_id"] >= 0)]
+    joined = cases.merge(truth, left_on="case_id", right_on="source_id")
+    clusters = pd.read_parquet(wd.clusters).set_index("cluster_id")
+    catalogue = yaml.safe_load((PROJECT_ROOT / "data/demo/patterns.yaml").read_text())
+    desc = {p["id"]: p["desc"] for p in catalogue["patterns"]}
+    titles, keywords = {}, {}
+    for pattern, rows in joined.groupby("pattern"):
+        cid = int(rows["cluster_id"].mode().iloc[0])
+        titles[str(pattern)] = str(clusters.loc[cid, "label"])
+        keywords[str(pattern)] = " ".join(clusters.loc[cid, "keywords"][:4])
+    return titles, keywords, desc
+
+
+def _hits(named: dict[str, str], desc: dict[str, str]) -> list[str]:
+    return [p for p, t in named.items() if _content(t) & _content(desc[p])]
+
+
+@pytest.mark.slow
+def test_demo_titles_name_a_content_word_of_their_pattern(demo_titles):
+    # With 2 cases per pattern several patterns share a cluster (measured: 13 of 34 patterns
+    # are the majority of their cluster), and a shared cluster's title can name only one of
+    # them; measured 17 of 34 patterns (50 %) named, hence the 45 % floor.
+    titles, _, desc = demo_titles
+    hits = _hits(titles, desc)
+    assert len(titles) >= 25  # most patterns land in a cluster at all
+    assert len(hits) >= 0.45 * len(titles), {p: titles[p] for p in titles if p not in hits}
+
+
+@pytest.mark.slow
+def test_demo_titles_name_their_pattern_at_least_as_often_as_the_keyword_labels(demo_titles):
+    titles, keywords, desc = demo_titles  # measured: titles 17, keyword labels 14 of 34
+    assert len(_hits(titles, desc)) >= len(_hits(keywords, desc))
+
+
+@pytest.mark.slow
+def test_demo_titles_are_short_sentences_not_keyword_lists(demo_titles):
+    titles, _, _ = demo_titles
+    assert all(len(t) <= MAX_CHARS + 1 and " · " not in t for t in titles.values())
