@@ -30,7 +30,7 @@ import pandas as pd
 
 from pipeline.core.config import PROJECT_ROOT, Config, Workdir
 
-EMBEDDING_CACHE = Path("/work/cache/embeddings")  # shared demo vectors, where the machine has it
+EMBEDDING_CACHE = PROJECT_ROOT / "models" / "cache" / "embeddings"  # the project's, when built
 DEMO_JSONL = PROJECT_ROOT / "data" / "demo" / "corpus" / "casusbesprekingen.jsonl"
 DEMO_LABELS = PROJECT_ROOT / "data" / "demo" / "labels.csv"
 REAL_CASES = PROJECT_ROOT / "data" / "real" / "cases.jsonl"

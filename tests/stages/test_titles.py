@@ -4,7 +4,6 @@ of a small demo build that name what their pattern is about."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -113,9 +112,7 @@ def demo_titles(tmp_path_factory) -> tuple[dict[str, str], dict[str, str], dict[
 
     root = tmp_path_factory.mktemp("titles")
     cache = root / "cache"  # a copy of the shared vectors: the shared cache is never written
-    shared = PROJECT_ROOT / "models" / "cache" / "embeddings"
-    if not shared.exists():
-        shared = Path("/work/cache/embeddings")
+    shared = PROJECT_ROOT / "models" / "cache" / "embeddings"  # the project's build cache
     if shared.exists():
         shutil.copytree(shared, cache)
     wd, labels_path = build_sample_workdir(root / "kb", n_per_pattern=2, cache_dir=cache)
