@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,14 @@ from pipeline.stages.cluster.features import LexicalModel, features
 from pipeline.stages.cluster.identity import ClusterState, _apply_merges, match_ids
 
 log = logging.getLogger(__name__)
+
+
+class Clusterer(Protocol):
+    """The clustering seam: anything with `fit_predict` (agglomerative, HDBSCAN, a test fake).
+
+    Labels are the clusterer's own numbers, -1 = noise; stable ids are assigned later."""
+
+    def fit_predict(self, x: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass
@@ -242,7 +250,7 @@ def fit_labels(
     x: np.ndarray,
     params: ClusterParams,
     seed: int | None = None,
-    clusterer: Any = None,
+    clusterer: Clusterer | None = None,
     timings: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Fresh clustering of feature vectors (see `features`): (labels, probabilities, coords,
@@ -280,7 +288,7 @@ def cluster_barriers(
     previous_state: ClusterState | None = None,
     context: np.ndarray | None = None,
     merges: Mapping[int, int] | None = None,
-    clusterer: Any = None,
+    clusterer: Clusterer | None = None,
     seed: int | None = None,
     lexical_texts: Sequence[str] | None = None,
     fit_mask: np.ndarray | None = None,
@@ -323,7 +331,7 @@ def cluster_barriers(
     if lexical_texts is not None and len(lexical_texts) != n:
         raise ValueError(f"lexical_texts has {len(lexical_texts)} rows for {n} statements")
     incremental = previous_state is not None and not params.full_recluster
-    if incremental:
+    if incremental and previous_state is not None:
         st = previous_state
         lex = None
         if st.lexical is not None and params.lexical_weight > 0:
@@ -373,7 +381,7 @@ def cluster_barriers(
             )
             timings["lexical_s"] = round(time.perf_counter() - t, 3)
         lex = None
-        if lexical is not None:
+        if lexical is not None and lexical_texts is not None:
             lex = lexical.transform(lexical_texts, params.lexical_min_captured)
         x, mean, context_mean = features(vectors, context, params, lexical=lex)
         fit = np.ones(n, dtype=bool)
@@ -384,7 +392,7 @@ def cluster_barriers(
         raw, probs, coords, threshold = _fit_then_assign(x, fit, params, seed_, clusterer, timings)
         prev = previous_state.assignments if previous_state is not None else None
         start = previous_state.next_id if previous_state is not None else 0
-        labels, next_id = match_ids(raw, ids, prev, start, params.match_min_jaccard)
+        labels, next_id = match_ids(raw, list(ids), prev, start, params.match_min_jaccard)
         labels = _apply_merges(labels, merges)
         cent_ids, cents = centroids_of(x, labels)
         mode = "full"
@@ -409,7 +417,7 @@ def _fit_then_assign(
     fit: np.ndarray,
     params: ClusterParams,
     seed: int,
-    clusterer: Any,
+    clusterer: Clusterer | None,
     timings: dict[str, float],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Cluster the `fit` rows; assign the others to the nearest cluster above the calibrated
@@ -456,7 +464,7 @@ def cluster_frame(
     context: np.ndarray | None = None,
     previous_state: ClusterState | None = None,
     merges: Mapping[int, int] | None = None,
-    clusterer: Any = None,
+    clusterer: Clusterer | None = None,
     seed: int | None = None,
 ) -> ClusterResult:
     """`cluster_barriers` over a statements frame: ids, `lexical_text` (when present) and

@@ -29,7 +29,7 @@ def ctfidf_keywords(
         per_class.setdefault(int(c), Counter()).update(words)
     if not per_class:
         return {}
-    total = Counter()
+    total: Counter[str] = Counter()
     for cnt in per_class.values():
         total.update(cnt)
     avg = sum(sum(c.values()) for c in per_class.values()) / len(per_class)
