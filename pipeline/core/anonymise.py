@@ -374,6 +374,17 @@ _SPEECH_VERBS = {
     "antwoordde", "reageerde", "verwijst", "verwees", "legde", "gaf", "geeft", "vindt", "vond",
     "liet", "laat",
 }  # fmt: skip
+_COMPASS = {
+    "noord", "oost", "zuid", "west", "midden", "noordoost", "noordwest", "zuidoost", "zuidwest",
+    "groot", "klein", "nieuw", "oud", "sint", "hoog", "laag", "boven", "beneden",
+}  # fmt: skip
+_ARTICLES = {"de", "het", "een", "deze", "die", "dit", "dat"}
+_SUBJECT_PRONOUNS = {
+    "ik", "je", "jij", "u", "hij", "zij", "ze", "we", "wij", "jullie", "men", "er", "het",
+}  # fmt: skip
+_PREPOSITIONS = {
+    "van", "bij", "via", "naar", "voor", "door", "aan", "uit", "over", "tegen", "vanuit",
+}  # fmt: skip
 # Letters that Dutch words never hold but Polish, Romanian, Turkish, Czech... names do.
 _FOREIGN_LETTERS = set("łńśźżćęąșțşğıđčžřěůőűĺľŕ")
 # Abbreviations of hurried notes that must never start a lower-case name.
@@ -392,10 +403,11 @@ _UPPER = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper())
 _CAP_WORD = rf"[{_UPPER}][\w'’]*(?:-[\w'’]+)*"
 _CAP_RUN_RE = re.compile(
     rf"(?<![\w'’\-@#/.]){_CAP_WORD}(?:[ \u00a0](?:(?:"
-    + "|".join(sorted(_NAME_INTERFIXES - {"'t"}))
-    + rf"|'t)[ \u00a0])*{_CAP_WORD}){{0,5}}"
+    + "|".join(sorted(_NAME_INTERFIXES - {"'t", "het", "in", "op", "te"}))
+    + rf")[ \u00a0])*{_CAP_WORD}){{0,5}}"
 )
 _NONSPACE_RE = re.compile(r"\S+")
+_ABBREVIATION_RE = re.compile(r"[A-Z][a-z]?[A-Z]+[a-z]?")
 _LOWER_WORD_RE = re.compile(r"(?<![\w'’\-])[a-zß-öø-ÿ][a-zß-öø-ÿ'’\-]+")
 _GAP_RE = re.compile(r"[ \u00a0\w'’]*")
 _LOWER_HONORIFIC_RE = re.compile(
@@ -1027,13 +1039,25 @@ class Anonymiser:
         """True if simplemma lemmatises the word to itself ("bakker"), not for "belt", "wil"."""
         return self._lexicon.lemmatize(token, lang="nl") == token
 
-    def _verb_says_person(self, word: str, nxt: str) -> bool:
+    def _verb_says_person(self, text: str, s: int, e: int, word: str) -> bool:
         """Does the verb after a single capitalised word make it a person?
 
         A report verb does for any name or non-word ("Bos vertelde"); other verbs ("heeft",
         "komt") only for a non-word or for a known name that is no common word ("Visser komt
-        mee", but not "Pas kwam er" or "Wel kwam het").
+        mee", but not "Pas kwam er" or "Wel kwam het"). Never when a subject pronoun follows
+        the verb ("Vooraf had ze": the first word is no subject), nor for an unknown word after
+        a preposition ("adviseur van Schulinck vindt": an organisation as often as a person).
         """
+        nxt = _next_word(text, e)
+        if nxt not in self._verbs:
+            return False
+        m = _NEXT_WORD_RE.match(text, e, e + 40)
+        if _next_word(text, m.end()) in _SUBJECT_PRONOUNS:
+            return False
+        if not self._is_name(word) and _previous_word(text, s) in _PREPOSITIONS:
+            return False
+        if _previous_word(text, s) in _ARTICLES and self._is_word(word):
+            return False  # "De Raad verwees": a noun with its article
         if nxt in _SPEECH_VERBS:
             return self._is_name(word) or not self._is_word(word)
         if nxt in self._verbs:
@@ -1062,8 +1086,18 @@ class Anonymiser:
             return False
         if f in _HONORIFICS or f in _TITLES or f in self._cues or f in _ROLE_WORDS:
             return False
-        if f in _NAME_INTERFIXES:
-            return False
+        if f in _NAME_INTERFIXES or f in self._words:
+            return False  # "De", "Bij", "Die": interfixes and common words
+        if _ABBREVIATION_RE.fullmatch(token):
+            return False  # "HvO", "BvA"
+        if "-" in token:
+            parts = token.split("-")
+            if any(len(p) > 1 and p.isupper() for p in parts):
+                return False  # "WIA-uitkering", "GGZ-instelling"
+            if all(self._is_word(p) or _fold(p) in self._places for p in parts if p):
+                return False  # "E-rolstoelers", "Wmo-desk"
+            if _fold(parts[0]) in _COMPASS:
+                return False  # "Oost-Brabant", "Midden-Groningen": a region
         if len(token) > 1 and token.isupper():
             return False  # an abbreviation ("UWV", "WIA")
         return f in self._first_names or f in self._surnames or not self._is_word(token)
@@ -1129,7 +1163,7 @@ class Anonymiser:
             ):
                 # "Schuld is opgelopen", "Pas in mei", "Visser van beroep": a Dutch word opening
                 # the sentence, unless a verb says person ("Bos vertelde", "Visser komt mee")
-                return not self._verb_says_person(word, _next_word(text, e))
+                return not self._verb_says_person(text, s, e, word)
         elif len(tokens) == 2 and tokens[0] in ("De", "de"):
             # "De Bakker kwam" / "als de Bakker": an article plus a profession word
             if _fold(tokens[1]) in _PROFESSION_SURNAMES and (
@@ -1182,9 +1216,11 @@ class Anonymiser:
         if not before or not (before[-1].isalpha() or before[-1] == "."):
             return False
         toks = before.split()[-4:]
+        if toks[-1].endswith("."):
+            # "mw.", "dhr." are cues; "... beste vriend." ends a sentence
+            return _fold(toks[-1]).rstrip(".") in _HONORIFICS
         for k in range(1, len(toks) + 1):
-            phrase = " ".join(toks[-k:]).casefold()
-            if phrase in self._cue_phrases or phrase.rstrip(".") in self._cue_phrases:
+            if " ".join(toks[-k:]).casefold() in self._cue_phrases:
                 return True
         return False
 
@@ -1192,17 +1228,23 @@ class Anonymiser:
         if len(names) == 1 and text[e : e + 1] == ":":
             return False  # a form field's label ("Tel:", "Betreft:")
         dutch = [self._is_word(t) for t in names]
+        foreign = any(c in _FOREIGN_LETTERS for c in _fold(" ".join(names)))
         if len(names) >= 2 and not all(dutch):
-            return True
+            # a known name that is no Dutch word, or foreign letters: "Kidane Berhe", "Łukasz
+            # Wójcik"; not "Meldpunt Huurtoeslag", "Raad van State"
+            if foreign or any(
+                self._is_name(t) and not d for t, d in zip(names, dutch, strict=True)
+            ):
+                return True
         if cue_inside or self._cue_before(text, s):
             return True
         if _AGE_AFTER_RE.match(text, e):
             return True
-        if len(names) == 1 and self._verb_says_person(names[0], _next_word(text, e)):
+        if len(names) == 1 and self._verb_says_person(text, s, e, names[0]):
             return True  # "Tsegay heeft", "Bos vertelde", "Visser komt mee"
         if len(names) > 1 and _next_word(text, e) in self._verbs:
             return True
-        if any(c in _FOREIGN_LETTERS for c in _fold(" ".join(names))):
+        if foreign:
             return True
         q0, q1 = text[s - 1 : s], text[e : e + 1]
         if q0 and q1 and q0 in "\"'“‘«" and q1 in "\"'”’»" and not all(dutch):
