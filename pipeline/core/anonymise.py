@@ -195,7 +195,7 @@ _TOEVOEGING_RE = re.compile(
 _MONTHS = (
     r"(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
     r"|Januari|Februari|Maart|April|Mei|Juni|Juli|Augustus|September|Oktober|November|December"
-    r"|jan|feb|febr|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?"
+    r"|(?:jan|feb|febr|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?)"  # a dot only after "jan."
 )
 _WEEKDAY = (
     r"(?:(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
@@ -382,6 +382,12 @@ _ARTICLES = {"de", "het", "een", "deze", "die", "dit", "dat"}
 _SUBJECT_PRONOUNS = {
     "ik", "je", "jij", "u", "hij", "zij", "ze", "we", "wij", "jullie", "men", "er", "het",
 }  # fmt: skip
+# after these a capitalised unknown word is a place or an organisation as often as a person
+_PLACE_PREPOSITIONS = {
+    "van", "bij", "via", "naar", "voor", "door", "aan", "uit", "over", "tegen", "vanuit", "in",
+    "op", "te", "richting", "tussen", "rond", "binnen", "buiten", "nabij", "uw", "ons", "onze",
+    "de", "het", "een", "deze", "die", "dit", "dat",
+}  # fmt: skip
 _PREPOSITIONS = {
     "van", "bij", "via", "naar", "voor", "door", "aan", "uit", "over", "tegen", "vanuit",
 }  # fmt: skip
@@ -407,6 +413,12 @@ _CAP_RUN_RE = re.compile(
     + rf")[ \u00a0])*{_CAP_WORD}){{0,5}}"
 )
 _NONSPACE_RE = re.compile(r"\S+")
+_COORD_AFTER_RE = re.compile(
+    rf"(?:,[ \u00a0]*|[ \u00a0]+(?:en|of)[ \u00a0]+)(?P<w>{_CAP_WORD})(?![\w'’\-])"
+)
+_COORD_BEFORE_RE = re.compile(
+    rf"(?<![\w'’\-])(?P<w>{_CAP_WORD})(?:,[ \u00a0]*|[ \u00a0]+(?:en|of)[ \u00a0]+)\Z"
+)
 _ABBREVIATION_RE = re.compile(r"[A-Z][a-z]?[A-Z]+[a-z]?")
 _LOWER_WORD_RE = re.compile(r"(?<![\w'’\-])[a-zß-öø-ÿ][a-zß-öø-ÿ'’\-]+")
 _GAP_RE = re.compile(r"[ \u00a0\w'’]*")
@@ -1211,7 +1223,7 @@ class Anonymiser:
     def _cue_before(self, text: str, s: int) -> bool:
         """Does a cue ("zoon", "zegt", "Groet,", "ik ben", "Cliënt:") end right before ``s``?"""
         before = text[max(0, s - 40) : s].rstrip(" \u00a0")
-        if before[-1:] in (",", ":"):
+        if before[-1:] in (",", ":", "("):
             before = before[:-1].rstrip(" \u00a0")
         if not before or not (before[-1].isalpha() or before[-1] == "."):
             return False
@@ -1222,6 +1234,10 @@ class Anonymiser:
         for k in range(1, len(toks) + 1):
             if " ".join(toks[-k:]).casefold() in self._cue_phrases:
                 return True
+        # "de zus van Blerta", "de kinderen van Efrem"
+        if len(toks) >= 2 and toks[-1] == "van":
+            kin = _fold(toks[-2])
+            return kin in self._cues or kin in _TITLES
         return False
 
     def _decide_run(self, text: str, s: int, e: int, names: list[str], cue_inside: bool) -> bool:
@@ -1246,6 +1262,9 @@ class Anonymiser:
             return True
         if foreign:
             return True
+        if len(names) == 1 and not dutch[0]:
+            if self._is_name(names[0]) and _previous_word(text, s) not in _PLACE_PREPOSITIONS:
+                return True  # a first name or surname from the lists that is no Dutch word
         q0, q1 = text[s - 1 : s], text[e : e + 1]
         if q0 and q1 and q0 in "\"'“‘«" and q1 in "\"'”’»" and not all(dutch):
             return True  # a nickname in quotes: '"Mo" slaapt in de nachtopvang'
@@ -1420,7 +1439,34 @@ class Anonymiser:
                     continue
                 out.append((trimmed[0], trimmed[1], "PERSOON"))
         out += [(s, e, "PERSOON") for s, e in self._propagate(text, out, keep)]
+        out += [(s, e, "PERSOON") for s, e in self._coordinated(text, out, keep)]
         return out + streets
+
+    def _coordinated(
+        self, text: str, found: list[_Cand], keep: _Intervals
+    ) -> list[tuple[int, int]]:
+        """A single name-like word joined to a found name: "Mariama en Ousmane", "de zus van
+        Blerta, Vjollca, tolkt"."""
+        taken = _Intervals([(s, e) for s, e, _ in found])
+        out = []
+        for s, e, _ in found:
+            for m in (
+                _COORD_AFTER_RE.match(text, e),
+                _COORD_BEFORE_RE.search(text, max(0, s - 40), s),
+            ):
+                if m is None:
+                    continue
+                ws, we = m.span("w")
+                word = m.group("w")
+                if (
+                    self._name_like(word)
+                    and not self._is_word(word)
+                    and taken.first_overlap(ws, we) is None
+                    and keep.first_overlap(ws, we) is None
+                ):
+                    out.append((ws, we))
+                    taken.add(ws, we)
+        return out
 
     def _number_persons(self, text: str, spans: list[_Cand]) -> dict[int, int]:
         """Map span index -> person number, so one person keeps one placeholder.
@@ -1511,7 +1557,9 @@ class Anonymiser:
             raise TypeError(f"anonymise expects str, got {type(text).__name__}")
         if not text.strip():
             return AnonResult(text=text, spans=())
-        cands = _structured(text) + self._persons(text)
+        # "_" separates words in file names and ids ("Jansen_111222333.docx"); same length,
+        # so the offsets stay those of the input
+        cands = _structured(text) + self._persons(text.replace("_", " "))
         resolved = _resolve(cands, _guards(text))
         numbers = self._number_persons(text, resolved)
         spans = []
