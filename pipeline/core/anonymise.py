@@ -310,6 +310,11 @@ _SENTENCE_WORDS = set(
     daaropvolgend tenslotte ten slotte bovendien echter ook nou oké ok goed mooi prima fijn
     eindelijk plots plotseling opeens zodra zolang zodat wegens dankzij namens zeker wellicht
     misschien blijkbaar kennelijk helemaal bijna nauwelijks zelfs vanwege
+    straks vooraf achteraf nergens overal ergens tevens eveneens voorheen vroeger destijds
+    tegenwoordig alvast binnenkort onlangs laatst zojuist nogmaals opnieuw wederom hopelijk
+    uiteraard vermoedelijk waarschijnlijk ineens direct dadelijk voortaan kortom vandaar
+    derhalve bijvoorbeeld noch evenmin evenwel weliswaar immers trouwens overigens althans
+    namelijk ofschoon daarentegen desondanks toentertijd momenteel nogal vrijwel ruim
     """.split()
 )
 # Words that are both a Dutch profession/common noun and a common surname.
@@ -1041,11 +1046,28 @@ class Anonymiser:
         known = self._word_cache.get(token)
         if known is None:
             f = _fold(token)
-            known = f in self._words or bool(self._lexicon.is_known(f, lang="nl"))
+            known = (
+                f in self._words
+                or bool(self._lexicon.is_known(f, lang="nl"))
+                or self._is_compound(f)
+            )
             if len(self._word_cache) > 200_000:
                 self._word_cache.clear()
             self._word_cache[token] = known
         return known
+
+    def _is_compound(self, f: str) -> bool:
+        """A Dutch compound the lexicon lacks: "werkplein", "veiligheidshuis", "burgerzaken"."""
+        if len(f) < 9 or not f.isalpha():
+            return False
+        known = self._lexicon.is_known
+        for i in range(4, len(f) - 3):
+            head, tail = f[:i], f[i:]
+            if known(tail, lang="nl") and (
+                known(head, lang="nl") or (head[-1] in "se" and known(head[:-1], lang="nl"))
+            ):
+                return True
+        return False
 
     def _is_base_form(self, token: str) -> bool:
         """True if simplemma lemmatises the word to itself ("bakker"), not for "belt", "wil"."""
@@ -1357,6 +1379,8 @@ class Anonymiser:
                     continue
                 if t.islower() and self._is_word(t):
                     continue  # "vries" of "sanne de vries" stays a verb elsewhere
+                if f in self._places or f in self._keep_words or f in self._keep:
+                    continue  # "Eindhoven" of a false "Eindhoven Woensel"
                 names.add(t)
         if not names:
             return []
