@@ -26,6 +26,7 @@ unicode); a non-``str`` input raises ``TypeError``.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import logging
 import re
 import sys
@@ -49,6 +50,7 @@ LABELS = (
     "KENTEKEN",
     "URL",
     "KLANTNUMMER",
+    "ACCOUNT",
 )
 
 # Overlapping candidates: the higher priority wins, then the longer span.
@@ -60,6 +62,7 @@ _PRIORITY = {
     "TELEFOON": 7,
     "KLANTNUMMER": 6,
     "KENTEKEN": 6,
+    "ACCOUNT": 6,
     "GEBOORTEDATUM": 5,
     "DATUM": 4,
     "POSTCODE": 4,
@@ -118,13 +121,24 @@ def iban_valid(iban: str) -> bool:
 # ----------------------------------------------------------------------------------------------
 # Regular expressions for structured identifiers
 # ----------------------------------------------------------------------------------------------
-_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})*\.[A-Za-z]{2,12}\b")
+# A top-level domain glued to more characters ("ziggo.nl2") is still an address: the residual
+# check's regex (ingest/expectations.py) has no word boundary there either.
+_EMAIL_RE = re.compile(
+    r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})*\.[A-Za-z]{2,12}[\w-]*"
+)
+# Social-media handles ("@sanne_dv", "insta @kiki.xo"); an e-mail address holds no handle.
+_HANDLE_RE = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@])")
 _URL_RE = re.compile(
     r"(?:\b(?:https?://|www\.)[^\s<>\"'\]\[]+"
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|nl|org|net|be|eu|de|io|info|me|tv)/[^\s<>\"'\]\[]*)",
     re.IGNORECASE,
 )
-_IBAN_RE = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{1,4}){3,8}\b")
+_IBAN_RE = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ \u00a0]?[A-Za-z0-9]{1,4}){3,8}\b")
+# A Dutch IBAN the writer partly masked ("NL91 ABNA 04xx xxx3 00"): the visible digits still
+# identify the account.
+_IBAN_MASKED_RE = re.compile(
+    r"(?i)\bNL[\dx*]{2}[ \u00a0]?[A-Z]{4}(?:[ \u00a0]?[\dx*]){10}(?![\w*])"
+)
 _NL_IBAN_SHAPE = re.compile(r"NL\d{2}[A-Z]{4}\d{10}", re.IGNORECASE)
 _BSN_RE = re.compile(
     r"(?<![\d.,\-/])(\d{4}\.\d{2}\.\d{3}|\d{3}\.\d{3}\.\d{3}|\d{3} \d{3} \d{3}|\d{4} \d{2} \d{3}"
@@ -133,9 +147,14 @@ _BSN_RE = re.compile(
 _BSN_CUE_RE = re.compile(
     r"(?i)(?:\bbsn|burgerservicenummer|sofi-?(?:nummer|nr))\W{0,6}(\d{8})(?!\d)"
 )
+# At most one separator between two digits: a space, a dash of any kind with or without spaces
+# around it, a dot, or the ")" of an area code ("06.12.34.56.78", "06–12345678",
+# "070 - 123 45 67", "+31 (0)6 ...", "(058) 212 34 56").
+_SP = r"[ \u00a0]"
+_DASH = r"[\-–—.]"
 _PHONE_RE = re.compile(
-    r"(?<![\w+/.,])(?:(?:\+|00)31[ \-]?(?:\(0\)[ \-]?)?|\(?0)"
-    r"[1-9](?:(?:[ \-]|\)[ \-]?)?\d){8}(?![\d])"
+    rf"(?<![\w+/.,])(?:(?:\+|00)31{_SP}?{_DASH}?{_SP}?(?:\(0\){_SP}?{_DASH}?{_SP}?)?|\(?0)"
+    rf"[1-9](?:(?:{_SP}?{_DASH}{_SP}?|{_SP}|\){_SP}?)?\d){{8}}(?![\d])"
 )
 _POSTCODE_RE = re.compile(r"(?<![\w€.,])([1-9]\d{3})( ?)([A-Za-z]{2})(?![\w])")
 # address context just before a postcode: a cue word or a house number ("Kerkstraat 12, ")
@@ -176,7 +195,7 @@ _TOEVOEGING_RE = re.compile(
 _MONTHS = (
     r"(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
     r"|Januari|Februari|Maart|April|Mei|Juni|Juli|Augustus|September|Oktober|November|December"
-    r"|jan|feb|febr|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?"
+    r"|(?:jan|feb|febr|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?)"  # a dot only after "jan."
 )
 _WEEKDAY = (
     r"(?:(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
@@ -195,6 +214,25 @@ _DATE_RES = (
         rf"(?<![\w.,])(?i:{_WEEKDAY})(?:0?[1-9]|[12]\d|3[01])(?:e|ste|de)?\s+{_MONTHS}"
         r"(?:\s+(?:(?:19|20)\d{2}|'\d{2}))?(?![\w])"
     ),
+)
+# "12/3", "12-3": day and month, no year (see _find_short_dates for when this is a date)
+_SHORT_DATE_RE = re.compile(
+    r"(?<![\w€$.,/\-:])(?:(?i:(?:ma|di|wo|do|vr|za|zo|maandag|dinsdag|woensdag|donderdag|vrijdag"
+    r"|zaterdag|zondag)\.?\s+))?(0?[1-9]|[12]\d|3[01])([/\-])(?:0?[1-9]|1[0-2])(?![\w/\-]|[.,]\d)"
+)
+_SHORT_DATE_UNIT_RE = re.compile(
+    r"(?i)\s*(?:%|procent|deel|delen|van\s+de|van\s+het|keer|x\b|uur|u\b|min|minuten|dag|dagen"
+    r"|week|weken|wk|mnd|maand|maanden|jaar|jr|kinderen|kids|personen|pers|euro|eur|€|punten"
+    r"|km|kilo|kg|stuks|nachten|sessies|gesprekken|afspraken)"
+)
+_SHORT_DATE_NOT_RE = re.compile(
+    r"(?i)(?:\b(?:art|artikel|lid|nr|nummer|hoofdstuk|par|paragraaf|versie|groep|klas|stand|score"
+    r"|uitslag|bus|lijn|tram|kamer|blok|pagina|blz|p|maat)\.?|[€$#])\s*$"
+)
+_SHORT_DATE_CUE_RE = re.compile(
+    r"(?i)(?:\b(?:op|per|vanaf|van|tot|t/m|tm|sinds|na|voor|d\.?d\.?|datum|afspraak|gesprek"
+    r"|overleg|huisbezoek|bezoek|zitting|vandaag|gisteren|morgen|uiterlijk|deadline|om|over"
+    r"|brief|mail|bericht|melding|intake)\.?|:)\s*$"
 )
 _BIRTH_CUE_RE = re.compile(
     r"(?i)(?:geboren|geb\.?|geboortedatum|geboortedat\.?|geb\.?\s?datum|d\.o\.b\.?|dob|°)"
@@ -223,7 +261,8 @@ _PLATE_RE = re.compile(
             "999-XX-9",
         )
     )  # fmt: skip
-    + r")(?![\w\-])"
+    + r")(?![\w\-])",
+    re.IGNORECASE,  # "xx-123-b": the sidecodes hold no vowels, so Dutch words do not match
 )
 _PLATE_CUE_RE = re.compile(
     r"(?i)\bkenteken(?:nummer)?\s*[:.]?\s*([A-Z0-9]{2,3}-?[A-Z0-9]{2,3}-?[A-Z0-9]{1,3})\b"
@@ -231,11 +270,20 @@ _PLATE_CUE_RE = re.compile(
 
 _CLIENT_CUE_RE = re.compile(
     r"(?i)\b(?:klant|cli[eë]nt|dossier|zaak|relatie|registratie|referentie|aanvraag|beschikking"
-    r"|debiteur|polis|verzekerden|huurder|contract|lid|pati[eë]nt|casus|melding|cjib|burger)"
+    r"|debiteur|polis|verzekerden|huurder|contract|lid|pati[eë]nt|casus|melding|cjib|burger"
+    r"|v|vreemdelingen|a|administratie|cak|uwv|svb|duo|ind|coa|bezwaar|aanslag|factuur"
+    r"|machtiging|verzekerings|zorgpas)"
     r"[\s\-]?(?:nummer|nr\.?|no\.?|#)"
     r"|\b(?:ons|uw)?\s?kenmerk|\bdossier(?=\s*[:#]?\s*[A-Z]{0,4}[\-/]?\d)|\bbetalingskenmerk"
+    r"|\bvnr\b|\bref(?:erentie)?\b(?=[\s\-.:#]{0,3}[A-Z]{0,5}[\-/]?\d)"
 )
-_CLIENT_ID_RE = re.compile(r"\s*[:#.]?\s*((?=[\w./\-]*\d)[A-Za-z0-9][\w./\-]*[A-Za-z0-9])")
+# The number may follow a dash ("ref-111222333"), an agency or a word ("klantnummer UWV 884...",
+# "v-nr partner 345...").
+_CLIENT_ID_RE = re.compile(
+    r"(?:\s+(?:bij\s+|van\s+(?:het\s+|de\s+)?)?(?:[A-Z]{2,6}|[a-zë]{2,12})"
+    r"(?=\s*[:#.]?\s*[A-Za-z]{0,5}\d))?"
+    r"[\s\-]*[:#.]?\s*((?=[\w./\-]*\d)[A-Za-z0-9][\w./\-]*[A-Za-z0-9])"
+)
 
 _MONEY_RE = re.compile(
     r"(?:€|\bEUR\b|\beuro\b)\s?-?\d[\d.,]*(?:,-{1,2})?"
@@ -262,6 +310,11 @@ _SENTENCE_WORDS = set(
     daaropvolgend tenslotte ten slotte bovendien echter ook nou oké ok goed mooi prima fijn
     eindelijk plots plotseling opeens zodra zolang zodat wegens dankzij namens zeker wellicht
     misschien blijkbaar kennelijk helemaal bijna nauwelijks zelfs vanwege
+    straks vooraf achteraf nergens overal ergens tevens eveneens voorheen vroeger destijds
+    tegenwoordig alvast binnenkort onlangs laatst zojuist nogmaals opnieuw wederom hopelijk
+    uiteraard vermoedelijk waarschijnlijk ineens direct dadelijk voortaan kortom vandaar
+    derhalve bijvoorbeeld noch evenmin evenwel weliswaar immers trouwens overigens althans
+    namelijk ofschoon daarentegen desondanks toentertijd momenteel nogal vrijwel ruim
     """.split()
 )
 # Words that are both a Dutch profession/common noun and a common surname.
@@ -310,25 +363,86 @@ _INTERFIXES = {
     "van", "de", "der", "den", "het", "'t", "ter", "ten", "te", "op", "in", "aan", "bij", "uit",
     "von", "zu", "zur", "la", "le", "du", "da", "di", "dos", "del", "el", "al", "d'", "l'",
 }  # fmt: skip
-# National agencies and common social-domain organisations. deduce's institution list adds
-# ~49k healthcare institutions on top of this.
-_ORGANISATIONS = [
-    "UWV", "SVB", "CAK", "GGD", "GGZ", "CJG", "CJIB", "DUO", "IND", "COA", "ISD", "RDW", "LBIO",
-    "Belastingdienst", "Toeslagen", "Veilig Thuis", "Leger des Heils", "Humanitas",
-    "Vluchtelingenwerk", "Voedselbank", "Reclassering Nederland", "Schuldhulpmaatje",
-    "Schuldhulp Maatje", "SchuldHulpMaatje", "Sociaal Raadslieden", "Stichting Exodus", "Exodus",
-    "Kwadraad", "Woonstad", "Portaal", "Vidomes", "Ymere", "Eigen Haard", "Vestia", "Havensteder",
-    "Woonbron", "Stadgenoot", "De Alliantie", "Mitros", "Lefier", "Acantus", "Domijn",
-    "Woonzorg Nederland", "MEE", "Zilveren Kruis", "VGZ", "Menzis",
-    "Raad voor de Kinderbescherming",
-    "Jeugdbescherming", "William Schrikker", "Salvation Army", "Nibud", "Juridisch Loket",
-    "Rechtspraak", "Openbaar Ministerie", "Politie", "Wijkteam", "Buurtteam", "Sociaal Team",
-    "Jeugdteam", "Jellinek", "Arkin", "Parnassia", "Mondriaan", "Brijder", "Tactus", "Novadic",
-    "Lentis", "Dimence", "Pameijer", "Cordaan", "Philadelphia", "Siza", "Ipse de Bruggen",
-    "Kentalis", "Rijnstad", "Sophia Kinderziekenhuis", "Jeroen Bosch Ziekenhuis",
-    "Martini Ziekenhuis", "Antonius Ziekenhuis", "Maasstad Ziekenhuis", "Isala", "Rijnstate",
-    "Amphia", "Gemeente", "gemeente",
-]  # fmt: skip
+# Word lists kept as data (pipeline/core/data/anonymise_*.txt): organisations, places, laws
+# and brands that are never persons; first names and surnames from other countries than deduce's
+# lists cover; cue words before a name; verbs after one.
+_DATA = Path(__file__).parent / "data"
+_KEEP_FILE = _DATA / "anonymise_keep.txt"
+_FIRST_NAMES_FILE = _DATA / "anonymise_first_names.txt"
+_SURNAMES_FILE = _DATA / "anonymise_surnames.txt"
+_CUES_FILE = _DATA / "anonymise_cues.txt"
+_VERBS_FILE = _DATA / "anonymise_verbs.txt"
+# Report verbs: after one of these even a Dutch word at the start of a sentence is a surname
+# ("Bos vertelde"); other verbs in _VERBS_FILE ("heeft", "woont") only count for non-words.
+_SPEECH_VERBS = {
+    "vertelde", "vertelt", "zei", "zegt", "belde", "belt", "meldde", "meldt", "schreef",
+    "antwoordde", "reageerde", "verwijst", "verwees", "legde", "gaf", "geeft", "vindt", "vond",
+    "liet", "laat",
+}  # fmt: skip
+_COMPASS = {
+    "noord", "oost", "zuid", "west", "midden", "noordoost", "noordwest", "zuidoost", "zuidwest",
+    "groot", "klein", "nieuw", "oud", "sint", "hoog", "laag", "boven", "beneden",
+}  # fmt: skip
+_ARTICLES = {"de", "het", "een", "deze", "die", "dit", "dat"}
+_SUBJECT_PRONOUNS = {
+    "ik", "je", "jij", "u", "hij", "zij", "ze", "we", "wij", "jullie", "men", "er", "het",
+}  # fmt: skip
+# after these a capitalised unknown word is a place or an organisation as often as a person
+_PLACE_PREPOSITIONS = {
+    "van", "bij", "via", "naar", "voor", "door", "aan", "uit", "over", "tegen", "vanuit", "in",
+    "op", "te", "richting", "tussen", "rond", "binnen", "buiten", "nabij", "uw", "ons", "onze",
+    "de", "het", "een", "deze", "die", "dit", "dat",
+}  # fmt: skip
+_PREPOSITIONS = {
+    "van", "bij", "via", "naar", "voor", "door", "aan", "uit", "over", "tegen", "vanuit",
+}  # fmt: skip
+# Letters that Dutch words never hold but Polish, Romanian, Turkish, Czech... names do.
+_FOREIGN_LETTERS = set("łńśźżćęąșțşğıđčžřěůőűĺľŕ")
+# Abbreviations of hurried notes that must never start a lower-case name.
+_NOTE_ABBREVIATIONS = {
+    "ivm", "nvt", "tzt", "zsm", "evt", "mbt", "ipv", "obv", "ovv", "mbv", "tav", "tnv", "iom",
+    "ihkv", "dwz", "oa", "ca", "mw", "dhr", "clt", "tel", "gespr", "afspr", "hv", "hb", "wk",
+}  # fmt: skip
+_NAME_INTERFIXES = {
+    "van", "de", "der", "den", "ter", "ten", "te", "'t", "het", "op", "in", "el", "al", "ben",
+    "bin", "ibn", "abu", "ait", "da", "dos", "das", "du", "le", "la", "von", "zu", "di", "del",
+}  # fmt: skip
+_WORD_RE = re.compile(r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*")
+# Runs of capitalised words, with interfixes between them ("Karim Ait Haddou", "Y. Haile" is
+# deduce's): the candidates for names outside deduce's lists.
+_UPPER = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper())
+_CAP_WORD = rf"[{_UPPER}][\w'’]*(?:-[\w'’]+)*"
+_CAP_RUN_RE = re.compile(
+    rf"(?<![\w'’\-@#/.]){_CAP_WORD}(?:[ \u00a0](?:(?:"
+    + "|".join(sorted(_NAME_INTERFIXES - {"'t", "het", "in", "op", "te"}))
+    + rf")[ \u00a0])*{_CAP_WORD}){{0,5}}"
+)
+_NONSPACE_RE = re.compile(r"\S+")
+_COORD_AFTER_RE = re.compile(
+    rf"(?:,[ \u00a0]*|[ \u00a0]+(?:en|of)[ \u00a0]+)(?P<w>{_CAP_WORD})(?![\w'’\-])"
+)
+_COORD_BEFORE_RE = re.compile(
+    rf"(?<![\w'’\-])(?P<w>{_CAP_WORD})(?:,[ \u00a0]*|[ \u00a0]+(?:en|of)[ \u00a0]+)\Z"
+)
+_ABBREVIATION_RE = re.compile(r"[A-Z][a-z]?[A-Z]+[a-z]?")
+_LOWER_WORD_RE = re.compile(r"(?<![\w'’\-])[a-zß-öø-ÿ][a-zß-öø-ÿ'’\-]+")
+_GAP_RE = re.compile(r"[ \u00a0\w'’]*")
+_LOWER_HONORIFIC_RE = re.compile(
+    r"(?<![\w])(?i:mevrouw|mevr\.?|mw\.?|meneer|mijnheer|dhr\.?|de heer|hr\.)[ \u00a0]+"
+    r"((?:(?:van|de|der|den|ter|ten|el|al|ben|'t|het|in|op)[ \u00a0]+){0,3}[a-zß-öø-ÿ][\w'’\-]+)"
+)
+# "Naam: ..." and "naam cliënt: ..." fields: the value is a name even in lower case.
+_NAME_FIELD_RE = re.compile(r"(?im)^[ \t]*naam(?:[ \t]+[\w\-]+){0,2}[ \t]*:[ \t]*([^\n]+)$")
+_AGE_AFTER_RE = re.compile(
+    r"[ \u00a0]*(?:\([ \u00a0]*\d{1,2}[ \u00a0]*(?:jaar|jr\.?|j\.?)?[ \u00a0]*\)"
+    r"|,[ \u00a0]*\d{1,2}(?:[ \u00a0]*(?:jaar|jr\.?))?[ \u00a0]*,)"
+)
+_LOWER_STREET_RE = re.compile(
+    r"(?<![\w@./\-])((?:[a-zß-öø-ÿ'][\w'’\-]*[ ]){0,3}[a-zß-öø-ÿ][\w'’\-]*)[ ]"
+    rf"({_HOUSE_NUMBER})"
+    r"(?![\d]|[.,]\d|\s(?:jaar|jr|euro|mnd|maanden|weken|dagen|keer|uur|kinderen|%))"
+)
+_STREET_SUFFIX_END_RE = re.compile(_STREET_SUFFIX.replace("str\\.", "str") + r"$")
 _ORG_TAIL_RE = re.compile(
     r"^\s*(?:Ziekenhuis|ziekenhuis|Kliniek|kliniek|Instituut|Stichting|Huis|College|School"
     r"|Kinderziekenhuis|Zorg|zorg|Groep|Centrum|Fonds|Academie|Universiteit|Gasthuis)\b"
@@ -360,8 +474,17 @@ def _sentence_start(text: str, pos: int) -> bool:
     return True
 
 
+_NEXT_WORD_RE = re.compile(r"[ \u00a0]+([^\W\d_][\w'’]*)")
+_PREV_WORD_RE = re.compile(r"([\w'’.\-]+)\W*$")
+
+
+def _next_word(text: str, pos: int) -> str:
+    m = _NEXT_WORD_RE.match(text, pos, pos + 40)
+    return _fold(m.group(1)) if m else ""
+
+
 def _previous_word(text: str, pos: int) -> str:
-    m = re.search(r"([\w'’.\-]+)\W*$", text[max(0, pos - 40) : pos])
+    m = _PREV_WORD_RE.search(text[max(0, pos - 40) : pos])
     return _fold(m.group(1)).strip(".") if m else ""
 
 
@@ -389,7 +512,7 @@ def _find_ibans(text: str, valid_only: bool = False) -> list[_Cand]:
     out = []
     for m in _IBAN_RE.finditer(text):
         chunk = m.group(0)
-        parts = chunk.split(" ")
+        parts = re.split("[ \u00a0]", chunk)
         best = None
         for k in range(len(parts), 0, -1):  # the longest prefix of groups that validates
             candidate = " ".join(parts[:k])
@@ -402,6 +525,11 @@ def _find_ibans(text: str, valid_only: bool = False) -> list[_Cand]:
                 break
         if best:
             out.append((m.start(), m.start() + len(best), "IBAN"))
+    if not valid_only:
+        for m in _IBAN_MASKED_RE.finditer(text):
+            body = m.group(0)[4:]
+            if re.search(r"[xX*]", body) and sum(c.isdigit() for c in body) >= 2:
+                out.append((m.start(), m.end(), "IBAN"))
     return out
 
 
@@ -480,6 +608,32 @@ def _find_dates(text: str) -> list[_Cand]:
     return out
 
 
+def _find_short_dates(text: str) -> list[_Cand]:
+    """Day and month without a year ("12/3", "op 12-3", "vr 15/9") where the context says date.
+
+    A slash form is a date unless a unit or count follows ("1/3 deel", "24/7"); a dash form
+    ("3-4") is a range as often as a date, so it needs a cue before it ("op", "per", "tot",
+    "afspraak", a weekday) or must open a line.
+    """
+    out = []
+    for m in _SHORT_DATE_RE.finditer(text):
+        after = text[m.end() : m.end() + 16]
+        if m.group(0) == "24/7" or _SHORT_DATE_UNIT_RE.match(after):
+            continue  # "24/7 bereikbaar"
+        before = text[max(0, m.start() - 24) : m.start()]
+        if _SHORT_DATE_NOT_RE.search(before):
+            continue
+        cue = bool(_SHORT_DATE_CUE_RE.search(before))
+        line_start = not before.strip() or bool(re.search(r"\n\s*$", before))
+        if m.group(2) == "/" or cue or line_start:
+            out.append((m.start(), m.end(), "DATUM"))
+    return out
+
+
+def _find_handles(text: str) -> list[_Cand]:
+    return [(m.start(), m.end(), "ACCOUNT") for m in _HANDLE_RE.finditer(text)]
+
+
 def _find_plates(text: str) -> list[_Cand]:
     out = [(m.start(), m.end(), "KENTEKEN") for m in _PLATE_RE.finditer(text)]
     for m in _PLATE_CUE_RE.finditer(text):
@@ -511,6 +665,8 @@ def _structured(text: str) -> list[_Cand]:
         + _find_postcodes(text)
         + _find_streets(text)
         + _find_dates(text)
+        + _find_short_dates(text)
+        + _find_handles(text)
         + _find_plates(text)
         + _find_client_numbers(text)
     )
@@ -683,11 +839,56 @@ def _load_deduce(deduce_module: Any) -> Any:
         root.setLevel(level)
 
 
+class GateListError(RuntimeError):
+    """A word list the gate needs is missing, unreadable or empty.
+
+    Raised at start-up instead of running a silently weaker gate (fewer names, no places).
+    """
+
+
 def _read_lines(path: Path) -> list[str]:
+    """Non-empty, non-comment lines of a UTF-8 word list; raises GateListError if unusable."""
     try:
-        return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    except OSError:
-        return []
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise GateListError(
+            f"anonimisering kan niet starten: woordenlijst {path} ontbreekt of is onleesbaar "
+            f"({reason}). Zonder deze lijst mist de poort namen of plaatsen. Herstel het bestand "
+            "(lijsten van deduce: pip install --force-reinstall 'deduce==3.0.6')."
+        ) from exc
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    if not lines:
+        raise GateListError(
+            f"anonimisering kan niet starten: woordenlijst {path} is leeg. Herstel het bestand "
+            "(lijsten van deduce: pip install --force-reinstall 'deduce==3.0.6')."
+        )
+    return lines
+
+
+def _strip_accents(s: str) -> str:
+    return (
+        "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+        .replace("ı", "i")
+        .replace("ł", "l")
+    )
+
+
+def _fold_set(items: Iterable[str]) -> set[str]:
+    """Folded forms plus their accent-free spelling ("Ayşe" also as "ayse")."""
+    out = set()
+    for x in items:
+        f = _fold(x)
+        out.add(f)
+        out.add(_strip_accents(f))
+    return out
+
+
+def _dutch_lexicon() -> Any:
+    """simplemma's Dutch word forms (~370k): is a token an ordinary Dutch word?"""
+    import simplemma  # noqa: PLC0415  (0.7 s on first use, only with the gate)
+
+    return simplemma
 
 
 # ----------------------------------------------------------------------------------------------
@@ -695,7 +896,7 @@ def _read_lines(path: Path) -> list[str]:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.1"
+GATE_VERSION = "2026.12.2"
 
 
 class Anonymiser:
@@ -703,18 +904,34 @@ class Anonymiser:
 
     Args:
         keep_terms: extra words or phrases never to treat as persons (e.g. municipality names).
-        use_deduce: False gives a rules-only gate (persons only after a title such as
-            "mevrouw"); meant for fast unit tests, not for production.
+        use_deduce: False gives a rules-only gate (persons from titles, cues and the gate's own
+            name lists, no deduce); meant for fast unit tests, not for production.
+
+    Raises:
+        GateListError: if one of deduce's lists or the gate's own word lists is missing,
+            unreadable or empty.
     """
 
     def __init__(self, keep_terms: Iterable[str] = (), use_deduce: bool = True) -> None:
         self._keep = {_fold(t).strip() for t in keep_terms if t and t.strip()}
         self._use_deduce = use_deduce
         self._deduce = None
-        self._first_names: set[str] = set()
         self._words: set[str] = set(_SENTENCE_WORDS)
         self._places: set[str] = set()
-        orgs = list(_ORGANISATIONS)
+        self._streets: set[str] = set()
+        keep_phrases = _read_lines(_KEEP_FILE)
+        first_names = _read_lines(_FIRST_NAMES_FILE)
+        surnames = _read_lines(_SURNAMES_FILE)
+        cues = _read_lines(_CUES_FILE)
+        verbs = _read_lines(_VERBS_FILE)
+        self._cues = {_fold(x) for x in cues}
+        self._verbs = {_fold(x) for x in verbs} | _SPEECH_VERBS
+        # the gate's own lists are part of its fingerprint: editing one re-anonymises
+        self._lists_digest = hashlib.sha256(
+            "\x1e".join(
+                "\x1f".join(x) for x in (keep_phrases, first_names, surnames, cues, verbs)
+            ).encode("utf-8")
+        ).hexdigest()[:16]
         if use_deduce:
             deduce = _import_deduce()
             if not _deduce_cache_exists(deduce):
@@ -723,22 +940,46 @@ class Anonymiser:
                     file=sys.stderr,
                     flush=True,
                 )
-            self._deduce = _load_deduce(deduce)
             src = Path(deduce.__file__).parent / "data" / "lookup" / "src"
-            self._first_names = {
-                _fold(x) for x in _read_lines(src / "names/lst_first_name/items.txt")
-            }
+            # read the lists before loading deduce: a missing list fails fast and clearly
+            first_names += _read_lines(src / "names/lst_first_name/items.txt")
+            surnames += _read_lines(src / "names/lst_surname/items.txt")
+            surnames += _read_lines(src / "names/lst_interfix_surname/items.txt")
             for name in ("lst_common_word", "lst_stop_word"):
                 self._words |= {_fold(x) for x in _read_lines(src / f"whitelist/{name}/items.txt")}
             for sub in ("lst_municipality", "lst_residence", "lst_province", "lst_region"):
                 self._places |= {
                     _fold(x) for x in _read_lines(src / f"locations/lst_placename/{sub}/items.txt")
                 }
+            self._streets = {_fold(x) for x in _read_lines(src / "locations/lst_street/items.txt")}
+            self._deduce = _load_deduce(deduce)
+        self._first_names = _fold_set(first_names)
+        self._surnames = _fold_set(surnames)
+        self._keep_words = {_fold(x) for x in keep_phrases}
+        self._places |= {_fold(x) for x in keep_phrases if x[:1].isupper() and not x.isupper()} - {
+            "gemeente"
+        }
+        # words of multi-word places and phrases: only names holding one need the slow check
+        self._place_tokens = {
+            t for p in self._places | self._keep_words if " " in p for t in p.split()
+        }
+        self._lexicon = _dutch_lexicon()
+        self._word_cache: dict[str, bool] = {}
+        self._name_cache: dict[str, bool] = {}
+        # first names that are no Dutch word: only these can start a lower-case name
+        self._lower_first_names = {
+            f
+            for f in self._first_names
+            if len(f) >= 3 and f not in _NOTE_ABBREVIATIONS and not self._is_word(f)
+        }
+        # no look-behind in front: it would stop re's first-character scan (3x slower);
+        # _keep_spans checks the character before each match instead
         self._org_re = re.compile(
-            r"(?<![\w])(?:"
-            + "|".join(re.escape(o) for o in sorted(set(orgs), key=len, reverse=True))
+            "(?:"
+            + "|".join(re.escape(o) for o in sorted(set(keep_phrases), key=len, reverse=True))
             + r")(?![\w])"
         )
+        self._cue_phrases = self._cues | _HONORIFICS
         self._title_person_re = re.compile(
             r"(?<![\w])(?:[Mm]evrouw|[Mm]evr\.|[Mm]w\.|[Mm]eneer|[Mm]ijnheer|[Dd]hr\.|[Dd]e heer)"
             r"\s+((?:(?:[A-ZÀ-Þ]\.){1,4}\s?)?(?:(?:[Vv]an|[Dd]e|[Dd]er|[Dd]en|[Tt]er|[Tt]en|[Oo]p"
@@ -747,17 +988,17 @@ class Anonymiser:
 
     @property
     def fingerprint(self) -> str:
-        """Identifies what this gate removes: its version, configuration and deduce's version.
+        """Identifies what this gate removes: its version, word lists, configuration and
+        deduce's version.
 
         Cached anonymisations are valid only for the same fingerprint."""
-        import hashlib
         from importlib import metadata
 
         try:
             deduce_version = metadata.version("deduce") if self._use_deduce else "off"
         except metadata.PackageNotFoundError:
             deduce_version = "missing"
-        parts = [GATE_VERSION, deduce_version, *sorted(self._keep)]
+        parts = [GATE_VERSION, deduce_version, self._lists_digest, *sorted(self._keep)]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
     # -- persons ---------------------------------------------------------------------------
@@ -778,7 +1019,7 @@ class Anonymiser:
             if not m:
                 break
             word = _fold(m.group(1)).rstrip(".:,")
-            if (word in _TITLES or word in _ROLE_WORDS) and s + m.end() < e:
+            if (word in _TITLES or word in _ROLE_WORDS or word in self._cues) and s + m.end() < e:
                 s += m.end()
             else:
                 break
@@ -799,30 +1040,164 @@ class Anonymiser:
             return None
         return s, e
 
-    def _reject_person(self, text: str, s: int, e: int) -> bool:
+    # -- word knowledge ----------------------------------------------------------------------
+    def _is_word(self, token: str) -> bool:
+        """True for an ordinary Dutch word (any case): "bos", "Schuld", "vertelde"."""
+        known = self._word_cache.get(token)
+        if known is None:
+            f = _fold(token)
+            known = (
+                f in self._words
+                or bool(self._lexicon.is_known(f, lang="nl"))
+                or self._is_compound(f)
+            )
+            if len(self._word_cache) > 200_000:
+                self._word_cache.clear()
+            self._word_cache[token] = known
+        return known
+
+    def _is_compound(self, f: str) -> bool:
+        """A Dutch compound the lexicon lacks: "werkplein", "veiligheidshuis", "burgerzaken"."""
+        if len(f) < 9 or not f.isalpha():
+            return False
+        known = self._lexicon.is_known
+        for i in range(4, len(f) - 3):
+            head, tail = f[:i], f[i:]
+            if known(tail, lang="nl") and (
+                known(head, lang="nl") or (head[-1] in "se" and known(head[:-1], lang="nl"))
+            ):
+                return True
+        return False
+
+    def _is_base_form(self, token: str) -> bool:
+        """True if simplemma lemmatises the word to itself ("bakker"), not for "belt", "wil"."""
+        return self._lexicon.lemmatize(token, lang="nl") == token
+
+    def _verb_says_person(self, text: str, s: int, e: int, word: str) -> bool:
+        """Does the verb after a single capitalised word make it a person?
+
+        A report verb does for any name or non-word ("Bos vertelde"); other verbs ("heeft",
+        "komt") only for a non-word or for a known name that is no common word ("Visser komt
+        mee", but not "Pas kwam er" or "Wel kwam het"). Never when a subject pronoun follows
+        the verb ("Vooraf had ze": the first word is no subject), nor for an unknown word after
+        a preposition ("adviseur van Schulinck vindt": an organisation as often as a person).
+        """
+        nxt = _next_word(text, e)
+        if nxt not in self._verbs:
+            return False
+        m = _NEXT_WORD_RE.match(text, e, e + 40)
+        if _next_word(text, m.end()) in _SUBJECT_PRONOUNS:
+            return False
+        if not self._is_name(word) and _previous_word(text, s) in _PREPOSITIONS:
+            return False
+        if _previous_word(text, s) in _ARTICLES and self._is_word(word):
+            return False  # "De Raad verwees": a noun with its article
+        if nxt in _SPEECH_VERBS:
+            return self._is_name(word) or not self._is_word(word)
+        if nxt in self._verbs:
+            return not self._is_word(word) or (
+                self._is_name(word) and _fold(word) not in self._words
+            )
+        return False
+
+    def _is_name(self, token: str) -> bool:
+        f = _fold(token)
+        return f in self._first_names or f in self._surnames
+
+    def _name_like(self, token: str) -> bool:
+        """A known first name or surname, or no Dutch word, and never a place, law or agency."""
+        like = self._name_cache.get(token)
+        if like is None:
+            like = self._name_like_uncached(token)
+            if len(self._name_cache) > 200_000:
+                self._name_cache.clear()
+            self._name_cache[token] = like
+        return like
+
+    def _name_like_uncached(self, token: str) -> bool:
+        f = _fold(token)
+        if f in self._keep_words or f in self._places or f in self._keep:
+            return False
+        if f in _HONORIFICS or f in _TITLES or f in self._cues or f in _ROLE_WORDS:
+            return False
+        if f in _NAME_INTERFIXES or f in self._words:
+            return False  # "De", "Bij", "Die": interfixes and common words
+        if _ABBREVIATION_RE.fullmatch(token):
+            return False  # "HvO", "BvA"
+        if "-" in token:
+            parts = token.split("-")
+            if any(len(p) > 1 and p.isupper() for p in parts):
+                return False  # "WIA-uitkering", "GGZ-instelling"
+            if all(self._is_word(p) or _fold(p) in self._places for p in parts if p):
+                return False  # "E-rolstoelers", "Wmo-desk"
+            if _fold(parts[0]) in _COMPASS:
+                return False  # "Oost-Brabant", "Midden-Groningen": a region
+        if len(token) > 1 and token.isupper():
+            return False  # an abbreviation ("UWV", "WIA")
+        return f in self._first_names or f in self._surnames or not self._is_word(token)
+
+    def _in_place_phrase(self, text: str, s: int, e: int) -> bool:
+        """True if [s, e) lies inside a multi-word place name ("Capelle aan den IJssel")."""
+        if not any(_fold(t) in self._place_tokens for t in text[s:e].split()):
+            return False
+        lo, hi = max(0, s - 40), min(len(text), e + 40)
+        toks = [(m.start() + lo, m.end() + lo) for m in re.finditer(r"[^\s,.;:()]+", text[lo:hi])]
+        for i, (ts, _) in enumerate(toks):
+            if ts > s:
+                break
+            for j in range(i, min(len(toks), i + 6)):
+                if toks[j][1] < e:
+                    continue
+                phrase = _fold(" ".join(text[a:b] for a, b in toks[i : j + 1]))
+                if phrase in self._places or phrase in self._keep_words:
+                    return True
+        return False
+
+    # -- persons -----------------------------------------------------------------------------
+    def _reject_person(self, text: str, s: int, e: int, strong: bool = False) -> bool:
+        """Drop a person candidate that is a place, organisation, placeholder or common word.
+
+        ``strong`` candidates came with context (a cue, an age, a report verb, a form field):
+        only the place/organisation checks apply to them.
+        """
         name = text[s:e]
         folded = _fold(name)
         tokens = name.split()
         if not any(ch.isalpha() for ch in name):
             return True
-        if folded in self._keep:
+        if folded in self._keep or folded in self._keep_words:
             return True
         if _ORG_TAIL_RE.match(text[e : e + 20]):
             return True
-        if _previous_word(text, s) in _HONORIFICS:
+        honorific = _previous_word(text, s) in _HONORIFICS
+        if honorific:
             return False  # "Dhr. Koning", "mevrouw De Boer", "meneer Assen": a person
-        if folded in self._places:
+        if folded in self._places or self._in_place_phrase(text, s, e):
             return True
+        if len(tokens) >= 2 and tokens[0] in ("van", "aan", "in", "uit", "bij", "naar", "den"):
+            # "college van Arnhem", "aan den IJssel": a preposition and a place, no first name
+            if _fold(" ".join(tokens[1:])) in self._places and self._is_word(
+                _previous_word(text, s) or "x"
+            ):
+                return True
+        if strong:
+            return False
         if len(tokens) == 1:
             word = folded.strip(".")
             if name[0].islower() and (word in self._words or word in _PROFESSION_SURNAMES):
                 return True
-            if word in self._words and _sentence_start(text, s):
+            if word in _SENTENCE_WORDS or word in _ROLE_WORDS or word in _TITLES:
                 return True
-            if word in _SENTENCE_WORDS or word in _ROLE_WORDS:
+            if word in self._cues:
                 return True
             if word in _PROFESSION_SURNAMES and _previous_word(text, s) in _PROFESSION_CONTEXT:
                 return True
+            if _sentence_start(text, s) and (
+                word in self._words or (word not in self._first_names and self._is_word(word))
+            ):
+                # "Schuld is opgelopen", "Pas in mei", "Visser van beroep": a Dutch word opening
+                # the sentence, unless a verb says person ("Bos vertelde", "Visser komt mee")
+                return not self._verb_says_person(text, s, e, word)
         elif len(tokens) == 2 and tokens[0] in ("De", "de"):
             # "De Bakker kwam" / "als de Bakker": an article plus a profession word
             if _fold(tokens[1]) in _PROFESSION_SURNAMES and (
@@ -831,23 +1206,238 @@ class Anonymiser:
                 return True
         return False
 
-    def _lowercase_first_names(self, text: str) -> list[tuple[int, int]]:
-        """First names typed in lower case after a cue ("zus naima"); deduce skips those."""
-        out = []
-        if not self._first_names:
-            return out
-        for m in re.finditer(r"(?<![\w@./])([a-zà-ÿ][a-zà-ÿ'\-]{2,})(?![\w@])", text):
-            word = m.group(1)
-            if word in self._words or word not in self._first_names:
+    def _context_persons(self, text: str) -> list[tuple[int, int]]:
+        """Capitalised names that deduce's lists miss, found by what surrounds them.
+
+        A run of capitalised words (with interfixes: "Karim Ait Haddou", "Łukasz Wójcik") is a
+        person when: it holds two or more name-like words (no Dutch word, or a known name); or
+        a cue precedes it ("zoon", "zegt", "Groet,", "ik ben", "Cliënt:"); or an age follows
+        ("Daan (7)", "Kimberley, 17,"); or a report verb follows ("Tsegay heeft", "Bos
+        vertelde"); or it sits alone in quotes; or it holds letters no Dutch word has.
+        """
+        out: list[tuple[int, int]] = []
+        for m in _CAP_RUN_RE.finditer(text):
+            word = m.group()
+            if " " not in word and "\u00a0" not in word and not self._name_like(word):
+                continue  # most runs: one capitalised Dutch word ("De", "Daarna", "Mw")
+            run = [
+                (t.start() + m.start(), t.end() + m.start(), t.group())
+                for t in _NONSPACE_RE.finditer(m.group())
+            ]
+            # leading cue or title words inside the run ("Zoon Daan", "Verzoeker Farah") are
+            # context, not name; leading and trailing Dutch words are no part of the name
+            cue_inside = False
+            while run and not self._name_like(run[0][2]):
+                cue_inside = cue_inside or _fold(run[0][2]) in self._cues
+                run = run[1:]
+            while run and (not self._name_like(run[-1][2]) or run[-1][2] in _NAME_INTERFIXES):
+                run = run[:-1]
+            if not run:
                 continue
-            if _LOWER_NAME_CUE_RE.search(text[max(0, m.start() - 14) : m.start()]):
-                out.append(m.span(1))
+            s, e = run[0][0], run[-1][1]
+            if text.rfind("<", 0, s) > text.rfind(">", 0, s):
+                continue  # inside an HTML tag ('class="MsoNormal"')
+            names = [w for _, _, w in run if w not in _NAME_INTERFIXES]
+            if names and self._decide_run(text, s, e, names, cue_inside):
+                out.append((s, e))
         return out
+
+    def _cue_before(self, text: str, s: int) -> bool:
+        """Does a cue ("zoon", "zegt", "Groet,", "ik ben", "Cliënt:") end right before ``s``?"""
+        before = text[max(0, s - 40) : s].rstrip(" \u00a0")
+        if before[-1:] in (",", ":", "("):
+            before = before[:-1].rstrip(" \u00a0")
+        if not before or not (before[-1].isalpha() or before[-1] == "."):
+            return False
+        toks = before.split()[-4:]
+        if toks[-1].endswith("."):
+            # "mw.", "dhr." are cues; "... beste vriend." ends a sentence
+            return _fold(toks[-1]).rstrip(".") in _HONORIFICS
+        for k in range(1, len(toks) + 1):
+            if " ".join(toks[-k:]).casefold() in self._cue_phrases:
+                return True
+        # "de zus van Blerta", "de kinderen van Efrem"
+        if len(toks) >= 2 and toks[-1] == "van":
+            kin = _fold(toks[-2])
+            return kin in self._cues or kin in _TITLES
+        return False
+
+    def _decide_run(self, text: str, s: int, e: int, names: list[str], cue_inside: bool) -> bool:
+        if len(names) == 1 and text[e : e + 1] == ":":
+            return False  # a form field's label ("Tel:", "Betreft:")
+        dutch = [self._is_word(t) for t in names]
+        foreign = any(c in _FOREIGN_LETTERS for c in _fold(" ".join(names)))
+        if len(names) >= 2 and not all(dutch):
+            # a known name that is no Dutch word, or foreign letters: "Kidane Berhe", "Łukasz
+            # Wójcik"; not "Meldpunt Huurtoeslag", "Raad van State"
+            if foreign or any(
+                self._is_name(t) and not d for t, d in zip(names, dutch, strict=True)
+            ):
+                return True
+        if cue_inside or self._cue_before(text, s):
+            return True
+        if _AGE_AFTER_RE.match(text, e):
+            return True
+        if len(names) == 1 and self._verb_says_person(text, s, e, names[0]):
+            return True  # "Tsegay heeft", "Bos vertelde", "Visser komt mee"
+        if len(names) > 1 and _next_word(text, e) in self._verbs:
+            return True
+        if foreign:
+            return True
+        if len(names) == 1 and not dutch[0]:
+            if self._is_name(names[0]) and _previous_word(text, s) not in _PLACE_PREPOSITIONS:
+                return True  # a first name or surname from the lists that is no Dutch word
+        q0, q1 = text[s - 1 : s], text[e : e + 1]
+        if q0 and q1 and q0 in "\"'“‘«" and q1 in "\"'”’»" and not all(dutch):
+            return True  # a nickname in quotes: '"Mo" slaapt in de nachtopvang'
+        return False
+
+    def _lower_names(self, text: str) -> list[tuple[int, int]]:
+        """Names typed in lower case: "sanne de vries belde", "mevrouw jansen", "zus naima",
+        "naam: youssef el idrissi"."""
+        out: list[tuple[int, int]] = []
+        # after a form of address
+        for m in _LOWER_HONORIFIC_RE.finditer(text):
+            toks = m.group(1).split()
+            last = toks[-1]
+            if last in _NOTE_ABBREVIATIONS:
+                continue
+            interfix = len(toks) > 1
+            surname = _fold(last) in self._surnames or _fold(m.group(1)) in self._surnames
+            if not self._is_word(last) or (
+                surname and (interfix or (last not in self._words and self._is_base_form(last)))
+            ):
+                out.append(m.span(1))
+        # a first name, interfixes and a surname, all lower case (most texts hold no lower-case
+        # first name at all: one set intersection in C decides that)
+        if self._lower_first_names.isdisjoint(_LOWER_WORD_RE.findall(text)):
+            words = []
+        else:
+            words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
+        n = len(words)
+        for i, (s, e, w) in enumerate(words):
+            if w not in self._first_names or not w.islower() or len(w) < 3:
+                continue  # lower-case tokens fold to themselves: one set look-up for most words
+            if w in _NOTE_ABBREVIATIONS or self._is_word(w):
+                continue
+            j = i + 1
+            while j < n and words[j][2] in _NAME_INTERFIXES and j - i <= 3:
+                j += 1
+            if j < n and _GAP_RE.fullmatch(text, e, words[j][0]):
+                sur = words[j][2]
+                if (
+                    sur.islower()
+                    and sur not in _NOTE_ABBREVIATIONS
+                    and (
+                        _fold(sur) in self._surnames
+                        or _fold(" ".join(x[2] for x in words[i + 1 : j + 1])) in self._surnames
+                        or not self._is_word(sur)
+                    )
+                ):
+                    out.append((s, words[j][1]))
+                    continue
+            # a lone first name after a cue ("zus naima", "broer mussie", "hoi rachid") or
+            # before a verb ("anna woont in")
+            if (
+                self._cue_before(text, s)
+                or _LOWER_NAME_CUE_RE.search(text[max(0, s - 14) : s])
+                or _next_word(text, e) in self._verbs
+            ):
+                out.append((s, e))
+        # "Naam: ..." fields: the value up to a comma or bracket (a second comma part may be a
+        # first name: "Naam: Gebru, Selam")
+        for m in _NAME_FIELD_RE.finditer(text):
+            pos = m.start(1)
+            for k, part in enumerate(re.split(r"([,;(/|]|\s-\s)", m.group(1))):
+                if k % 2 == 1:
+                    pos += len(part)
+                    continue
+                toks = part.split()
+                ok = (
+                    0 < len(toks) <= 5
+                    and all(re.fullmatch(r"[^\W\d_][\w'’\-.]*", t) for t in toks)
+                    and any(self._name_like(t.strip(".")) for t in toks)
+                )
+                if ok and (k == 0 or (len(toks) == 1 and self._name_like(toks[0]))):
+                    lead = len(part) - len(part.lstrip())
+                    out.append((pos + lead, pos + len(part.rstrip())))
+                elif k == 0 or not ok:
+                    if k > 0:
+                        break
+                pos += len(part)
+        return out
+
+    def _propagate(self, text: str, found: list[_Cand], keep: _Intervals) -> list[tuple[int, int]]:
+        """Other mentions of a name already found: "mevrouw Bos ... Bos vertelde"."""
+        names: set[str] = set()
+        for s, e, _ in found:
+            for t in _WORD_RE.findall(text[s:e]):
+                f = _fold(t)
+                if len(t) < 3 or f in _NAME_INTERFIXES or f in _TITLES or f in _HONORIFICS:
+                    continue
+                if f in self._cues or f in _ROLE_WORDS:
+                    continue
+                if t.islower() and self._is_word(t):
+                    continue  # "vries" of "sanne de vries" stays a verb elsewhere
+                if f in self._places or f in self._keep_words or f in self._keep:
+                    continue  # "Eindhoven" of a false "Eindhoven Woensel"
+                names.add(t)
+        if not names:
+            return []
+        taken = _Intervals([(s, e) for s, e, _ in found])
+        out = []
+        for name in names:
+            s = text.find(name)
+            while s >= 0:
+                e = s + len(name)
+                if (
+                    not (s and (text[s - 1].isalnum() or text[s - 1] in "_'’-"))
+                    and not (e < len(text) and (text[e].isalnum() or text[e] in "_'’-"))
+                    and taken.first_overlap(s, e) is None
+                    and keep.first_overlap(s, e) is None
+                ):
+                    out.append((s, e))
+                s = text.find(name, e)
+        return out
+
+    def _lowercase_streets(self, text: str) -> list[_Cand]:
+        """Street names typed in lower case with a house number ("op de kerkstraat 12")."""
+        if not self._streets:
+            return []
+        out = []
+        for m in _LOWER_STREET_RE.finditer(text):
+            toks = m.group(1).split(" ")
+            for k in range(len(toks)):
+                cand = toks[k:]
+                name = " ".join(cand)
+                if _fold(name) in self._streets and (
+                    len(cand) >= 2 or _STREET_SUFFIX_END_RE.search(cand[-1])
+                ):
+                    start = m.start(1) + len(" ".join(toks[:k])) + (1 if k else 0)
+                    out.append((start, m.end(2), "ADRES"))
+                    break
+        return out
+
+    def _keep_spans(self, text: str) -> list[tuple[int, int]]:
+        """Organisations, places, laws and brands from the keep list, as whole words."""
+        out = []
+        pos = 0
+        while True:
+            m = self._org_re.search(text, pos)
+            if m is None:
+                return out
+            s = m.start()
+            if s and (text[s - 1].isalnum() or text[s - 1] == "_"):
+                pos = s + 1  # inside a word ("XUWV"): look again from the next character
+                continue
+            out.append(m.span())
+            pos = m.end()
 
     def _persons(self, text: str) -> list[_Cand]:
         raw: list[tuple[int, int]] = []
-        keep_spans: list[tuple[int, int]] = [m.span() for m in self._org_re.finditer(text)]
-        streets: list[_Cand] = []
+        strong: list[tuple[int, int]] = []
+        keep_spans = self._keep_spans(text)
+        streets: list[_Cand] = self._lowercase_streets(text)
         if self._deduce is not None:
             for offset, chunk in _chunks(text):
                 doc = self._deduce.deidentify(chunk, disabled=_DEDUCE_DISABLED)
@@ -861,16 +1451,46 @@ class Anonymiser:
                     elif tag == "locatie" and a.priority >= 1 and re.search(r"\d", a.text):
                         m = _TOEVOEGING_RE.match(text, e)
                         streets.append((s, m.end() if m else e, "ADRES"))
-            raw += self._lowercase_first_names(text)
+        strong += self._lower_names(text)
+        strong += self._context_persons(text)
         raw += [m.span(1) for m in self._title_person_re.finditer(text)]
         out: list[_Cand] = []
         keep = _Intervals(keep_spans)
-        for s, e in raw:
-            trimmed = self._trim_person(text, s, e, keep)
-            if trimmed is None or self._reject_person(text, *trimmed):
-                continue
-            out.append((trimmed[0], trimmed[1], "PERSOON"))
+        for spans, is_strong in ((raw, False), (strong, True)):
+            for s, e in spans:
+                trimmed = self._trim_person(text, s, e, keep)
+                if trimmed is None or self._reject_person(text, *trimmed, strong=is_strong):
+                    continue
+                out.append((trimmed[0], trimmed[1], "PERSOON"))
+        out += [(s, e, "PERSOON") for s, e in self._propagate(text, out, keep)]
+        out += [(s, e, "PERSOON") for s, e in self._coordinated(text, out, keep)]
         return out + streets
+
+    def _coordinated(
+        self, text: str, found: list[_Cand], keep: _Intervals
+    ) -> list[tuple[int, int]]:
+        """A single name-like word joined to a found name: "Mariama en Ousmane", "de zus van
+        Blerta, Vjollca, tolkt"."""
+        taken = _Intervals([(s, e) for s, e, _ in found])
+        out = []
+        for s, e, _ in found:
+            for m in (
+                _COORD_AFTER_RE.match(text, e),
+                _COORD_BEFORE_RE.search(text, max(0, s - 40), s),
+            ):
+                if m is None:
+                    continue
+                ws, we = m.span("w")
+                word = m.group("w")
+                if (
+                    self._name_like(word)
+                    and not self._is_word(word)
+                    and taken.first_overlap(ws, we) is None
+                    and keep.first_overlap(ws, we) is None
+                ):
+                    out.append((ws, we))
+                    taken.add(ws, we)
+        return out
 
     def _number_persons(self, text: str, spans: list[_Cand]) -> dict[int, int]:
         """Map span index -> person number, so one person keeps one placeholder.
@@ -961,7 +1581,9 @@ class Anonymiser:
             raise TypeError(f"anonymise expects str, got {type(text).__name__}")
         if not text.strip():
             return AnonResult(text=text, spans=())
-        cands = _structured(text) + self._persons(text)
+        # "_" separates words in file names and ids ("Jansen_111222333.docx"); same length,
+        # so the offsets stay those of the input
+        cands = _structured(text) + self._persons(text.replace("_", " "))
         resolved = _resolve(cands, _guards(text))
         numbers = self._number_persons(text, resolved)
         spans = []

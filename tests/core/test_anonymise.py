@@ -1,4 +1,4 @@
-"""Tests for the Dutch personal-data gate (pipeline/anonymise.py) and its GX suite.
+"""Tests for the Dutch personal-data gate (pipeline/core/anonymise.py) and its GX suite.
 
 Rule tests use a rules-only gate (no deduce, instant). Tests that need deduce share one
 module-scoped instance (deduce loads in ~10 s) and are marked slow.
@@ -14,7 +14,9 @@ import pytest
 
 from pipeline.core.anonymise import Anonymiser, eleven_check, iban_valid, residual_pii
 
-EVAL_FILE = Path(__file__).resolve().parents[2] / "data" / "eval" / "anon" / "anon_eval.jsonl"
+EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "eval" / "anon"
+EVAL_FILE = EVAL_DIR / "anon_eval.jsonl"
+NEW_PHRASINGS = EVAL_DIR / "new_phrasings.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -308,3 +310,277 @@ def test_gate_reaches_recall_targets_on_eval_set(gate):
         assert recall[label] >= 0.99, (label, recall[label])
     assert recall["PERSOON"] >= 0.95
     assert sum(damaged) / len(damaged) <= 0.10
+
+
+# ---------------------------------------------------------------- variants found by hand (#11)
+@pytest.mark.parametrize(
+    "phone",
+    ["06.12.34.56.78", "06–12345678", "+31 (0)6 2345 6781", "070 - 123 45 67", "(058) 212 34 56",
+     "0031-6-47218905", "06 - 213 456 78"],
+)  # fmt: skip
+def test_phone_written_with_dots_dashes_or_area_code_is_removed(rules, phone):
+    assert rules.anonymise(f"Bel {phone} na 17 uur.").text == "Bel [TELEFOON] na 17 uur."
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("Afspraak 12/3 met de wijkcoach", "Afspraak [DATUM] met de wijkcoach"),
+     ("Moeder zit vast tot 12-3.", "Moeder zit vast tot [DATUM]."),
+     ("Geen inkomen sinds 1 januari.", "Geen inkomen sinds [DATUM]."),
+     ("Bezoek vr 15/9 om tien uur", "Bezoek [DATUM] om tien uur")],
+)  # fmt: skip
+def test_day_and_month_without_year_is_removed(rules, text, expected):
+    assert rules.anonymise(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["over 3-4 weken", "1/3 deel van de huur", "24/7 bereikbaar", "artikel 3-4", "groep 7-8"],
+)
+def test_range_fraction_or_article_number_is_not_a_date(rules, text):
+    assert rules.anonymise(text).text == text
+
+
+def test_social_media_handle_is_removed(rules):
+    assert rules.anonymise("insta @kiki.xo_09 stuurt berichten").text == (
+        "insta [ACCOUNT] stuurt berichten"
+    )
+
+
+def test_email_address_is_not_taken_for_a_handle(rules):
+    assert labels(rules.anonymise("mail noor_x@ziggo.nl")) == ["EMAIL"]
+
+
+def test_email_with_characters_glued_to_the_domain_is_removed(rules):
+    # the residual check's regex matches this, so the gate must remove it (#11)
+    text = "mail jan.devries@ziggo.nl2 vandaag"
+    assert rules.anonymise(text).text == "mail [EMAIL] vandaag"
+    assert residual_pii(rules.anonymise(text).text)["email"] == 0
+
+
+@pytest.mark.parametrize(
+    "text", ["V-nummer 2345678901", "v-nr 3456789012", "v-nr partner 3456789012", "vnr 2345678901"]
+)
+def test_v_number_is_removed(rules, text):
+    assert labels(rules.anonymise(text)) == ["KLANTNUMMER"]
+
+
+def test_cak_number_is_removed(rules):
+    assert rules.anonymise("CAK-nummer 20394857 bekend").text == "CAK-nummer [KLANTNUMMER] bekend"
+
+
+def test_reference_number_after_ref_dash_is_removed(rules):
+    assert labels(rules.anonymise("brief ref-111222333 ontvangen")) == ["KLANTNUMMER"]
+
+
+def test_client_number_after_an_agency_name_is_removed(rules):
+    text = "klantnummer UWV 884422119 geblokkeerd"
+    assert rules.anonymise(text).text == "klantnummer UWV [KLANTNUMMER] geblokkeerd"
+
+
+def test_lower_case_licence_plate_is_removed(rules):
+    assert rules.anonymise("auto xx-123-b staat op naam van ex").text == (
+        "auto [KENTEKEN] staat op naam van ex"
+    )
+
+
+def test_partly_masked_iban_is_removed_whole(rules):
+    text = "Rekening NL18 ABNA 0xxx xxx6 83 (kopie)."
+    assert rules.anonymise(text).text == "Rekening [IBAN] (kopie)."
+
+
+def test_iban_with_non_breaking_spaces_is_removed_whole(rules):
+    text = "IBAN NL91\u00a0ABNA\u00a00417\u00a01643\u00a000 t.n.v. cliënt"
+    assert rules.anonymise(text).text == "IBAN [IBAN] t.n.v. cliënt"
+
+
+def test_bsn_in_a_file_name_is_removed(rules):
+    assert "111222333" not in rules.anonymise("Jansen_111222333.docx").text
+
+
+def test_lower_case_name_after_mevrouw_is_removed(rules):
+    res = rules.anonymise("Gesprek met mevrouw jansen over de huur.")
+    assert res.text == "Gesprek met mevrouw [PERSOON-1] over de huur."
+
+
+def test_verb_after_mevrouw_is_kept(rules):
+    text = "mevrouw heeft gebeld, mw belt morgen terug."
+    assert rules.anonymise(text).text == text
+
+
+def test_polish_name_outside_lists_is_removed_when_context_says_person(rules):
+    res = rules.anonymise('"Ik wist het niet," zegt Łukasz Wójcik.')
+    assert res.text == '"Ik wist het niet," zegt [PERSOON-1].'
+
+
+def test_unknown_name_after_a_sign_off_is_removed(rules):
+    assert (
+        rules.anonymise("Bel me terug. Groet, Tesfalem").text == "Bel me terug. Groet, [PERSOON-1]"
+    )
+
+
+def test_unknown_word_before_a_report_verb_is_a_person(rules):
+    res = rules.anonymise("Habtezion vertelde dat de huur omhoog ging.")
+    assert res.text == "[PERSOON-1] vertelde dat de huur omhoog ging."
+
+
+def test_first_word_of_an_inverted_sentence_is_kept(rules):
+    text = "Vooraf had ze gebeld. Daarna kwam hij langs."
+    assert rules.anonymise(text).text == text
+
+
+def test_nickname_in_quotes_is_removed(rules):
+    res = rules.anonymise('"Mo" slaapt in de nachtopvang.')
+    assert res.text == '"[PERSOON-1]" slaapt in de nachtopvang.'
+
+
+def test_child_name_before_an_age_is_removed(rules):
+    res = rules.anonymise("Haar zoon Yafet (7) gaat niet naar school.")
+    assert res.text == "Haar zoon [PERSOON-1] (7) gaat niet naar school."
+
+
+def test_other_mentions_of_a_found_name_get_the_same_placeholder(rules):
+    res = rules.anonymise("Mevrouw Tesfamariam belde. Later zei Tesfamariam dat het ging.")
+    assert res.text == "Mevrouw [PERSOON-1] belde. Later zei [PERSOON-1] dat het ging."
+
+
+def test_lower_case_value_of_a_name_field_is_removed(rules):
+    res = rules.anonymise("naam: youssef el idrissi\nadres: onbekend")
+    assert res.text == "naam: [PERSOON-1]\nadres: onbekend"
+
+
+def test_law_and_scheme_names_are_kept(rules):
+    text = "De Wmo, de Participatiewet, de Jeugdwet en de kostendelersnorm."
+    assert rules.anonymise(text).text == text
+
+
+def test_roles_are_kept(rules):
+    text = "De wijkcoach belt met moeder. Moeder wil geen hulp van de bewindvoerder."
+    assert rules.anonymise(text).text == text
+
+
+# ---------------------------------------------------------------- word lists fail loudly
+def test_missing_deduce_lists_raise_a_clear_error(monkeypatch, tmp_path):
+    from pipeline.core import anonymise as anon
+
+    fake_deduce = type("FakeDeduce", (), {"__file__": str(tmp_path / "deduce" / "__init__.py")})
+    monkeypatch.setattr(anon, "_import_deduce", lambda: fake_deduce)
+    monkeypatch.setattr(anon, "_deduce_cache_exists", lambda _: True)
+    with pytest.raises(anon.GateListError, match="lst_first_name"):
+        Anonymiser(use_deduce=True)
+
+
+def test_missing_gate_word_list_raises_a_clear_error(monkeypatch, tmp_path):
+    from pipeline.core import anonymise as anon
+
+    monkeypatch.setattr(anon, "_KEEP_FILE", tmp_path / "weg.txt")
+    with pytest.raises(anon.GateListError, match="weg.txt"):
+        Anonymiser(use_deduce=False)
+
+
+def test_empty_word_list_raises_a_clear_error(monkeypatch, tmp_path):
+    from pipeline.core import anonymise as anon
+
+    empty = tmp_path / "leeg.txt"
+    empty.write_text("# alleen commentaar\n\n", encoding="utf-8")
+    monkeypatch.setattr(anon, "_CUES_FILE", empty)
+    with pytest.raises(anon.GateListError, match="leeg"):
+        Anonymiser(use_deduce=False)
+
+
+def test_fingerprint_changes_when_a_word_list_changes(monkeypatch, tmp_path, rules):
+    from pipeline.core import anonymise as anon
+
+    cues = tmp_path / "cues.txt"
+    cues.write_text(anon._CUES_FILE.read_text(encoding="utf-8") + "stiefopa\n", encoding="utf-8")
+    monkeypatch.setattr(anon, "_CUES_FILE", cues)
+    assert Anonymiser(use_deduce=False).fingerprint != rules.fingerprint
+
+
+# ---------------------------------------------------------------- with deduce (slow), #11
+@pytest.mark.slow
+def test_lower_case_full_name_is_removed(gate):
+    res = gate.anonymise("sanne de vries belde om negen uur.")
+    assert res.text == "[PERSOON-1] belde om negen uur."
+
+
+@pytest.mark.slow
+def test_sentence_initial_surname_that_is_a_word_is_a_person_before_a_report_verb(gate):
+    res = gate.anonymise("Bos vertelde dat de uitkering stopte.")
+    assert res.text == "[PERSOON-1] vertelde dat de uitkering stopte."
+
+
+@pytest.mark.slow
+def test_sentence_initial_word_that_is_a_surname_is_kept_without_a_verb(gate):
+    text = "Bos en groen rond de wijk. Visser van beroep was hij niet meer."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_lower_case_street_with_house_number_is_removed(gate):
+    res = gate.anonymise("woont op de kerkstraat 12 sinds mei, daarvoor vondellaan 3")
+    assert res.text == "woont op de [ADRES] sinds mei, daarvoor [ADRES]"
+
+
+@pytest.mark.slow
+def test_den_bosch_stays(gate):
+    text = "Zij verhuisde naar Den Bosch."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "place",
+    ["Den Haag", "'s-Hertogenbosch", "Súdwest-Fryslân", "Bergen op Zoom",
+     "Capelle aan den IJssel", "Alphen aan den Rijn"],
+)  # fmt: skip
+def test_municipality_that_policy_staff_need_stays(gate, place):
+    text = f"De gemeente {place} past de regel anders toe dan {place} vorig jaar deed."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_municipality_after_college_van_stays(gate):
+    text = "Het college van Arnhem besliste te laat."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_compound_region_and_agency_words_are_not_persons(gate):
+    text = (
+        "Een vrouw met een WIA-uitkering heeft bezwaar gemaakt. De rechtbank Oost-Brabant vindt "
+        "dat ook, en de Centrale Raad van Beroep verwees naar de Wmo-desk."
+    )
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_organisations_from_the_social_domain_stay(gate):
+    text = "Leger des Heils, het wijkteam, de GGD, Vluchtelingenwerk en Veilig Thuis overlegden."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_name_in_a_file_name_is_removed(gate):
+    assert gate.anonymise("Jansen_111222333.docx").text == "[PERSOON-1]_[BSN].docx"
+
+
+@pytest.mark.slow
+def test_gate_keeps_its_figures_on_held_out_new_phrasings(gate):
+    # #11's targets are structured >= 0.99, names >= 0.97, damage <= 0.05; the held-out part
+    # measured 1.00 / 0.95 / 0.03 when it was first scored (names short of the target, see
+    # bench/anonymise.py). This guards those figures; it must not be tuned against.
+    records = [json.loads(x) for x in NEW_PHRASINGS.read_text(encoding="utf-8").splitlines() if x]
+    records = [r for r in records if r["split"] == "heldout"]
+    found: dict[str, list[bool]] = {}
+    damaged = []
+    for rec, res in zip(records, gate.anonymise_many([r["text"] for r in records]), strict=True):
+        for ent in rec["entities"]:
+            hit = any(s.start < ent["end"] and ent["start"] < s.end for s in res.spans)
+            found.setdefault(ent["label"], []).append(hit)
+        for neg in rec["negatives"]:
+            damaged.append(any(s.start < neg["end"] and neg["start"] < s.end for s in res.spans))
+    structured = [hit for label, hits in found.items() if label != "PERSOON" for hit in hits]
+    assert sum(structured) / len(structured) >= 0.99
+    assert sum(found["PERSOON"]) / len(found["PERSOON"]) >= 0.95
+    assert sum(damaged) / len(damaged) <= 0.05
