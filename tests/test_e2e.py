@@ -197,6 +197,12 @@ def test_dvc_repro_builds_offline_and_a_second_repro_does_nothing(tmp_path):
     make_subset(repo / "data" / "demo", n=40)
     (repo / "data" / "raw" / "inbox").mkdir(parents=True)
     (repo / "data" / "raw" / "inbox" / ".gitkeep").touch()
+    real = repo / "data" / "real" / "corpus"  # the published cases, a configured input too
+    real.mkdir(parents=True)
+    lines = (PROJECT_ROOT / "data/real/corpus/gepubliceerde_casussen.jsonl").read_text("utf-8")
+    (real / "gepubliceerde_casussen.jsonl").write_text(
+        "".join(lines.splitlines(keepends=True)[:8]), encoding="utf-8"
+    )
     (repo / "data" / "annotations").mkdir(parents=True)  # a dep of cluster and publish
     (repo / "data" / "annotations" / ".gitkeep").touch()
     env = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,11 +45,17 @@ class AnnotationState:
 
     def resolve(self, cluster_id: int) -> int:
         """Follow merges to the surviving cluster id (cycles stop where they repeat)."""
-        seen = set()
-        while cluster_id in self.merges and cluster_id not in seen:
-            seen.add(cluster_id)
-            cluster_id = self.merges[cluster_id]
-        return cluster_id
+        return resolve_merge(self.merges, cluster_id)
+
+
+def resolve_merge(merges: Mapping[int, int], cluster_id: int) -> int:
+    """The cluster a cluster finally lives on in: follow merge chains (a→b→c gives c); a cycle
+    stops where it repeats. The one implementation, for the cluster stage and the app."""
+    seen: set[int] = set()
+    while cluster_id in merges and cluster_id not in seen:
+        seen.add(cluster_id)
+        cluster_id = merges[cluster_id]
+    return cluster_id
 
 
 def append_event(path: Path | str, event: dict[str, Any], author: str | None = None) -> None:

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.text import fold
+
 LABELS = (
     "PERSOON",
     "BSN",
@@ -453,7 +455,7 @@ _TOKEN_RE = re.compile(r"[^\s]+")
 
 
 def _fold(s: str) -> str:
-    return unicodedata.normalize("NFKC", s).casefold()
+    return fold(s, strip_accents=False)
 
 
 def _sentence_start(text: str, pos: int) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.core.annotations import resolve_merge
 from pipeline.core.io import fsync_path, write_text
 from pipeline.stages.cluster.features import LexicalModel
 
@@ -272,12 +273,6 @@ def match_ids(
 def _apply_merges(labels: np.ndarray, merges: Mapping[int, int] | None) -> np.ndarray:
     if not merges:
         return labels
-
-    def resolve(c: int) -> int:
-        seen = set()
-        while c in merges and c not in seen:
-            seen.add(c)
-            c = merges[c]
-        return c
-
-    return np.array([resolve(int(c)) if c >= 0 else -1 for c in labels], dtype=np.int64)
+    return np.array(
+        [resolve_merge(merges, int(c)) if c >= 0 else -1 for c in labels], dtype=np.int64
+    )
