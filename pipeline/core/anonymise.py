@@ -6,21 +6,27 @@ spans it replaced (offsets into the *input* text).
 
 How it decides:
 - Structured identifiers come from own rules with checksums: BSN (11-proef, a 9-digit number
-  that fails the check is kept), IBAN (mod-97), Dutch phone formats, e-mail, URL, postcode,
-  street + house number (with toevoegingen), full dates (with or without year; birth dates when
-  a cue such as "geboren"/"geb." precedes), licence plates (Dutch sidecodes) and client/case
-  numbers that follow a cue word ("dossiernr", "klantnummer", ...).
-- Person names and street names come from ``deduce`` (Dutch lists of first names, surnames and
-  streets), minus its known false persons: sentence-initial common words ("Pas", "Toen"),
-  place names, organisation names (deduce's own institution list plus national agencies),
-  profession words used as professions ("als bakker") and placeholders already in the text
-  ("mw. X", "[naam]").
-- Money amounts, months/years, ages, municipality and organisation names are never touched.
+  that fails the check is kept), IBAN (mod-97; also a Dutch IBAN the writer partly masked),
+  Dutch phone formats (spaces, dots, any dash, "+31 (0)6", area codes in brackets), e-mail, URL,
+  social-media handles, postcode, street + house number (with toevoegingen; lower-case streets
+  from deduce's street list), dates (with or without year; "12/3", and "12-3" after a cue;
+  birth dates when a cue such as "geboren"/"geb." precedes), licence plates (Dutch sidecodes, any
+  case) and client/case numbers after a cue word ("dossiernr", "V-nummer", "CAK-nummer", "ref-").
+- Person names come from ``deduce`` (Dutch lists of first names and surnames), minus its known
+  false persons (sentence-initial Dutch words, place, organisation and law names, professions
+  used as professions, placeholders), plus names its lists miss, found by context: a cue before
+  ("zoon", "zegt", "Groet,", "ik ben", "mevrouw"), an age after ("Daan (7)"), a report verb after
+  ("Bos vertelde"), quotes, two name-like words in a row, letters no Dutch word has, the gate's
+  own first-name and surname lists (pipeline/core/data/anonymise_*.txt), lower-case names
+  ("sanne de vries", "mevrouw jansen", "naam: ..."), and other mentions of a name already found.
+- Money amounts, months/years, ages, article numbers, municipality, organisation and law names
+  and roles are never touched.
 - Within one text the same person gets the same number.
 
 Guarantees: pure functions of their input (no file or network I/O after start-up, no logging of
 text), offsets always point into the input, never raises on odd input (empty, huge, HTML,
-unicode); a non-``str`` input raises ``TypeError``.
+unicode); a non-``str`` input raises ``TypeError``. A missing, unreadable or empty word list
+(deduce's or the gate's own) raises ``GateListError`` at start-up instead of a weaker gate.
 """
 
 from __future__ import annotations
@@ -219,8 +225,12 @@ _DATE_RES = (
 )
 # "12/3", "12-3": day and month, no year (see _find_short_dates for when this is a date)
 _SHORT_DATE_RE = re.compile(
-    r"(?<![\w€$.,/\-:])(?:(?i:(?:ma|di|wo|do|vr|za|zo|maandag|dinsdag|woensdag|donderdag|vrijdag"
-    r"|zaterdag|zondag)\.?\s+))?(0?[1-9]|[12]\d|3[01])([/\-])(?:0?[1-9]|1[0-2])(?![\w/\-]|[.,]\d)"
+    r"(?<![\w€$.,/\-:])(0?[1-9]|[12]\d|3[01])([/\-])(?:0?[1-9]|1[0-2])(?![\w/\-]|[.,]\d)"
+)
+# a weekday in front belongs to the date ("vr 15/9"); matched backwards from the day
+_WEEKDAY_BEFORE_RE = re.compile(
+    r"(?i)(?<![\w])(?:ma|di|wo|do|vr|za|zo|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag"
+    r"|zondag)\.?\s+\Z"
 )
 _SHORT_DATE_UNIT_RE = re.compile(
     r"(?i)\s*(?:%|procent|deel|delen|van\s+de|van\s+het|keer|x\b|uur|u\b|min|minuten|dag|dagen"
@@ -625,10 +635,12 @@ def _find_short_dates(text: str) -> list[_Cand]:
         before = text[max(0, m.start() - 24) : m.start()]
         if _SHORT_DATE_NOT_RE.search(before):
             continue
-        cue = bool(_SHORT_DATE_CUE_RE.search(before))
+        weekday = _WEEKDAY_BEFORE_RE.search(before)
+        cue = bool(weekday or _SHORT_DATE_CUE_RE.search(before))
         line_start = not before.strip() or bool(re.search(r"\n\s*$", before))
         if m.group(2) == "/" or cue or line_start:
-            out.append((m.start(), m.end(), "DATUM"))
+            start = m.start() - (len(before) - weekday.start()) if weekday else m.start()
+            out.append((start, m.end(), "DATUM"))
     return out
 
 
@@ -1458,8 +1470,12 @@ class Anonymiser:
         raw += [m.span(1) for m in self._title_person_re.finditer(text)]
         out: list[_Cand] = []
         keep = _Intervals(keep_spans)
+        seen: set[tuple[int, int]] = set()
         for spans, is_strong in ((raw, False), (strong, True)):
             for s, e in spans:
+                if (s, e) in seen:
+                    continue  # the same span from deduce and from a context rule
+                seen.add((s, e))
                 trimmed = self._trim_person(text, s, e, keep)
                 if trimmed is None or self._reject_person(text, *trimmed, strong=is_strong):
                     continue
