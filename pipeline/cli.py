@@ -94,6 +94,7 @@ def build(
     """Build the knowledge base from case narratives (all stages, then an atomic publish)."""
     _setup_logging(verbose)
     from pipeline.build import RecordCountError, run_build, with_overrides
+    from pipeline.core.anonymise import GateListError
     from pipeline.core.io import WorkdirLocked
     from pipeline.stages.ingest import ResidualPIIError
 
@@ -118,7 +119,7 @@ def build(
         _fail(str(exc), 3)
     except WorkdirLocked as exc:
         _fail(str(exc), EXIT_LOCKED)
-    except RecordCountError as exc:
+    except (RecordCountError, GateListError) as exc:  # loud, clear, and the old kb stays
         _fail(str(exc), 1)
     stages = manifest["stages"]
     ing = stages.get("ingest", {})

@@ -175,3 +175,22 @@ def test_search_rejects_k_below_one(tiny_workdir, k):
     result = runner.invoke(app, ["search", "detox", "--workdir", str(tiny_workdir.root), "--k", k])
     assert result.exit_code == 2
     assert "--k moet een positief aantal treffers zijn" in result.output
+
+
+def test_build_with_unreadable_gate_lists_fails_with_a_message_not_a_traceback(
+    tmp_path, monkeypatch
+):
+    from pipeline.core.anonymise import GateListError
+
+    def broken(*args, **kwargs):
+        raise GateListError("lijst met voornamen ontbreekt: namen.txt")
+
+    monkeypatch.setattr("pipeline.build.run_build", broken)
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "Een casus over een briefadres."}\n', "utf-8")
+    result = CliRunner().invoke(
+        app, ["build", "--workdir", str(tmp_path / "kb"), "--input", str(source)]
+    )
+    assert result.exit_code == 1
+    assert "lijst met voornamen ontbreekt" in result.output
+    assert "Traceback" not in result.output
