@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app.kbs import PublishedKBs
+from tests.app.served import CHROMIUM, CHROMIUM_FLAGS
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +15,16 @@ def published(tmp_path_factory, config):
     from pipeline.core.embedder import load_embedder
 
     return PublishedKBs(tmp_path_factory.mktemp("published"), config, load_embedder(config.embed))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's), driven by playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield b
+        finally:
+            b.close()

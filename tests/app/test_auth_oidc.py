@@ -21,33 +21,19 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
 from pipeline.core.config import DEFAULT_PARAMS, PROJECT_ROOT, Workdir, load_config
+from tests.app.served import DONE, free_port, wait_for
 from tests.helpers import build_tiny_kb
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 NAV_LINK = '[data-testid="stSidebarNavLink"]'
 PRO = {
     "sub": "pro@gemeente.example",
@@ -64,26 +50,6 @@ ADMIN = {
 WAIT_MS = 60_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[:3]} exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"no answer on {url} within {timeout} s")
-
-
 def _stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
@@ -96,7 +62,7 @@ def _stop(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """Base URL of a real OIDC provider on loopback with the two users above."""
-    port = _free_port()
+    port = free_port()
     logs = tmp_path_factory.mktemp("idp_logs")
     cmd = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
     for user in (PRO, ADMIN):
@@ -105,7 +71,7 @@ def provider(tmp_path_factory):
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{url}/.well-known/openid-configuration", proc)
+        wait_for(f"{url}/.well-known/openid-configuration", proc)
         yield url
     finally:
         _stop(proc)
@@ -117,7 +83,7 @@ def _serve(tmp_path_factory, provider: str, timeout_minutes: float | None = None
     root = tmp_path_factory.mktemp("served")
     wd = Workdir(root, load_config())
     build_tiny_kb(wd.kb)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     home = tmp_path_factory.mktemp("home")
     (home / ".streamlit").mkdir()
@@ -142,7 +108,7 @@ def _serve(tmp_path_factory, provider: str, timeout_minutes: float | None = None
     log = open(root / "streamlit.log", "w", encoding="utf-8")  # noqa: SIM115 - closed by caller
     proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_for(f"{url}/_stcore/health", proc)
+        wait_for(f"{url}/_stcore/health", proc)
     except BaseException:
         _stop(proc)
         log.close()
@@ -158,18 +124,6 @@ def served(tmp_path_factory, provider):
     finally:
         _stop(proc)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _new_page(browser):
@@ -294,7 +248,7 @@ def test_without_sign_in_a_served_app_refuses_a_browser_behind_a_proxy(
 ):
     """The real server in single-user mode: a browser on this computer gets the app, the same
     browser through a proxy (X-Forwarded-For, as nginx sends it) gets the refusal."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "HOME": str(tmp_path)}  # no ~/.streamlit/secrets.toml: sign-in off
     env.pop("CASUSWIJZER_PARAMS", None)
@@ -305,7 +259,7 @@ def test_without_sign_in_a_served_app_refuses_a_browser_behind_a_proxy(
             [*cmd, "--port", str(port)], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log
         )
         try:
-            _wait_for(f"{url}/_stcore/health", proc)
+            wait_for(f"{url}/_stcore/health", proc)
             for name, headers in (("direct", {}), ("proxy", {"X-Forwarded-For": "10.1.2.3"})):
                 context = browser.new_context(extra_http_headers=headers)
                 try:

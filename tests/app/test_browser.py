@@ -20,11 +20,8 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,21 +29,11 @@ import pytest
 
 from pipeline.core.config import PROJECT_ROOT, Workdir, load_config
 from tests.app.kbs import PAYLOADS
+from tests.app.served import DONE, free_port, wait_for
 from tests.helpers import build_tiny_kb
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # (url path, page title as the page shows it in its h1)
 PAGES = [
     ("", "Zoeken in casussen"),
@@ -56,37 +43,16 @@ PAGES = [
     ("casus_toevoegen", "Casus toevoegen"),
     ("kwaliteit", "Kwaliteit van de kennisbank"),
 ]
-DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PROBLEMS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 LEAK = re.compile(r"(?<![\w])(None|nan|NaN|NaT)(?![\w])|<NA>")
 # Streamlit draws grey skeletons while the code of charts, tables and widgets loads.
 NO_SKELETON = "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"streamlit did not answer on {url} within {timeout} s")
-
-
 @contextlib.contextmanager
 def serve(root: Path, log_path: Path) -> Iterator[str]:
     """URL of the app served on work directory `root`; stopped whatever happens."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "CASUSWIJZER_WORKDIR": str(root), "PYTHONUNBUFFERED": "1"}
     env.pop("CASUSWIJZER_PARAMS", None)
@@ -100,7 +66,7 @@ def serve(root: Path, log_path: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_healthy(url, proc)
+        wait_for(f"{url}/_stcore/health", proc)
         yield url
     finally:
         proc.terminate()
@@ -122,18 +88,6 @@ def served_app(tmp_path_factory):
         build_tiny_kb(Workdir(root, load_config()).kb)
     with serve(root, tmp_path_factory.mktemp("served_logs") / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="module")
