@@ -32,6 +32,7 @@ unicode); a non-``str`` input raises ``TypeError``. A missing, unreadable or emp
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import logging
 import re
@@ -841,7 +842,10 @@ def warm_up() -> None:
     print(f"deduce: cache built in {time.perf_counter() - t0:.0f} s.", file=sys.stderr)
 
 
+@functools.cache
 def _load_deduce(deduce_module: Any) -> Any:
+    """deduce's `Deduce`, loaded once per process (a ~75 MB lookup cache, 10-20 s a load):
+    every gate in the process (each build's ingest, the app's intake preview) shares it."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:

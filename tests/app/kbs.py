@@ -18,11 +18,9 @@ the fast tests, `bare`/`hostile` variants of the tiny fixture kb (`null_metadata
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -175,37 +173,18 @@ def plant_payloads(kb: Path, payload: str = PAYLOAD) -> None:
 
 
 class PublishedKBs:
-    """Builds each named kb on first use and keeps it for the session.
-
-    Every build here loads the same deduce lists; they are read once per session (a ~75 MB
-    pickle, 10-20 s a load) and that one `Deduce` object serves every build's gate, only while
-    these builds run. Nothing else about the pipeline changes.
-    """
+    """Builds each named kb on first use and keeps it for the session."""
 
     def __init__(self, base: Path, cfg: Config, embedder):
-        from pipeline.core import anonymise
-
         self.base, self.cfg, self.embedder = base, cfg, embedder
         self._built: dict[str, Workdir] = {}
-        self._load_deduce_once = functools.cache(anonymise._load_deduce)
 
     def records(self, name: str) -> list[dict]:
         return INPUTS[name]()
 
-    @contextlib.contextmanager
-    def _shared_deduce(self) -> Iterator[None]:
-        import pytest
-
-        from pipeline.core import anonymise
-
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(anonymise, "_load_deduce", self._load_deduce_once)
-            yield
-
     def build(self, root: Path, records: list[dict]) -> Workdir:
         """Build (or rebuild) `records` into work directory `root` with the real pipeline."""
-        with self._shared_deduce():
-            return build(root, records, self.cfg, self.embedder)
+        return build(root, records, self.cfg, self.embedder)
 
     def __call__(self, name: str) -> Workdir:
         if name not in self._built:
