@@ -409,6 +409,26 @@ _PLACE_PREPOSITIONS = {
 _PREPOSITIONS = {
     "van", "bij", "via", "naar", "voor", "door", "aan", "uit", "over", "tegen", "vanuit",
 }  # fmt: skip
+# Words right before a lone unknown capitalised word that make it the person addressed or
+# talked about: "gesproken met Zhanna over", "ik heb Rukhsana gebeld", "kun jij Nigist
+# terugbellen", "de rechtbank heeft Wanjiru toegelaten". Organisations take the prepositions
+# in _PLACE_PREPOSITIONS ("bij Kwadraad", "van Ymere"), which stay excluded.
+_PERSON_SLOT_BEFORE = {
+    "met", "heb", "heeft", "had", "hadden", "hebben", "jij", "je", "u", "ik", "wij", "we",
+    "belde", "bel", "bellen", "vraag", "vroeg", "vragen", "sprak", "spreek", "zag", "zie",
+    "ken", "kent", "hielp", "help", "helpt", "begeleid", "begeleidt", "bezocht", "bezoek",
+    # a subject after a conjunction: "omdat Zhanna geen adres had", "maar Kofi wilde niet"
+    "omdat", "toen", "nadat", "zodat", "terwijl", "waardoor", "hoewel", "totdat", "voordat",
+    "zodra", "maar", "want", "dus", "sinds",
+}  # fmt: skip
+# Professional cues: "hulpverlener Tendai" names a person, "hulpverlener van Limor" an employer.
+_WORKER_CUES = {
+    "hulpverlener", "contactpersoon", "mentor", "consulent", "klantmanager", "regisseur",
+    "casusregisseur", "wijkcoach", "jobcoach", "begeleider", "coördinator", "coordinator",
+    "collega", "directeur", "wethouder", "advocaat", "bewindvoerder", "huisarts",
+    "wijkverpleegkundige", "schuldhulpverlener", "verpleegkundige", "psychiater", "psycholoog",
+    "docent", "leerkracht", "medewerker", "medewerkster",
+}  # fmt: skip
 # Letters that Dutch words never hold but Polish, Romanian, Turkish, Czech... names do.
 _FOREIGN_LETTERS = set("łńśźżćęąșțşğıđčžřěůőűĺľŕ")
 # Abbreviations of hurried notes that must never start a lower-case name.
@@ -914,7 +934,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2"
+GATE_VERSION = "2026.12.2b"
 
 
 class Anonymiser:
@@ -1277,6 +1297,8 @@ class Anonymiser:
         # "de zus van Blerta", "de kinderen van Efrem"
         if len(toks) >= 2 and toks[-1] == "van":
             kin = _fold(toks[-2])
+            if kin in _WORKER_CUES:
+                return False  # "een hulpverlener van Limor": the employer, not a person
             return kin in self._cues or kin in _TITLES
         return False
 
@@ -1302,6 +1324,8 @@ class Anonymiser:
             return True
         if foreign:
             return True
+        if len(names) == 1 and not dutch[0] and self._in_person_slot(text, s, e):
+            return True
         if len(names) == 1 and not dutch[0]:
             if self._is_name(names[0]) and _previous_word(text, s) not in _PLACE_PREPOSITIONS:
                 return True  # a first name or surname from the lists that is no Dutch word
@@ -1309,6 +1333,22 @@ class Anonymiser:
         if q0 and q1 and q0 in "\"'“‘«" and q1 in "\"'”’»" and not all(dutch):
             return True  # a nickname in quotes: '"Mo" slaapt in de nachtopvang'
         return False
+
+    def _in_person_slot(self, text: str, s: int, e: int) -> bool:
+        """Is the word at [s, e) the object or subject of talk within a sentence?
+
+        "gesproken met Zhanna over", "ik heb Rukhsana net gebeld": a person word before it and
+        a lower-case word or the sentence's end after it, mid-sentence.
+        """
+        if _previous_word(text, s) not in _PERSON_SLOT_BEFORE:
+            return False
+        before = text[max(0, s - 3) : s].rstrip(" \u00a0")
+        if not before or before[-1] in ".!?:\n":
+            return False  # sentence-initial: any capitalised word could stand there
+        after = text[e : e + 2]
+        return after[:1] in (".", ",", "?", "!") or (
+            after[:1] in (" ", "\u00a0") and after[1:2].islower()
+        )
 
     def _lower_names(self, text: str) -> list[tuple[int, int]]:
         """Names typed in lower case: "sanne de vries belde", "mevrouw jansen", "zus naima",

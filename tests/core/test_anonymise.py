@@ -244,6 +244,44 @@ def test_initials_and_double_surnames_are_persons(gate):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Uitgebreid gesproken met Zhanna over de huur.",
+            "Uitgebreid gesproken met [PERSOON-1] over de huur.",
+        ),
+        ("Ik heb Rukhsana net gebeld.", "Ik heb [PERSOON-1] net gebeld."),
+        ("Kun jij Nigist terugbellen?", "Kun jij [PERSOON-1] terugbellen?"),
+    ],
+)
+def test_unlisted_name_in_a_person_slot_is_removed(gate, text, expected):
+    assert gate.anonymise(text).text == expected
+
+
+def test_unknown_word_after_an_organisation_preposition_is_kept(rules):
+    text = "De aanvraag ligt bij Qorvalis en komt van Brintaal."
+    assert rules.anonymise(text).text == text
+
+
+def test_sentence_initial_unknown_word_is_not_a_person_slot(rules):
+    text = "Dat weet ik. Qorvalis, de nieuwe aanbieder, opent in mei."
+    assert rules.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_listed_care_organisation_after_met_is_kept(gate):
+    text = "Overleg gehad met Moviera over opvang; Tactus wil pas na detox."
+    assert gate.anonymise(text).text == text
+
+
+def test_worker_cue_names_a_person_but_not_an_employer(rules):
+    assert rules.anonymise("Hulpverlener: Tendai.").text == "Hulpverlener: [PERSOON-1]."
+    text = "Een hulpverlener van Qorvalis hielp hem."
+    assert rules.anonymise(text).text == text
+
+
+@pytest.mark.slow
 def test_municipality_name_is_kept(gate):
     text = "Verhuisd van Den Haag naar Assen, daarna naar 's-Hertogenbosch."
     assert gate.anonymise(text).text == text
