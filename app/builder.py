@@ -152,8 +152,7 @@ def start(wd: Workdir, by: str, params: str | None = None) -> BuildStatus:
         current = status(wd)
         if current.state == "running":
             raise BuildRunning(
-                f"Er loopt al een bouw (gestart {current.started_at} door {current.by}). "
-                "Wacht tot die klaar is."
+                f"Er loopt al een bouw (gestart door {current.by}). Wacht tot die klaar is."
             )
         if locked_elsewhere(wd):
             raise BuildRunning(

@@ -8,6 +8,8 @@ shows the end of the build's log (stage names, counts and reasons only, never ca
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from app import auth, builder, data, ui
@@ -30,6 +32,14 @@ st.caption(
 )
 ui.show_flash()
 wd = data.workdir()
+
+
+def _when(iso: str | None) -> str:
+    """'2-12-2026 03:48' in this computer's time zone, from the status file's ISO time."""
+    try:
+        return datetime.fromisoformat(str(iso)).astimezone().strftime("%-d-%-m-%Y %H:%M")
+    except ValueError:
+        return ui.UNKNOWN
 
 
 def _start() -> None:
@@ -66,7 +76,7 @@ def _follow() -> None:
             text=f"Bezig: stap {min(status.done + 1, status.total)} van {status.total} ({now})",
         )
         st.info(
-            f"Er loopt een bouw, gestart {ui.esc(status.started_at)} door {ui.esc(status.by)}. "
+            f"Er loopt een bouw, gestart {_when(status.started_at)} door {ui.esc(status.by)}. "
             "De huidige kennisbank blijft in gebruik tot de nieuwe klaar is.",
             icon=":material/sync:",
         )
@@ -106,7 +116,7 @@ elif status.state == "done":
     kb = data.kb_key()
     info = data.overview(kb) if kb is not None else {"n_cases": 0, "n_clusters": 0}
     st.success(
-        f"De laatste bouw is gelukt ({ui.esc(status.finished_at)}). De kennisbank heeft nu "
+        f"De laatste bouw is gelukt ({_when(status.finished_at)}). De kennisbank heeft nu "
         f"{info['n_cases']} casussen en {info['n_clusters']} patronen.",
         icon=":material/check_circle:",
     )
