@@ -72,11 +72,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "app_pages/casus_toevoegen.py", "Casus toevoegen", ":material/add:", CASES, "add_case"
     ),
-    # TODO(Mijn casussen): that page is being built on another branch and does not exist here
-    # yet. Once app/app_pages/mijn_casussen.py exists, add it here (its action "my_cases" is in
-    # ACTIONS already, for every role from professional up):
-    #   PageSpec("app_pages/mijn_casussen.py", "Mijn casussen", ":material/person:", CASES,
-    #            "my_cases"),
+    PageSpec("app_pages/mijn_casussen.py", "Mijn casussen", ":material/person:", CASES, "my_cases"),
     PageSpec(
         "app_pages/systeemknelpunten.py",
         "Systeemknelpunten",
@@ -87,6 +83,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/leeratelier.py", "Leeratelier", ":material/groups:", POLICY, "atelier"),
     PageSpec("app_pages/kwaliteit.py", "Kwaliteit", ":material/verified:", ADMIN, "quality"),
     PageSpec("app_pages/audit.py", "Audit", ":material/policy:", ADMIN, "audit"),
+    PageSpec("app_pages/bijwerken.py", "Kennisbank bijwerken", ":material/sync:", ADMIN, "build"),
 )
 
 LOCAL_USER = "lokaal"

@@ -19,13 +19,14 @@ are `st.cache_resource` and built by loader functions a test can replace (`load_
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import uuid
+import secrets
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -272,12 +273,18 @@ def save_inbox_case(
     oplossing: str = "",
     gemeente: str = "",
     datum: date | None = None,
-) -> Path:
-    """Write one new case as a JSON file in the inbox (atomically); the next build ingests it."""
+) -> SavedCase:
+    """Write one new case as a JSON file in the inbox (atomically); the next build ingests it.
+
+    Returns the file and the case's receipt code (`new_receipt_code`). The code itself is
+    stored nowhere: the record's id is derived from its hash (`receipt_inbox_id`), so "Mijn
+    casussen" can find the published case again from the code alone.
+    """
     user = auth.require("add_case")
     inbox = workdir().inbox
     inbox.mkdir(parents=True, exist_ok=True)
-    case_id = f"app-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    code = new_receipt_code()
+    case_id = receipt_inbox_id(code)
     record = {
         "id": case_id,
         "text": text,
@@ -291,7 +298,7 @@ def save_inbox_case(
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(tmp, path)
     auth.audit("case_added", user, case_id=case_id)
-    return path
+    return SavedCase(path, code)
 
 
 # --------------------------------------------------------------------------- SQL helpers
@@ -773,3 +780,111 @@ def quality(kb: KB) -> dict[str, Any]:
         "quarantine": quarantine,
         "n_quarantine": n_quarantine,
     }
+
+
+# --------------------------------------------------------------------------- receipts
+
+# Receipt codes: "CW-" and two groups of four from an alphabet without look-alikes (no 0/O,
+# 1/I/L, 5/S, 8/B, 2/Z), so a code read aloud or typed over from paper comes out right.
+RECEIPT_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+RECEIPT_PREFIX = "CW"
+RECEIPT_GROUPS = 2
+RECEIPT_GROUP_LEN = 4
+INBOX_ID_PREFIX = "inbox-"
+SUMMARY_CHARS = 160  # statements shown on Mijn casussen are cut to this many characters
+
+
+class SavedCase(NamedTuple):
+    path: Path  # the inbox file
+    code: str  # the receipt code, shown once to the contributor and stored nowhere
+
+
+def new_receipt_code() -> str:
+    """A fresh receipt code such as `CW-7K3M-Q9PX` (random, from `secrets`)."""
+    groups = (
+        "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_GROUP_LEN))
+        for _ in range(RECEIPT_GROUPS)
+    )
+    return "-".join((RECEIPT_PREFIX, *groups))
+
+
+def normalise_receipt(typed: str) -> str | None:
+    """The canonical form of a typed receipt code (any case, spaces or dashes, with or without
+    "CW"), or None when it cannot be one."""
+    chars = "".join(ch for ch in str(typed).upper() if ch.isalnum())
+    if chars.startswith(RECEIPT_PREFIX) and len(chars) == len(RECEIPT_PREFIX) + RECEIPT_GROUPS * (
+        RECEIPT_GROUP_LEN
+    ):
+        chars = chars[len(RECEIPT_PREFIX) :]
+    if len(chars) != RECEIPT_GROUPS * RECEIPT_GROUP_LEN or any(
+        ch not in RECEIPT_ALPHABET for ch in chars
+    ):
+        return None
+    n = RECEIPT_GROUP_LEN
+    return "-".join((RECEIPT_PREFIX, *(chars[i : i + n] for i in range(0, len(chars), n))))
+
+
+def receipt_inbox_id(code: str) -> str:
+    """The inbox record's id (and file stem) for a receipt code: a hash, never the code."""
+    return INBOX_ID_PREFIX + hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
+
+
+def receipt_case_id(code: str) -> str:
+    """The `cases.case_id` the build gives the inbox record of this code.
+
+    Ingest's `stable_case_id(source file name, source id)` over the raw file name and id (the
+    app may not import the ingest stage; tests/app/test_mijn_casussen.py checks both agree).
+    The published `source_id` may be pseudonymised by the ingest gate, `case_id` never is.
+    """
+    inbox_id = receipt_inbox_id(code)
+    return hashlib.sha256(f"{inbox_id}.json\x1f{inbox_id}".encode()).hexdigest()[:16]
+
+
+def _short(column: str) -> str:
+    """SQL: a text column cut to SUMMARY_CHARS characters (with an ellipsis when cut)."""
+    n = SUMMARY_CHARS
+    return f"CASE WHEN length({column}) > {n} THEN left({column}, {n - 1}) || '…' ELSE {column} END"
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def case_by_receipt(kb: KB, code: str) -> dict[str, Any] | None:
+    """The published case of a receipt code (case id, primary cluster, outcome, its main
+    barrier cut short), or None when the last build did not publish it (yet)."""
+    df = _df(
+        kb,
+        f"""
+        SELECT c.case_id, c.primary_cluster_id, c.outcome, c.municipality, c.year,
+               {_short("b.text")} AS knelpunt
+        FROM cases c
+        LEFT JOIN (SELECT case_id, first(text ORDER BY sent_index) AS text FROM statements
+                   WHERE kind = 'barrier' AND is_main GROUP BY case_id) b USING (case_id)
+        WHERE c.case_id = ?
+        """,
+        [receipt_case_id(code)],
+    )
+    if df.empty:
+        return None
+    return df.iloc[0].to_dict()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def similar_cases(kb: KB, case_id: str, k: int = 5) -> pd.DataFrame:
+    """The `k` cases nearest to `case_id` by their narrative vectors: case_id, source_id,
+    primary_cluster_id, outcome, similarity and a short solution (the solution field, else its
+    first solution statement, cut to SUMMARY_CHARS); never the narrative."""
+    return _df(
+        kb,
+        f"""
+        WITH me AS (SELECT vector FROM case_embeddings WHERE case_id = ?),
+        near AS (SELECT e.case_id, list_cosine_similarity(e.vector, me.vector) AS gelijkenis
+                 FROM case_embeddings e, me WHERE e.case_id <> ?
+                 ORDER BY gelijkenis DESC, e.case_id LIMIT ?),
+        sol AS (SELECT case_id, first(text ORDER BY sent_index) AS text FROM statements
+                WHERE kind = 'solution' GROUP BY case_id)
+        SELECT c.case_id, c.source_id, c.primary_cluster_id, c.outcome, near.gelijkenis,
+               {_short("coalesce(nullif(trim(c.oplossing), ''), sol.text)")} AS oplossing
+        FROM near JOIN cases c USING (case_id) LEFT JOIN sol USING (case_id)
+        ORDER BY near.gelijkenis DESC, c.case_id
+        """,
+        [case_id, case_id, int(k)],
+    )

@@ -33,9 +33,9 @@ def _page(spec: auth.PageSpec) -> st.Page:
 
 kb = data.kb_key()
 if kb is None:
-    # Without a knowledge base only the intake (and the audit trail) work; say how to build one.
+    # Without a knowledge base only the intake, the audit trail and the build page work.
     st.sidebar.warning("Nog geen kennisbank")
-    nav = st.navigation([_page(s) for s in specs if s.action in ("add_case", "audit")])
+    nav = st.navigation([_page(s) for s in specs if s.action in ("add_case", "audit", "build")])
     st.error(
         "Er is nog geen kennisbank in deze werkmap "
         f"(`{data.workdir().kb}` bestaat niet). Bouw hem eerst met "

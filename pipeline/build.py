@@ -33,6 +33,10 @@ from pipeline.core.io import (
 
 log = logging.getLogger(__name__)
 
+# One INFO line as each stage starts, for whoever follows a build's log (the app's build page
+# parses it): "voortgang: stage ingest (1/5) begonnen". Stage names and counts only.
+PROGRESS = "voortgang: stage %s (%d/%d) begonnen"
+
 _VERSIONED = (
     "casuswijzer",
     "pandas",
@@ -210,7 +214,8 @@ def run_build(
     with exclusive(wd):
         t0 = time.perf_counter()
         timings = {}
-        for stage in STAGES:
+        for i, stage in enumerate(STAGES, start=1):
+            log.info(PROGRESS, stage, i, len(STAGES))
             stats = run_one(stage, wd, inputs=inputs, column_map=column_map, embedder=embedder)
             timings[stage] = stats["seconds"]
         manifest = collect_manifest(wd)

@@ -1,4 +1,8 @@
-"""Casus toevoegen: one-screen intake; shows what anonymisation would replace, saves to inbox."""
+"""Casus toevoegen: one-screen intake; shows what anonymisation would replace, saves to inbox.
+
+After saving, the contributor sees a receipt code once (`data.save_inbox_case`); with it,
+"Mijn casussen" shows what became of the case after the next build.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,33 @@ st.caption(
     "vooraf wat de anonimisering zou vervangen."
 )
 ui.show_flash()
+
+RECEIPT = "_nieuw_ontvangstcode"  # the code of the case just saved, until the user has it
+
+
+def _receipt_box(code: str) -> None:
+    """The receipt code, shown once: it is stored nowhere, so it cannot be shown again later."""
+    with st.container(border=True):
+        st.success(
+            "Opgeslagen als nieuwe casus. De casus wordt meegenomen bij de volgende bouw van de "
+            f"kennisbank. Je ontvangstcode is **{ui.esc(code)}**.",
+            icon=":material/check_circle:",
+        )
+        st.code(code, language=None)
+        st.caption(
+            "Kopieer de code met het knopje rechts in het vak en bewaar hem. Met de code zie "
+            "je na de volgende bouw onder Mijn casussen bij welk patroon je casus hoort en "
+            "welke casussen erop lijken. De code wordt nergens bewaard: hij is alleen nu te "
+            "zien en niet opnieuw op te vragen."
+        )
+        if st.button("Ik heb de code bewaard", key="nieuw_code_bewaard", icon=":material/done:"):
+            st.session_state.pop(RECEIPT, None)
+            st.rerun()
+
+
+if st.session_state.get(RECEIPT):
+    _receipt_box(st.session_state[RECEIPT])
+
 
 FIELDS = ("nieuw_text", "nieuw_knelpunt", "nieuw_oplossing", "nieuw_gemeente", "nieuw_datum")
 MIN_WORDS = data.workdir().cfg.ingest.min_words
@@ -76,7 +107,7 @@ too_short = n_words < MIN_WORDS
 
 
 def _save() -> None:
-    path = data.save_inbox_case(
+    saved = data.save_inbox_case(
         st.session_state["nieuw_text"].strip(),
         st.session_state["nieuw_knelpunt"].strip(),
         st.session_state["nieuw_oplossing"].strip(),
@@ -85,10 +116,7 @@ def _save() -> None:
     )
     for key in FIELDS:
         st.session_state[key] = None if key == "nieuw_datum" else ""
-    ui.flash(
-        f"Opgeslagen als {path.stem}. De casus wordt meegenomen bij de volgende bouw van de "
-        "kennisbank."
-    )
+    st.session_state[RECEIPT] = saved.code
 
 
 st.button(

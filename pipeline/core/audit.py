@@ -27,6 +27,7 @@ AUDIT_TYPES = {
     "case_read": "casus geopend",
     "case_added": "casus toegevoegd",
     "refused": "geweigerd",
+    "build_started": "bouw van de kennisbank gestart",
 }
 # The only fields an audit line may carry besides type, author and at: ids and fixed words.
 AUDIT_FIELDS = {"case_id", "action", "role", "reason"}

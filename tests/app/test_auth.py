@@ -42,17 +42,26 @@ TITLES = {  # page file: the title the page shows
     "audit": "Audit",
 }
 EXPECTED_PAGES = {
-    "professional": ["Zoeken", "Patronen", "Casus toevoegen"],
-    "facilitator": ["Zoeken", "Patronen", "Casus toevoegen", "Leeratelier"],
-    "beleid": ["Zoeken", "Patronen", "Casus toevoegen", "Systeemknelpunten", "Leeratelier"],
+    "professional": ["Zoeken", "Patronen", "Casus toevoegen", "Mijn casussen"],
+    "facilitator": ["Zoeken", "Patronen", "Casus toevoegen", "Mijn casussen", "Leeratelier"],
+    "beleid": [
+        "Zoeken",
+        "Patronen",
+        "Casus toevoegen",
+        "Mijn casussen",
+        "Systeemknelpunten",
+        "Leeratelier",
+    ],
     "beheer": [
         "Zoeken",
         "Patronen",
         "Casus toevoegen",
+        "Mijn casussen",
         "Systeemknelpunten",
         "Leeratelier",
         "Kwaliteit",
         "Audit",
+        "Kennisbank bijwerken",
     ],
 }
 
