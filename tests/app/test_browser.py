@@ -42,6 +42,9 @@ PAGES = [
     ("leeratelier", "Leeratelier"),
     ("casus_toevoegen", "Casus toevoegen"),
     ("kwaliteit", "Kwaliteit van de kennisbank"),
+    ("mijn_casussen", "Mijn casussen"),
+    ("audit", "Audit"),
+    ("bijwerken", "Kennisbank bijwerken"),
 ]
 PROBLEMS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 LEAK = re.compile(r"(?<![\w])(None|nan|NaN|NaT)(?![\w])|<NA>")
