@@ -4,9 +4,10 @@ Reads  nothing: takes the bars (label, count, highlighted or not) and the small-
 Writes nothing: returns PNG bytes.
 Guarantees: a count below the threshold is never visible, neither in a label nor in a bar's
 height. Every such bar (zero included) is drawn alike: an open, hatched bar as high as the
-threshold, labelled "<N", so its height says only "fewer than N". Bars at or above the threshold
-are drawn to scale with their count written above them; the chart has no value axis to read
-a suppressed height off.
+threshold, labelled "<N", so its height says only "fewer than N". A bar marked `masked` (hidden
+so that a small count cannot be worked out from a total) is a filled bar as high as the
+threshold, labelled "≥N". Other bars are drawn to scale with their count written above them;
+the chart has no value axis to read a hidden height off.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from pipeline.serve.document import font_files
 
-WIDTH, HEIGHT = 1600, 440
+WIDTH, HEIGHT = 1600, 400
 DARK = (0x1F, 0x4E, 0x79)
 LIGHT = (0x9D, 0xB3, 0xC8)
 TEXT = (0x1F, 0x29, 0x37)
@@ -30,6 +31,7 @@ class Bar:
     label: str  # under the bar: "2024", "2025 K1"
     count: int
     highlight: bool = True  # in the report's period (dark) or context (light)
+    masked: bool = False  # at or above the threshold but hidden too: "≥N" at the threshold
 
 
 def _font(size: int, bold: bool = False):
@@ -66,7 +68,9 @@ def bar_chart(bars: Sequence[Bar], small_cell: int, legend: str = "") -> bytes:
     draw.line([(left, bottom), (right, bottom)], fill=AXIS, width=3)
     if not bars:
         return _png(img)
-    scale_max = max([small_cell, *(b.count for b in bars if b.count >= small_cell)])
+    scale_max = max(
+        [small_cell, *(b.count for b in bars if b.count >= small_cell and not b.masked)]
+    )
     slot = (right - left) / len(bars)
     bar_w = max(min(slot * 0.62, 140), 6)
     for i, bar in enumerate(bars):
@@ -74,13 +78,14 @@ def bar_chart(bars: Sequence[Bar], small_cell: int, legend: str = "") -> bytes:
         x0, x1 = int(cx - bar_w / 2), int(cx + bar_w / 2)
         colour = DARK if bar.highlight else LIGHT
         shown = max(int(bar.count), 0)
-        y0 = int(bottom - (bottom - top) * max(shown, small_cell) / scale_max)
+        drawn = small_cell if bar.masked else max(shown, small_cell)
+        y0 = int(bottom - (bottom - top) * drawn / scale_max)
         if shown >= small_cell:
             draw.rectangle([x0, y0, x1, bottom], fill=colour)
         else:
             _hatch(draw, (x0, y0, x1, bottom), colour)
             draw.rectangle([x0, y0, x1, bottom], outline=colour, width=3)
-        value = suppress(shown, small_cell)
+        value = f"≥{small_cell}" if bar.masked else suppress(shown, small_cell)
         draw.text((cx, y0 - 6), value, font=value_font, fill=TEXT, anchor="ms")
         draw.text((cx, bottom + 10), bar.label, font=label_font, fill=TEXT, anchor="ma")
     return _png(img)

@@ -13,6 +13,7 @@ falls back to the PDF core font Helvetica with text folded to Latin-1 ("–" →
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import io
 import logging
@@ -87,7 +88,23 @@ class Image:
     alt: str
 
 
-Block = Heading | Paragraph | Caption | Bullets | Table | Image | PageBreak | NoteLines
+@dataclass(frozen=True)
+class Group:
+    """Blocks that belong together: print formats start a new page rather than split them
+    (unless they do not fit on one page at all); the other formats show the blocks as they are."""
+
+    blocks: tuple[Heading | Paragraph | Caption | Bullets | Table | Image, ...]
+
+
+Block = Heading | Paragraph | Caption | Bullets | Table | Image | PageBreak | NoteLines | Group
+
+
+def flatten(blocks: Sequence[Block]) -> list[Block]:
+    """The blocks with every group opened up."""
+    out: list[Block] = []
+    for b in blocks:
+        out.extend(flatten(b.blocks) if isinstance(b, Group) else (b,))
+    return out
 
 
 @dataclass
@@ -115,7 +132,7 @@ def _md_runs(p: Paragraph) -> str:
 def to_markdown(doc: Document) -> str:
     """Markdown: `#` headings, paragraphs, `-` bullets, pipe tables."""
     out: list[str] = []
-    for b in doc.blocks:
+    for b in flatten(doc.blocks):
         if isinstance(b, Heading):
             out += [f"{'#' * (b.level + 1)} {b.text}", ""]
         elif isinstance(b, Paragraph):
@@ -154,7 +171,7 @@ def to_docx(doc: Document) -> bytes:
         section.page_width, section.page_height = section.page_height, section.page_width
         for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
             setattr(section, side, Cm(1.8))
-    for b in doc.blocks:
+    for b in flatten(doc.blocks):
         if isinstance(b, Heading):
             out.add_heading(b.text, level=b.level)
         elif isinstance(b, Paragraph):
@@ -263,7 +280,8 @@ def _col_widths(table: Table, total: float, char_mm: float) -> tuple[float, ...]
         cells = [str(row[i]) for row in table.rows] + [head]
         longest = max(len(c) for c in cells)
         word = max((len(w) for c in cells for w in c.split()), default=1)
-        need.append(max(min(longest, 60), word, 4) * char_mm + 6)
+        head_word = max((len(w) for w in head.split()), default=1) * 1.15  # set in bold
+        need.append(max(min(longest, 60), word, head_word, 4) * char_mm + 6)
     scale = total / sum(need) if sum(need) > total * 0.6 else 1.0
     return tuple(n * scale for n in need)
 
@@ -320,7 +338,7 @@ class _PDF:
             self.pdf.ln(size * 0.35)
         self._font("B", size)
         self.pdf.set_text_color(*(_ACCENT if b.level <= 1 else _TEXT))
-        self.pdf.multi_cell(0, size * 0.5, self.t(b.text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(0, size * 0.5, self.t(b.text), align="L", new_x="LMARGIN", new_y="NEXT")
         if b.level <= 1:
             y = self.pdf.get_y() + 1
             self.pdf.set_draw_color(*_RULE)
@@ -341,7 +359,9 @@ class _PDF:
     def caption(self, b: Caption) -> None:
         self._font("I", self.size - 1.5)
         self.pdf.set_text_color(*_MUTED)
-        self.pdf.multi_cell(0, self.line * 0.9, self.t(b.text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(
+            0, self.line * 0.9, self.t(b.text), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
         self.pdf.ln(self.line * 0.4)
         self.pdf.set_text_color(*_TEXT)
 
@@ -353,7 +373,12 @@ class _PDF:
             self.pdf.set_x(self.pdf.l_margin)
             self.pdf.cell(indent, self.line, self.t("•"))
             self.pdf.multi_cell(
-                self.pdf.epw - indent, self.line, self.t(item), new_x="LMARGIN", new_y="NEXT"
+                self.pdf.epw - indent,
+                self.line,
+                self.t(item),
+                align="L",
+                new_x="LMARGIN",
+                new_y="NEXT",
             )
             self.pdf.ln(0.8)
         self.pdf.ln(self.line * 0.4)
@@ -366,7 +391,7 @@ class _PDF:
         head = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=_ACCENT)
         widths = _col_widths(b, self.pdf.epw, char_mm=self.size * 0.19)
         with self.pdf.table(
-            width=sum(widths),
+            width=min(sum(widths), self.pdf.epw - 0.01),  # fractions of this width
             align="LEFT",
             col_widths=widths,
             headings_style=head,
@@ -387,7 +412,7 @@ class _PDF:
         w_px, h_px = _png_size(b.png)
         width = min(b.width_cm * 10, self.pdf.epw)
         height = width * h_px / w_px
-        self._room(height + 14)  # keep the caption that follows on the same page
+        self._room(height + 12)  # keep the caption that follows on the same page
         self.pdf.image(io.BytesIO(b.png), x=self.pdf.l_margin, w=width, h=height, alt_text=b.alt)
         self.pdf.ln(1.5)
 
@@ -400,26 +425,46 @@ class _PDF:
             self.pdf.line(self.pdf.l_margin, y, self.pdf.w - self.pdf.r_margin, y)
         self.pdf.ln(4)
 
-    def render(self, doc: Document) -> bytes:
-        first = True
-        for b in doc.blocks:
-            if isinstance(b, Heading):
-                self.heading(b)
-            elif isinstance(b, Paragraph):
-                self.paragraph(b)
-            elif isinstance(b, Caption):
-                self.caption(b)
-            elif isinstance(b, Bullets):
-                self.bullets(b)
-            elif isinstance(b, Table):
-                self.table(b)
-            elif isinstance(b, Image):
-                self.image(b)
-            elif isinstance(b, PageBreak) and not first:
+    def group(self, g: Group) -> None:
+        """Render the group on a trial copy first; if it would cross a page, start a new one."""
+        if self.pdf.get_y() > self.pdf.t_margin + 1:
+            real, page = self.pdf, self.pdf.page
+            self.pdf = copy.deepcopy(real)
+            try:
+                for b in g.blocks:
+                    self.block(b)
+                crosses = self.pdf.page != page
+            finally:
+                self.pdf = real
+            if crosses:
                 self.pdf.add_page()
-            elif isinstance(b, NoteLines):
-                self.note_lines(b)
-            first = False
+        for b in g.blocks:
+            self.block(b)
+
+    def block(self, b: Block) -> None:
+        if isinstance(b, Heading):
+            self.heading(b)
+        elif isinstance(b, Paragraph):
+            self.paragraph(b)
+        elif isinstance(b, Caption):
+            self.caption(b)
+        elif isinstance(b, Bullets):
+            self.bullets(b)
+        elif isinstance(b, Table):
+            self.table(b)
+        elif isinstance(b, Image):
+            self.image(b)
+        elif isinstance(b, PageBreak):
+            if self.pdf.get_y() > self.pdf.t_margin + 1:  # never an empty page
+                self.pdf.add_page()
+        elif isinstance(b, NoteLines):
+            self.note_lines(b)
+        elif isinstance(b, Group):
+            self.group(b)
+
+    def render(self, doc: Document) -> bytes:
+        for b in doc.blocks:
+            self.block(b)
         return bytes(self.pdf.output())
 
 

@@ -324,6 +324,13 @@ def shorten(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut + "…"
 
 
+def _distinct_examples(statements: pd.DataFrame) -> pd.DataFrame:
+    """One statement per case, and no two that begin alike (variants of one story)."""
+    once = statements.drop_duplicates("case_id")
+    start = [" ".join(str(t).lower().split())[:60] for t in once["text"]]
+    return once[~pd.Series(start, index=once.index).duplicated()]
+
+
 def _known(value: Any) -> str:
     return UNKNOWN if _is_missing(value) or not str(value).strip() else str(value)
 
@@ -390,7 +397,7 @@ def _period_barriers(data: ReportData, period: Period, top: int) -> tuple[list[_
         examples = tuple(
             f"“{shorten(r['text'])}” ({_known(r['year'])}, "
             f"{'gemeente ' + UNKNOWN if _is_missing(r['municipality']) else r['municipality']})"
-            for r in ex.drop_duplicates("case_id").head(EXAMPLES_PER_BARRIER).to_dict("records")
+            for r in _distinct_examples(ex).head(EXAMPLES_PER_BARRIER).to_dict("records")
         )
         esc = data.escalation.get(cid, {})
         orde, score = rec.get("orde_candidate"), rec.get("systemic_score")
@@ -485,13 +492,13 @@ def _scope(data: ReportData, period: Period, small_cell: int) -> tuple[str, list
     here = data.cases[[period.contains(y) for y in data.cases["year"]]]
     known = here["municipality"].dropna()
     n_unknown = int(here["municipality"].isna().sum())
-    counts = known.value_counts()
-    rows = [[str(m), suppress(n, small_cell)] for m, n in sorted(counts.items())]
-    if n_unknown:
-        rows.append([UNKNOWN, suppress(n_unknown, small_cell)])
+    counts = sorted(known.value_counts().items())
+    names = [str(m) for m, _ in counts] + ([UNKNOWN] if n_unknown else [])
+    values = [int(n) for _, n in counts] + ([n_unknown] if n_unknown else [])
+    rows = [list(r) for r in zip(names, suppress_parts(values, small_cell), strict=True)]
     if len(here) == 0:
         return "geen casussen in deze periode", rows
-    if counts.empty:
+    if not counts:
         return f"{UNKNOWN}: de casussen in deze periode noemen geen gemeente", rows
     text = (
         f"alle gemeenten in de kennisbank; in deze periode casussen uit {len(counts)} "
@@ -502,10 +509,36 @@ def _scope(data: ReportData, period: Period, small_cell: int) -> tuple[str, list
     return text, rows
 
 
+def suppress_parts(counts: Sequence[int], small_cell: int) -> list[str]:
+    """Counts whose total is published elsewhere, as text: `suppress` each, and when exactly one
+    is below the threshold (its value would follow from the total minus the others), write
+    the smallest other one as "≥N" too (secondary suppression)."""
+    labels = [suppress(n, small_cell) for n in counts]
+    hidden = [i for i, n in enumerate(counts) if int(n) < small_cell]
+    shown = [i for i, n in enumerate(counts) if int(n) >= small_cell]
+    if len(hidden) == 1 and shown:
+        labels[min(shown, key=lambda i: (int(counts[i]), i))] = f"≥{small_cell}"
+    return labels
+
+
+def _year_labels(b: _Barrier, span: Sequence[int], period: Period, small_cell: int) -> dict:
+    """The label of each year's bar: suppressed, and the period's years as parts of the
+    period total that the barrier's table shows."""
+    labels = {y: suppress(b.per_year.get(y, 0), small_cell) for y in span}
+    inside = [y for y in span if period.contains(y)]
+    parts = suppress_parts([b.per_year.get(y, 0) for y in inside], small_cell)
+    labels.update(zip(inside, parts, strict=True))
+    return labels
+
+
 def _chart(b: _Barrier, span: Sequence[int], period: Period, small_cell: int) -> bytes:
     from pipeline.serve.chart import Bar, bar_chart
 
-    bars = [Bar(str(y), b.per_year.get(y, 0), period.contains(y)) for y in span]
+    labels = _year_labels(b, span, period, small_cell)
+    bars = [
+        Bar(str(y), b.per_year.get(y, 0), period.contains(y), masked=labels[y].startswith("≥"))
+        for y in span
+    ]
     return bar_chart(bars, small_cell)
 
 
@@ -514,6 +547,63 @@ def _chart_span(data: ReportData, period: Period) -> list[int]:
     lo, hi = min([*known, period.start]), max([*known, period.end])
     hi = max(period.end, min(hi, period.end))  # the chart ends with the period
     return list(range(max(lo, hi - CHART_YEARS + 1), hi + 1))
+
+
+def _barrier_blocks(
+    b: _Barrier, span: Sequence[int], period: Period, small_cell: int
+) -> list[D.Block]:
+    """One barrier: title, keywords, evidence, escalation, examples and its trend chart."""
+    out: list[D.Block] = [D.Heading(f"{b.rank}. {b.title}", 2)]
+    if b.keywords:
+        out.append(D.Caption("Trefwoorden: " + " · ".join(b.keywords[:6])))
+    out.append(
+        D.table_of(
+            (
+                "Orde",
+                "Soort knelpunt",
+                "Score",
+                "Casussen",
+                "Gemeenten",
+                "Organisaties",
+            ),
+            [
+                (
+                    b.orde,
+                    b.barrier_type,
+                    b.score,
+                    suppress(b.n_cases, small_cell),
+                    suppress(b.n_municipalities, small_cell),
+                    suppress(b.n_organisations, small_cell),
+                )
+            ],
+        )
+    )
+    escalation = f"status {b.status}; eigenaar: {b.owner or 'nog niet toegewezen'}"
+    if b.changed:
+        escalation += f" (bijgewerkt {b.changed})"
+    out.append(D.Paragraph.labelled("Escalatie", escalation + "."))
+    if b.note:
+        out.append(D.Paragraph.labelled("Notitie", suppress_text(b.note, small_cell)))
+    if b.examples:
+        out += [D.Paragraph.labelled("Voorbeelden uit casussen", ""), D.Bullets(b.examples)]
+    labels = _year_labels(b, span, period, small_cell)
+    alt = "casussen per jaar: " + ", ".join(f"{y}: {labels[y]}" for y in span)
+    caption = (
+        f"Casussen per jaar, {span[0]}–{span[-1]}; donker: de periode. Een open, gearceerde "
+        f"balk betekent minder dan {small_cell} (0 tot en met {small_cell - 1}) en is altijd "
+        "even hoog."
+    )
+    if any(v.startswith("≥") for v in labels.values()):
+        caption += (
+            f" Een balk met ≥{small_cell} is {small_cell} of meer en ook altijd even hoog, zodat "
+            "een klein aantal niet uit het totaal van de periode volgt."
+        )
+    if b.n_undated:
+        caption += (
+            f" Zonder datum ({UNKNOWN}, niet in de grafiek): {suppress(b.n_undated, small_cell)}."
+        )
+    out += [D.Image(_chart(b, span, period, small_cell), 14.0, alt), D.Caption(caption)]
+    return out
 
 
 RANKING_INTRO = (
@@ -615,49 +705,8 @@ def systeemleren_document(
             D.Heading("De belangrijkste knelpunten", 1),
         )
     span = _chart_span(data, period)
-    for b in barriers:
-        doc.add(D.Heading(f"{b.rank}. {b.title}", 2))
-        if b.keywords:
-            doc.add(D.Caption("Trefwoorden: " + " · ".join(b.keywords[:6])))
-        doc.add(
-            D.table_of(
-                ("Orde", "Soort knelpunt", "Score", "Casussen", "Gemeenten", "Organisaties"),
-                [
-                    (
-                        b.orde,
-                        b.barrier_type,
-                        b.score,
-                        suppress(b.n_cases, small_cell),
-                        suppress(b.n_municipalities, small_cell),
-                        suppress(b.n_organisations, small_cell),
-                    )
-                ],
-            )
-        )
-        escalation = f"status {b.status}; eigenaar: {b.owner or 'nog niet toegewezen'}"
-        if b.changed:
-            escalation += f" (bijgewerkt {b.changed})"
-        doc.add(D.Paragraph.labelled("Escalatie", escalation + "."))
-        if b.note:
-            doc.add(D.Paragraph.labelled("Notitie", suppress_text(b.note, small_cell)))
-        if b.examples:
-            doc.add(D.Paragraph.labelled("Voorbeelden uit casussen", ""), D.Bullets(b.examples))
-        alt = "casussen per jaar: " + ", ".join(
-            f"{y}: {suppress(b.per_year.get(y, 0), small_cell)}" for y in span
-        )
-        doc.add(D.Image(_chart(b, span, period, small_cell), 15.5, alt))
-        caption = (
-            f"Casussen van dit patroon per jaar, {span[0]}–{span[-1]}; de jaren van de periode "
-            f"donker. Een open, gearceerde balk betekent minder dan {small_cell} (0 tot en met "
-            f"{small_cell - 1}), in hoogte altijd gelijk."
-        )
-        if b.n_undated:
-            caption += (
-                f" Zonder datum (niet in de grafiek, jaar {UNKNOWN}): "
-                + suppress(b.n_undated, small_cell)
-                + "."
-            )
-        doc.add(D.Caption(caption))
+    for b in barriers:  # each barrier kept on one printed page, with its chart
+        doc.add(D.Group(tuple(_barrier_blocks(b, span, period, small_cell))))
     doc.add(
         D.Heading("Hoe de rangorde werkt", 1),
         D.Paragraph.plain(RANKING_INTRO),

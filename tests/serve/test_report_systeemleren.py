@@ -178,13 +178,65 @@ def test_no_count_below_the_threshold_is_written_anywhere_in_the_report():
     assert not re.search(r"\| [1-4] \|\s*$", md, flags=re.M)  # no small count ends a table row
 
 
+def _alts(period: report.Period) -> list[str]:
+    doc = report.systeemleren_document(_data(), period, SMALL)
+    return [b.alt for b in D.flatten(doc.blocks) if isinstance(b, D.Image)]
+
+
 def test_chart_labels_and_alt_text_suppress_small_counts():
-    doc = report.systeemleren_document(_data(), report.Period(2024, 2025), SMALL)
-    images = [b for b in doc.blocks if isinstance(b, D.Image)]
-    assert len(images) == 2  # one trend chart per barrier
-    alt = images[1].alt  # pattern 7: 2 cases in 2024, 7 in 2025
+    alts = _alts(P2025)
+    assert len(alts) == 2  # one trend chart per barrier
+    alt = alts[1]  # pattern 7: 2 cases in 2024, 7 in 2025
     assert "2024: <5" in alt and "2025: 7" in alt
     assert "2023: <5" in alt  # a year without cases is not written as 0 either
+
+
+def test_a_small_year_cannot_be_worked_out_from_the_period_total():
+    # pattern 7 in 2024–2025: the table shows 9; 2024 (2) hidden, so 2025 (7) is hidden too
+    assert "2024: <5, 2025: ≥5" in _alts(report.Period(2024, 2025))[1]
+    md = _md(period=report.Period(2024, 2025))
+    assert "| 2 | onbekend | 0.50 | 9 |" in md
+    assert "Een balk met ≥5 is 5 of meer" in md
+
+
+@pytest.mark.parametrize(
+    ("counts", "labels"),
+    [
+        ([2, 7, 9], ["<5", "≥5", "9"]),  # one hidden: the smallest shown one is hidden too
+        ([2, 1, 7], ["<5", "<5", "7"]),  # two hidden: neither follows from the total
+        ([7, 9], ["7", "9"]),
+        ([3], ["<5"]),
+    ],
+)
+def test_secondary_suppression_hides_a_second_part_when_one_would_follow(counts, labels):
+    assert report.suppress_parts(counts, SMALL) == labels
+
+
+def test_municipality_counts_cannot_be_worked_out_from_the_period_total():
+    data = _data()
+    keep = data.cases["case_id"].isin(["a0", "a1", "a2", "a3", "a4", "a5"])
+    cases = data.cases.assign(municipality=data.cases["municipality"].where(~keep, "Zwolle"))
+    md = _md(
+        report.ReportData(
+            clusters=data.clusters,
+            cases=cases,
+            members=data.members,
+            statements=data.statements,
+            titles=data.titles,
+            escalation={},
+        )
+    )
+    appendix = _section(md, "## Bijlage: casussen per gemeente in deze periode")
+    # 2025: Zwolle 6, Emmen 2, Assen 1, onbekend 1: three hidden, Zwolle may show
+    assert "| Zwolle | 6 |" in appendix and "| Emmen | <5 |" in appendix
+
+
+def test_a_masked_bar_looks_the_same_whatever_its_count():
+    drawn = {
+        n: chart.bar_chart([chart.Bar("2025", n, masked=True), chart.Bar("2024", 2)], SMALL)
+        for n in (5, 9, 40)
+    }
+    assert len(set(drawn.values())) == 1
 
 
 def test_a_suppressed_bar_looks_the_same_whatever_the_small_count():
