@@ -531,6 +531,23 @@ def _year_labels(b: _Barrier, span: Sequence[int], period: Period, small_cell: i
     return labels
 
 
+SCOPE_COLUMNS = 3  # the municipality appendix sets its rows in this many column pairs
+
+
+def _side_by_side(header: Sequence[str], rows: Sequence[Sequence[str]], k: int) -> D.Table:
+    """A long two-column table as `k` pairs of columns side by side, read column by column."""
+    if len(rows) <= 2 * k:
+        return D.table_of(header, rows)
+    height = -(-len(rows) // k)
+    blank = [""] * len(header)
+    chunks = [list(rows[i * height : (i + 1) * height]) for i in range(k)]
+    grid = [
+        [cell for chunk in chunks for cell in (chunk[r] if r < len(chunk) else blank)]
+        for r in range(height)
+    ]
+    return D.table_of(tuple(header) * k, grid)
+
+
 def _chart(b: _Barrier, span: Sequence[int], period: Period, small_cell: int) -> bytes:
     from pipeline.serve.chart import Bar, bar_chart
 
@@ -717,7 +734,7 @@ def systeemleren_document(
     if scope_rows:
         doc.add(
             D.Heading("Bijlage: casussen per gemeente in deze periode", 1),
-            D.table_of(("Gemeente", "Casussen"), scope_rows),
+            _side_by_side(("Gemeente", "Casussen"), scope_rows, SCOPE_COLUMNS),
         )
     return doc
 
