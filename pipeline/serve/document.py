@@ -93,7 +93,7 @@ class Group:
     """Blocks that belong together: print formats start a new page rather than split them
     (unless they do not fit on one page at all); the other formats show the blocks as they are."""
 
-    blocks: tuple[Heading | Paragraph | Caption | Bullets | Table | Image, ...]
+    blocks: tuple[Block, ...]
 
 
 Block = Heading | Paragraph | Caption | Bullets | Table | Image | PageBreak | NoteLines | Group

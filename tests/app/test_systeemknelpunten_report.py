@@ -83,3 +83,25 @@ def test_years_in_the_wrong_order_get_a_warning_and_no_button(wd):
     at.selectbox(key="sl_tot").set_value(2021).run()
     assert any("Het eerste jaar komt na het laatste" in w.value for w in at.warning)
     assert not [b for b in at.button if b.key == "sl_maken"]
+
+
+@pytest.mark.slow
+def test_on_a_kb_from_id_and_text_only_the_report_says_every_case_lacks_a_date(published, config):
+    """The real pipeline on 24 narratives with only id and text: no dates, no municipality."""
+    from contextlib import closing
+
+    from pipeline.core.annotations import AnnotationState
+    from pipeline.core.db import connect_readonly
+    from pipeline.serve import document, report
+
+    wd = published("minimal")
+    with closing(connect_readonly(wd.kb)) as con:
+        rd = report.load_report_data(con, AnnotationState())
+    doc = report.systeemleren_document(rd, report.Period(2025, 2025), config.publish.small_cell)
+    text = "\n".join(
+        p.get_textpage().get_text_range() for p in pdfium.PdfDocument(document.to_pdf(doc))
+    )
+    assert "In de periode 2025 vallen <5 casussen" in text
+    assert "24 casussen in de kennisbank hebben geen datum (datum onbekend)" in text
+    assert "Hoe de rangorde werkt" in text
+    assert not any(w in text for w in ("None", "nan", "NaT", "<NA>"))
