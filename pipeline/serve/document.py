@@ -171,8 +171,15 @@ def to_docx(doc: Document) -> bytes:
         section.page_width, section.page_height = section.page_height, section.page_width
         for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
             setattr(section, side, Cm(1.8))
-    for b in flatten(doc.blocks):
-        if isinstance(b, Heading):
+
+    def emit(b: Block) -> None:
+        if isinstance(b, Group):  # Word keeps each paragraph of a group with the next
+            first = len(out.paragraphs)
+            for part in b.blocks:
+                emit(part)
+            for para in out.paragraphs[first:-1]:
+                para.paragraph_format.keep_with_next = True
+        elif isinstance(b, Heading):
             out.add_heading(b.text, level=b.level)
         elif isinstance(b, Paragraph):
             para = out.add_paragraph()
@@ -201,6 +208,9 @@ def to_docx(doc: Document) -> bytes:
         elif isinstance(b, NoteLines):
             for _ in range(b.n):
                 out.add_paragraph("_" * 70)
+
+    for b in doc.blocks:
+        emit(b)
     buf = io.BytesIO()
     out.save(buf)
     return buf.getvalue()

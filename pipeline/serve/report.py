@@ -458,7 +458,7 @@ def _summary(
     n_undated = int(years.isna().sum())
     lines = [
         f"In de periode {period.label} vallen {_cases_word(n_period, small_cell)} "
-        "(casussen met een datum in die jaren)."
+        f"(casussen met een datum in {'dat jaar' if period.start == period.end else 'die jaren'})."
     ]
     if n_undated:
         lines.append(

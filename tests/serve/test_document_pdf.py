@@ -114,3 +114,10 @@ def test_an_image_that_is_not_a_png_is_refused():
     doc = D.Document().add(D.Image(b"GIF89a....", 5.0, "x"))
     with pytest.raises(ValueError, match="PNG"):
         D.to_pdf(doc)
+
+
+def test_word_keeps_the_paragraphs_of_a_group_with_the_next():
+    group = D.Group((D.Heading("Blok", 2), D.Paragraph.plain("tekst"), D.Caption("onderschrift")))
+    word = Docx(io.BytesIO(D.to_docx(D.Document().add(D.Paragraph.plain("voor"), group))))
+    keep = {p.text: bool(p.paragraph_format.keep_with_next) for p in word.paragraphs}
+    assert keep == {"voor": False, "Blok": True, "tekst": True, "onderschrift": False}
