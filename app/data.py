@@ -368,83 +368,19 @@ def filter_options(kb: KB) -> dict[str, list]:
 def clusters(kb: KB, pairs: MergePairs) -> pd.DataFrame:
     """One row per shown cluster (merged clusters folded into the one they merged into).
 
-    Counts are recomputed from the case and statement tables so a merged cluster counts each
-    case once. Columns: cluster_id, label, kb_name, keywords, representative, barrier_type,
+    The query is `pipeline.serve.patterns.ranked_clusters`, shared with the CLI's report.
+    Columns: cluster_id, label, kb_name, keywords, representative, barrier_type,
     systemic_score, orde_candidate, trend_slope, share_solved, share_maatwerk, members,
     n_statements, n_cases, n_municipalities, n_organisations, municipalities, years ({year: n}),
     trend (cases per year over the whole kb's year range).
     """
-    m = _merge_cte(pairs)
-    df = _df(
-        kb,
-        f"""
-        WITH {m},
-        cl AS (SELECT c.*, coalesce(m.dst, c.cluster_id) AS cid,
-                      (CASE WHEN coalesce(m.dst, c.cluster_id) = c.cluster_id THEN 1e12 ELSE 0 END)
-                        + coalesce(c.n_statements, 0) AS rk
-               FROM clusters c LEFT JOIN m ON m.src = c.cluster_id),
-        head AS (
-            SELECT cid AS cluster_id,
-                   arg_max(label, rk) AS label, arg_max(name, rk) AS kb_name,
-                   arg_max(keywords, rk) AS keywords,
-                   arg_max(representative, rk) AS representative,
-                   arg_max(barrier_type, rk) AS barrier_type,
-                   max(systemic_score) AS systemic_score,
-                   max(orde_candidate) AS orde_candidate,
-                   arg_max(trend_slope, rk) AS trend_slope,
-                   arg_max(share_solved, rk) AS share_solved,
-                   arg_max(share_maatwerk, rk) AS share_maatwerk,
-                   list(cluster_id ORDER BY cluster_id) AS members
-            FROM cl GROUP BY cid),
-        st AS (SELECT coalesce(m.dst, s.cluster_id) AS cid, count(*) AS n_statements
-               FROM statement_clusters s LEFT JOIN m ON m.src = s.cluster_id
-               WHERE s.cluster_id >= 0 GROUP BY 1),
-        cc AS (SELECT DISTINCT coalesce(m.dst, x.cluster_id) AS cid, x.case_id
-               FROM case_clusters x LEFT JOIN m ON m.src = x.cluster_id
-               WHERE x.cluster_id >= 0),
-        cx AS (SELECT cc.cid, c.municipality, c.organisation, c.year
-               FROM cc JOIN cases c USING (case_id)),
-        ca AS (SELECT cid, count(*) AS n_cases,
-                      count(DISTINCT municipality) AS n_municipalities,
-                      count(DISTINCT organisation) AS n_organisations
-               FROM cx GROUP BY cid),
-        mu AS (SELECT cid, list(municipality ORDER BY n DESC, municipality) AS municipalities
-               FROM (SELECT cid, municipality, count(*) AS n FROM cx
-                     WHERE municipality IS NOT NULL GROUP BY ALL)
-               GROUP BY cid),
-        yr AS (SELECT cid, list(year ORDER BY year) AS year_list,
-                      list(n ORDER BY year) AS year_counts
-               FROM (SELECT cid, year, count(*) AS n FROM cx WHERE year IS NOT NULL GROUP BY ALL)
-               GROUP BY cid)
-        SELECT head.*, coalesce(st.n_statements, 0) AS n_statements,
-               coalesce(ca.n_cases, 0) AS n_cases,
-               coalesce(ca.n_municipalities, 0) AS n_municipalities,
-               coalesce(ca.n_organisations, 0) AS n_organisations,
-               coalesce(mu.municipalities, []) AS municipalities,
-               yr.year_list, yr.year_counts
-        FROM head
-        LEFT JOIN st ON st.cid = head.cluster_id
-        LEFT JOIN ca ON ca.cid = head.cluster_id
-        LEFT JOIN mu ON mu.cid = head.cluster_id
-        LEFT JOIN yr ON yr.cid = head.cluster_id
-        ORDER BY n_cases DESC, cluster_id
-        """,
-    )
-    info = overview(kb)
-    span = (
-        list(range(info["year_min"], info["year_max"] + 1)) if info["year_min"] is not None else []
-    )
-    years, trends = [], []
-    for ys, ns in zip(df["year_list"], df["year_counts"], strict=True):
-        d = {int(y): int(n) for y, n in zip(as_list(ys), as_list(ns), strict=True)}
-        years.append(d)
-        trends.append([d.get(y, 0) for y in span])
-    df["years"] = years
-    df["trend"] = trends
-    df["cluster_id"] = df["cluster_id"].astype(int)
-    for col in ("keywords", "members", "municipalities"):
-        df[col] = [as_list(v) for v in df[col]]
-    return df.drop(columns=["year_list", "year_counts"])
+    from pipeline.serve.patterns import ranked_clusters
+
+    cur = _connection(kb).cursor()
+    try:
+        return ranked_clusters(cur, pairs)
+    finally:
+        cur.close()
 
 
 def as_list(value: Any) -> list:

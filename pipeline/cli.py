@@ -1,6 +1,7 @@
 """`casuswijzer`: the one command-line interface (typer).
 
-Commands: build, export, search, anonymise, evaluate, app, and `stage NAME` (what dvc.yaml runs).
+Commands: build, export, report, search, anonymise, evaluate, app, and `stage NAME` (what
+dvc.yaml runs).
 Heavy libraries are imported inside the commands that need them, so `--help` stays fast.
 """
 
@@ -266,6 +267,54 @@ def export_audit(
         writer = csv.DictWriter(sys.stdout, fieldnames=list(COLUMNS), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+@app.command()
+def report(
+    period: Annotated[
+        str, typer.Option("--period", help="Year (2025) or range of years (2024-2025).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .docx (Word) or .pdf.")],
+    workdir: WorkdirOpt = Path("."),
+    params: ParamsOpt = None,
+    top: Annotated[
+        int | None,
+        typer.Option("--top", help="How many barriers to describe (default 10, highest ranked)."),
+    ] = None,
+):
+    """Systeemleren report for a period: summary, top barriers with evidence (counts below
+    params' small_cell as "<N"), examples, trend charts, escalation status, the ranking."""
+    from contextlib import closing
+
+    from pipeline.core.annotations import load_state
+    from pipeline.serve import report as R
+
+    try:
+        span = R.parse_period(period)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    suffix = out.suffix.lower()
+    if suffix not in R.REPORT_FORMATS:
+        _fail(f"--out '{out}': het bestand moet eindigen op .docx of .pdf", 2)
+    top = R.TOP_BARRIERS if top is None else top
+    if top < 1:
+        _fail(f"--top moet minstens 1 zijn, niet {top}", 2)
+    if out.exists() and out.is_dir():
+        _fail(f"--out '{out}' is een map; geef een bestandsnaam", 2)
+    wd = _workdir(workdir, params)
+    state = load_state(wd.annotations)
+    with closing(_kb_con(wd)) as con:
+        data = R.load_report_data(con, state)
+    doc = R.systeemleren_document(data, span, wd.cfg.publish.small_cell, top=top)
+    payload = R.systeemleren_bytes(doc, suffix)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_bytes(payload)
+    os.replace(tmp, out)
+    n_period = sum(span.contains(y) for y in data.cases["year"])
+    if not n_period:
+        typer.echo(f"let op: geen casussen met een datum in {span.label}", err=True)
+    typer.echo(f"rapport {span.label} → {out}")
 
 
 @app.command()

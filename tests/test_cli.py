@@ -20,6 +20,7 @@ COMMANDS = [
     ["export", "cases"],
     ["export", "clusters"],
     ["export", "quarantine"],
+    ["report"],
     ["search"],
     ["anonymise"],
     ["evaluate"],
@@ -194,3 +195,80 @@ def test_build_with_unreadable_gate_lists_fails_with_a_message_not_a_traceback(
     assert result.exit_code == 1
     assert "lijst met voornamen ontbreekt" in result.output
     assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------------------ report
+
+
+def _report(wd, out, *extra: str):
+    return runner.invoke(
+        app, ["report", "--workdir", str(wd), "--out", str(out), "--period", *extra]
+    )
+
+
+def test_report_writes_a_word_document_for_a_year(tiny_workdir, tmp_path):
+    import io
+
+    from docx import Document
+
+    out = tmp_path / "uit" / "rapport.docx"
+    result = _report(tiny_workdir.root, out, "2021")
+    assert result.exit_code == 0, result.output
+    doc = Document(io.BytesIO(out.read_bytes()))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings[0] == "Systeemleren-rapport 2021"
+    assert "Hoe de rangorde werkt" in headings
+    assert len(doc.inline_shapes) >= 1  # a trend chart
+    assert not list(out.parent.glob(".*.tmp"))  # written atomically, nothing left over
+
+
+def test_report_writes_a_pdf_for_a_range_of_years(tiny_workdir, tmp_path):
+    import pypdfium2 as pdfium
+
+    out = tmp_path / "rapport.PDF"
+    result = _report(tiny_workdir.root, out, "2020-2023")
+    assert result.exit_code == 0, result.output
+    assert "rapport 2020–2023" in result.output
+    text = pdfium.PdfDocument(out.read_bytes())[0].get_textpage().get_text_range()
+    assert "Systeemleren-rapport 2020–2023" in text
+
+
+@pytest.mark.parametrize(
+    ("period", "message"),
+    [
+        ("vorig jaar", "geen jaar of reeks jaren"),
+        ("2025-2020", "het eerste jaar komt na het laatste"),
+        ("1492", "kies jaren tussen 1900 en 2100"),
+    ],
+)
+def test_report_refuses_a_bad_period_with_a_dutch_message(tiny_workdir, tmp_path, period, message):
+    out = tmp_path / "r.docx"
+    result = _report(tiny_workdir.root, out, period)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_report_refuses_an_output_that_is_not_docx_or_pdf(tiny_workdir, tmp_path):
+    result = _report(tiny_workdir.root, tmp_path / "rapport.txt", "2021")
+    assert result.exit_code == 2
+    assert "moet eindigen op .docx of .pdf" in result.output
+
+
+def test_report_refuses_top_below_one(tiny_workdir, tmp_path):
+    result = _report(tiny_workdir.root, tmp_path / "r.pdf", "2021", "--top", "0")
+    assert result.exit_code == 2 and "--top moet minstens 1 zijn" in result.output
+
+
+def test_report_without_a_kb_says_to_build_first(tmp_path):
+    result = _report(tmp_path, tmp_path / "r.docx", "2021")
+    assert result.exit_code == 1
+    assert "casuswijzer build" in result.output
+
+
+def test_report_for_a_period_without_cases_says_so_and_still_writes(tiny_workdir, tmp_path):
+    out = tmp_path / "r.docx"
+    result = _report(tiny_workdir.root, out, "2030")
+    assert result.exit_code == 0
+    assert "geen casussen met een datum in 2030" in result.output
+    assert out.stat().st_size > 0

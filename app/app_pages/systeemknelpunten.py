@@ -1,14 +1,17 @@
-"""Systeemknelpunten: barriers ranked by the orde-2/3 score, evidence, escalation, export."""
+"""Systeemknelpunten: barriers ranked by the orde-2/3 score, evidence, escalation, export, and
+the systeemleren report for a chosen period (DOCX and PDF, the same as `casuswijzer report`)."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from functools import partial
 
 import streamlit as st
 
 from app import data, ui
 from pipeline.core.annotations import ESCALATION_STATUSES
-from pipeline.serve import report
+from pipeline.core.db import connect_readonly
+from pipeline.serve import document, report
 
 ui.follow_goto()
 kb = ui.require_kb()
@@ -92,6 +95,70 @@ e1, e2, e3, _ = st.columns([1, 1, 1, 3])
 ui.download(e1, "CSV", partial(report.to_csv, table), "systeemknelpunten.csv")
 ui.download(e2, "Markdown", partial(report.to_markdown, table, meta, sc), "systeemknelpunten.md")
 ui.download(e3, "Word (DOCX)", partial(report.to_docx, table, meta, sc), "systeemknelpunten.docx")
+
+# --------------------------------------------------------------------------- systeemleren report
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _make_report(period: report.Period) -> None:
+    """Build the report for `period` as DOCX and PDF bytes (kept for the download buttons)."""
+    with closing(connect_readonly(kb[0])) as con:  # its own read-only connection, closed after
+        rd = report.load_report_data(con, data.annotations())
+    doc = report.systeemleren_document(rd, period, sc)
+    st.session_state["systeemleren"] = {
+        "period": period.label,
+        "docx": document.to_docx(doc),
+        "pdf": document.to_pdf(doc),
+    }
+
+
+st.divider()
+st.subheader("Systeemleren-rapport")
+st.caption(
+    "Een document om door te sturen: een samenvatting, de belangrijkste knelpunten met hun "
+    "bewijs, voorbeelden, een grafiek per knelpunt, de stand van de escalatie en hoe de "
+    "rangorde werkt. Over alle patronen (de filters hierboven gelden hier niet) en de casussen "
+    "met een datum in de gekozen jaren; casussen zonder datum vallen in geen periode."
+)
+report_years = [int(y) for y in data.filter_options(kb)["years"]]
+if not report_years:
+    st.info(
+        "De casussen in deze kennisbank hebben geen datum, dus er is geen periode om over te "
+        "rapporteren."
+    )
+else:
+    r1, r2, r3 = st.columns([1, 1, 2], vertical_alignment="bottom")
+    first = r1.selectbox("Van", report_years, index=len(report_years) - 1, key="sl_van")
+    last = r2.selectbox("Tot en met", report_years, index=len(report_years) - 1, key="sl_tot")
+    if first > last:
+        st.warning("Het eerste jaar komt na het laatste: kies de jaren andersom.")
+    else:
+        chosen = report.Period(first, last)
+        if r3.button("Rapport maken", key="sl_maken", icon=":material/summarize:"):
+            with st.spinner(f"Het rapport over {chosen.label} wordt gemaakt…"):
+                _make_report(chosen)
+        made = st.session_state.get("systeemleren")
+        if made and made["period"] == chosen.label:
+            d1, d2, _ = st.columns([1, 1, 2])
+            name = f"systeemleren-{chosen.label.replace('–', '-')}"
+            d1.download_button(
+                "Rapport (Word)",
+                made["docx"],
+                file_name=f"{name}.docx",
+                mime=DOCX_MIME,
+                icon=":material/description:",
+                on_click="ignore",
+                key="sl_docx",
+            )
+            d2.download_button(
+                "Rapport (PDF)",
+                made["pdf"],
+                file_name=f"{name}.pdf",
+                mime="application/pdf",
+                icon=":material/picture_as_pdf:",
+                on_click="ignore",
+                key="sl_pdf",
+            )
 
 # --------------------------------------------------------------------------- evidence + status
 st.divider()
