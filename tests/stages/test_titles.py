@@ -11,7 +11,7 @@ import yaml
 
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.core.text import lemmas_of, stop_words
-from pipeline.stages.cluster.titles import MAX_CHARS, make_title
+from pipeline.stages.cluster.titles import MAX_CHARS, cut, make_title
 
 
 def test_short_statement_is_kept_whole_without_the_full_stop():
@@ -156,3 +156,17 @@ def test_demo_titles_name_their_pattern_at_least_as_often_as_the_keyword_labels(
 def test_demo_titles_are_short_sentences_not_keyword_lists(demo_titles):
     titles, _, _ = demo_titles
     assert all(len(t) <= MAX_CHARS + 1 and " · " not in t for t in titles.values())
+
+
+def test_a_title_drops_a_bracketed_aside():
+    text = "Een gezin met drie kinderen (vader 36, moeder 34) raakt de woning kwijt."
+    assert make_title(text) == "Een gezin met drie kinderen raakt de woning kwijt"
+
+
+def test_a_cut_never_ends_inside_an_open_bracket():
+    text = (
+        "Een gezin met drie kinderen (vader 36, moeder 34 en de kinderen die allemaal nog "
+        "naar school gaan) raakt de woning kwijt"
+    )
+    out = cut(text)
+    assert out.count("(") == out.count(")") and len(out) <= 70

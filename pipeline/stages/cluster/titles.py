@@ -53,6 +53,7 @@ _FILLER = re.compile(r"\s+\b(immers|echter|overigens|namelijk|eigenlijk|nog stee
 _CLAUSE_BREAK = re.compile(
     r"\s*[,;:–—]\s+|\s+-\s+|\s+(?=(en|maar|omdat|terwijl|zodat|want|waardoor|doordat)\b)"
 )
+_ASIDE = re.compile(r"\s*\([^()]*\)")
 _SUBORDINATE = re.compile(
     r"^(omdat|doordat|als|wanneer|nadat|toen|hoewel|terwijl|zodra|voordat|indien)\b", re.I
 )
@@ -126,10 +127,15 @@ def cut(text: str, max_chars: int = MAX_CHARS) -> str:
         candidate = text[: m.start()].rstrip(",;: ")
         if len(candidate) > max_chars:
             break
+        if candidate.count("(") > candidate.count(")"):
+            continue  # a break inside brackets: "Een gezin (vader 36, moeder 34)"
         out, pos = candidate, m.start()
     if out and pos >= max_chars // 3 and not _SUBORDINATE.match(out):
         return out
-    words = text[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;: ").split(" ")
+    head = text[: max_chars - 1].rsplit(" ", 1)[0]
+    if head.count("(") > head.count(")"):
+        head = head[: head.rfind("(")]  # never end inside an open bracket
+    words = head.rstrip(",;: ").split()
     stops = spacy_stop_words()
     while len(words) > 1 and words[-1].lower() in stops:  # no "... in een…"
         words.pop()
@@ -146,6 +152,7 @@ def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHA
     sent = best_sentence(clean(text), keywords)
     core = strip_lead(sent)
     core = _FILLER.sub("", core)
+    core = _ASIDE.sub("", core)  # "(vader 36, moeder 34)": an aside, never the barrier
     core = cut(core, max_chars)
     if len(re.findall(r"[^\W\d_]{2,}", core)) < 2:
         return ""
