@@ -96,3 +96,33 @@ def test_long_queries_take_their_own_part_weight(tiny_kb, fake_embedder):
 
 def test_hybrid_short_query_finds_a_case_through_a_compound_part(parts):
     assert "S05" in sources(parts.search("kostendeler moeder", mode="hybrid"))[:3]
+
+
+def test_a_word_matched_by_a_compound_part_is_shown_as_a_matched_term(parts):
+    hit = parts.search("kostendeler", mode="bm25")[0]
+    assert hit.matched_terms == ("kostendeler",)
+    assert "kostendeler" in hit.why
+
+
+def test_without_part_weight_a_compound_part_is_not_shown_as_matched(tiny_kb, fake_embedder):
+    engine = make_engine(tiny_kb, fake_embedder, bm25_part_weight=0.0)
+    hits = engine.search("kostendeler moeder", mode="dense")
+    s05 = next(h for h in hits if h.source_id == "S05")
+    assert s05.matched_terms == ("moeder",)
+    engine.con.close()
+
+
+def test_a_pasted_case_is_ranked_without_compound_parts_when_long_part_weight_is_zero(
+    tiny_kb, fake_embedder
+):
+    params = section("search", cluster_weight=0.0, bm25_part_weight=0.5)
+    params = params.model_copy(
+        update={"long": params.long.model_copy(update={"bm25_part_weight": 0.0})}
+    )
+    engine = SearchEngine(connect_readonly(tiny_kb), fake_embedder, params)
+    mask = np.ones(engine.n, dtype=bool)
+    short_rows, _ = engine.rank("kostendeler", None, mask, 5, mode="bm25", long=False)
+    long_rows, _ = engine.rank("kostendeler", None, mask, 5, mode="bm25", long=True)
+    assert [str(engine.source_ids[r]) for r in short_rows] == ["S05"]
+    assert len(long_rows) == 0
+    engine.con.close()

@@ -311,7 +311,12 @@ class SearchEngine:
             qvec = vecs.get(i)
             idx, vals = self.rank(q, qvec, mask, k, mode, kinds[i])
             words = self.content_words(q)
-            out.append(self._hit_builder.build(idx, vals, words, qvec, similar_case=kinds[i]))
+            part_weight = self._knobs[kinds[i]].bm25_part_weight
+            out.append(
+                self._hit_builder.build(
+                    idx, vals, words, qvec, similar_case=kinds[i], part_weight=part_weight
+                )
+            )
         return out
 
     def more_like_this(
