@@ -37,7 +37,7 @@ in the top 100); nDCG@10 with ideal = min(10, number relevant) relevant cases on
     .venv/bin/python -m bench.search --real /tmp/real --latency 1500 10000 100000
 
 The compound-part weight of BM25 (`bm25_part_weight`, `bm25_part_min_chars`) was chosen on
-the dev splits separately (notes in data/eval/search_queries.md); `--tune` keeps it as set.
+the dev splits separately (figures in the params.yaml comment); `--tune` keeps it as set.
 
 `--tune` grid-searches the short and the long settings on the dev splits only (real dev
 queries and demo dev queries for short, real dev cases for long) and reports test with the
