@@ -124,6 +124,7 @@ class LongQueryParams(_Section):
     prf_weight: float
     cluster_weight: float
     bm25_max_terms: int  # BM25 on the query's top terms by tf x idf; 0 = all terms
+    bm25_part_weight: float  # weight of Dutch compound-part matches in BM25; 0 = off
 
 
 class SearchParams(_Section):
@@ -147,6 +148,8 @@ class SearchParams(_Section):
     bm25_backend: Literal["numpy", "duckdb"]
     bm25_k1: float
     bm25_b: float
+    bm25_part_weight: float  # weight of Dutch compound-part matches in BM25; 0 = off
+    bm25_part_min_chars: int  # shortest compound part that matches
     max_query_chars: int
     snippet_chars: int
 

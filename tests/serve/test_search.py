@@ -256,8 +256,9 @@ def test_injection_strings_are_searched_as_plain_text(
 ):
     # Only S01 has the word "adres" (S02 has "postadres"); no case has union/select/narrative.
     # Run as SQL, the OR 1=1 would match all 12 cases and the UNION would return narratives.
+    # Compound parts off: "adres" would otherwise also (rightly) find S02's "postadres".
     con = connect_readonly(tiny_kb)
-    params = section("search", cluster_weight=0.0, bm25_backend=backend)
+    params = section("search", cluster_weight=0.0, bm25_backend=backend, bm25_part_weight=0.0)
     engine = SearchEngine(con, fake_embedder, params)
     assert sources(engine.search(query, k=12, mode="bm25")) == expected
     assert con.cursor().execute("SELECT count(*) FROM cases").fetchone()[0] == 12

@@ -6,11 +6,19 @@ exactly the formula of `fts_main_cases.match_bm25` (a test checks equality): at 
 takes ~1 ms per query against ~57 ms for the macro, which stays available as
 `bm25_backend: duckdb`.
 
+Dutch compounds: "kostendelersnorm" and "kostendeler", "daklozenopvang" and "opvang" share no
+stem, so plain BM25 never joins them. With `bm25_part_weight` > 0 each query stem also matches,
+at that fraction of its weight, the index terms it is a part of (it begins or ends them) and the
+index terms that are a part of it (begin or end it), parts of at least `bm25_part_min_chars`
+letters. Per query stem a case scores the best of its exact match and its part matches, so a
+case with many compounds of one word does not outscore one with the word itself.
+
 Query text reaches SQL only as a bound parameter.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -95,6 +103,10 @@ class BM25Index:
         doc_len[docs["docid"]] = docs["len"]
         terms = cur.execute("SELECT termid, term, df FROM fts_main_cases.dict").fetchnumpy()
         self._termid = dict(zip(terms["term"].tolist(), terms["termid"].tolist(), strict=True))
+        # Sorted terms and sorted reversed terms: the compounds a stem begins or ends.
+        self._sorted_terms = sorted(self._termid)
+        self._sorted_reversed = sorted(t[::-1] for t in self._termid)
+        self._part_cache: dict[tuple[str, int], tuple[int, ...]] = {}
         n_terms = int(terms["termid"].max(initial=-1)) + 1
         df = np.zeros(n_terms, dtype=np.float64)
         df[terms["termid"]] = terms["df"]
@@ -149,6 +161,32 @@ class BM25Index:
             return ranked[:max_terms]
         return list(tids)
 
+    def part_terms(self, stem: str) -> tuple[int, ...]:
+        """Index term ids that share a compound part with `stem` (see the module docstring):
+        terms that begin or end with it and terms it begins or ends with, parts of at least
+        `bm25_part_min_chars` letters, the stem itself left out; cached per stem."""
+        m = self.params.bm25_part_min_chars
+        got = self._part_cache.get((stem, m))
+        if got is not None:
+            return got
+        found: set[str] = set()
+        if len(stem) >= m:
+            for pool, key in ((self._sorted_terms, stem), (self._sorted_reversed, stem[::-1])):
+                i = bisect.bisect_left(pool, key)
+                while i < len(pool) and pool[i].startswith(key):
+                    found.add(pool[i] if pool is self._sorted_terms else pool[i][::-1])
+                    i += 1
+            for i in range(m, len(stem)):
+                for part in (stem[:i], stem[-i:]):
+                    if part in self._termid:
+                        found.add(part)
+        found.discard(stem)
+        got = tuple(sorted(self._termid[t] for t in found))
+        if len(self._part_cache) > 100_000:
+            self._part_cache.clear()
+        self._part_cache[(stem, m)] = got
+        return got
+
     def idf_of_words(self, words: Sequence[str]) -> list[float]:
         """IDF of each word's stem (0 for a stem the index does not hold)."""
         return [
@@ -158,12 +196,17 @@ class BM25Index:
 
     # ---- scoring
 
-    def scores(self, text: str, max_terms: int = 0) -> np.ndarray:
-        """BM25 score per case (-inf where no query term occurs)."""
+    def scores(self, text: str, max_terms: int = 0, part_weight: float = 0.0) -> np.ndarray:
+        """BM25 score per case (-inf where no query term occurs).
+
+        `part_weight` > 0 adds compound-part matches (module docstring; numpy backend only).
+        """
         if not self.available:
             raise MissingExtension(NO_FTS)
         if self.params.bm25_backend == "duckdb":
             return self._scores_duckdb(text)
+        if part_weight > 0:
+            return self._scores_with_parts(text, part_weight)
         scores = np.full(self.n, -np.inf, dtype=np.float64)
         tids = self.query_terms(text, max_terms)
         if not tids:
@@ -179,6 +222,37 @@ class BM25Index:
         hit[rows[keep]] = True
         scores[hit] = total[hit]
         return scores
+
+    def _term_weights(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """(case rows, BM25 weights) of one index term's postings, rows without a case left out."""
+        sl = slice(self._post_start[tid], self._post_start[tid + 1])
+        rows = self._post_row[sl]
+        keep = rows >= 0
+        return rows[keep], self._idf[tid] * self._post_w[sl][keep]
+
+    def _scores_with_parts(self, text: str, part_weight: float) -> np.ndarray:
+        """BM25 where each query stem scores per case the best of its exact match and
+        `part_weight` x its compound-part matches."""
+        words = [w for w in tokenize(text) if w not in self.stop_words]
+        total = np.zeros(self.n, dtype=np.float64)
+        hit = np.zeros(self.n, dtype=bool)
+        best = np.zeros(self.n, dtype=np.float64)
+        for stem in dict.fromkeys(self.stems(words)):
+            exact = self._termid.get(stem)
+            groups = [(exact, 1.0)] if exact is not None else []
+            groups += [(t, part_weight) for t in self.part_terms(stem)]
+            if not groups:
+                continue
+            touched = []
+            for tid, w in groups:
+                rows, weights = self._term_weights(tid)
+                best[rows] = np.maximum(best[rows], w * weights)
+                touched.append(rows)
+            rows = np.concatenate(touched)
+            total[rows] += best[rows]
+            hit[rows] = True
+            best[rows] = 0.0
+        return np.where(hit, total, -np.inf)
 
     def _scores_duckdb(self, text: str) -> np.ndarray:
         """Reference path: the FTS extension's own `match_bm25` macro (slower, same scores)."""
@@ -206,16 +280,25 @@ class BM25Index:
         return scores
 
     def matched(
-        self, words: list[str], row: int, cur: duckdb.DuckDBPyConnection
+        self,
+        words: list[str],
+        row: int,
+        cur: duckdb.DuckDBPyConnection,
+        part_weight: float = 0.0,
     ) -> tuple[str, ...]:
-        """Those words whose stem occurs in the case (any indexed field)."""
+        """Those words whose stem occurs in the case (any indexed field); with `part_weight`
+        > 0 also those that match it by a compound part."""
         out = []
         for w, stem in zip(words, self.stems(words, cur), strict=True):
             t = self._termid.get(stem)
-            if t is None:
-                continue
-            seg = self._post_row[self._post_start[t] : self._post_start[t + 1]]
-            j = np.searchsorted(seg, row)
-            if j < len(seg) and seg[j] == row:
+            tids = ([t] if t is not None else []) + (
+                list(self.part_terms(stem)) if part_weight > 0 else []
+            )
+            if any(self._in_case(tid, row) for tid in tids):
                 out.append(w)
         return tuple(out)
+
+    def _in_case(self, tid: int, row: int) -> bool:
+        seg = self._post_row[self._post_start[tid] : self._post_start[tid + 1]]
+        j = np.searchsorted(seg, row)
+        return bool(j < len(seg) and seg[j] == row)

@@ -177,11 +177,12 @@ class SearchEngine:
 
     # ---- scoring
 
-    def bm25_scores(self, text: str, max_terms: int = 0) -> np.ndarray:
-        """BM25 score per case (-inf where no query term occurs) over the FTS index."""
+    def bm25_scores(self, text: str, max_terms: int = 0, part_weight: float = 0.0) -> np.ndarray:
+        """BM25 score per case (-inf where no query term occurs) over the FTS index;
+        `part_weight` > 0 adds Dutch compound-part matches (`bm25.py`)."""
         if not self._fts:
             raise MissingExtension(NO_FTS)
-        return self.bm25.scores(text, max_terms)
+        return self.bm25.scores(text, max_terms, part_weight)
 
     def dense_scores(self, qvecs: np.ndarray, statement_weight: float | None = None) -> np.ndarray:
         """(queries × cases) dense scores of raw query vectors; -inf for cases without a vector.
@@ -222,7 +223,8 @@ class SearchEngine:
         if mode == "dense" or (mode == "hybrid" and not self._fts):
             idx = top_rows(dense, k)
             return idx, dense[idx]
-        lex = np.where(mask, self.bm25_scores(text, kn.bm25_max_terms), -np.inf)
+        lex = self.bm25_scores(text, kn.bm25_max_terms, kn.bm25_part_weight)
+        lex = np.where(mask, lex, -np.inf)
         if mode == "bm25" or dense is None:
             idx = top_rows(lex, k)
             return idx, lex[idx]
@@ -309,7 +311,12 @@ class SearchEngine:
             qvec = vecs.get(i)
             idx, vals = self.rank(q, qvec, mask, k, mode, kinds[i])
             words = self.content_words(q)
-            out.append(self._hit_builder.build(idx, vals, words, qvec, similar_case=kinds[i]))
+            part_weight = self._knobs[kinds[i]].bm25_part_weight
+            out.append(
+                self._hit_builder.build(
+                    idx, vals, words, qvec, similar_case=kinds[i], part_weight=part_weight
+                )
+            )
         return out
 
     def more_like_this(

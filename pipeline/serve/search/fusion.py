@@ -30,6 +30,7 @@ class Knobs:
     prf_weight: float
     cluster_weight: float
     bm25_max_terms: int
+    bm25_part_weight: float
 
     @classmethod
     def of(cls, params: SearchParams, long: bool) -> Knobs:
@@ -44,6 +45,7 @@ class Knobs:
             prf_weight=src.prf_weight,
             cluster_weight=src.cluster_weight,
             bm25_max_terms=params.long.bm25_max_terms if long else 0,
+            bm25_part_weight=src.bm25_part_weight,
         )
 
 

@@ -76,8 +76,10 @@ class HitBuilder:
         words: list[str],
         qvec: np.ndarray | None,
         similar_case: bool,
+        part_weight: float = 0.0,
     ) -> list[Hit]:
-        """Hits for the rows `idx` with scores `vals`; `words` are the query words to match."""
+        """Hits for the rows `idx` with scores `vals`; `words` are the query words to match
+        (with `part_weight` > 0 also by a Dutch compound part, as BM25 matched them)."""
         if len(idx) == 0:
             return []
         c = self.cases
@@ -115,7 +117,7 @@ class HitBuilder:
             solution = (oplossing or "").strip() or (
                 " ".join(stmt_text[s] for s in self._solutions.get(i, []) if s in stmt_text)
             )
-            matched = self._matched(words, i, cur, narrative) if words else ()
+            matched = self._matched(words, i, cur, narrative, part_weight) if words else ()
             cl = int(c.cluster_id[i])
             hits.append(
                 Hit(
@@ -139,14 +141,19 @@ class HitBuilder:
         return hits
 
     def _matched(
-        self, words: list[str], row: int, cur: duckdb.DuckDBPyConnection, narrative: str | None
+        self,
+        words: list[str],
+        row: int,
+        cur: duckdb.DuckDBPyConnection,
+        narrative: str | None,
+        part_weight: float = 0.0,
     ) -> tuple[str, ...]:
         """Query words whose stem occurs in the case (in the narrative without an FTS index)."""
         if not self.bm25.available:
             present = set(tokenize(narrative or ""))
             found = tuple(w for w in words if w in present)
         else:
-            found = self.bm25.matched(words, row, cur)
+            found = self.bm25.matched(words, row, cur, part_weight)
         if len(found) <= MAX_SHOWN_TERMS:
             return found
         # The rarest words say most about why this case matched; keep the query's order.
