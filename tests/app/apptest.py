@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -110,3 +111,43 @@ def assert_clean(at: AppTest) -> None:
     assert not exceptions(at), exceptions(at)
     assert not [e.value for e in at.error], [e.value for e in at.error]
     assert not leaks(at), leaks(at)
+
+
+# ---------------------------------------------------------------- signed-in users, the fast gate
+# A signed-in user is faked the way AppTest offers: `at.secrets["auth"] = SECRETS` turns sign-in
+# on and `at.user = claims(role)` is what the run reads as `st.user`.
+S01 = hashlib.sha256(b"fixture:S01").hexdigest()[:16]  # case id of source S01 in the tiny kb
+SECRETS = {
+    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret-of-at-least-32-bytes",
+    "client_id": "casuswijzer",
+    "client_secret": "test",
+    # never contacted: st.login only redirects when the button is clicked in a browser
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+
+
+def group_of(role: str) -> str:
+    """The identity provider's group for a role, as in config/roles.yaml."""
+    return f"casuswijzer-{role}"
+
+
+def claims(role: str | None, email: str = "", iat: float | None = None) -> dict:
+    """What `st.user` holds for a user signed in with `role` (None: a group with no role)."""
+    import time
+
+    email = email or f"{role or 'niemand'}@gemeente.example"
+    return {
+        "is_logged_in": True,
+        "email": email,
+        "name": email.split("@")[0].title(),
+        "groups": [group_of(role)] if role else ["andere-groep"],
+        "iat": int(iat if iat is not None else time.time()),
+    }
+
+
+def rules_only_anonymiser(cfg: Any):
+    """The gate without deduce: the intake page's preview in seconds instead of minutes."""
+    from pipeline.core.anonymise import Anonymiser
+
+    return Anonymiser(use_deduce=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.app.apptest import rules_only_anonymiser
 from tests.app.kbs import PublishedKBs
 from tests.app.served import CHROMIUM, CHROMIUM_FLAGS
 
@@ -28,3 +29,23 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def wd(tiny_workdir, monkeypatch):
+    """The tiny kb as the app's work directory for AppTest: the fake embedder, the rules-only
+    gate for the intake preview, and Streamlit's caches empty before and after."""
+    import streamlit as st
+
+    from app import data
+    from tests.helpers import FakeEmbedder
+
+    monkeypatch.setenv(data.ENV_WORKDIR, str(tiny_workdir.root))
+    monkeypatch.delenv(data.ENV_PARAMS, raising=False)
+    monkeypatch.setattr(data, "load_embedder", lambda cfg: FakeEmbedder())
+    monkeypatch.setattr(data, "make_anonymiser", rules_only_anonymiser)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield tiny_workdir
+    st.cache_data.clear()
+    st.cache_resource.clear()

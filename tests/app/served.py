@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.core.config import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 # Flags for a closed network: no background connections, no updates (docs: shared OFFLINE notes).
@@ -43,3 +50,32 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
         except OSError:
             time.sleep(0.5)
     raise TimeoutError(f"no answer on {url} within {timeout} s")
+
+
+@contextlib.contextmanager
+def serve(root: Path, log_path: Path) -> Iterator[str]:
+    """URL of the app served on work directory `root`; stopped whatever happens."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "CASUSWIJZER_WORKDIR": str(root), "PYTHONUNBUFFERED": "1"}
+    env.pop("CASUSWIJZER_PARAMS", None)
+    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        # the product's own entry point: `casuswijzer app` becomes the Streamlit server
+        [sys.executable, "-m", "pipeline.cli", "app", "--workdir", str(root), "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(f"{url}/_stcore/health", proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+        log.close()

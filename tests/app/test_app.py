@@ -26,31 +26,14 @@ from pipeline.core.config import PROJECT_ROOT
 from pipeline.serve import atelier, report
 from tests.app.apptest import PAGES, assert_clean, leaks, markdown_texts, shown_texts
 from tests.app.kbs import PAYLOADS, null_metadata, plant_payloads
-from tests.helpers import FakeEmbedder, build_tiny_kb
+from tests.helpers import build_tiny_kb
 
 APP = str(PROJECT_ROOT / "app" / "streamlit_app.py")
-
-
-def _rules_only_anonymiser(cfg):
-    from pipeline.core.anonymise import Anonymiser
-
-    return Anonymiser(use_deduce=False)
 
 
 def _fresh_caches() -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
-
-
-@pytest.fixture
-def wd(tiny_workdir, monkeypatch):
-    monkeypatch.setenv(data.ENV_WORKDIR, str(tiny_workdir.root))
-    monkeypatch.delenv(data.ENV_PARAMS, raising=False)
-    monkeypatch.setattr(data, "load_embedder", lambda cfg: FakeEmbedder())
-    monkeypatch.setattr(data, "make_anonymiser", _rules_only_anonymiser)
-    _fresh_caches()
-    yield tiny_workdir
-    _fresh_caches()
 
 
 def _open(page: str) -> AppTest:

@@ -8,7 +8,6 @@ provider, is tests/app/test_auth_oidc.py.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 
@@ -19,19 +18,11 @@ from streamlit.testing.v1 import AppTest
 from app import auth, data
 from pipeline.core.annotations import load_state
 from pipeline.core.config import PROJECT_ROOT
-from tests.helpers import FakeEmbedder
+from tests.app.apptest import S01, SECRETS, group_of
+from tests.app.apptest import claims as _claims
 
 APP = str(PROJECT_ROOT / "app" / "streamlit_app.py")
-SECRETS = {
-    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
-    "cookie_secret": "test-cookie-secret-of-at-least-32-bytes",
-    "client_id": "casuswijzer",
-    "client_secret": "test",
-    # never contacted: st.login only redirects when the button is clicked in a browser
-    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-}
-S01 = hashlib.sha256(b"fixture:S01").hexdigest()[:16]  # case id of source S01 in the tiny kb
-GROUP = {role: f"casuswijzer-{role}" for role in auth.ROLES}  # as in config/roles.yaml
+GROUP = {role: group_of(role) for role in auth.ROLES}  # as in config/roles.yaml
 TITLES = {  # page file: the title the page shows
     "zoeken": "Zoeken in casussen",
     "patronen": "Patronen in knelpunten",
@@ -64,32 +55,6 @@ EXPECTED_PAGES = {
         "Kennisbank bijwerken",
     ],
 }
-
-
-def _fresh_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def wd(tiny_workdir, monkeypatch):
-    monkeypatch.setenv(data.ENV_WORKDIR, str(tiny_workdir.root))
-    monkeypatch.delenv(data.ENV_PARAMS, raising=False)
-    monkeypatch.setattr(data, "load_embedder", lambda cfg: FakeEmbedder())
-    _fresh_caches()
-    yield tiny_workdir
-    _fresh_caches()
-
-
-def _claims(role: str | None, email: str = "", iat: float | None = None) -> dict:
-    email = email or f"{role or 'niemand'}@gemeente.example"
-    return {
-        "is_logged_in": True,
-        "email": email,
-        "name": email.split("@")[0].title(),
-        "groups": [GROUP[role]] if role else ["andere-groep"],
-        "iat": int(iat if iat is not None else time.time()),
-    }
 
 
 def _signed_in(role: str | None, **kw) -> AppTest:
@@ -304,7 +269,7 @@ def _call_action(name: str) -> None:
     import streamlit as st
 
     from app import auth, data
-    from tests.app.test_auth import S01
+    from tests.app.apptest import S01
 
     calls = {
         "rename_cluster": lambda: data.rename_cluster(1, "Nieuwe naam"),

@@ -16,20 +16,16 @@ or error element.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from pipeline.core.config import PROJECT_ROOT, Workdir, load_config
+from pipeline.core.config import Workdir, load_config
 from tests.app.kbs import PAYLOADS
-from tests.app.served import DONE, free_port, wait_for
+from tests.app.served import DONE, serve
 from tests.helpers import build_tiny_kb
 
 pytestmark = pytest.mark.slow
@@ -50,35 +46,6 @@ PROBLEMS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 LEAK = re.compile(r"(?<![\w])(None|nan|NaN|NaT)(?![\w])|<NA>")
 # Streamlit draws grey skeletons while the code of charts, tables and widgets loads.
 NO_SKELETON = "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
-
-
-@contextlib.contextmanager
-def serve(root: Path, log_path: Path) -> Iterator[str]:
-    """URL of the app served on work directory `root`; stopped whatever happens."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "CASUSWIJZER_WORKDIR": str(root), "PYTHONUNBUFFERED": "1"}
-    env.pop("CASUSWIJZER_PARAMS", None)
-    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        # the product's own entry point: `casuswijzer app` becomes the Streamlit server
-        [sys.executable, "-m", "pipeline.cli", "app", "--workdir", str(root), "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(f"{url}/_stcore/health", proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
 
 
 @pytest.fixture(scope="module")

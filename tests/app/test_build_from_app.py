@@ -13,27 +13,13 @@ import os
 import time
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import auth, builder, data
+from app import auth, builder
 from pipeline.build import PROGRESS, lock_path
 from pipeline.core.io import workdir_lock
-from tests.app.apptest import APP
-from tests.app.test_auth import SECRETS, _claims
-from tests.helpers import FakeEmbedder
-
-
-@pytest.fixture
-def wd(tiny_workdir, monkeypatch):
-    monkeypatch.setenv(data.ENV_WORKDIR, str(tiny_workdir.root))
-    monkeypatch.delenv(data.ENV_PARAMS, raising=False)
-    monkeypatch.setattr(data, "load_embedder", lambda cfg: FakeEmbedder())
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield tiny_workdir
-    st.cache_data.clear()
-    st.cache_resource.clear()
+from tests.app.apptest import APP, SECRETS
+from tests.app.apptest import claims as _claims
 
 
 def _page(role: str | None = None) -> AppTest:

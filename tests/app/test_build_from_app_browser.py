@@ -20,8 +20,7 @@ import pytest
 from app import builder, data
 from pipeline.core.config import PROJECT_ROOT, Workdir, load_config
 from tests.app.kbs import EMBEDDING_CACHE, _demo_records, write_jsonl
-from tests.app.served import DONE
-from tests.app.test_browser import serve
+from tests.app.served import DONE, serve
 
 pytestmark = pytest.mark.slow
 

@@ -11,12 +11,10 @@ import json
 import re
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import data
 from pipeline.core.config import PROJECT_ROOT
-from tests.helpers import FakeEmbedder
 
 APP = str(PROJECT_ROOT / "app" / "streamlit_app.py")
 CODE = re.compile(r"^CW-[34679ACDEFGHJKMNPQRTUVWXY]{4}-[34679ACDEFGHJKMNPQRTUVWXY]{4}$")
@@ -24,25 +22,6 @@ TEXT = (
     "Mevrouw woont met twee kinderen in een te kleine woning. Zonder urgentie geen woning, "
     "zonder woning geen rust voor de kinderen."
 )
-
-
-def _rules_only_anonymiser(cfg):
-    from pipeline.core.anonymise import Anonymiser
-
-    return Anonymiser(use_deduce=False)
-
-
-@pytest.fixture
-def wd(tiny_workdir, monkeypatch):
-    monkeypatch.setenv(data.ENV_WORKDIR, str(tiny_workdir.root))
-    monkeypatch.delenv(data.ENV_PARAMS, raising=False)
-    monkeypatch.setattr(data, "load_embedder", lambda cfg: FakeEmbedder())
-    monkeypatch.setattr(data, "make_anonymiser", _rules_only_anonymiser)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield tiny_workdir
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _saved(wd) -> tuple[AppTest, str]:

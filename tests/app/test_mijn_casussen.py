@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import auth, data
 from pipeline.core.annotations import append_event
 from pipeline.core.config import PROJECT_ROOT
-from tests.app.apptest import leaks, shown_texts
+from tests.app.apptest import SECRETS, leaks, shown_texts
+from tests.app.apptest import claims as _claims
 from tests.app.kbs import null_metadata
-from tests.app.test_auth import SECRETS, _claims
-from tests.helpers import SAMPLE_NARRATIVES, FakeEmbedder
+from tests.helpers import SAMPLE_NARRATIVES
 
 APP = str(PROJECT_ROOT / "app" / "streamlit_app.py")
 IN_PATTERN = "CW-7K3M-Q9PX"  # planted on S03 (pattern 1, detox · kliniek · verslavingszorg)
@@ -38,17 +37,11 @@ def _plant(kb, source_id: str, code: str) -> None:
 
 
 @pytest.fixture
-def wd(tiny_workdir, monkeypatch):
-    _plant(tiny_workdir.kb, "S03", IN_PATTERN)
-    _plant(tiny_workdir.kb, "S05", NO_PATTERN)
-    monkeypatch.setenv(data.ENV_WORKDIR, str(tiny_workdir.root))
-    monkeypatch.delenv(data.ENV_PARAMS, raising=False)
-    monkeypatch.setattr(data, "load_embedder", lambda cfg: FakeEmbedder())
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield tiny_workdir
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def wd(wd):
+    """The app's tiny kb with one case in a pattern and one in none."""
+    _plant(wd.kb, "S03", IN_PATTERN)
+    _plant(wd.kb, "S05", NO_PATTERN)
+    return wd
 
 
 def _look_up(*codes: str, role: str = "professional") -> AppTest:

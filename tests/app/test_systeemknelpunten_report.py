@@ -7,29 +7,14 @@ import io
 
 import pypdfium2 as pdfium
 import pytest
-import streamlit as st
 from docx import Document
 from streamlit.testing.v1 import AppTest
 
-from app import data
 from pipeline.core.annotations import append_event
 from pipeline.core.config import PROJECT_ROOT
 from tests.app.apptest import LEAK
-from tests.helpers import FakeEmbedder
 
 APP = str(PROJECT_ROOT / "app" / "streamlit_app.py")
-
-
-@pytest.fixture
-def wd(tiny_workdir, monkeypatch):
-    monkeypatch.setenv(data.ENV_WORKDIR, str(tiny_workdir.root))
-    monkeypatch.delenv(data.ENV_PARAMS, raising=False)
-    monkeypatch.setattr(data, "load_embedder", lambda cfg: FakeEmbedder())
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield tiny_workdir
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _page() -> AppTest:
