@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import auth, data
+from app import auth
 from pipeline.core.annotations import load_state
 from pipeline.core.config import PROJECT_ROOT
 from tests.app.apptest import S01, SECRETS, group_of
