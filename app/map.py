@@ -127,7 +127,7 @@ def search_mask(frame: pd.DataFrame, names: dict[int, str], query: str) -> np.nd
     mask = np.ones(len(frame), dtype=bool)
     for word in words:
         in_title = {c for c, t in title_keys.items() if word in t}
-        hit = keys.str.contains(word, regex=False).to_numpy()
+        hit = keys.str.contains(word, regex=False).to_numpy(dtype=bool, copy=True)
         if in_title:
             hit |= np.isin(ids, list(in_title))
         mask &= hit
