@@ -286,6 +286,9 @@ def build_figure(
     rows: list[np.ndarray] = []
 
     def add(positions: np.ndarray, name: str, color: str, size: float, opacity: float) -> None:
+        marker = {"color": color, "size": size, "opacity": opacity}
+        if mask is not None and name != NOT_FOUND:  # matches stand out, grey ones too
+            marker["line"] = {"color": "#262626", "width": 1}
         if len(positions) == 0:
             return
         idx = np.fromiter((hover_at[p] for p in positions), dtype=int, count=len(positions))
@@ -295,7 +298,7 @@ def build_figure(
                 y=y[positions],
                 mode="markers",
                 name=plain(name),
-                marker={"color": color, "size": size, "opacity": opacity},
+                marker=marker,
                 hovertext=hover[idx],
                 hoverinfo="text",
             )
@@ -330,7 +333,7 @@ def build_figure(
             "font": {"size": 11},
         },
         xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
+        yaxis={"visible": False},
         plot_bgcolor="white",
     )
     return MapFigure(fig, rows, drawn=len(drawn), matched=None if mask is None else int(mask.sum()))
