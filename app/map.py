@@ -239,15 +239,24 @@ def label_positions(frame: pd.DataFrame, names: dict[int, str], level: str) -> p
 
 
 def hover_texts(frame: pd.DataFrame, names: dict[int, str]) -> np.ndarray:
-    """Hover text per row: the statement (shortened) and, in italics, its pattern's title."""
-    pattern = titles(frame, names)
-    return np.array(
-        [
-            f"{plain(shorten(s, HOVER_CHARS))}<br><i>{plain(t)}</i>"
-            for s, t in zip(frame["statement"].fillna(""), pattern, strict=True)
-        ],
-        dtype=object,
-    )
+    """Hover text per row: the statement (shortened) and, in italics, its pattern's title.
+    Vectorised: at 100k statements this runs on every rerun of the page."""
+    # no whitespace folding: plotly draws a line break or tab in a label as a space, and a
+    # regex over 100k statements costs most of a second
+    text = frame["statement"].fillna("").astype(str).str.strip()
+    long = text.str.len() > HOVER_CHARS
+    if long.any():
+        cut = text[long].str.slice(0, HOVER_CHARS - 1)
+        at_word = cut.str.rsplit(" ", n=1).str[0]
+        # keep the word cut only when it leaves at least half the text
+        cut = at_word.where(at_word.str.len() >= HOVER_CHARS // 2, cut)
+        text[long] = cut.str.rstrip(" ,;:") + "…"
+    for ch, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        text = text.str.replace(ch, entity, regex=False)
+    ids = frame["cluster_id"].astype(int)
+    title = {c: plain(NO_PATTERN if c < 0 else names.get(c, f"patroon {c}")) for c in ids.unique()}
+    out = text + "<br><i>" + ids.map(title).astype(str) + "</i>"
+    return out.to_numpy(dtype=object)
 
 
 @dataclass
@@ -276,12 +285,14 @@ def build_figure(
     frame = frame.reset_index(drop=True)
     mask = search_mask(frame, names, query)
     drawn = draw_sample(frame, mask, max_drawn)
-    groups, colors = color_groups(frame, color_by, names, escalation)
+    # with a search the colours go to the largest groups among the matches
+    among = frame if mask is None else frame[mask]
+    groups, colors = color_groups(among, color_by, names, escalation)
     hover = hover_texts(frame.iloc[drawn], names)
-    hover_at = dict(zip(drawn.tolist(), range(len(drawn)), strict=True))
     x = frame["x"].to_numpy(dtype=float)
     y = frame["y"].to_numpy(dtype=float)
-    g = groups.to_numpy()
+    g = np.full(len(frame), NOT_FOUND, dtype=object)
+    g[groups.index.to_numpy()] = groups.to_numpy()
     fig = go.Figure()
     rows: list[np.ndarray] = []
 
@@ -291,7 +302,7 @@ def build_figure(
             marker["line"] = {"color": "#262626", "width": 1}
         if len(positions) == 0:
             return
-        idx = np.fromiter((hover_at[p] for p in positions), dtype=int, count=len(positions))
+        idx = np.searchsorted(drawn, positions)  # drawn is sorted
         fig.add_trace(
             go.Scattergl(
                 x=x[positions],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -41,6 +43,11 @@ def _pick_once(source: str, cluster_id: int | None) -> None:
         st.session_state[KEY] = cluster_id
 
 
+def _n(number: int) -> str:
+    """A count as Dutch readers write it: 100.000."""
+    return f"{number:,}".replace(",", ".")
+
+
 # --------------------------------------------------------------------------- map
 points = data.map_points(kb, ctx.pairs)
 st.subheader("Kaart van knelpunten")
@@ -65,27 +72,31 @@ else:
     built = kaart.build_figure(
         points, ctx.names, color_by, level, query, escalation=ctx.state.escalation
     )
-    total = len(points)
+    n_points = len(points)
     if built.matched is not None:
+        found = "knelpunt gevonden" if built.matched == 1 else "knelpunten gevonden"
         st.markdown(
-            f"**{ui.count(built.matched, 'knelpunt gevonden', 'knelpunten gevonden')}** "
-            f"van {total} (oplichtend op de kaart; de rest grijs)."
+            f"**{_n(built.matched)} {found}** "
+            f"van {_n(n_points)} (oplichtend op de kaart; de rest grijs)."
         )
+    # A selection names points by trace and index, which change with the colouring and the
+    # search: a new widget for each, so an old selection is never read against new traces.
+    fig_key = "kaart_" + hashlib.sha1(f"{color_by}|{query}".encode()).hexdigest()[:12]
     event = st.plotly_chart(
         built.figure,
-        key="kaart",
+        key=fig_key,
         on_select="rerun",
         selection_mode=("points", "box", "lasso"),
         width="stretch",
         config={"displaylogo": False, "scrollZoom": True},
     )
-    notes = [f"{built.drawn} van {total} knelpunten getekend"]
-    if built.drawn < total:
+    notes = [f"{_n(built.drawn)} van {_n(n_points)} knelpunten getekend"]
+    if built.drawn < n_points:
         notes.append(
             "een steekproef per patroon (zoektreffers eerst); tellingen gaan over alle "
-            f"{total}, een selectie over de getekende punten"
+            f"{_n(n_points)}, een selectie over de getekende punten"
         )
-    if total >= data.MAP_POINTS:
+    if n_points >= data.MAP_POINTS:
         notes.append("de kaart laadt een vaste steekproef van de kennisbank")
     st.caption(
         "; ".join(notes) + ". Sleep een rechthoek om knelpunten te selecteren (lasso en "

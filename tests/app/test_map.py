@@ -198,3 +198,25 @@ def test_the_figure_fetches_nothing_it_draws_with_scattergl_only():
     assert {t["type"] for t in spec["data"]} == {"scattergl"}
     assert "http" not in json.dumps(spec["layout"].get("annotations", []))
     assert spec["layout"]["dragmode"] == "select"
+
+
+def test_with_a_search_the_colours_go_to_the_largest_groups_among_the_matches():
+    sizes = {c: 30 - c for c in range(20)}  # patterns 16..19 are the smallest: "overig"
+    frame = pd.DataFrame(
+        [
+            {
+                "cluster_id": c,
+                "x": float(i),
+                "y": float(c),
+                "statement": ("zeldzaam " if c >= 16 else "") + f"knelpunt {c}",
+            }
+            for c, n in sizes.items()
+            for i in range(n)
+        ]
+    )
+    frame["search_key"] = [fold(t) for t in frame["statement"]]
+    names = {c: f"titel {c}" for c in range(20)}
+    plain_map = [t.name for t in kaart.build_figure(frame, names).figure.data]
+    assert "titel 17" not in plain_map and kaart.OTHER in plain_map
+    searched = [t.name for t in kaart.build_figure(frame, names, query="zeldzaam").figure.data]
+    assert searched == [kaart.NOT_FOUND, "titel 16", "titel 17", "titel 18", "titel 19"]
