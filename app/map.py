@@ -32,7 +32,11 @@ TOP_N = 15  # colour groups with their own colour; the rest is grey "overig"
 OVERVIEW_LABELS = 15  # pattern titles on the map in the overview
 MAX_DRAWN = 100_000  # points drawn at most (see docs/map.md for the measurements)
 HOVER_CHARS = 140
-LABEL_CHARS = 48
+LABEL_CHARS = 44
+DENSITY_SAMPLE = 300  # points per pattern used to find where its title goes
+PLOT_PX = (760, 540)  # plot area assumed when titles are kept apart (the page is wide)
+LABEL_OFFSETS = (0, -22, 22, -44, 44, -66, 66)  # vertical pixel offsets a title may take
+LEGEND_CHARS = 40
 
 # What the points can be coloured by: key → label in the select box.
 COLOR_BY = {
@@ -220,22 +224,68 @@ def _stratified(positions: np.ndarray, clusters: np.ndarray, budget: int) -> np.
 
 
 def label_positions(frame: pd.DataFrame, names: dict[int, str], level: str) -> pd.DataFrame:
-    """Where each pattern's title goes (the median of its points), largest patterns first:
-    `overzicht` the `OVERVIEW_LABELS` largest, `alle` every pattern, `geen` none."""
+    """Where each pattern's title goes, largest patterns first: `overzicht` the
+    `OVERVIEW_LABELS` largest, `alle` every pattern, `geen` none. A title points at the
+    densest spot of its pattern (the point with the most of its pattern's points nearby), not
+    at the mean or median, which for a pattern spread over the map lands in empty space."""
     cols = ["cluster_id", "title", "x", "y", "n"]
     shown = frame[frame["cluster_id"] >= 0]
     if level == "geen" or shown.empty:
         return pd.DataFrame(columns=cols)
-    agg = (
-        shown.groupby("cluster_id")
-        .agg(x=("x", "median"), y=("y", "median"), n=("x", "size"))
-        .reset_index()
-        .sort_values(["n", "cluster_id"], ascending=[False, True], kind="stable")
-    )
+    sizes = shown["cluster_id"].value_counts()
+    order = sorted(sizes.index, key=lambda c: (-sizes[c], c))
     if level == "overzicht":
-        agg = agg.head(OVERVIEW_LABELS)
-    agg["title"] = [names.get(int(c), f"patroon {int(c)}") for c in agg["cluster_id"]]
-    return agg[cols].reset_index(drop=True)
+        order = order[:OVERVIEW_LABELS]
+    xy = shown[["x", "y"]].to_numpy(dtype=float)
+    ids = shown["cluster_id"].to_numpy()
+    rows = []
+    for c in order:
+        pts = xy[ids == c][:DENSITY_SAMPLE]  # the frame is in stable hashed order
+        x, y = _densest(pts)
+        rows.append((int(c), names.get(int(c), f"patroon {int(c)}"), x, y, int(sizes[c])))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _densest(pts: np.ndarray) -> tuple[float, float]:
+    """The point with the smallest mean distance to its k nearest neighbours."""
+    if len(pts) <= 2:
+        return float(pts[:, 0].mean()), float(pts[:, 1].mean())
+    k = min(10, len(pts) - 1)
+    d = np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(-1))
+    near = np.partition(d, k, axis=1)[:, 1 : k + 1].mean(axis=1)
+    i = int(np.argmin(near))
+    return float(pts[i, 0]), float(pts[i, 1])
+
+
+def place_labels(
+    labels: pd.DataFrame, x_range: tuple[float, float], y_range: tuple[float, float]
+) -> list[int]:
+    """A vertical pixel offset per label so that titles overlap as little as possible: each
+    label, largest pattern first, takes the first offset where its box (estimated from its
+    length on a `PLOT_PX` plot) meets no box placed before; if none is free it stays on its
+    point. A label moved off its point gets an arrow to it."""
+    w_px, h_px = PLOT_PX
+    sx = w_px / max(x_range[1] - x_range[0], 1e-9)
+    sy = h_px / max(y_range[1] - y_range[0], 1e-9)
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for rec in labels.to_dict("records"):
+        cx = (rec["x"] - x_range[0]) * sx
+        cy = (y_range[1] - rec["y"]) * sy  # pixels grow downwards
+        half_w = 3.3 * len(shorten(rec["title"], LABEL_CHARS)) + 4
+        chosen = 0
+        for dy in LABEL_OFFSETS:
+            box = (cx - half_w, cy + dy - 9, cx + half_w, cy + dy + 9)
+            if all(
+                box[2] < o[0] or box[0] > o[2] or box[3] < o[1] or box[1] > o[3] for o in placed
+            ):
+                chosen = dy
+                break
+        else:
+            box = (cx - half_w, cy - 9, cx + half_w, cy + 9)
+        placed.append(box)
+        out.append(chosen)
+    return out
 
 
 def hover_texts(frame: pd.DataFrame, names: dict[int, str]) -> np.ndarray:
@@ -264,7 +314,8 @@ class MapFigure:
     """The figure and what the page needs to read a selection back."""
 
     figure: go.Figure
-    trace_rows: list[np.ndarray] = field(default_factory=list)  # frame positions per trace
+    # frame positions of the selectable points per trace (none for "niet gevonden")
+    trace_rows: list[np.ndarray] = field(default_factory=list)
     drawn: int = 0
     matched: int | None = None  # statements (of all, not just drawn) the search matches
 
@@ -308,13 +359,14 @@ def build_figure(
                 x=x[positions],
                 y=y[positions],
                 mode="markers",
-                name=plain(name),
+                name=plain(shorten(name, LEGEND_CHARS)),
                 marker=marker,
                 hovertext=hover[idx],
                 hoverinfo="text",
             )
         )
-        rows.append(positions)
+        # points that do not match a search are shown, not selected
+        rows.append(positions if name != NOT_FOUND else np.empty(0, dtype=int))
 
     lit = drawn if mask is None else drawn[mask[drawn]]
     if mask is not None:
@@ -323,16 +375,28 @@ def build_figure(
     for name, color in colors.items():
         add(lit[g[lit] == name], name, color, size, 0.85)
 
-    for rec in label_positions(frame, names, label_level).to_dict("records"):
-        fig.add_annotation(
-            x=rec["x"],
-            y=rec["y"],
-            text=plain(shorten(rec["title"], LABEL_CHARS)),
-            showarrow=False,
-            font={"size": 11, "color": "#1f1f1f"},
-            bgcolor="rgba(255,255,255,0.75)",
-            borderpad=2,
+    labels = label_positions(frame, names, label_level)
+    if len(labels):
+        offsets = place_labels(
+            labels,
+            (float(np.nanmin(x)), float(np.nanmax(x))),
+            (float(np.nanmin(y)), float(np.nanmax(y))),
         )
+        for rec, dy in zip(labels.to_dict("records"), offsets, strict=True):
+            fig.add_annotation(
+                x=rec["x"],
+                y=rec["y"],
+                text=plain(shorten(rec["title"], LABEL_CHARS)),
+                showarrow=dy != 0,
+                ax=0,
+                ay=dy,
+                arrowhead=0,
+                arrowwidth=1,
+                arrowcolor="#7f7f7f",
+                font={"size": 11, "color": "#1f1f1f"},
+                bgcolor="rgba(255,255,255,0.8)",
+                borderpad=2,
+            )
     fig.update_layout(
         height=height,
         margin={"l": 0, "r": 0, "t": 10, "b": 0},

@@ -77,7 +77,8 @@ else:
         found = "knelpunt gevonden" if built.matched == 1 else "knelpunten gevonden"
         st.markdown(
             f"**{_n(built.matched)} {found}** "
-            f"van {_n(n_points)} (oplichtend op de kaart; de rest grijs)."
+            f"van {_n(n_points)} (oplichtend op de kaart; de rest is grijs en telt niet mee "
+            "in een selectie)."
         )
     # A selection names points by trace and index, which change with the colouring and the
     # search: a new widget for each, so an old selection is never read against new traces.

@@ -220,3 +220,33 @@ def test_with_a_search_the_colours_go_to_the_largest_groups_among_the_matches():
     assert "titel 17" not in plain_map and kaart.OTHER in plain_map
     searched = [t.name for t in kaart.build_figure(frame, names, query="zeldzaam").figure.data]
     assert searched == [kaart.NOT_FOUND, "titel 16", "titel 17", "titel 18", "titel 19"]
+
+
+def test_with_a_search_a_selection_keeps_only_the_matches():
+    built = kaart.build_figure(_frame(), NAMES, query="uitkering")
+    dimmed = [{"curve_number": 0, "point_index": i} for i in range(8)]
+    lit = [{"curve_number": 1, "point_index": i} for i in range(4)]
+    chosen = kaart.selected_positions({"points": dimmed + lit}, built.trace_rows)
+    assert chosen.tolist() == sorted(built.trace_rows[1].tolist())
+
+
+def test_titles_are_moved_apart_when_they_would_overlap():
+    labels = pd.DataFrame(
+        {"cluster_id": [0, 1, 2], "title": ["een lange titel"] * 3, "x": [0.0, 0.0, 10.0]}
+    ).assign(y=[0.0, 0.0, 10.0], n=[3, 2, 1])
+    offsets = kaart.place_labels(labels, (0.0, 10.0), (0.0, 10.0))
+    assert offsets[0] == 0 and offsets[1] != 0 and offsets[2] == 0
+    fig = kaart.build_figure(_frame(n_per=4, clusters=(0, 0, 1)), NAMES, label_level="alle").figure
+    assert all(a.showarrow == (a.ay not in (0, None)) for a in fig.layout.annotations)
+
+
+def test_a_title_points_at_the_densest_spot_of_its_pattern():
+    pts = pd.DataFrame(
+        {
+            "cluster_id": 0,
+            "x": [0.0, 0.1, 0.2, 0.1, 9.0, 50.0],
+            "y": [0.0, 0.1, 0.0, 0.2, 9.0, 50.0],
+        }
+    )
+    rec = kaart.label_positions(pts, {0: "t"}, "alle").iloc[0]
+    assert rec["x"] < 1 and rec["y"] < 1
