@@ -33,6 +33,7 @@ OVERVIEW_LABELS = 15  # pattern titles on the map in the overview
 MAX_DRAWN = 100_000  # points drawn at most (see docs/map.md for the measurements)
 HOVER_CHARS = 140
 LABEL_CHARS = 44
+DETAIL_CHARS = 30
 DENSITY_SAMPLE = 300  # points per pattern used to find where its title goes
 PLOT_PX = (760, 540)  # plot area assumed when titles are kept apart (the page is wide)
 LABEL_OFFSETS = (0, -22, 22, -44, 44, -66, 66)  # vertical pixel offsets a title may take
@@ -272,7 +273,7 @@ def place_labels(
     for rec in labels.to_dict("records"):
         cx = (rec["x"] - x_range[0]) * sx
         cy = (y_range[1] - rec["y"]) * sy  # pixels grow downwards
-        half_w = 3.3 * len(shorten(rec["title"], LABEL_CHARS)) + 4
+        half_w = 3.3 * len(rec["title"]) + 4
         chosen = 0
         for dy in LABEL_OFFSETS:
             box = (cx - half_w, cy + dy - 9, cx + half_w, cy + dy + 9)
@@ -376,6 +377,9 @@ def build_figure(
         add(lit[g[lit] == name], name, color, size, 0.85)
 
     labels = label_positions(frame, names, label_level)
+    # every title: smaller and shorter (readable once zoomed in; plotly keeps them in place)
+    chars, font = (DETAIL_CHARS, 9) if label_level == "alle" else (LABEL_CHARS, 11)
+    labels["title"] = [shorten(t, chars) for t in labels["title"]]
     if len(labels):
         offsets = place_labels(
             labels,
@@ -386,14 +390,14 @@ def build_figure(
             fig.add_annotation(
                 x=rec["x"],
                 y=rec["y"],
-                text=plain(shorten(rec["title"], LABEL_CHARS)),
+                text=plain(rec["title"]),
                 showarrow=dy != 0,
                 ax=0,
                 ay=dy,
                 arrowhead=0,
                 arrowwidth=1,
                 arrowcolor="#7f7f7f",
-                font={"size": 11, "color": "#1f1f1f"},
+                font={"size": font, "color": "#1f1f1f"},
                 bgcolor="rgba(255,255,255,0.8)",
                 borderpad=2,
             )

@@ -99,6 +99,8 @@ else:
         )
     if n_points >= data.MAP_POINTS:
         notes.append("de kaart laadt een vaste steekproef van de kennisbank")
+    if level == "alle":
+        notes.append("zoom in (scrollen of een rechthoek in de zoomstand) om alle namen te lezen")
     st.caption(
         "; ".join(notes) + ". Sleep een rechthoek om knelpunten te selecteren (lasso en "
         "inzoomen staan in de knoppenbalk), klik op een punt om zijn patroon te openen. "
