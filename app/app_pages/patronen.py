@@ -131,6 +131,12 @@ else:
             "kaartselectie.csv",
             key="kaart_csv",
         )
+    elif event and event.selection and (event.selection.get("box") or event.selection.get("lasso")):
+        st.caption(
+            "In de selectie ligt geen "
+            + ("gevonden " if built.matched is not None else "")
+            + "knelpunt. Sleep opnieuw, of dubbelklik op de kaart om de selectie te wissen."
+        )
     else:
         st.caption("Nog geen selectie: sleep over de kaart om knelpunten in een tabel te zien.")
 

@@ -131,12 +131,7 @@ def test_search_lights_up_the_matching_points_and_says_how_many(page, tiny_root,
 
 
 def test_a_box_selection_fills_the_table_of_selected_statements(page, tiny_root, screenshot_dirs):
-    area = _drag_area(page)
-    page.mouse.move(area["x"] + 2, area["y"] + 2)
-    page.mouse.down()
-    page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2, steps=5)
-    page.mouse.move(area["x"] + area["width"] - 2, area["y"] + area["height"] - 2, steps=5)
-    page.mouse.up()
+    _drag_box(page)
     page.wait_for_selector("text=Selectie:", timeout=60_000)
     _settle(page)
     n = _n_statements(tiny_root)
@@ -174,3 +169,25 @@ def test_the_map_page_requests_nothing_from_another_host(page):
     _settle(page)
     assert page.hosts, "no request was recorded"
     assert page.hosts <= LOCAL, page.hosts
+
+
+def _drag_box(p) -> None:
+    area = _drag_area(p)
+    p.mouse.move(area["x"] + 2, area["y"] + 2)
+    p.mouse.down()
+    p.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2, steps=5)
+    p.mouse.move(area["x"] + area["width"] - 2, area["y"] + area["height"] - 2, steps=5)
+    p.mouse.up()
+
+
+def test_with_a_search_a_box_over_only_grey_points_selects_nothing_and_says_so(page):
+    box = page.get_by_label("Zoeken op de kaart")
+    box.fill("zzzgeenwoord")
+    box.press("Enter")
+    page.wait_for_selector("text=0 knelpunten gevonden", timeout=60_000)
+    _settle(page)
+    _drag_box(page)
+    page.wait_for_selector("text=In de selectie ligt geen gevonden knelpunt", timeout=60_000)
+    _settle(page)
+    assert page.locator("text=Selectie:").count() == 0
+    assert page.get_by_role("button", name="Selectie als CSV").count() == 0
