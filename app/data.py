@@ -38,7 +38,7 @@ from pipeline.core.config import PROJECT_ROOT, Config, Workdir, load_config
 
 ENV_WORKDIR = "CASUSWIJZER_WORKDIR"
 ENV_PARAMS = "CASUSWIJZER_PARAMS"
-MAP_POINTS = 4000  # the 2-D map shows at most this many statements (a stable sample)
+MAP_POINTS = 200_000  # the map loads at most this many statements (a stable sample)
 THEME_CANDIDATES = 1000  # the atelier chooses among at most this many cases per theme
 
 # (path, inode, modification time in ns, size): the cache key of one published build
@@ -490,23 +490,37 @@ def cluster_detail(kb: KB, cluster_id: int, pairs: MergePairs) -> dict[str, pd.D
     return out
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=4, show_spinner=False)
 def map_points(kb: KB, pairs: MergePairs, limit: int = MAP_POINTS) -> pd.DataFrame:
-    """A stable sample of barrier statements with their 2-D position and (merged) cluster."""
-    return _df(
+    """A stable sample (by hash of the statement id) of barrier statements with their 2-D
+    position, (merged) cluster and what the map colours, filters and lists them by.
+
+    Columns: statement_id, case_id, source_id, x, y, cluster_id, statement (whole text),
+    search_key (the statement folded by `pipeline.core.text.fold`, for the map's search),
+    municipality, year, orde (of the case), domain (the case's first life domain). Missing
+    values stay None/NA.
+    """
+    from pipeline.core.text import fold  # local: the search key is this function's concern
+
+    frame = _df(
         kb,
         f"""
         WITH {_merge_cte(pairs)},
         pick AS (SELECT * FROM statement_clusters WHERE x IS NOT NULL AND y IS NOT NULL
-                 ORDER BY hash(statement_id) LIMIT ?)
-        SELECT p.x, p.y, coalesce(m.dst, p.cluster_id) AS cluster_id,
-               CASE WHEN length(s.text) > 160 THEN left(s.text, 157) || '…' ELSE s.text END
-                 AS uitspraak
+                 ORDER BY hash(statement_id), statement_id LIMIT ?)
+        SELECT p.statement_id, s.case_id, c.source_id, p.x, p.y,
+               coalesce(m.dst, p.cluster_id) AS cluster_id, s.text AS statement,
+               c.municipality, c.year, c.orde,
+               CASE WHEN len(c.domains) > 0 THEN c.domains[1] END AS domain
         FROM pick p JOIN statements s USING (statement_id)
+        LEFT JOIN cases c ON c.case_id = s.case_id
         LEFT JOIN m ON m.src = p.cluster_id
+        ORDER BY hash(p.statement_id), p.statement_id
         """,
         [int(limit)],
     )
+    frame["search_key"] = [fold(t) for t in frame["statement"].fillna("")]
+    return frame
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

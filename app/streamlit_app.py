@@ -21,7 +21,7 @@ import streamlit as st  # noqa: E402
 
 from app import auth, data  # noqa: E402
 
-st.set_page_config(page_title="Casuswijzer", page_icon=":material/explore:", layout="wide")
+st.set_page_config(page_title="Casuswijzer", page_icon="🧭", layout="wide")
 
 user = auth.gate()
 specs = auth.pages_for(user.role)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import altair as alt
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
 from app import auth, data, ui
+from app import map as kaart
 
 kb = ui.require_kb()
 ctx = ui.ClusterContext(kb)
@@ -41,84 +43,134 @@ def _pick_once(source: str, cluster_id: int | None) -> None:
         st.session_state[KEY] = cluster_id
 
 
-# --------------------------------------------------------------------------- map and list
-points = data.map_points(kb, ctx.pairs)
-left, right = st.columns([1, 1])
-with left:
-    st.subheader("Kaart van knelpunten")
-    if points.empty:
-        st.caption("Geen kaartposities in deze kennisbank.")
-    else:
-        points = points.assign(
-            patroon=[ctx.name(c) for c in points["cluster_id"]],
-            gekozen=points["cluster_id"] == st.session_state[KEY],
-        )
-        click = alt.selection_point(fields=["cluster_id"], name="punt", on="click")
-        chart = (
-            alt.Chart(points)
-            .mark_circle(size=30)
-            .encode(
-                x=alt.X("x:Q", axis=None),
-                y=alt.Y("y:Q", axis=None),
-                color=alt.condition(
-                    "datum.cluster_id < 0",
-                    alt.value("#c8c8c8"),
-                    alt.Color("patroon:N", legend=None, scale=alt.Scale(scheme="tableau20")),
-                ),
-                opacity=alt.condition("datum.gekozen", alt.value(0.95), alt.value(0.55)),
-                size=alt.condition("datum.gekozen", alt.value(70), alt.value(30)),
-                tooltip=[
-                    alt.Tooltip("patroon:N", title="Patroon"),
-                    alt.Tooltip("uitspraak:N", title="Knelpunt"),
-                ],
-            )
-            .add_params(click)
-            .properties(height=420)
-        )
-        event = st.altair_chart(
-            chart, key="kaart", on_select="rerun", selection_mode="punt", width="stretch"
-        )
-        chosen = (event.selection or {}).get("punt") or [] if event else []
-        if chosen and "cluster_id" in chosen[0]:
-            _pick_once("kaart", int(chosen[0]["cluster_id"]))
-        shown = len(points)
-        st.caption(
-            f"{shown} knelpunten op de kaart"
-            + (" (een vaste steekproef)." if shown >= data.MAP_POINTS else ".")
-            + " Grijs: past in geen patroon."
-        )
+def _n(number: int) -> str:
+    """A count as Dutch readers write it: 100.000."""
+    return f"{number:,}".replace(",", ".")
 
-with right:
-    st.subheader("Alle patronen")
-    frame = ctx.frame
-    table = pd.DataFrame(
-        {
-            "Patroon": [ctx.names[c] for c in frame["cluster_id"]],
-            "Trefwoorden": [" · ".join(k[:4]) for k in frame["keywords"]],
-            "Casussen": frame["n_cases"],
-            "Gemeenten": frame["n_municipalities"],
-            "Trend": frame["trend"],
-            "Vooral in": [m[:4] for m in frame["municipalities"]],
-            "Soort": frame["barrier_type"],
-        }
+
+# --------------------------------------------------------------------------- map
+points = data.map_points(kb, ctx.pairs)
+st.subheader("Kaart van knelpunten")
+if points.empty:
+    st.caption("Geen kaartposities in deze kennisbank.")
+else:
+    c_search, c_color, c_labels = st.columns([2, 1, 1])
+    query = c_search.text_input(
+        "Zoeken op de kaart",
+        key="kaart_zoek",
+        placeholder="woorden uit een knelpunt of patroonnaam",
     )
-    event = st.dataframe(
-        ui.display_frame(table),
-        key="lijst",
-        hide_index=True,
-        height=min(420, 35 * (len(table) + 1) + 3),
+    color_by = c_color.selectbox(
+        "Kleur naar", list(kaart.COLOR_BY), key="kaart_kleur", format_func=kaart.COLOR_BY.get
+    )
+    level = c_labels.selectbox(
+        "Namen op de kaart",
+        list(kaart.LABEL_LEVELS),
+        key="kaart_namen",
+        format_func=kaart.LABEL_LEVELS.get,
+    )
+    built = kaart.build_figure(
+        points, ctx.names, color_by, level, query, escalation=ctx.state.escalation
+    )
+    n_points = len(points)
+    if built.matched is not None:
+        found = "knelpunt gevonden" if built.matched == 1 else "knelpunten gevonden"
+        st.markdown(
+            f"**{_n(built.matched)} {found}** "
+            f"van {_n(n_points)} (oplichtend op de kaart; de rest is grijs en telt niet mee "
+            "in een selectie)."
+        )
+    # A selection names points by trace and index, which change with the colouring and the
+    # search: a new widget for each, so an old selection is never read against new traces.
+    fig_key = "kaart_" + hashlib.sha1(f"{color_by}|{query}".encode()).hexdigest()[:12]
+    event = st.plotly_chart(
+        built.figure,
+        key=fig_key,
         on_select="rerun",
-        selection_mode="single-row",
-        column_config={
-            "Trend": st.column_config.LineChartColumn("Trend per jaar", width="small"),
-            "Vooral in": st.column_config.ListColumn("Vooral in"),
-            "Patroon": st.column_config.TextColumn(width="medium"),
-            "Trefwoorden": st.column_config.TextColumn(width="small"),
-        },
+        selection_mode=("points", "box", "lasso"),
+        width="stretch",
+        config={"displaylogo": False, "scrollZoom": True},
     )
-    rows = event.selection.rows if event and event.selection else []
-    if rows:
-        _pick_once("lijst", int(frame["cluster_id"].iloc[rows[0]]))
+    notes = [f"{_n(built.drawn)} van {_n(n_points)} knelpunten getekend"]
+    if built.drawn < n_points:
+        notes.append(
+            "een steekproef per patroon (zoektreffers eerst); tellingen gaan over alle "
+            f"{_n(n_points)}, een selectie over de getekende punten"
+        )
+    if n_points >= data.MAP_POINTS:
+        notes.append("de kaart laadt een vaste steekproef van de kennisbank")
+    if level == "alle":
+        notes.append("zoom in (scrollen of een rechthoek in de zoomstand) om alle namen te lezen")
+    st.caption(
+        "; ".join(notes) + ". Sleep een rechthoek om knelpunten te selecteren (lasso en "
+        "inzoomen staan in de knoppenbalk), klik op een punt om zijn patroon te openen. "
+        "Grijs: overig, onbekend of in geen patroon."
+    )
+    chosen = kaart.selected_positions(event.selection if event else None, built.trace_rows)
+    if len(chosen) == 1:
+        _pick_once("kaart", int(points["cluster_id"].iloc[chosen[0]]))
+    if len(chosen):
+        sel = kaart.selection_table(points, chosen, ctx.names)
+        n_cases = points["case_id"].iloc[chosen].nunique()
+        st.markdown(
+            f"**Selectie: {ui.count(len(sel), 'knelpunt', 'knelpunten')} uit "
+            f"{ui.count(n_cases, 'casus', 'casussen')}**"
+        )
+        st.dataframe(
+            sel,
+            key="kaart_selectie",
+            hide_index=True,
+            width="stretch",
+            height=min(400, 35 * (len(sel) + 1) + 3),
+            column_config={"knelpunt": st.column_config.TextColumn(width="large")},
+        )
+        ui.download(
+            st,
+            "Selectie als CSV",
+            lambda: sel.to_csv(index=False).encode("utf-8"),
+            "kaartselectie.csv",
+            key="kaart_csv",
+        )
+    elif event and event.selection and (event.selection.get("box") or event.selection.get("lasso")):
+        st.caption(
+            "In de selectie ligt geen "
+            + ("gevonden " if built.matched is not None else "")
+            + "knelpunt. Sleep opnieuw, of dubbelklik op de kaart om de selectie te wissen."
+        )
+    else:
+        st.caption("Nog geen selectie: sleep over de kaart om knelpunten in een tabel te zien.")
+
+# --------------------------------------------------------------------------- list
+st.subheader("Alle patronen")
+frame = ctx.frame
+table = pd.DataFrame(
+    {
+        "Patroon": [ctx.names[c] for c in frame["cluster_id"]],
+        "Trefwoorden": [" · ".join(k[:4]) for k in frame["keywords"]],
+        "Casussen": frame["n_cases"],
+        "Gemeenten": frame["n_municipalities"],
+        "Trend": frame["trend"],
+        "Vooral in": [m[:4] for m in frame["municipalities"]],
+        "Soort": frame["barrier_type"],
+    }
+)
+event = st.dataframe(
+    ui.display_frame(table),
+    key="lijst",
+    hide_index=True,
+    height=min(420, 35 * (len(table) + 1) + 3),
+    on_select="rerun",
+    selection_mode="single-row",
+    column_config={
+        "Trend": st.column_config.LineChartColumn("Trend per jaar", width="small"),
+        "Vooral in": st.column_config.ListColumn("Vooral in"),
+        "Patroon": st.column_config.TextColumn(width="medium"),
+        "Trefwoorden": st.column_config.TextColumn(width="small"),
+    },
+)
+rows = event.selection.rows if event and event.selection else []
+if rows:
+    _pick_once("lijst", int(frame["cluster_id"].iloc[rows[0]]))
 
 # --------------------------------------------------------------------------- cluster page
 st.divider()
