@@ -35,6 +35,7 @@ import streamlit as st
 from app import auth
 from pipeline.core.annotations import AnnotationState, append_event, load_state
 from pipeline.core.config import PROJECT_ROOT, Config, Workdir, load_config
+from pipeline.serve.patterns import merge_cte
 
 ENV_WORKDIR = "CASUSWIJZER_WORKDIR"
 ENV_PARAMS = "CASUSWIJZER_PARAMS"
@@ -304,14 +305,6 @@ def save_inbox_case(
 # --------------------------------------------------------------------------- SQL helpers
 
 
-def _merge_cte(pairs: MergePairs) -> str:
-    """`m(src, dst)`: the merge map as a CTE (ids are ints, formatted, never user text)."""
-    if not pairs:
-        return "m AS (SELECT NULL::INTEGER AS src, NULL::INTEGER AS dst WHERE false)"
-    values = ", ".join(f"({int(a)}, {int(b)})" for a, b in pairs)
-    return f"m AS (SELECT * FROM (VALUES {values}) t(src, dst))"
-
-
 def members_of(cluster_id: int, pairs: MergePairs) -> list[int]:
     """The kb cluster ids shown as one cluster (the cluster and all merged into it)."""
     return sorted({int(cluster_id)} | {a for a, b in pairs if b == cluster_id})
@@ -381,20 +374,6 @@ def clusters(kb: KB, pairs: MergePairs) -> pd.DataFrame:
         return ranked_clusters(cur, pairs)
     finally:
         cur.close()
-
-
-def as_list(value: Any) -> list:
-    """A list column's cell as a Python list: NULL (None, NA, NaN) becomes []."""
-    if value is None:
-        return []
-    if isinstance(value, list | tuple | np.ndarray):
-        return list(value)
-    try:
-        if pd.isna(value):
-            return []
-    except (TypeError, ValueError):
-        pass
-    return list(value)
 
 
 def display_names(frame: pd.DataFrame, state: AnnotationState) -> dict[int, str]:
@@ -505,7 +484,7 @@ def map_points(kb: KB, pairs: MergePairs, limit: int = MAP_POINTS) -> pd.DataFra
     frame = _df(
         kb,
         f"""
-        WITH {_merge_cte(pairs)},
+        WITH {merge_cte(pairs)},
         pick AS (SELECT * FROM statement_clusters WHERE x IS NOT NULL AND y IS NOT NULL
                  ORDER BY hash(statement_id), statement_id LIMIT ?)
         SELECT p.statement_id, s.case_id, c.source_id, p.x, p.y,

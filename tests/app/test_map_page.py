@@ -7,31 +7,13 @@ import json
 
 import duckdb
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import data
 from app import map as kaart
 from pipeline.core.annotations import append_event
-from pipeline.core.config import PROJECT_ROOT
 from pipeline.core.text import fold
-from tests.app.apptest import assert_clean
+from tests.app.apptest import APP, assert_clean
 from tests.app.kbs import PAYLOADS, null_metadata, plant_payloads
-from tests.helpers import FakeEmbedder
-
-APP = str(PROJECT_ROOT / "app" / "streamlit_app.py")
-
-
-@pytest.fixture
-def wd(tiny_workdir, monkeypatch):
-    monkeypatch.setenv(data.ENV_WORKDIR, str(tiny_workdir.root))
-    monkeypatch.delenv(data.ENV_PARAMS, raising=False)
-    monkeypatch.setattr(data, "load_embedder", lambda cfg: FakeEmbedder())
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield tiny_workdir
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _open() -> AppTest:
