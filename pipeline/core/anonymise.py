@@ -421,6 +421,23 @@ _PERSON_SLOT_BEFORE = {
     "omdat", "toen", "nadat", "zodat", "terwijl", "waardoor", "hoewel", "totdat", "voordat",
     "zodra", "maar", "want", "dus", "sinds",
 }  # fmt: skip
+# Family words: right before a capitalised word ("tante Wil", "zus (Saba)") they make it a
+# first name even when it is also a Dutch word or a place; after "X en haar" or "X," they make
+# X a person ("Zarmina en haar man", "Sanne, moeder van twee").
+_KIN_WORDS = {
+    "zoon", "zoontje", "dochter", "dochtertje", "broer", "broertje", "zus", "zusje", "moeder",
+    "vader", "stiefvader", "stiefmoeder", "pleegmoeder", "pleegvader", "oma", "opa", "tante",
+    "oom", "neef", "neefje", "nicht", "nichtje", "man", "vrouw", "echtgenoot", "echtgenote",
+    "partner", "ex", "ex-man", "ex-vrouw", "vriend", "vriendin", "zwager", "schoonzus",
+    "schoonmoeder", "schoonvader", "kleinzoon", "kleindochter", "buurman", "buurvrouw",
+    "kinderen", "kind", "ouders",
+}  # fmt: skip
+# Greetings and sign-offs: like family words, they make the next known first name a person
+# ("Groet, Jet", "Hoi Wil").
+_GREETINGS = {
+    "hoi", "hallo", "hey", "beste", "lieve", "groet", "groeten", "groetjes", "gr", "mvg", "doei",
+}  # fmt: skip
+_KIN_OR_GREETING = _KIN_WORDS | _GREETINGS
 # Professional cues: "hulpverlener Tendai" names a person, "hulpverlener van Limor" an employer.
 _WORKER_CUES = {
     "hulpverlener", "contactpersoon", "mentor", "consulent", "klantmanager", "regisseur",
@@ -465,7 +482,22 @@ _LOWER_HONORIFIC_RE = re.compile(
     r"((?:(?:van|de|der|den|ter|ten|el|al|ben|'t|het|in|op)[ \u00a0]+){0,3}[a-zß-öø-ÿ][\w'’\-]+)"
 )
 # "Naam: ..." and "naam cliënt: ..." fields: the value is a name even in lower case.
-_NAME_FIELD_RE = re.compile(r"(?im)^[ \t]*naam(?:[ \t]+[\w\-]+){0,2}[ \t]*:[ \t]*([^\n]+)$")
+_NAME_FIELD_RE = re.compile(
+    r"(?im)^[ \t]*(?:voor|achter|roep|meisjes|geboorte|familie|geslachts)?(?:naam|namen)"
+    r"(?:[ \t]+[\w\-]+){0,2}[ \t]*:[ \t]*([^\n]+)$"
+)
+# "X en haar man", "X, moeder van twee": a family word right after X
+_KIN_AFTER_RE = re.compile(
+    r"(?:[ \u00a0]+en[ \u00a0]+(?:zijn|haar|hun)|,)[ \u00a0]+([^\W\d_][\w\-]*)"
+)
+_KIN_BEFORE_RE = re.compile(r"([^\W\d_][\w\-]*)(?:[ \u00a0]+\(?|,?\s+)\Z")
+# Speakers: 'Senait: "Ik ..."' and chat exports ("[12:04] Tesfay:", "12-03-23 09:14 - Tesfay:")
+_SPEAKER_QUOTE_RE = re.compile(r"[ \u00a0]*[\"“”'‘’«]")
+_CHAT_STAMP_RE = re.compile(
+    r"[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*|(?:[\d/.\-]{6,10},?[ \t]+)?\d{1,2}:\d{2}[ \t]*[-–][ \t]*)"
+)
+# "Ahmeds moeder", "Daans school": a name with the genitive s before a lower-case word
+_POSSESSIVE_AFTER_RE = re.compile(r"[ \u00a0]+[a-zß-öø-ÿ]")
 _AGE_AFTER_RE = re.compile(
     r"[ \u00a0]*(?:\([ \u00a0]*\d{1,2}[ \u00a0]*(?:jaar|jr\.?|j\.?)?[ \u00a0]*\)"
     r"|,[ \u00a0]*\d{1,2}(?:[ \u00a0]*(?:jaar|jr\.?))?[ \u00a0]*,)"
@@ -1210,6 +1242,8 @@ class Anonymiser:
         honorific = _previous_word(text, s) in _HONORIFICS
         if honorific:
             return False  # "Dhr. Koning", "mevrouw De Boer", "meneer Assen": a person
+        if strong and len(tokens) == 1 and name[:1].isupper() and self._kin_before(text, s):
+            return False  # "zus (Saba)", "tante Jet": a family word names a person
         if folded in self._places or self._in_place_phrase(text, s, e):
             return True
         if len(tokens) >= 2 and tokens[0] in ("van", "aan", "in", "uit", "bij", "naar", "den"):
@@ -1257,7 +1291,11 @@ class Anonymiser:
         for m in _CAP_RUN_RE.finditer(text):
             word = m.group()
             if " " not in word and "\u00a0" not in word and not self._name_like(word):
-                continue  # most runs: one capitalised Dutch word ("De", "Daarna", "Mw")
+                # most runs: one capitalised Dutch word ("De", "Daarna", "Mw"); a first name
+                # that is also a word counts right after a family word ("zijn tante Wil")
+                if self._kin_named(text, m.start(), word):
+                    out.append(m.span())
+                continue
             run = [
                 (t.start() + m.start(), t.end() + m.start(), t.group())
                 for t in _NONSPACE_RE.finditer(m.group())
@@ -1265,10 +1303,16 @@ class Anonymiser:
             # leading cue or title words inside the run ("Zoon Daan", "Verzoeker Farah") are
             # context, not name; leading and trailing Dutch words are no part of the name
             cue_inside = False
+            kin_named = False
             while run and not self._name_like(run[0][2]):
+                if cue_inside and self._kin_named(text, run[0][0], run[0][2]):
+                    kin_named = True  # "Tante Wil past op": a first name after a family word
+                    break
                 cue_inside = cue_inside or _fold(run[0][2]) in self._cues
                 run = run[1:]
-            while run and (not self._name_like(run[-1][2]) or run[-1][2] in _NAME_INTERFIXES):
+            while len(run) > kin_named and (
+                not self._name_like(run[-1][2]) or run[-1][2] in _NAME_INTERFIXES
+            ):
                 run = run[:-1]
             if not run:
                 continue
@@ -1304,7 +1348,9 @@ class Anonymiser:
 
     def _decide_run(self, text: str, s: int, e: int, names: list[str], cue_inside: bool) -> bool:
         if len(names) == 1 and text[e : e + 1] == ":":
-            return False  # a form field's label ("Tel:", "Betreft:")
+            # a speaker in a chat log or transcript ("[12:04] Tesfay: ok", 'Senait: "Ik..."');
+            # otherwise a form field's label ("Tel:", "Betreft:")
+            return not self._is_word(names[0]) and self._speaker_label(text, s, e)
         dutch = [self._is_word(t) for t in names]
         foreign = any(c in _FOREIGN_LETTERS for c in _fold(" ".join(names)))
         if len(names) >= 2 and not all(dutch):
@@ -1324,6 +1370,12 @@ class Anonymiser:
             return True
         if foreign:
             return True
+        if len(names) == 1 and (not dutch[0] or _fold(names[0]) not in self._words):
+            kin = _KIN_AFTER_RE.match(text, e)
+            if kin and _fold(kin.group(1)) in _KIN_WORDS:
+                return True  # "Zarmina en haar man", "Sanne, moeder van twee"
+            if not dutch[0] and self._possessive(names[0]) and _POSSESSIVE_AFTER_RE.match(text, e):
+                return True  # "Ahmeds moeder", "Daans school"
         if len(names) == 1 and not dutch[0] and self._in_person_slot(text, s, e):
             return True
         if len(names) == 1 and not dutch[0]:
@@ -1333,6 +1385,38 @@ class Anonymiser:
         if q0 and q1 and q0 in "\"'“‘«" and q1 in "\"'”’»" and not all(dutch):
             return True  # a nickname in quotes: '"Mo" slaapt in de nachtopvang'
         return False
+
+    def _speaker_label(self, text: str, s: int, e: int) -> bool:
+        """Is "Name:" at [s, e) a speaker: quoted words follow, or a chat time stamp leads?"""
+        if _SPEAKER_QUOTE_RE.match(text, e + 1):
+            return True
+        line = text[text.rfind("\n", 0, s) + 1 : s]
+        return bool(_CHAT_STAMP_RE.fullmatch(line))
+
+    def _possessive(self, token: str) -> bool:
+        """ "Ahmeds", "Daans": a known name plus the genitive s."""
+        return (
+            len(token) > 3
+            and token.endswith("s")
+            and self._is_name(token[:-1])
+            and _fold(token[:-1]) not in self._places
+        )
+
+    def _kin_before(self, text: str, s: int) -> bool:
+        """Is a family word or greeting ("tante ", "zus (", "Groet,\n") directly before ``s``?"""
+        m = _KIN_BEFORE_RE.search(text, max(0, s - 30), s)
+        return bool(m) and _fold(m.group(1)) in _KIN_OR_GREETING
+
+    def _kin_named(self, text: str, s: int, token: str) -> bool:
+        """A capitalised known first name right after a family word: "tante Wil", "zus Roos"."""
+        f = _fold(token)
+        if f not in self._first_names or not token[:1].isupper() or token.isupper():
+            return False
+        if f in _SENTENCE_WORDS or f in _TITLES or f in self._cues or f in _NAME_INTERFIXES:
+            return False
+        if f in self._keep_words or f in self._keep:
+            return False
+        return self._kin_before(text, s)
 
     def _in_person_slot(self, text: str, s: int, e: int) -> bool:
         """Is the word at [s, e) the object or subject of talk within a sentence?
@@ -1515,7 +1599,8 @@ class Anonymiser:
         out: list[_Cand] = []
         keep = _Intervals(keep_spans)
         seen: set[tuple[int, int]] = set()
-        for spans, is_strong in ((raw, False), (strong, True)):
+        # context first: a span deduce also found must get the context's lighter checks
+        for spans, is_strong in ((strong, True), (raw, False)):
             for s, e in spans:
                 if (s, e) in seen:
                     continue  # the same span from deduce and from a context rule
