@@ -438,6 +438,8 @@ _GREETINGS = {
     "hoi", "hallo", "hey", "beste", "lieve", "groet", "groeten", "groetjes", "gr", "mvg", "doei",
 }  # fmt: skip
 _KIN_OR_GREETING = _KIN_WORDS | _GREETINGS
+# after a name ("X, partner van de gemeente") "partner" is as often an organisation's
+_KIN_AFTER_WORDS = _KIN_WORDS - {"partner"}
 # Professional cues: "hulpverlener Tendai" names a person, "hulpverlener van Limor" an employer.
 _WORKER_CUES = {
     "hulpverlener", "contactpersoon", "mentor", "consulent", "klantmanager", "regisseur",
@@ -966,7 +968,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2b"
+GATE_VERSION = "2026.12.2c"
 
 
 class Anonymiser:
@@ -1372,7 +1374,7 @@ class Anonymiser:
             return True
         if len(names) == 1 and (not dutch[0] or _fold(names[0]) not in self._words):
             kin = _KIN_AFTER_RE.match(text, e)
-            if kin and _fold(kin.group(1)) in _KIN_WORDS:
+            if kin and _fold(kin.group(1)) in _KIN_AFTER_WORDS:
                 return True  # "Zarmina en haar man", "Sanne, moeder van twee"
             if not dutch[0] and self._possessive(names[0]) and _POSSESSIVE_AFTER_RE.match(text, e):
                 return True  # "Ahmeds moeder", "Daans school"

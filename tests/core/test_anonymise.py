@@ -622,3 +622,87 @@ def test_gate_keeps_its_figures_on_held_out_new_phrasings(gate):
     assert sum(structured) / len(structured) >= 0.99
     assert sum(found["PERSOON"]) / len(found["PERSOON"]) >= 0.95
     assert sum(damaged) / len(damaged) <= 0.05
+
+
+# ---------------------------------------------------------------- names in new shapes (#11.8)
+def test_name_with_genitive_s_before_a_noun_is_removed(rules):
+    assert rules.anonymise("Omars moeder belde over school.").text == (
+        "[PERSOON-1] moeder belde over school."
+    )
+
+
+def test_dutch_word_with_s_is_not_a_possessive_name(rules):
+    text = "Nederlands onderwijs is verplicht voor statushouders."
+    assert rules.anonymise(text).text == text
+
+
+def test_unlisted_name_before_en_haar_man_is_removed(rules):
+    assert rules.anonymise("Zarmina en haar man zijn gevlucht.").text == (
+        "[PERSOON-1] en haar man zijn gevlucht."
+    )
+
+
+def test_unlisted_name_before_a_family_apposition_is_removed(rules):
+    assert rules.anonymise("Zarmina, moeder van twee, werkt in de zorg.").text == (
+        "[PERSOON-1], moeder van twee, werkt in de zorg."
+    )
+
+
+def test_organisation_with_partner_apposition_is_kept(rules):
+    text = "Timon, partner van de gemeente, biedt opvang."
+    assert rules.anonymise(text).text == text
+
+
+def test_speaker_before_a_quote_is_removed(rules):
+    assert rules.anonymise('Senait: "Ik heb alles ingeleverd."').text == (
+        '[PERSOON-1]: "Ik heb alles ingeleverd."'
+    )
+
+
+def test_speaker_after_a_chat_time_stamp_is_removed(rules):
+    assert rules.anonymise("[12:04] Tesfay: ok ik kom").text == "[12:04] [PERSOON-1]: ok ik kom"
+
+
+def test_form_label_before_a_quote_is_kept(rules):
+    text = 'Conclusie: "niet doen", aldus het verslag.'
+    assert rules.anonymise(text).text == text
+
+
+def test_first_and_last_name_fields_are_removed(rules):
+    res = rules.anonymise("Voornaam: Tesfay\nAchternaam: Gebremedhin\nWoonplaats: Emmen")
+    assert [s.text for s in res.spans] == ["Tesfay", "Gebremedhin"]
+
+
+@pytest.mark.parametrize("cue", ["neef", "baas"])
+def test_relative_or_boss_cue_names_a_person(rules, cue):
+    assert rules.anonymise(f"Zijn {cue} Filmon regelt het.").text == (
+        f"Zijn {cue} [PERSOON-1] regelt het."
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Tante Wil past op de kinderen.", "Tante [PERSOON-1] past op de kinderen."),
+        ("Zijn tante Roos komt ook.", "Zijn tante [PERSOON-1] komt ook."),
+        ("Gr Jet", "Gr [PERSOON-1]"),
+    ],
+)
+def test_first_name_that_is_a_word_or_place_after_family_word_or_greeting_is_removed(
+    gate, text, expected
+):
+    assert gate.anonymise(text).text == expected
+
+
+@pytest.mark.slow
+def test_family_word_in_brackets_overrides_a_place_name(gate):
+    # deduce also tags "Saba" (an island); the context rule's span must win
+    res = gate.anonymise("Broer (Henok) en zus (Saba) zijn nog minderjarig.")
+    assert [s.text for s in res.spans] == ["Henok", "Saba"]
+
+
+@pytest.mark.slow
+def test_first_name_that_is_a_word_without_family_word_is_kept(gate):
+    text = "Hoop doet leven. Wil je de aanvraag voor vrijdag indienen?"
+    assert gate.anonymise(text).text == text
