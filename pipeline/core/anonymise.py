@@ -385,6 +385,8 @@ _FIRST_NAMES_FILE = _DATA / "anonymise_first_names.txt"
 _SURNAMES_FILE = _DATA / "anonymise_surnames.txt"
 _CUES_FILE = _DATA / "anonymise_cues.txt"
 _VERBS_FILE = _DATA / "anonymise_verbs.txt"
+_PERSON_VERBS_FILE = _DATA / "anonymise_person_verbs.txt"
+_WORDS_FILE = _DATA / "anonymise_words.txt"
 # Report verbs: after one of these even a Dutch word at the start of a sentence is a surname
 # ("Bos vertelde"); other verbs in _VERBS_FILE ("heeft", "woont") only count for non-words.
 _SPEECH_VERBS = {
@@ -996,12 +998,25 @@ class Anonymiser:
         surnames = _read_lines(_SURNAMES_FILE)
         cues = _read_lines(_CUES_FILE)
         verbs = _read_lines(_VERBS_FILE)
+        person_verbs = _read_lines(_PERSON_VERBS_FILE)
+        self._person_verbs = {_fold(x) for x in person_verbs}
+        domain_words = _read_lines(_WORDS_FILE)
+        self._words |= {_fold(x) for x in domain_words}
         self._cues = {_fold(x) for x in cues}
         self._verbs = {_fold(x) for x in verbs} | _SPEECH_VERBS
         # the gate's own lists are part of its fingerprint: editing one re-anonymises
         self._lists_digest = hashlib.sha256(
             "\x1e".join(
-                "\x1f".join(x) for x in (keep_phrases, first_names, surnames, cues, verbs)
+                "\x1f".join(x)
+                for x in (
+                    keep_phrases,
+                    first_names,
+                    surnames,
+                    cues,
+                    verbs,
+                    person_verbs,
+                    domain_words,
+                )
             ).encode("utf-8")
         ).hexdigest()[:16]
         if use_deduce:
@@ -1153,10 +1168,19 @@ class Anonymiser:
         mee", but not "Pas kwam er" or "Wel kwam het"). Never when a subject pronoun follows
         the verb ("Vooraf had ze": the first word is no subject), nor for an unknown word after
         a preposition ("adviseur van Schulinck vindt": an organisation as often as a person).
+        Any other finite verb ("Wubet ontving", "Samrawit sliep") counts for a non-word only.
         """
         nxt = _next_word(text, e)
         if nxt not in self._verbs:
-            return False
+            parts = word.split("-")
+            if (
+                self._is_word(word)
+                or not all(part[1:].islower() for part in parts if part)  # "PvdA vraagt"
+                or (len(parts) > 1 and self._is_word(parts[-1]))  # "een Wlz-contract kreeg"
+                or _previous_word(text, s) in _ARTICLES
+                or not self._finite_verb(nxt)
+            ):
+                return False
         m = _NEXT_WORD_RE.match(text, e, e + 40)
         if _next_word(text, m.end()) in _SUBJECT_PRONOUNS:
             return False
@@ -1170,7 +1194,7 @@ class Anonymiser:
             return not self._is_word(word) or (
                 self._is_name(word) and _fold(word) not in self._words
             )
-        return False
+        return True  # a non-word before a finite verb (checked above)
 
     def _is_name(self, token: str) -> bool:
         f = _fold(token)
@@ -1394,6 +1418,15 @@ class Anonymiser:
             return True
         line = text[text.rfind("\n", 0, s) + 1 : s]
         return bool(_CHAT_STAMP_RE.fullmatch(line))
+
+    def _finite_verb(self, word: str) -> bool:
+        """A singular finite form of a verb that takes a person: "ontving", "sliep", "spijbelt"
+        (not "besproken", "wonen": a participle or plural has another subject)."""
+        if not word.islower() or word.endswith(("s", "en")) or len(word) < 3:
+            return False
+        if word.startswith("ge") and word.endswith(("d", "t")):
+            return False  # "gebeld": a participle
+        return self._lexicon.lemmatize(word, lang="nl") in self._person_verbs
 
     def _possessive(self, token: str) -> bool:
         """ "Ahmeds", "Daans": a known name plus the genitive s."""

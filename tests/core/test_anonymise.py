@@ -706,3 +706,30 @@ def test_family_word_in_brackets_overrides_a_place_name(gate):
 def test_first_name_that_is_a_word_without_family_word_is_kept(gate):
     text = "Hoop doet leven. Wil je de aanvraag voor vrijdag indienen?"
     assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize("verb", ["ontving", "sliep", "spijbelt"])
+def test_unlisted_name_before_a_person_verb_is_removed(rules, verb):
+    assert rules.anonymise(f"Wubet {verb} twee weken niet.").text == (
+        f"[PERSOON-1] {verb} twee weken niet."
+    )
+
+
+def test_unlisted_organisation_before_an_organisation_verb_is_kept(rules):
+    text = "Divosa ziet vaker dat mensen met een uitkering schulden hebben."
+    assert rules.anonymise(text).text == text
+
+
+def test_abbreviation_before_a_person_verb_is_kept(rules):
+    text = "Raadslid PvdA vraagt maatwerk. PvdA sliep niet."
+    assert rules.anonymise(text).text == text
+
+
+def test_compound_with_a_dutch_tail_before_a_person_verb_is_kept(rules):
+    text = "De zorgboerderij die een Wlz-contract kreeg, is gestopt. Zorg-contract kreeg voorrang."
+    assert rules.anonymise(text).text == text
+
+
+def test_social_domain_word_at_sentence_start_is_not_a_name(rules):
+    text = "Bijstand liep via briefadres. Bewind ontving de post."
+    assert rules.anonymise(text).text == text
