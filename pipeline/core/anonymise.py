@@ -495,6 +495,10 @@ _KIN_AFTER_RE = re.compile(
     r"(?:[ \u00a0]+en[ \u00a0]+(?:zijn|haar|hun)|,)[ \u00a0]+([^\W\d_][\w\-]*)"
 )
 _KIN_BEFORE_RE = re.compile(r"([^\W\d_][\w\-]*)(?:[ \u00a0]+\(?|,?\s+)\Z")
+_THUIS_AFTER_RE = re.compile(r"[ \u00a0]+thuis\b")
+_BIJ_BEFORE_RE = re.compile(
+    r"(?i)\bbij(?:[ \u00a0]+(?:de familie|het gezin|familie|gezin))?[ \u00a0]+\Z"
+)
 # Speakers: 'Senait: "Ik ..."' and chat exports ("[12:04] Tesfay:", "12-03-23 09:14 - Tesfay:")
 _SPEAKER_QUOTE_RE = re.compile(r"[ \u00a0]*[\"“”'‘’«]")
 _CHAT_STAMP_RE = re.compile(
@@ -1319,7 +1323,7 @@ class Anonymiser:
             if " " not in word and "\u00a0" not in word and not self._name_like(word):
                 # most runs: one capitalised Dutch word ("De", "Daarna", "Mw"); a first name
                 # that is also a word counts right after a family word ("zijn tante Wil")
-                if self._kin_named(text, m.start(), word):
+                if self._kin_named(text, m.start(), word) or self._at_home(text, *m.span()):
                     out.append(m.span())
                 continue
             run = [
@@ -1331,8 +1335,10 @@ class Anonymiser:
             cue_inside = False
             kin_named = False
             while run and not self._name_like(run[0][2]):
-                if cue_inside and self._kin_named(text, run[0][0], run[0][2]):
-                    kin_named = True  # "Tante Wil past op": a first name after a family word
+                if self._kin_named(text, run[0][0], run[0][2]) or self._at_home(
+                    text, run[0][0], run[0][1]
+                ):
+                    kin_named = True  # "Tante Wil past op", "Bij Visser thuis"
                     break
                 cue_inside = cue_inside or _fold(run[0][2]) in self._cues
                 run = run[1:]
@@ -1346,7 +1352,11 @@ class Anonymiser:
             if text.rfind("<", 0, s) > text.rfind(">", 0, s):
                 continue  # inside an HTML tag ('class="MsoNormal"')
             names = [w for _, _, w in run if w not in _NAME_INTERFIXES]
-            if names and self._decide_run(text, s, e, names, cue_inside):
+            if names and (
+                kin_named
+                or self._at_home(text, s, e)
+                or self._decide_run(text, s, e, names, cue_inside)
+            ):
                 out.append((s, e))
         return out
 
@@ -1357,7 +1367,8 @@ class Anonymiser:
             before = before[:-1].rstrip(" \u00a0")
         if not before or not (before[-1].isalpha() or before[-1] == "."):
             return False
-        toks = before.split()[-4:]
+        # a quote or bracket opening the cue does not hide it ('"ik ben sanne," zei ze')
+        toks = [t.lstrip("\"'“‘«(") for t in before.split()[-4:]]
         if toks[-1].endswith("."):
             # "mw.", "dhr." are cues; "... beste vriend." ends a sentence
             return _fold(toks[-1]).rstrip(".") in _HONORIFICS
@@ -1427,6 +1438,13 @@ class Anonymiser:
         if word.startswith("ge") and word.endswith(("d", "t")):
             return False  # "gebeld": a participle
         return self._lexicon.lemmatize(word, lang="nl") in self._person_verbs
+
+    def _at_home(self, text: str, s: int, e: int) -> bool:
+        """ "bij Visser thuis", "bij de familie Groen thuis": whose home it is."""
+        if not _THUIS_AFTER_RE.match(text, e) or not _BIJ_BEFORE_RE.search(text, max(0, s - 30), s):
+            return False
+        f = _fold(text[s:e])
+        return not (f in self._places or f in self._keep_words or f in self._keep)
 
     def _possessive(self, token: str) -> bool:
         """ "Ahmeds", "Daans": a known name plus the genitive s."""

@@ -733,3 +733,28 @@ def test_compound_with_a_dutch_tail_before_a_person_verb_is_kept(rules):
 def test_social_domain_word_at_sentence_start_is_not_a_name(rules):
     text = "Bijstand liep via briefadres. Bewind ontving de post."
     assert rules.anonymise(text).text == text
+
+
+def test_cue_after_an_opening_quote_still_names_the_person(rules):
+    res = rules.anonymise('"ik ben Filmon," zei hij.')
+    assert [s.text for s in res.spans] == ["Filmon"]
+
+
+@pytest.mark.slow
+def test_profession_surname_between_bij_and_thuis_is_a_person(gate):
+    assert gate.anonymise("Bij Visser thuis is het koud.").text == (
+        "Bij [PERSOON-1] thuis is het koud."
+    )
+
+
+@pytest.mark.slow
+def test_place_between_bij_and_thuis_is_kept(gate):
+    text = "Bij Utrecht thuis? Nee, bij Amsterdam."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_first_name_that_is_a_word_after_a_family_apposition_is_kept_in_the_name(gate):
+    assert gate.anonymise("Vader, Wil Smit, werkt in de haven.").text == (
+        "Vader, [PERSOON-1], werkt in de haven."
+    )
