@@ -422,6 +422,8 @@ _PERSON_SLOT_BEFORE = {
     # a subject after a conjunction: "omdat Zhanna geen adres had", "maar Kofi wilde niet"
     "omdat", "toen", "nadat", "zodat", "terwijl", "waardoor", "hoewel", "totdat", "voordat",
     "zodra", "maar", "want", "dus", "sinds",
+    # inversion after a finite verb: "Toen kwam Wubet langs", "In het gesprek gaf Wubet aan"
+    "kwam", "ging", "kon", "moest", "wilde", "zou", "mocht", "kreeg", "gaf",
 }  # fmt: skip
 # Family words: right before a capitalised word ("tante Wil", "zus (Saba)") they make it a
 # first name even when it is also a Dutch word or a place; after "X en haar" or "X," they make
@@ -433,6 +435,12 @@ _KIN_WORDS = {
     "partner", "ex", "ex-man", "ex-vrouw", "vriend", "vriendin", "zwager", "schoonzus",
     "schoonmoeder", "schoonvader", "kleinzoon", "kleindochter", "buurman", "buurvrouw",
     "kinderen", "kind", "ouders",
+}  # fmt: skip
+# Words that name the kind of place or body whose name follows: "gemeente Dantumadiel".
+_INSTITUTION_WORDS = {
+    "gemeente", "gemeenten", "provincie", "stad", "dorp", "regio", "wijk", "buurt", "stichting",
+    "vereniging", "organisatie", "bedrijf", "corporatie", "woningcorporatie", "instelling",
+    "ziekenhuis", "basisschool", "afdeling", "project", "programma", "dienst", "platform",
 }  # fmt: skip
 # Greetings and sign-offs: like family words, they make the next known first name a person
 # ("Groet, Jet", "Hoi Wil").
@@ -492,7 +500,8 @@ _NAME_FIELD_RE = re.compile(
 )
 # "X en haar man", "X, moeder van twee": a family word right after X
 _KIN_AFTER_RE = re.compile(
-    r"(?:[ \u00a0]+en[ \u00a0]+(?:zijn|haar|hun)|,)[ \u00a0]+([^\W\d_][\w\-]*)"
+    r"(?:[ \u00a0]+en[ \u00a0]+(?:zijn|haar|hun)[ \u00a0]+|,[ \u00a0]+|[ \u00a0]*\()"
+    r"([^\W\d_][\w\-]*)"
 )
 _KIN_BEFORE_RE = re.compile(r"([^\W\d_][\w\-]*)(?:[ \u00a0]+\(?|,?\s+)\Z")
 _THUIS_AFTER_RE = re.compile(r"[ \u00a0]+thuis\b")
@@ -504,6 +513,14 @@ _SPEAKER_QUOTE_RE = re.compile(r"[ \u00a0]*[\"“”'‘’«]")
 _CHAT_STAMP_RE = re.compile(
     r"[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*|(?:[\d/.\-]{6,10},?[ \t]+)?\d{1,2}:\d{2}[ \t]*[-–][ \t]*)"
 )
+_APOSTROPHE_KIN_RE = re.compile(r"(?:['’]s?)?[ \u00a0]+([^\W\d_][\w\-]*)")
+# e-mail headers: "Van: Wubet Gebreyes", "Verzonden door Noor Hamdaoui"
+_HEADER_BEFORE_RE = re.compile(
+    r"(?i)(?:^|\n)[ \t]*(?:van|aan|cc|bcc|afzender|ontvanger|verzonden door|from|to)[ \t]*:?"
+    r"[ \t]*\Z"
+)
+_SIGNATURE_RE = re.compile(r"[ \t]*(?:\n|\Z)")
+_DASH_LINE_RE = re.compile(r"(?:^|\n)[ \t]*[—–\-]{1,2}[ \t]*\Z")
 # "Ahmeds moeder", "Daans school": a name with the genitive s before a lower-case word
 _POSSESSIVE_AFTER_RE = re.compile(r"[ \u00a0]+[a-zß-öø-ÿ]")
 _AGE_AFTER_RE = re.compile(
@@ -1363,6 +1380,8 @@ class Anonymiser:
     def _cue_before(self, text: str, s: int) -> bool:
         """Does a cue ("zoon", "zegt", "Groet,", "ik ben", "Cliënt:") end right before ``s``?"""
         before = text[max(0, s - 40) : s].rstrip(" \u00a0")
+        if before.endswith("\n") and before.rstrip().endswith(","):
+            before = before.rstrip()  # a sign-off line: "Met vriendelijke groet,\n\nSamrawit"
         if before[-1:] in (",", ":", "("):
             before = before[:-1].rstrip(" \u00a0")
         if not before or not (before[-1].isalpha() or before[-1] == "."):
@@ -1384,6 +1403,8 @@ class Anonymiser:
         return False
 
     def _decide_run(self, text: str, s: int, e: int, names: list[str], cue_inside: bool) -> bool:
+        if _previous_word(text, s) in _INSTITUTION_WORDS:
+            return False  # "de gemeente Dantumadiel zou", "stichting Kadera biedt"
         if len(names) == 1 and text[e : e + 1] == ":":
             # a speaker in a chat log or transcript ("[12:04] Tesfay: ok", 'Senait: "Ik..."');
             # otherwise a form field's label ("Tel:", "Betreft:")
@@ -1399,6 +1420,9 @@ class Anonymiser:
                 return True
         if cue_inside or self._cue_before(text, s):
             return True
+        if (len(names) >= 2 or self._is_name(names[0])) and not all(dutch):
+            if _HEADER_BEFORE_RE.search(text, max(0, s - 30), s):
+                return True  # "Van: Wubet Gebreyes"
         if _AGE_AFTER_RE.match(text, e):
             return True
         if len(names) == 1 and self._verb_says_person(text, s, e, names[0]):
@@ -1413,6 +1437,11 @@ class Anonymiser:
                 return True  # "Zarmina en haar man", "Sanne, moeder van twee"
             if not dutch[0] and self._possessive(names[0]) and _POSSESSIVE_AFTER_RE.match(text, e):
                 return True  # "Ahmeds moeder", "Daans school"
+            kin = _APOSTROPHE_KIN_RE.match(text, e)
+            if not dutch[0] and kin and _fold(kin.group(1)) in _KIN_WORDS:
+                return True  # "Gebreyes' dochter", "Wubet's broer"
+            if _SIGNATURE_RE.match(text, e) and _DASH_LINE_RE.search(text, max(0, s - 8), s):
+                return True  # a signature line: "— Wubet"
         if len(names) == 1 and not dutch[0] and self._in_person_slot(text, s, e):
             return True
         if len(names) == 1 and not dutch[0]:

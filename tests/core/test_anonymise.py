@@ -758,3 +758,36 @@ def test_first_name_that_is_a_word_after_a_family_apposition_is_kept_in_the_name
     assert gate.anonymise("Vader, Wil Smit, werkt in de haven.").text == (
         "Vader, [PERSOON-1], werkt in de haven."
     )
+
+
+def test_unlisted_full_name_in_an_email_header_is_removed(rules):
+    res = rules.anonymise("Van: Wubet Gebreyes\nAan: wijkteam\nOnderwerp: huur")
+    assert [s.text for s in res.spans] == ["Wubet Gebreyes"]
+
+
+def test_unlisted_name_on_a_sign_off_line_is_removed(rules):
+    res = rules.anonymise("Ik bel je morgen.\n\nMet vriendelijke groet,\n\nSamrawit\n")
+    assert [s.text for s in res.spans] == ["Samrawit"]
+
+
+def test_unlisted_name_on_a_dash_signature_line_is_removed(rules):
+    assert rules.anonymise("Ik bel je morgen.\n— Wubet").text == "Ik bel je morgen.\n— [PERSOON-1]"
+
+
+def test_unlisted_names_with_a_family_role_in_brackets_are_removed(rules):
+    res = rules.anonymise("Wubet (moeder) en Samrawit (dochter) zijn aanwezig.")
+    assert [s.text for s in res.spans] == ["Wubet", "Samrawit"]
+
+
+def test_unlisted_name_with_apostrophe_before_a_family_word_is_removed(rules):
+    res = rules.anonymise("Gebreyes' dochter woont bij een tante.")
+    assert res.text.startswith("[PERSOON-1]")
+
+
+def test_unlisted_name_after_an_inverted_verb_is_removed(rules):
+    assert rules.anonymise("Toen kwam Wubet langs.").text == "Toen kwam [PERSOON-1] langs."
+
+
+def test_municipality_after_gemeente_before_a_modal_verb_is_kept(rules):
+    text = "De gemeente Dantumadiel zou de zorg stoppen."
+    assert rules.anonymise(text).text == text
