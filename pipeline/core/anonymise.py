@@ -1197,7 +1197,11 @@ class Anonymiser:
             if (
                 self._is_word(word)
                 or not all(part[1:].islower() for part in parts if part)  # "PvdA vraagt"
-                or (len(parts) > 1 and self._is_word(parts[-1]))  # "een Wlz-contract kreeg"
+                # "een Wlz-contract kreeg", "Jeugd-ggz mag" (but "Jan-Willem mocht")
+                or (
+                    len(parts) > 1
+                    and any(self._is_word(t) and not self._is_name(t) for t in parts if t)
+                )
                 or _previous_word(text, s) in _ARTICLES
                 or not self._finite_verb(nxt)
             ):

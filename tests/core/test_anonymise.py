@@ -791,3 +791,8 @@ def test_unlisted_name_after_an_inverted_verb_is_removed(rules):
 def test_municipality_after_gemeente_before_a_modal_verb_is_kept(rules):
     text = "De gemeente Dantumadiel zou de zorg stoppen."
     assert rules.anonymise(text).text == text
+
+
+def test_hyphenated_care_term_before_a_modal_verb_is_kept(rules):
+    text = "Jeugd-ggz mag na de 18e verjaardag niet verder behandelen."
+    assert rules.anonymise(text).text == text
