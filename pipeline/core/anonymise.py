@@ -1435,7 +1435,13 @@ class Anonymiser:
             return True
         if foreign:
             return True
-        if len(names) == 1 and (not dutch[0] or _fold(names[0]) not in self._words):
+        if len(names) == 1 and (
+            not dutch[0]
+            or (
+                _fold(names[0]) not in self._words
+                and _previous_word(text, s) not in _PROFESSION_CONTEXT  # "als Bakker en zijn"
+            )
+        ):
             kin = _KIN_AFTER_RE.match(text, e)
             if kin and _fold(kin.group(1)) in _KIN_AFTER_WORDS:
                 return True  # "Zarmina en haar man", "Sanne, moeder van twee"
