@@ -385,6 +385,8 @@ _FIRST_NAMES_FILE = _DATA / "anonymise_first_names.txt"
 _SURNAMES_FILE = _DATA / "anonymise_surnames.txt"
 _CUES_FILE = _DATA / "anonymise_cues.txt"
 _VERBS_FILE = _DATA / "anonymise_verbs.txt"
+_PERSON_VERBS_FILE = _DATA / "anonymise_person_verbs.txt"
+_WORDS_FILE = _DATA / "anonymise_words.txt"
 # Report verbs: after one of these even a Dutch word at the start of a sentence is a surname
 # ("Bos vertelde"); other verbs in _VERBS_FILE ("heeft", "woont") only count for non-words.
 _SPEECH_VERBS = {
@@ -420,7 +422,34 @@ _PERSON_SLOT_BEFORE = {
     # a subject after a conjunction: "omdat Zhanna geen adres had", "maar Kofi wilde niet"
     "omdat", "toen", "nadat", "zodat", "terwijl", "waardoor", "hoewel", "totdat", "voordat",
     "zodra", "maar", "want", "dus", "sinds",
+    # inversion after a finite verb: "Toen kwam Wubet langs", "In het gesprek gaf Wubet aan"
+    "kwam", "ging", "kon", "moest", "wilde", "zou", "mocht", "kreeg", "gaf",
 }  # fmt: skip
+# Family words: right before a capitalised word ("tante Wil", "zus (Saba)") they make it a
+# first name even when it is also a Dutch word or a place; after "X en haar" or "X," they make
+# X a person ("Zarmina en haar man", "Sanne, moeder van twee").
+_KIN_WORDS = {
+    "zoon", "zoontje", "dochter", "dochtertje", "broer", "broertje", "zus", "zusje", "moeder",
+    "vader", "stiefvader", "stiefmoeder", "pleegmoeder", "pleegvader", "oma", "opa", "tante",
+    "oom", "neef", "neefje", "nicht", "nichtje", "man", "vrouw", "echtgenoot", "echtgenote",
+    "partner", "ex", "ex-man", "ex-vrouw", "vriend", "vriendin", "zwager", "schoonzus",
+    "schoonmoeder", "schoonvader", "kleinzoon", "kleindochter", "buurman", "buurvrouw",
+    "kinderen", "kind", "ouders",
+}  # fmt: skip
+# Words that name the kind of place or body whose name follows: "gemeente Dantumadiel".
+_INSTITUTION_WORDS = {
+    "gemeente", "gemeenten", "provincie", "stad", "dorp", "regio", "wijk", "buurt", "stichting",
+    "vereniging", "organisatie", "bedrijf", "corporatie", "woningcorporatie", "instelling",
+    "ziekenhuis", "basisschool", "afdeling", "project", "programma", "dienst", "platform",
+}  # fmt: skip
+# Greetings and sign-offs: like family words, they make the next known first name a person
+# ("Groet, Jet", "Hoi Wil").
+_GREETINGS = {
+    "hoi", "hallo", "hey", "beste", "lieve", "groet", "groeten", "groetjes", "gr", "mvg", "doei",
+}  # fmt: skip
+_KIN_OR_GREETING = _KIN_WORDS | _GREETINGS
+# after a name ("X, partner van de gemeente") "partner" is as often an organisation's
+_KIN_AFTER_WORDS = _KIN_WORDS - {"partner"}
 # Professional cues: "hulpverlener Tendai" names a person, "hulpverlener van Limor" an employer.
 _WORKER_CUES = {
     "hulpverlener", "contactpersoon", "mentor", "consulent", "klantmanager", "regisseur",
@@ -465,7 +494,35 @@ _LOWER_HONORIFIC_RE = re.compile(
     r"((?:(?:van|de|der|den|ter|ten|el|al|ben|'t|het|in|op)[ \u00a0]+){0,3}[a-zß-öø-ÿ][\w'’\-]+)"
 )
 # "Naam: ..." and "naam cliënt: ..." fields: the value is a name even in lower case.
-_NAME_FIELD_RE = re.compile(r"(?im)^[ \t]*naam(?:[ \t]+[\w\-]+){0,2}[ \t]*:[ \t]*([^\n]+)$")
+_NAME_FIELD_RE = re.compile(
+    r"(?im)^[ \t]*(?:voor|achter|roep|meisjes|geboorte|familie|geslachts)?(?:naam|namen)"
+    r"(?:[ \t]+[\w\-]+){0,2}[ \t]*:[ \t]*([^\n]+)$"
+)
+# "X en haar man", "X, moeder van twee": a family word right after X
+_KIN_AFTER_RE = re.compile(
+    r"(?:[ \u00a0]+en[ \u00a0]+(?:zijn|haar|hun)[ \u00a0]+|,[ \u00a0]+|[ \u00a0]*\()"
+    r"([^\W\d_][\w\-]*)"
+)
+_KIN_BEFORE_RE = re.compile(r"([^\W\d_][\w\-]*)(?:[ \u00a0]+\(?|,?\s+)\Z")
+_THUIS_AFTER_RE = re.compile(r"[ \u00a0]+thuis\b")
+_BIJ_BEFORE_RE = re.compile(
+    r"(?i)\bbij(?:[ \u00a0]+(?:de familie|het gezin|familie|gezin))?[ \u00a0]+\Z"
+)
+# Speakers: 'Senait: "Ik ..."' and chat exports ("[12:04] Tesfay:", "12-03-23 09:14 - Tesfay:")
+_SPEAKER_QUOTE_RE = re.compile(r"[ \u00a0]*[\"“”'‘’«]")
+_CHAT_STAMP_RE = re.compile(
+    r"[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*|(?:[\d/.\-]{6,10},?[ \t]+)?\d{1,2}:\d{2}[ \t]*[-–][ \t]*)"
+)
+_APOSTROPHE_KIN_RE = re.compile(r"(?:['’]s?)?[ \u00a0]+([^\W\d_][\w\-]*)")
+# e-mail headers: "Van: Wubet Gebreyes", "Verzonden door Noor Hamdaoui"
+_HEADER_BEFORE_RE = re.compile(
+    r"(?i)(?:^|\n)[ \t]*(?:van|aan|cc|bcc|afzender|ontvanger|verzonden door|from|to)[ \t]*:?"
+    r"[ \t]*\Z"
+)
+_SIGNATURE_RE = re.compile(r"[ \t]*(?:\n|\Z)")
+_DASH_LINE_RE = re.compile(r"(?:^|\n)[ \t]*[—–\-]{1,2}[ \t]*\Z")
+# "Ahmeds moeder", "Daans school": a name with the genitive s before a lower-case word
+_POSSESSIVE_AFTER_RE = re.compile(r"[ \u00a0]+[a-zß-öø-ÿ]")
 _AGE_AFTER_RE = re.compile(
     r"[ \u00a0]*(?:\([ \u00a0]*\d{1,2}[ \u00a0]*(?:jaar|jr\.?|j\.?)?[ \u00a0]*\)"
     r"|,[ \u00a0]*\d{1,2}(?:[ \u00a0]*(?:jaar|jr\.?))?[ \u00a0]*,)"
@@ -934,7 +991,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2b"
+GATE_VERSION = "2026.12.2c"
 
 
 class Anonymiser:
@@ -962,12 +1019,25 @@ class Anonymiser:
         surnames = _read_lines(_SURNAMES_FILE)
         cues = _read_lines(_CUES_FILE)
         verbs = _read_lines(_VERBS_FILE)
+        person_verbs = _read_lines(_PERSON_VERBS_FILE)
+        self._person_verbs = {_fold(x) for x in person_verbs}
+        domain_words = _read_lines(_WORDS_FILE)
+        self._words |= {_fold(x) for x in domain_words}
         self._cues = {_fold(x) for x in cues}
         self._verbs = {_fold(x) for x in verbs} | _SPEECH_VERBS
         # the gate's own lists are part of its fingerprint: editing one re-anonymises
         self._lists_digest = hashlib.sha256(
             "\x1e".join(
-                "\x1f".join(x) for x in (keep_phrases, first_names, surnames, cues, verbs)
+                "\x1f".join(x)
+                for x in (
+                    keep_phrases,
+                    first_names,
+                    surnames,
+                    cues,
+                    verbs,
+                    person_verbs,
+                    domain_words,
+                )
             ).encode("utf-8")
         ).hexdigest()[:16]
         if use_deduce:
@@ -1119,10 +1189,23 @@ class Anonymiser:
         mee", but not "Pas kwam er" or "Wel kwam het"). Never when a subject pronoun follows
         the verb ("Vooraf had ze": the first word is no subject), nor for an unknown word after
         a preposition ("adviseur van Schulinck vindt": an organisation as often as a person).
+        Any other finite verb ("Wubet ontving", "Samrawit sliep") counts for a non-word only.
         """
         nxt = _next_word(text, e)
         if nxt not in self._verbs:
-            return False
+            parts = word.split("-")
+            if (
+                self._is_word(word)
+                or not all(part[1:].islower() for part in parts if part)  # "PvdA vraagt"
+                # "een Wlz-contract kreeg", "Jeugd-ggz mag" (but "Jan-Willem mocht")
+                or (
+                    len(parts) > 1
+                    and any(self._is_word(t) and not self._is_name(t) for t in parts if t)
+                )
+                or _previous_word(text, s) in _ARTICLES
+                or not self._finite_verb(nxt)
+            ):
+                return False
         m = _NEXT_WORD_RE.match(text, e, e + 40)
         if _next_word(text, m.end()) in _SUBJECT_PRONOUNS:
             return False
@@ -1136,7 +1219,7 @@ class Anonymiser:
             return not self._is_word(word) or (
                 self._is_name(word) and _fold(word) not in self._words
             )
-        return False
+        return True  # a non-word before a finite verb (checked above)
 
     def _is_name(self, token: str) -> bool:
         f = _fold(token)
@@ -1210,6 +1293,8 @@ class Anonymiser:
         honorific = _previous_word(text, s) in _HONORIFICS
         if honorific:
             return False  # "Dhr. Koning", "mevrouw De Boer", "meneer Assen": a person
+        if strong and len(tokens) == 1 and name[:1].isupper() and self._kin_before(text, s):
+            return False  # "zus (Saba)", "tante Jet": a family word names a person
         if folded in self._places or self._in_place_phrase(text, s, e):
             return True
         if len(tokens) >= 2 and tokens[0] in ("van", "aan", "in", "uit", "bij", "naar", "den"):
@@ -1257,7 +1342,11 @@ class Anonymiser:
         for m in _CAP_RUN_RE.finditer(text):
             word = m.group()
             if " " not in word and "\u00a0" not in word and not self._name_like(word):
-                continue  # most runs: one capitalised Dutch word ("De", "Daarna", "Mw")
+                # most runs: one capitalised Dutch word ("De", "Daarna", "Mw"); a first name
+                # that is also a word counts right after a family word ("zijn tante Wil")
+                if self._kin_named(text, m.start(), word) or self._at_home(text, *m.span()):
+                    out.append(m.span())
+                continue
             run = [
                 (t.start() + m.start(), t.end() + m.start(), t.group())
                 for t in _NONSPACE_RE.finditer(m.group())
@@ -1265,10 +1354,18 @@ class Anonymiser:
             # leading cue or title words inside the run ("Zoon Daan", "Verzoeker Farah") are
             # context, not name; leading and trailing Dutch words are no part of the name
             cue_inside = False
+            kin_named = False
             while run and not self._name_like(run[0][2]):
+                if self._kin_named(text, run[0][0], run[0][2]) or self._at_home(
+                    text, run[0][0], run[0][1]
+                ):
+                    kin_named = True  # "Tante Wil past op", "Bij Visser thuis"
+                    break
                 cue_inside = cue_inside or _fold(run[0][2]) in self._cues
                 run = run[1:]
-            while run and (not self._name_like(run[-1][2]) or run[-1][2] in _NAME_INTERFIXES):
+            while len(run) > kin_named and (
+                not self._name_like(run[-1][2]) or run[-1][2] in _NAME_INTERFIXES
+            ):
                 run = run[:-1]
             if not run:
                 continue
@@ -1276,18 +1373,25 @@ class Anonymiser:
             if text.rfind("<", 0, s) > text.rfind(">", 0, s):
                 continue  # inside an HTML tag ('class="MsoNormal"')
             names = [w for _, _, w in run if w not in _NAME_INTERFIXES]
-            if names and self._decide_run(text, s, e, names, cue_inside):
+            if names and (
+                kin_named
+                or self._at_home(text, s, e)
+                or self._decide_run(text, s, e, names, cue_inside)
+            ):
                 out.append((s, e))
         return out
 
     def _cue_before(self, text: str, s: int) -> bool:
         """Does a cue ("zoon", "zegt", "Groet,", "ik ben", "Cliënt:") end right before ``s``?"""
         before = text[max(0, s - 40) : s].rstrip(" \u00a0")
+        if before.endswith("\n") and before.rstrip().endswith(","):
+            before = before.rstrip()  # a sign-off line: "Met vriendelijke groet,\n\nSamrawit"
         if before[-1:] in (",", ":", "("):
             before = before[:-1].rstrip(" \u00a0")
         if not before or not (before[-1].isalpha() or before[-1] == "."):
             return False
-        toks = before.split()[-4:]
+        # a quote or bracket opening the cue does not hide it ('"ik ben sanne," zei ze')
+        toks = [t.lstrip("\"'“‘«(") for t in before.split()[-4:]]
         if toks[-1].endswith("."):
             # "mw.", "dhr." are cues; "... beste vriend." ends a sentence
             return _fold(toks[-1]).rstrip(".") in _HONORIFICS
@@ -1303,8 +1407,12 @@ class Anonymiser:
         return False
 
     def _decide_run(self, text: str, s: int, e: int, names: list[str], cue_inside: bool) -> bool:
+        if _previous_word(text, s) in _INSTITUTION_WORDS:
+            return False  # "de gemeente Dantumadiel zou", "stichting Kadera biedt"
         if len(names) == 1 and text[e : e + 1] == ":":
-            return False  # a form field's label ("Tel:", "Betreft:")
+            # a speaker in a chat log or transcript ("[12:04] Tesfay: ok", 'Senait: "Ik..."');
+            # otherwise a form field's label ("Tel:", "Betreft:")
+            return not self._is_word(names[0]) and self._speaker_label(text, s, e)
         dutch = [self._is_word(t) for t in names]
         foreign = any(c in _FOREIGN_LETTERS for c in _fold(" ".join(names)))
         if len(names) >= 2 and not all(dutch):
@@ -1316,6 +1424,9 @@ class Anonymiser:
                 return True
         if cue_inside or self._cue_before(text, s):
             return True
+        if (len(names) >= 2 or self._is_name(names[0])) and not all(dutch):
+            if _HEADER_BEFORE_RE.search(text, max(0, s - 30), s):
+                return True  # "Van: Wubet Gebreyes"
         if _AGE_AFTER_RE.match(text, e):
             return True
         if len(names) == 1 and self._verb_says_person(text, s, e, names[0]):
@@ -1324,6 +1435,23 @@ class Anonymiser:
             return True
         if foreign:
             return True
+        if len(names) == 1 and (
+            not dutch[0]
+            or (
+                _fold(names[0]) not in self._words
+                and _previous_word(text, s) not in _PROFESSION_CONTEXT  # "als Bakker en zijn"
+            )
+        ):
+            kin = _KIN_AFTER_RE.match(text, e)
+            if kin and _fold(kin.group(1)) in _KIN_AFTER_WORDS:
+                return True  # "Zarmina en haar man", "Sanne, moeder van twee"
+            if not dutch[0] and self._possessive(names[0]) and _POSSESSIVE_AFTER_RE.match(text, e):
+                return True  # "Ahmeds moeder", "Daans school"
+            kin = _APOSTROPHE_KIN_RE.match(text, e)
+            if not dutch[0] and kin and _fold(kin.group(1)) in _KIN_WORDS:
+                return True  # "Gebreyes' dochter", "Wubet's broer"
+            if _SIGNATURE_RE.match(text, e) and _DASH_LINE_RE.search(text, max(0, s - 8), s):
+                return True  # a signature line: "— Wubet"
         if len(names) == 1 and not dutch[0] and self._in_person_slot(text, s, e):
             return True
         if len(names) == 1 and not dutch[0]:
@@ -1333,6 +1461,54 @@ class Anonymiser:
         if q0 and q1 and q0 in "\"'“‘«" and q1 in "\"'”’»" and not all(dutch):
             return True  # a nickname in quotes: '"Mo" slaapt in de nachtopvang'
         return False
+
+    def _speaker_label(self, text: str, s: int, e: int) -> bool:
+        """Is "Name:" at [s, e) a speaker: quoted words follow, or a chat time stamp leads?"""
+        if _SPEAKER_QUOTE_RE.match(text, e + 1):
+            return True
+        line = text[text.rfind("\n", 0, s) + 1 : s]
+        return bool(_CHAT_STAMP_RE.fullmatch(line))
+
+    def _finite_verb(self, word: str) -> bool:
+        """A singular finite form of a verb that takes a person: "ontving", "sliep", "spijbelt"
+        (not "besproken", "wonen": a participle or plural has another subject)."""
+        if not word.islower() or word.endswith(("s", "en")) or len(word) < 3:
+            return False
+        if word.startswith("ge") and word.endswith(("d", "t")):
+            return False  # "gebeld": a participle
+        return self._lexicon.lemmatize(word, lang="nl") in self._person_verbs
+
+    def _at_home(self, text: str, s: int, e: int) -> bool:
+        """ "bij Visser thuis", "bij de familie Groen thuis": whose home it is."""
+        if not _THUIS_AFTER_RE.match(text, e) or not _BIJ_BEFORE_RE.search(text, max(0, s - 30), s):
+            return False
+        f = _fold(text[s:e])
+        return not (f in self._places or f in self._keep_words or f in self._keep)
+
+    def _possessive(self, token: str) -> bool:
+        """ "Ahmeds", "Daans": a known name plus the genitive s."""
+        return (
+            len(token) > 3
+            and token.endswith("s")
+            and self._is_name(token[:-1])
+            and _fold(token[:-1]) not in self._places
+        )
+
+    def _kin_before(self, text: str, s: int) -> bool:
+        """Is a family word or greeting ("tante ", "zus (", "Groet,\n") directly before ``s``?"""
+        m = _KIN_BEFORE_RE.search(text, max(0, s - 30), s)
+        return bool(m) and _fold(m.group(1)) in _KIN_OR_GREETING
+
+    def _kin_named(self, text: str, s: int, token: str) -> bool:
+        """A capitalised known first name right after a family word: "tante Wil", "zus Roos"."""
+        f = _fold(token)
+        if f not in self._first_names or not token[:1].isupper() or token.isupper():
+            return False
+        if f in _SENTENCE_WORDS or f in _TITLES or f in self._cues or f in _NAME_INTERFIXES:
+            return False
+        if f in self._keep_words or f in self._keep:
+            return False
+        return self._kin_before(text, s)
 
     def _in_person_slot(self, text: str, s: int, e: int) -> bool:
         """Is the word at [s, e) the object or subject of talk within a sentence?
@@ -1515,7 +1691,8 @@ class Anonymiser:
         out: list[_Cand] = []
         keep = _Intervals(keep_spans)
         seen: set[tuple[int, int]] = set()
-        for spans, is_strong in ((raw, False), (strong, True)):
+        # context first: a span deduce also found must get the context's lighter checks
+        for spans, is_strong in ((strong, True), (raw, False)):
             for s, e in spans:
                 if (s, e) in seen:
                     continue  # the same span from deduce and from a context rule

@@ -622,3 +622,177 @@ def test_gate_keeps_its_figures_on_held_out_new_phrasings(gate):
     assert sum(structured) / len(structured) >= 0.99
     assert sum(found["PERSOON"]) / len(found["PERSOON"]) >= 0.95
     assert sum(damaged) / len(damaged) <= 0.05
+
+
+# ---------------------------------------------------------------- names in new shapes (#11.8)
+def test_name_with_genitive_s_before_a_noun_is_removed(rules):
+    assert rules.anonymise("Omars moeder belde over school.").text == (
+        "[PERSOON-1] moeder belde over school."
+    )
+
+
+def test_dutch_word_with_s_is_not_a_possessive_name(rules):
+    text = "Nederlands onderwijs is verplicht voor statushouders."
+    assert rules.anonymise(text).text == text
+
+
+def test_unlisted_name_before_en_haar_man_is_removed(rules):
+    assert rules.anonymise("Zarmina en haar man zijn gevlucht.").text == (
+        "[PERSOON-1] en haar man zijn gevlucht."
+    )
+
+
+def test_unlisted_name_before_a_family_apposition_is_removed(rules):
+    assert rules.anonymise("Zarmina, moeder van twee, werkt in de zorg.").text == (
+        "[PERSOON-1], moeder van twee, werkt in de zorg."
+    )
+
+
+def test_organisation_with_partner_apposition_is_kept(rules):
+    text = "Timon, partner van de gemeente, biedt opvang."
+    assert rules.anonymise(text).text == text
+
+
+def test_speaker_before_a_quote_is_removed(rules):
+    assert rules.anonymise('Senait: "Ik heb alles ingeleverd."').text == (
+        '[PERSOON-1]: "Ik heb alles ingeleverd."'
+    )
+
+
+def test_speaker_after_a_chat_time_stamp_is_removed(rules):
+    assert rules.anonymise("[12:04] Tesfay: ok ik kom").text == "[12:04] [PERSOON-1]: ok ik kom"
+
+
+def test_form_label_before_a_quote_is_kept(rules):
+    text = 'Conclusie: "niet doen", aldus het verslag.'
+    assert rules.anonymise(text).text == text
+
+
+def test_first_and_last_name_fields_are_removed(rules):
+    res = rules.anonymise("Voornaam: Tesfay\nAchternaam: Gebremedhin\nWoonplaats: Emmen")
+    assert [s.text for s in res.spans] == ["Tesfay", "Gebremedhin"]
+
+
+@pytest.mark.parametrize("cue", ["neef", "baas"])
+def test_relative_or_boss_cue_names_a_person(rules, cue):
+    assert rules.anonymise(f"Zijn {cue} Filmon regelt het.").text == (
+        f"Zijn {cue} [PERSOON-1] regelt het."
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Tante Wil past op de kinderen.", "Tante [PERSOON-1] past op de kinderen."),
+        ("Zijn tante Roos komt ook.", "Zijn tante [PERSOON-1] komt ook."),
+        ("Gr Jet", "Gr [PERSOON-1]"),
+    ],
+)
+def test_first_name_that_is_a_word_or_place_after_family_word_or_greeting_is_removed(
+    gate, text, expected
+):
+    assert gate.anonymise(text).text == expected
+
+
+@pytest.mark.slow
+def test_family_word_in_brackets_overrides_a_place_name(gate):
+    # deduce also tags "Saba" (an island); the context rule's span must win
+    res = gate.anonymise("Broer (Henok) en zus (Saba) zijn nog minderjarig.")
+    assert [s.text for s in res.spans] == ["Henok", "Saba"]
+
+
+@pytest.mark.slow
+def test_first_name_that_is_a_word_without_family_word_is_kept(gate):
+    text = "Hoop doet leven. Wil je de aanvraag voor vrijdag indienen?"
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize("verb", ["ontving", "sliep", "spijbelt"])
+def test_unlisted_name_before_a_person_verb_is_removed(rules, verb):
+    assert rules.anonymise(f"Wubet {verb} twee weken niet.").text == (
+        f"[PERSOON-1] {verb} twee weken niet."
+    )
+
+
+def test_unlisted_organisation_before_an_organisation_verb_is_kept(rules):
+    text = "Divosa ziet vaker dat mensen met een uitkering schulden hebben."
+    assert rules.anonymise(text).text == text
+
+
+def test_abbreviation_before_a_person_verb_is_kept(rules):
+    text = "Raadslid PvdA vraagt maatwerk. PvdA sliep niet."
+    assert rules.anonymise(text).text == text
+
+
+def test_compound_with_a_dutch_tail_before_a_person_verb_is_kept(rules):
+    text = "De zorgboerderij die een Wlz-contract kreeg, is gestopt. Zorg-contract kreeg voorrang."
+    assert rules.anonymise(text).text == text
+
+
+def test_social_domain_word_at_sentence_start_is_not_a_name(rules):
+    text = "Bijstand liep via briefadres. Bewind ontving de post."
+    assert rules.anonymise(text).text == text
+
+
+def test_cue_after_an_opening_quote_still_names_the_person(rules):
+    res = rules.anonymise('"ik ben Filmon," zei hij.')
+    assert [s.text for s in res.spans] == ["Filmon"]
+
+
+@pytest.mark.slow
+def test_profession_surname_between_bij_and_thuis_is_a_person(gate):
+    assert gate.anonymise("Bij Visser thuis is het koud.").text == (
+        "Bij [PERSOON-1] thuis is het koud."
+    )
+
+
+@pytest.mark.slow
+def test_place_between_bij_and_thuis_is_kept(gate):
+    text = "Bij Utrecht thuis? Nee, bij Amsterdam."
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.slow
+def test_first_name_that_is_a_word_after_a_family_apposition_is_kept_in_the_name(gate):
+    assert gate.anonymise("Vader, Wil Smit, werkt in de haven.").text == (
+        "Vader, [PERSOON-1], werkt in de haven."
+    )
+
+
+def test_unlisted_full_name_in_an_email_header_is_removed(rules):
+    res = rules.anonymise("Van: Wubet Gebreyes\nAan: wijkteam\nOnderwerp: huur")
+    assert [s.text for s in res.spans] == ["Wubet Gebreyes"]
+
+
+def test_unlisted_name_on_a_sign_off_line_is_removed(rules):
+    res = rules.anonymise("Ik bel je morgen.\n\nMet vriendelijke groet,\n\nSamrawit\n")
+    assert [s.text for s in res.spans] == ["Samrawit"]
+
+
+def test_unlisted_name_on_a_dash_signature_line_is_removed(rules):
+    assert rules.anonymise("Ik bel je morgen.\n— Wubet").text == "Ik bel je morgen.\n— [PERSOON-1]"
+
+
+def test_unlisted_names_with_a_family_role_in_brackets_are_removed(rules):
+    res = rules.anonymise("Wubet (moeder) en Samrawit (dochter) zijn aanwezig.")
+    assert [s.text for s in res.spans] == ["Wubet", "Samrawit"]
+
+
+def test_unlisted_name_with_apostrophe_before_a_family_word_is_removed(rules):
+    res = rules.anonymise("Gebreyes' dochter woont bij een tante.")
+    assert res.text.startswith("[PERSOON-1]")
+
+
+def test_unlisted_name_after_an_inverted_verb_is_removed(rules):
+    assert rules.anonymise("Toen kwam Wubet langs.").text == "Toen kwam [PERSOON-1] langs."
+
+
+def test_municipality_after_gemeente_before_a_modal_verb_is_kept(rules):
+    text = "De gemeente Dantumadiel zou de zorg stoppen."
+    assert rules.anonymise(text).text == text
+
+
+def test_hyphenated_care_term_before_a_modal_verb_is_kept(rules):
+    text = "Jeugd-ggz mag na de 18e verjaardag niet verder behandelen."
+    assert rules.anonymise(text).text == text
