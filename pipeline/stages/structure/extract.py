@@ -136,29 +136,14 @@ def role_solution_sentence(
     sents: Sequence[Sentence], p_solution: np.ndarray, params: StructureParams
 ) -> int:
     """The sentence in the text's last part that the role model most surely reads as a solution
-    (at least `solution_role_threshold`), when that part has no "stuck" cue and the sentence
-    is no call for change; else -1. It catches solutions told in words the
-    told cues do not list."""
+    (at least `solution_role_threshold`), when that part has no "stuck" cue; else -1. It catches
+    solutions told in words the told cues do not list."""
     n = len(sents)
     late = [i for i in range(n) if i >= n * (1 - params.told_late_share) - 1e-9]
     if not late or any(sents[i].cues.get("untold:stuck", 0) for i in late):
         return -1
-    # a call for change ("roept op", "pleit voor") reads like a solution to the role model
-    late = [i for i in late if not sents[i].cues.get("untold:open", 0)]
-    if not late:
-        return -1
     best = max(late, key=lambda i: p_solution[i])
     return best if p_solution[best] >= params.solution_role_threshold else -1
-
-
-def field_tells_a_solution(field: Sequence[Sentence]) -> bool:
-    """Does a form's `oplossing` field tell a solution? Not when it only says there is none
-    ("Nog geen oplossing.", "geen oplossing gevonden"): "no solution" cues and no strong told cue.
-    """
-    c: Counter = Counter()
-    for s in field:
-        c.update(s.cues)
-    return bool(field) and not (c["untold:stuck"] + c["untold:open"] and not c["told:strong"])
 
 
 def solution_sentences(sents: Sequence[Sentence], scores: Sequence[float]) -> list[int]:
@@ -240,9 +225,7 @@ def structure_cases(
     case_rows, stmt_rows, untyped = [], [], []
     for n, p in enumerate(parsed):
         rec, sents, extra, case_cues = p["rec"], p["sents"], p["extra"], p["cues"]
-        knelpunt = p["fields"]["knelpunt"]
-        # an oplossing field that only says there is none is no solution
-        oplossing = p["fields"]["oplossing"] if field_tells_a_solution(extra[1]) else ""
+        knelpunt, oplossing = p["fields"]["knelpunt"], p["fields"]["oplossing"]
         cid = str(rec["case_id"])
         total = len(sents)
 
@@ -363,11 +346,11 @@ def structure_cases(
         )
         dm = model.models["domains"]
         dp = proba["domains"][n]
-        lex = {k.split(":", 1)[1]: v for k, v in case_cues.items() if k.startswith("domain:")}
+        lex = {k.split(":", 1)[1]: n for k, n in case_cues.items() if k.startswith("domain:")}
         domains = [
             d
-            for d, p_d in zip(dm.classes, dp, strict=True)
-            if p_d >= dm.threshold or lex.get(d, 0) >= params.domain_min_hits
+            for d, p in zip(dm.classes, dp, strict=True)
+            if p >= dm.threshold or lex.get(d, 0) >= params.domain_min_hits
         ]
         if not domains and len(dp):
             domains = [dm.classes[int(np.argmax(dp))]]

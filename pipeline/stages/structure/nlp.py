@@ -3,7 +3,6 @@ and cue phrases from `lexicons.yaml`, and the tokens the classifiers see."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections import Counter
@@ -47,8 +46,6 @@ TOLD_CUES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _LEXICONS["told
 UNTOLD_CUES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _LEXICONS["untold_cues"].items()}
 
 NEGATIONS: frozenset[str] = frozenset(_LEXICONS["negations"])
-
-CONDITIONALS: frozenset[str] = frozenset(_LEXICONS["conditionals"])
 
 ABBREVIATIONS: tuple[str, ...] = tuple(_LEXICONS["abbreviations"])
 
@@ -108,44 +105,21 @@ class CueMatcher:
             **{f"told:{k}": v for k, v in TOLD_CUES.items()},
             **{f"untold:{k}": v for k, v in UNTOLD_CUES.items()},
         }
-        # cues without a gap go to a PhraseMatcher over lemmas (hash lookups); only the gapped
-        # ones need the Matcher's state machine, which costs most of the stage's time
-        self.cue_phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
         for key, cues in groups.items():
-            patterns = [p for c in cues for p in self._patterns(c)]
-            gapped = [p for p in patterns if any("OP" in t for t in p)]
-            plain = [self._lemma_doc(p) for p in patterns if not any("OP" in t for t in p)]
-            if gapped:
-                self.matcher.add(key, gapped)
-            if plain:
-                self.cue_phrases.add(key, plain)
+            self.matcher.add(key, [self._pattern(c) for c in cues])
         for dom, terms in DOMAIN_LEXICON.items():
             docs = [nlp(t) for t in terms]
             self.phrases.add(f"domain:{dom}", docs)
 
     @staticmethod
-    def _patterns(cue: str) -> list[list[dict[str, Any]]]:
-        """Token patterns of one cue phrase: "..." is a gap of up to 8 tokens; a word matches its
-        lemma, and an infinitive also the word as written, because simplemma maps an infinitive
-        cue ("roepen" → "roep") elsewhere than its conjugated forms ("roept" → "roepen"). One
-        plain pattern per combination of forms (exact LEMMA values keep the Matcher fast)."""
-        options: list[list[dict[str, Any]]] = []
+    def _pattern(cue: str) -> list[dict[str, Any]]:
+        pattern: list[dict[str, Any]] = []
         for part in cue.split():
             if part == "...":
-                options.append([{"OP": "{0,8}"}])
+                pattern.append({"OP": "{0,8}"})
             else:
-                own = lemma(part)
-                infinitive = "_" not in part and own != part and part.endswith("en")
-                forms = sorted({part, own}) if infinitive else [part if "_" in part else own]
-                options.append([{"LEMMA": f} for f in forms])
-        return [list(combo) for combo in itertools.product(*options)]
-
-    def _lemma_doc(self, pattern: list[dict[str, Any]]):
-        """A Doc whose token lemmas are the pattern's (the PhraseMatcher compares lemmas)."""
-        from spacy.tokens import Doc
-
-        words = [t["LEMMA"] for t in pattern]
-        return Doc(self.nlp.vocab, words=words, lemmas=words)
+                pattern.append({"LEMMA": part if "_" in part else lemma(part)})
+        return pattern
 
     def counts(self, span) -> Counter:
         """Number of cue hits per group key in a Doc or Span."""
@@ -163,7 +137,7 @@ class CueMatcher:
             sent_of[sp.start : sp.end] = k
         out: list[Counter] = [Counter() for _ in spans]
         told: set[tuple[int, str, int]] = set()
-        for match_id, start, end in [*self.matcher(doc), *self.cue_phrases(doc)]:
+        for match_id, start, end in self.matcher(doc):
             k = sent_of[start]
             if k < 0 or sent_of[end - 1] != k:
                 continue
@@ -173,9 +147,7 @@ class CueMatcher:
                 # tells no solution; one hit per cue start, however many gap lengths match
                 sp = spans[k]
                 window = doc[max(sp.start, start - 3) : min(sp.end, end + 2)]
-                if any(t.lemma_ in NEGATIONS or t.lower_ in NEGATIONS for t in window) or any(
-                    t.lower_ in CONDITIONALS for t in doc[sp.start : start]
-                ):
+                if any(t.lemma_ in NEGATIONS for t in window):
                     key = "told:negated"
                 told.add((int(k), key, start))
                 continue
