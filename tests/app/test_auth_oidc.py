@@ -159,7 +159,12 @@ def test_a_professional_signs_in_sees_the_pages_of_the_role_and_signs_out(served
     context, page = _new_page(browser)
     try:
         _sign_in(page, app_url, PRO)
-        assert _nav_titles(page) == ["Zoeken", "Patronen", "Casus toevoegen"]
+        assert _nav_titles(page) == [
+            "Zoeken",
+            "Patronen",
+            "Casus toevoegen",
+            "Mijn casussen",
+        ]
         assert page.get_by_text("Ingelogd als Pim Professional · rol professional").is_visible()
 
         # Kwaliteit is not in the role: its URL shows the default page, never Kwaliteit.
@@ -198,10 +203,12 @@ def test_a_beheerder_sees_every_page_and_a_rename_is_stored_with_their_email(ser
             "Zoeken",
             "Patronen",
             "Casus toevoegen",
+            "Mijn casussen",
             "Systeemknelpunten",
             "Leeratelier",
             "Kwaliteit",
             "Audit",
+            "Kennisbank bijwerken",
         ]
         page.locator(NAV_LINK, has_text="Patronen").click()
         page.wait_for_selector("h1:has-text('Patronen in knelpunten')", timeout=WAIT_MS)
