@@ -80,9 +80,8 @@ def status_path(wd: Workdir) -> Path:
 
 
 def lock_path(wd: Workdir) -> Path:
-    """The build's own lock (`pipeline.build.lock_path`; the app may not import the build,
-    tests/app/test_build_from_app.py checks both agree)."""
-    return wd.interim.parent / ".build.lock"
+    """The build's own lock (`Workdir.build_lock`, the one `casuswijzer build` takes)."""
+    return wd.build_lock
 
 
 def _read_status(wd: Workdir) -> dict[str, Any]:

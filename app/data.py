@@ -35,6 +35,7 @@ import streamlit as st
 from app import auth
 from pipeline.core.annotations import AnnotationState, append_event, load_state
 from pipeline.core.config import PROJECT_ROOT, Config, Workdir, load_config
+from pipeline.core.db import stable_case_id
 from pipeline.serve.patterns import merge_cte
 
 ENV_WORKDIR = "CASUSWIJZER_WORKDIR"
@@ -761,12 +762,11 @@ def receipt_inbox_id(code: str) -> str:
 def receipt_case_id(code: str) -> str:
     """The `cases.case_id` the build gives the inbox record of this code.
 
-    Ingest's `stable_case_id(source file name, source id)` over the raw file name and id (the
-    app may not import the ingest stage; tests/app/test_mijn_casussen.py checks both agree).
-    The published `source_id` may be pseudonymised by the ingest gate, `case_id` never is.
+    `stable_case_id` of the inbox file's raw name and id, as ingest computes it. The
+    published `source_id` may be pseudonymised by the ingest gate, `case_id` never is.
     """
     inbox_id = receipt_inbox_id(code)
-    return hashlib.sha256(f"{inbox_id}.json\x1f{inbox_id}".encode()).hexdigest()[:16]
+    return stable_case_id(f"{inbox_id}.json", inbox_id)
 
 
 def _short(column: str) -> str:

@@ -30,14 +30,11 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,26 +146,11 @@ def python_side(n: int, out: Path, repeat: int) -> dict:
     }
 
 
-@contextlib.contextmanager
-def _serve(src: Path, root: Path, log: Path) -> Iterator[str]:
-    from tests.app.served import free_port, wait_for
+def _serve(src: Path, root: Path, log: Path):
+    """`tests.app.served.serve` on the code in `src`."""
+    from tests.app.served import serve
 
-    port = free_port()
-    env = {**os.environ, "CASUSWIJZER_WORKDIR": str(root), "PYTHONPATH": str(src)}
-    env.pop("CASUSWIJZER_PARAMS", None)
-    cmd = [sys.executable, "-m", "pipeline.cli", "app", "--workdir", str(root), "--port", str(port)]
-    with open(log, "w", encoding="utf-8") as fh:
-        proc = subprocess.Popen(cmd, cwd=src, env=env, stdout=fh, stderr=subprocess.STDOUT)
-        try:
-            wait_for(f"http://127.0.0.1:{port}/_stcore/health", proc)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
+    return serve(root, log, src=src)
 
 
 def browser_side(n: int, out: Path, src: Path, canvas: str, search: bool) -> dict:

@@ -68,8 +68,8 @@ class RecordCountError(RuntimeError):
 
 
 def lock_path(wd: Workdir) -> Path:
-    """The work directory's build lock: beside the interim and processed folders."""
-    return wd.interim.parent / ".build.lock"
+    """The work directory's build lock (`Workdir.build_lock`)."""
+    return wd.build_lock
 
 
 @contextmanager

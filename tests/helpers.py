@@ -327,32 +327,36 @@ CLUSTER_TEXTS = {
 }
 
 
-def write_cluster_workdir(root, config, n_cases: int, seed: int = 0) -> Workdir:
-    """A work directory with the cluster stage's inputs: n cases, one barrier each, planted
-    in four groups of synthetic vectors."""
-    wd = Workdir(root, config)
-    wd.interim.mkdir(parents=True, exist_ok=True)
-    wd.processed.mkdir(parents=True, exist_ok=True)
-    vectors, truth = make_synthetic_vectors(64, 4, seed=seed)
-    vectors, truth = vectors[:n_cases], truth[:n_cases]
-    case_ids = [f"c{i:03d}" for i in range(n_cases)]
+def write_cluster_inputs(
+    wd: Workdir,
+    case_ids: list[str],
+    source_ids: list[str],
+    texts: list[str],
+    vectors,
+    statement_ids: list[str],
+    extra_case_columns: dict | None = None,
+) -> Workdir:
+    """The cluster stage's inputs in `wd`: one case per id, each with one barrier statement
+    (its narrative is the barrier text) and that statement's vector."""
+    n = len(case_ids)
     pd.DataFrame(
         {
             "case_id": case_ids,
-            "source_id": [f"S{i}" for i in range(n_cases)],
-            "narrative": [CLUSTER_TEXTS[t] for t in truth],
-            "municipality": [f"G{i % 7}" for i in range(n_cases)],
+            "source_id": source_ids,
+            **(extra_case_columns or {}),
+            "narrative": texts,
+            "municipality": [f"G{int(s[1:]) % 7}" for s in source_ids],
             "organisation": "wijkteam",
             "case_date": pd.Timestamp("2024-01-01").date(),
-            "orde": pd.array([None] * n_cases, dtype="Int64"),
+            "orde": pd.array([None] * n, dtype="Int64"),
             "outcome": None,
         }
     ).to_parquet(wd.cases)
     pd.DataFrame(
         {
             "case_id": case_ids,
-            "domains": [["wonen"]] * n_cases,
-            "barrier_types": [["regel/wet"]] * n_cases,
+            "domains": [["wonen"]] * n,
+            "barrier_types": [["regel/wet"]] * n,
             "outcome": "deels",
             "orde": 1,
             "solution_type": "maatwerk",
@@ -360,10 +364,10 @@ def write_cluster_workdir(root, config, n_cases: int, seed: int = 0) -> Workdir:
     ).to_parquet(wd.case_structure)
     statements = pd.DataFrame(
         {
-            "statement_id": [f"{c}-b0" for c in case_ids],
+            "statement_id": statement_ids,
             "case_id": case_ids,
             "kind": "barrier",
-            "text": [CLUSTER_TEXTS[t] for t in truth],
+            "text": texts,
             "sent_index": 1,
             "is_main": True,
             "barrier_type": "regel/wet",
@@ -374,6 +378,25 @@ def write_cluster_workdir(root, config, n_cases: int, seed: int = 0) -> Workdir:
         {"statement_id": statements["statement_id"], "vector": [v.tolist() for v in vectors]}
     ).to_parquet(wd.statement_embeddings)
     return wd
+
+
+def write_cluster_workdir(root, config, n_cases: int, seed: int = 0) -> Workdir:
+    """A work directory with the cluster stage's inputs: n cases, one barrier each, planted
+    in four groups of synthetic vectors."""
+    wd = Workdir(root, config)
+    wd.interim.mkdir(parents=True, exist_ok=True)
+    wd.processed.mkdir(parents=True, exist_ok=True)
+    vectors, truth = make_synthetic_vectors(64, 4, seed=seed)
+    vectors, truth = vectors[:n_cases], truth[:n_cases]
+    case_ids = [f"c{i:03d}" for i in range(n_cases)]
+    return write_cluster_inputs(
+        wd,
+        case_ids,
+        [f"S{i}" for i in range(n_cases)],
+        [CLUSTER_TEXTS[t] for t in truth],
+        vectors,
+        [f"{c}-b0" for c in case_ids],
+    )
 
 
 def section(name: str, **overrides):

@@ -208,6 +208,12 @@ class Workdir:
         return self._p(self.cfg.paths.interim)
 
     @property
+    def build_lock(self) -> Path:
+        """The work directory's build lock: beside the interim and processed folders (one
+        place for the build and for the app that checks whether a build runs)."""
+        return self.interim.parent / ".build.lock"
+
+    @property
     def processed(self) -> Path:
         return self._p(self.cfg.paths.processed)
 

@@ -3,6 +3,7 @@ connections."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,13 @@ STOPWORD_TABLE = "fts_stopwords"
 
 class MissingExtension(RuntimeError):
     """A DuckDB extension that must come from a PyPI package is not installed."""
+
+
+def stable_case_id(source_name: str, source_id: str) -> str:
+    """The kb's case key: a hash of the raw source file name and the raw id in it (so the
+    same record gets the same id on every build, and the app can recompute the id of an
+    inbox record it wrote)."""
+    return hashlib.sha256(f"{source_name}\x1f{source_id}".encode()).hexdigest()[:16]
 
 
 def fts_extension_path() -> Path:

@@ -52,18 +52,31 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
     raise TimeoutError(f"no answer on {url} within {timeout} s")
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """End a served process: terminate, and kill it if it has not gone in 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
 @contextlib.contextmanager
-def serve(root: Path, log_path: Path) -> Iterator[str]:
-    """URL of the app served on work directory `root`; stopped whatever happens."""
+def serve(root: Path, log_path: Path, src: Path | None = None) -> Iterator[str]:
+    """URL of the app served on work directory `root`; stopped whatever happens.
+    `src`: serve the code of another checkout (its folder on PYTHONPATH), e.g. for a bench."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "CASUSWIJZER_WORKDIR": str(root), "PYTHONUNBUFFERED": "1"}
     env.pop("CASUSWIJZER_PARAMS", None)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         # the product's own entry point: `casuswijzer app` becomes the Streamlit server
         [sys.executable, "-m", "pipeline.cli", "app", "--workdir", str(root), "--port", str(port)],
-        cwd=PROJECT_ROOT,
+        cwd=src or PROJECT_ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -72,10 +85,5 @@ def serve(root: Path, log_path: Path) -> Iterator[str]:
         wait_for(f"{url}/_stcore/health", proc)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop(proc)
         log.close()

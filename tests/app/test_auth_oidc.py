@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from pipeline.core.config import DEFAULT_PARAMS, PROJECT_ROOT, Workdir, load_config
-from tests.app.served import DONE, free_port, wait_for
+from tests.app.served import DONE, free_port, stop, wait_for
 from tests.helpers import build_tiny_kb
 
 pytestmark = pytest.mark.slow
@@ -50,15 +50,6 @@ ADMIN = {
 WAIT_MS = 60_000
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
-
-
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """Base URL of a real OIDC provider on loopback with the two users above."""
@@ -74,7 +65,7 @@ def provider(tmp_path_factory):
         wait_for(f"{url}/.well-known/openid-configuration", proc)
         yield url
     finally:
-        _stop(proc)
+        stop(proc)
         log.close()
 
 
@@ -110,7 +101,7 @@ def _serve(tmp_path_factory, provider: str, timeout_minutes: float | None = None
     try:
         wait_for(f"{url}/_stcore/health", proc)
     except BaseException:
-        _stop(proc)
+        stop(proc)
         log.close()
         raise
     return url, wd, proc, log
@@ -122,7 +113,7 @@ def served(tmp_path_factory, provider):
     try:
         yield url, wd
     finally:
-        _stop(proc)
+        stop(proc)
         log.close()
 
 
@@ -246,7 +237,7 @@ def test_an_idle_session_is_signed_out_by_the_app(tmp_path_factory, provider, br
         assert (out[-1]["author"], out[-1]["reason"]) == (PRO["email"], "niet actief")
     finally:
         context.close()
-        _stop(proc)
+        stop(proc)
         log.close()
 
 
@@ -278,7 +269,7 @@ def test_without_sign_in_a_served_app_refuses_a_browser_behind_a_proxy(
                 finally:
                     context.close()
         finally:
-            _stop(proc)
+            stop(proc)
     assert "Zoeken in casussen" in shown["direct"]
     assert "Aanmelden is niet ingesteld" not in shown["direct"]
     assert "Aanmelden is niet ingesteld" in shown["proxy"]

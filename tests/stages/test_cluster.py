@@ -14,7 +14,7 @@ from pipeline.core.annotations import append_event
 from pipeline.core.config import ClusterParams, Workdir
 from pipeline.evaluate import make_synthetic_vectors
 from pipeline.stages import cluster as C
-from tests.helpers import CLUSTER_TEXTS, section, write_cluster_workdir
+from tests.helpers import CLUSTER_TEXTS, section, write_cluster_inputs, write_cluster_workdir
 
 IDS = [f"s{i:03d}" for i in range(200)]
 
@@ -491,47 +491,15 @@ def _id_workdir(root, config, rows, texts=None) -> Workdir:
     case_ids = [f"c{i:03d}" for i in rows]
     barrier = [texts.get(i, (CLUSTER_TEXTS[POOL_TRUTH[i]], POOL[i]))[0] for i in rows]
     vectors = [texts.get(i, (None, POOL[i]))[1] for i in rows]
-    pd.DataFrame(
-        {
-            "case_id": case_ids,
-            "source_id": [f"S{i}" for i in rows],
-            "source_file": "fixture.jsonl",
-            "narrative": barrier,
-            "municipality": [f"G{i % 7}" for i in rows],
-            "organisation": "wijkteam",
-            "case_date": pd.Timestamp("2024-01-01").date(),
-            "orde": pd.array([None] * len(rows), dtype="Int64"),
-            "outcome": None,
-        }
-    ).to_parquet(wd.cases)
-    pd.DataFrame(
-        {
-            "case_id": case_ids,
-            "domains": [["wonen"]] * len(rows),
-            "barrier_types": [["regel/wet"]] * len(rows),
-            "outcome": "deels",
-            "orde": 1,
-            "solution_type": "maatwerk",
-        }
-    ).to_parquet(wd.case_structure)
-    statements = pd.DataFrame(
-        {
-            "statement_id": [
-                statement_id(c, "barrier", t) for c, t in zip(case_ids, barrier, strict=True)
-            ],
-            "case_id": case_ids,
-            "kind": "barrier",
-            "text": barrier,
-            "sent_index": 1,
-            "is_main": True,
-            "barrier_type": "regel/wet",
-        }
+    return write_cluster_inputs(
+        wd,
+        case_ids,
+        [f"S{i}" for i in rows],
+        barrier,
+        vectors,
+        [statement_id(c, "barrier", t) for c, t in zip(case_ids, barrier, strict=True)],
+        extra_case_columns={"source_file": "fixture.jsonl"},
     )
-    statements.to_parquet(wd.statements)
-    pd.DataFrame(
-        {"statement_id": statements["statement_id"], "vector": [v.tolist() for v in vectors]}
-    ).to_parquet(wd.statement_embeddings)
-    return wd
 
 
 def _cluster_and_publish(wd: Workdir) -> dict:

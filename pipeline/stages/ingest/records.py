@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.core.config import IngestParams
+from pipeline.core.db import stable_case_id
 from pipeline.core.vocab import OUTCOME_ALIASES
 from pipeline.stages.ingest.readers import (
     FIELDS,
@@ -176,10 +177,6 @@ def _parse_orde(value: Any) -> tuple[int | None, str | None]:
     if m and len(s) <= 12:
         return int(m.group()), None
     return None, "orde moet 1, 2 of 3 zijn"
-
-
-def stable_case_id(source_name: str, source_id: str) -> str:
-    return hashlib.sha256(f"{source_name}\x1f{source_id}".encode()).hexdigest()[:16]
 
 
 def _text_key(text: str) -> str:
