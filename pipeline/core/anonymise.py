@@ -421,9 +421,10 @@ _PERSON_SLOT_BEFORE = {
     "ken", "kent", "hielp", "help", "helpt", "begeleid", "begeleidt", "bezocht", "bezoek",
     # a subject after a conjunction: "omdat Zhanna geen adres had", "maar Kofi wilde niet"
     "omdat", "toen", "nadat", "zodat", "terwijl", "waardoor", "hoewel", "totdat", "voordat",
-    "zodra", "maar", "want", "dus", "sinds",
+    "zodra", "maar", "want", "dus", "sinds", "dat", "of", "als", "wanneer", "hoe",
     # inversion after a finite verb: "Toen kwam Wubet langs", "In het gesprek gaf Wubet aan"
-    "kwam", "ging", "kon", "moest", "wilde", "zou", "mocht", "kreeg", "gaf",
+    "kwam", "ging", "kon", "moest", "wilde", "zou", "mocht", "kreeg", "gaf", "bleef", "raakte",
+    "zat", "woonde", "sliep", "liep",
 }  # fmt: skip
 # Family words: right before a capitalised word ("tante Wil", "zus (Saba)") they make it a
 # first name even when it is also a Dutch word or a place; after "X en haar" or "X," they make
@@ -434,7 +435,7 @@ _KIN_WORDS = {
     "oom", "neef", "neefje", "nicht", "nichtje", "man", "vrouw", "echtgenoot", "echtgenote",
     "partner", "ex", "ex-man", "ex-vrouw", "vriend", "vriendin", "zwager", "schoonzus",
     "schoonmoeder", "schoonvader", "kleinzoon", "kleindochter", "buurman", "buurvrouw",
-    "kinderen", "kind", "ouders",
+    "kinderen", "kind", "ouders", "baby", "peuter", "kleuter", "tweeling", "gezin",
 }  # fmt: skip
 # Words that name the kind of place or body whose name follows: "gemeente Dantumadiel".
 _INSTITUTION_WORDS = {
@@ -457,6 +458,13 @@ _WORKER_CUES = {
     "collega", "directeur", "wethouder", "advocaat", "bewindvoerder", "huisarts",
     "wijkverpleegkundige", "schuldhulpverlener", "verpleegkundige", "psychiater", "psycholoog",
     "docent", "leerkracht", "medewerker", "medewerkster",
+}  # fmt: skip
+# Hurried-note abbreviations before a person: "m/ Gidey" (met), "t.a.v. Tsegai", "i.o.m. X"
+_NOTE_CUES = {"m/", "t.a.v.", "tav", "t.a.v", "i.o.m.", "iom", "i.o.m"}
+# Nouns that belong to a person: "het verhaal van Mulu", "de situatie van Abeba"
+_OWNER_NOUNS = {
+    "verhaal", "situatie", "schulden", "dossier", "leven", "gezondheid", "dood", "overlijden",
+    "vlucht", "opname", "zorgen", "thuissituatie", "gezinssituatie", "ex-partner", "kinderen",
 }  # fmt: skip
 # Letters that Dutch words never hold but Polish, Romanian, Turkish, Czech... names do.
 _FOREIGN_LETTERS = set("łńśźżćęąșțşğıđčžřěůőűĺľŕ")
@@ -525,8 +533,54 @@ _DASH_LINE_RE = re.compile(r"(?:^|\n)[ \t]*[—–\-]{1,2}[ \t]*\Z")
 _POSSESSIVE_AFTER_RE = re.compile(r"[ \u00a0]+[a-zß-öø-ÿ]")
 _AGE_AFTER_RE = re.compile(
     r"[ \u00a0]*(?:\([ \u00a0]*\d{1,2}[ \u00a0]*(?:jaar|jr\.?|j\.?)?[ \u00a0]*\)"
-    r"|,[ \u00a0]*\d{1,2}(?:[ \u00a0]*(?:jaar|jr\.?))?[ \u00a0]*,)"
+    r"|,[ \u00a0]*\d{1,2}(?:[ \u00a0]*(?:jaar|jr\.?))?[ \u00a0]*,"
+    r"|,[ \u00a0]*\d{1,2}[ \u00a0]*jaar(?:[ \u00a0]+oud)?[ \u00a0]*(?:[.;)]|\Z))"
 )
+# "Wolde is 41", "Kebede was negentien", "Zemzem staat er alleen voor", "Mehari was dakloos":
+# a predicate only a person takes, after a lone unknown capitalised word
+_NUMBER_WORDS = (
+    "een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien"
+    "|zestien|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|zestig|zeventig"
+    "|tachtig|negentig|(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen)en(?:twintig|dertig"
+    "|veertig|vijftig|zestig|zeventig|tachtig|negentig)"
+)
+_PERSON_PREDICATE_RE = re.compile(
+    r"[ \u00a0]+(?:is|was|wordt|werd|raakte|bleek|blijkt|staat|stond)"
+    r"(?:[ \u00a0]+(?:nu|inmiddels|pas|al|bijna|net|toen|eerder|sinds kort|zelf|ook|nog))?"
+    r"[ \u00a0]+(?:"
+    rf"(?:\d{{1,2}}|{_NUMBER_WORDS})(?![ \u00a0]+jaar[ \u00a0]+(?:geleden|lang)\b)"
+    r"(?:[ \u00a0]+jaar(?:[ \u00a0]+oud)?)?(?![\w%.,]\w)"
+    r"(?![ \u00a0]*(?:%|euro|procent|keer|maand|maanden|week|weken|dag|dagen|uur|minuten"
+    r"|kinderen|mensen|cliënten|gezinnen|huishoudens|woningen|medewerkers|plekken|bedden"
+    r"|kamers|locaties|gemeenten|miljoen|duizend|honderd)\b)"
+    r"|zwanger|alleenstaand|alleenstaande|dakloos|thuisloos|verslaafd|gescheiden|getrouwd"
+    r"|weduwe|weduwnaar|werkloos|arbeidsongeschikt|laaggeletterd|analfabeet|ongedocumenteerd"
+    r"|statushouder|vluchteling|mantelzorger|moeder|vader|oma|opa|student|studente|scholier"
+    r"|minderjarig|meerderjarig|geboren|opgegroeid|gevlucht|overleden|opgenomen|gedetineerd"
+    r"|depressief|suïcidaal|psychotisch|autistisch|dement|eenzaam|wanhopig|ten einde raad"
+    r"|er alleen voor|op straat|in beeld|op de wachtlijst|zich af)\b"
+)
+# "Yordanos, de oudste dochter", "Genet, de zus van cliënt": a family word in an apposition
+_APPOSITION_KIN_RE = re.compile(
+    r",[ \u00a0]+(?:de|haar|zijn|hun|diens|een)[ \u00a0]+(?:[a-zß-öø-ÿ]+[ \u00a0]+)?"
+    r"([a-zß-öø-ÿ\-]+)"
+)
+# "Tesfalem van MEE": a person named with the organisation they work for
+_EMPLOYER_AFTER_RE = re.compile(
+    r"[ \u00a0]+van[ \u00a0]+(?:de[ \u00a0]+|het[ \u00a0]+)?([A-Z][\w\-]*)"
+)
+# "Wanjiku en Achieng delen": two unknown names joined, then a plural verb of persons
+_PAIR_AFTER_RE = re.compile(
+    r"[ \u00a0]+en[ \u00a0]+([A-ZÀ-Þ][\w\-]*)[ \u00a0]+((?:[a-zß-öø-ÿ]+)en)\b"
+)
+# plural verbs that two organisations rarely take, besides the person verbs
+_PAIR_VERBS = {"delen", "deel", "leven"}
+# "Zij (Mulu) wil niet": a pronoun or client word, then the name in brackets
+_PRONOUN_BRACKET_RE = re.compile(
+    r"(?i)(?<!\w)(?:zij|hij|ze|cliënte?|client)[ \u00a0]*\([ \u00a0]*\Z"
+)
+# "Van: Nardos" alone on its line: the sender
+_LINE_END_RE = re.compile(r"[ \t]*(?:\n|\Z|<)")
 _LOWER_STREET_RE = re.compile(
     r"(?<![\w@./\-])((?:[a-zß-öø-ÿ'][\w'’\-]*[ ]){0,3}[a-zß-öø-ÿ][\w'’\-]*)[ ]"
     rf"({_HOUSE_NUMBER})"
@@ -991,7 +1045,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2c"
+GATE_VERSION = "2026.12.2d"
 
 
 class Anonymiser:
@@ -1021,6 +1075,7 @@ class Anonymiser:
         verbs = _read_lines(_VERBS_FILE)
         person_verbs = _read_lines(_PERSON_VERBS_FILE)
         self._person_verbs = {_fold(x) for x in person_verbs}
+        self._pair_verbs = self._person_verbs | _PAIR_VERBS
         domain_words = _read_lines(_WORDS_FILE)
         self._words |= {_fold(x) for x in domain_words}
         self._cues = {_fold(x) for x in cues}
@@ -1388,6 +1443,8 @@ class Anonymiser:
             before = before.rstrip()  # a sign-off line: "Met vriendelijke groet,\n\nSamrawit"
         if before[-1:] in (",", ":", "("):
             before = before[:-1].rstrip(" \u00a0")
+        if before.split()[-1:] and before.split()[-1].casefold() in _NOTE_CUES:
+            return True  # "afspr. m/ Gidey", "T.a.v. Tsegai", "i.o.m. Berhane"
         if not before or not (before[-1].isalpha() or before[-1] == "."):
             return False
         # a quote or bracket opening the cue does not hide it ('"ik ben sanne," zei ze')
@@ -1401,6 +1458,8 @@ class Anonymiser:
         # "de zus van Blerta", "de kinderen van Efrem"
         if len(toks) >= 2 and toks[-1] == "van":
             kin = _fold(toks[-2])
+            if kin in _OWNER_NOUNS:
+                return True  # "het verhaal van Mulu", "de schulden van Abeba"
             if kin in _WORKER_CUES:
                 return False  # "een hulpverlener van Limor": the employer, not a person
             return kin in self._cues or kin in _TITLES
@@ -1412,7 +1471,9 @@ class Anonymiser:
         if len(names) == 1 and text[e : e + 1] == ":":
             # a speaker in a chat log or transcript ("[12:04] Tesfay: ok", 'Senait: "Ik..."');
             # otherwise a form field's label ("Tel:", "Betreft:")
-            return not self._is_word(names[0]) and self._speaker_label(text, s, e)
+            return not self._is_word(names[0]) and (
+                self._speaker_label(text, s, e) or self._cue_before(text, s)
+            )
         dutch = [self._is_word(t) for t in names]
         foreign = any(c in _FOREIGN_LETTERS for c in _fold(" ".join(names)))
         if len(names) >= 2 and not all(dutch):
@@ -1429,6 +1490,31 @@ class Anonymiser:
                 return True  # "Van: Wubet Gebreyes"
         if _AGE_AFTER_RE.match(text, e):
             return True
+        if (
+            len(names) == 1
+            and (not dutch[0] or (self._is_name(names[0]) and _fold(names[0]) not in self._words))
+            and _PERSON_PREDICATE_RE.match(text, e)
+        ):
+            return True  # "Wolde is 41", "Mehari was dakloos", "Zemzem staat er alleen voor"
+        if len(names) == 1 and not dutch[0]:
+            pair = _PAIR_AFTER_RE.match(text, e)
+            if (
+                pair
+                and self._name_like(pair.group(1))
+                and not self._is_word(pair.group(1))
+                and self._lexicon.lemmatize(pair.group(2), lang="nl") in self._pair_verbs
+            ):
+                return True  # "Wanjiku en Achieng delen een kamer"
+            kin = _APPOSITION_KIN_RE.match(text, e)
+            if kin and _fold(kin.group(1)) in _KIN_AFTER_WORDS:
+                return True  # "Yordanos, de oudste dochter"
+            employer = _EMPLOYER_AFTER_RE.match(text, e)
+            if employer and (_fold(employer.group(1)) in self._keep or employer.group(1).isupper()):
+                return True  # "gebeld door Tesfalem van MEE"
+            if _HEADER_BEFORE_RE.search(text, max(0, s - 30), s) and _LINE_END_RE.match(text, e):
+                return True  # "Van: Nardos" alone on its line
+            if text[e : e + 1] == ")" and _PRONOUN_BRACKET_RE.search(text, max(0, s - 12), s):
+                return True  # "Zij (Mulu) wil niet verhuizen"
         if len(names) == 1 and self._verb_says_person(text, s, e, names[0]):
             return True  # "Tsegay heeft", "Bos vertelde", "Visser komt mee"
         if len(names) > 1 and _next_word(text, e) in self._verbs:
@@ -1450,6 +1536,12 @@ class Anonymiser:
             kin = _APOSTROPHE_KIN_RE.match(text, e)
             if not dutch[0] and kin and _fold(kin.group(1)) in _KIN_WORDS:
                 return True  # "Gebreyes' dochter", "Wubet's broer"
+            if (
+                not dutch[0]
+                and names[0].endswith(("'s", "’s"))
+                and _POSSESSIVE_AFTER_RE.match(text, e)
+            ):
+                return True  # "Mulu's uitkering"
             if _SIGNATURE_RE.match(text, e) and _DASH_LINE_RE.search(text, max(0, s - 8), s):
                 return True  # a signature line: "— Wubet"
         if len(names) == 1 and not dutch[0] and self._in_person_slot(text, s, e):
@@ -1711,8 +1803,10 @@ class Anonymiser:
         """A single name-like word joined to a found name: "Mariama en Ousmane", "de zus van
         Blerta, Vjollca, tolkt"."""
         taken = _Intervals([(s, e) for s, e, _ in found])
-        out = []
-        for s, e, _ in found:
+        out: list[tuple[int, int]] = []
+        queue = [(s, e) for s, e, _ in found]
+        while queue:  # a list runs on: "Kiflom, Tirhas en Mebrahtu"
+            s, e = queue.pop()
             for m in (
                 _COORD_AFTER_RE.match(text, e),
                 _COORD_BEFORE_RE.search(text, max(0, s - 40), s),
@@ -1729,6 +1823,7 @@ class Anonymiser:
                 ):
                     out.append((ws, we))
                     taken.add(ws, we)
+                    queue.append((ws, we))
         return out
 
     def _number_persons(self, text: str, spans: list[_Cand]) -> dict[int, int]:

@@ -796,3 +796,75 @@ def test_municipality_after_gemeente_before_a_modal_verb_is_kept(rules):
 def test_hyphenated_care_term_before_a_modal_verb_is_kept(rules):
     text = "Jeugd-ggz mag na de 18e verjaardag niet verder behandelen."
     assert rules.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    "predicate", ["is 41 en woont", "was negentien toen", "staat er alleen voor", "was dakloos"]
+)
+def test_unlisted_name_before_a_person_predicate_is_removed(rules, predicate):
+    res = rules.anonymise(f"Wolde {predicate} met drie kinderen.")
+    assert [s.text for s in res.spans] == ["Wolde"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kwadraad is 24 uur per dag bereikbaar.",
+        "Vivium is 12 jaar geleden opgericht.",
+        "Humanitas en Zonnehuisgroep delen een pand.",
+        "Het dossier van Kwadraad is compleet.",
+    ],
+)
+def test_organisation_in_a_person_shaped_sentence_is_kept(rules, text):
+    assert rules.anonymise(text).text == text
+
+
+def test_two_unlisted_names_before_a_plural_person_verb_are_removed(rules):
+    res = rules.anonymise("Wanjiku en Achieng delen een kamer in Utrecht.")
+    assert [s.text for s in res.spans] == ["Wanjiku", "Achieng"]
+
+
+def test_unlisted_name_with_a_family_apposition_after_an_article_is_removed(rules):
+    res = rules.anonymise("De aanvraag is ingediend door Yordanos, de oudste dochter.")
+    assert [s.text for s in res.spans] == ["Yordanos"]
+
+
+def test_unlisted_name_with_an_acronym_employer_is_removed(rules):
+    res = rules.anonymise("Daarna gebeld door Tesfalem van MEE over de aanvraag.")
+    assert [s.text for s in res.spans] == ["Tesfalem"]
+
+
+def test_single_unlisted_name_alone_on_a_sender_line_is_removed(rules):
+    res = rules.anonymise("Van: Nardos\nOnderwerp: huur\nIk kan niet betalen.")
+    assert [s.text for s in res.spans] == ["Nardos"]
+
+
+def test_unlisted_name_after_hierna_in_a_court_text_is_removed(rules):
+    res = rules.anonymise("Appellant (hierna: Ogbazghi) ontving bijstand.")
+    assert [s.text for s in res.spans] == ["Ogbazghi"]
+
+
+def test_every_name_in_an_attendance_list_is_removed(rules):
+    res = rules.anonymise("Aanwezig: Kiflom, Tirhas en Mebrahtu; namens de gemeente de consulent.")
+    assert [s.text for s in res.spans] == ["Kiflom", "Tirhas", "Mebrahtu"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Afspr. m/ Gidey over de huur.", "Gidey"),
+        ("T.a.v. Tsegai: de aanvraag is binnen.", "Tsegai"),
+        ("Moeder vertelde dat Hagos al weken thuis zit.", "Hagos"),
+        ("Als Semere morgen niet komt, bel ik.", "Semere"),
+        ("Na de scheiding bleef Senait met schulden achter.", "Senait"),
+        ("Zij (Senait) wil niet verhuizen.", "Senait"),
+        ("Dit is het verhaal van Semhar, 19 jaar.", "Semhar"),
+    ],
+)
+def test_unlisted_name_in_a_note_or_news_phrasing_is_removed(rules, text, name):
+    assert [s.text for s in rules.anonymise(text).spans] == [name]
+
+
+def test_unlisted_name_with_a_genitive_s_is_removed(rules):
+    res = rules.anonymise("Mulu's uitkering is gestopt.")
+    assert res.text.startswith("[PERSOON-1]") and "Mulu" not in res.text
