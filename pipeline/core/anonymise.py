@@ -424,7 +424,7 @@ _PERSON_SLOT_BEFORE = {
     "zodra", "maar", "want", "dus", "sinds", "dat", "of", "als", "wanneer", "hoe",
     # inversion after a finite verb: "Toen kwam Wubet langs", "In het gesprek gaf Wubet aan"
     "kwam", "ging", "kon", "moest", "wilde", "zou", "mocht", "kreeg", "gaf", "bleef", "raakte",
-    "zat", "woonde", "sliep", "liep",
+    "zat", "woonde", "sliep", "liep", "weigerde", "stuurde", "betaalde", "bood",
 }  # fmt: skip
 # Family words: right before a capitalised word ("tante Wil", "zus (Saba)") they make it a
 # first name even when it is also a Dutch word or a place; after "X en haar" or "X," they make
@@ -558,12 +558,14 @@ _PERSON_PREDICATE_RE = re.compile(
     r"|statushouder|vluchteling|mantelzorger|moeder|vader|oma|opa|student|studente|scholier"
     r"|minderjarig|meerderjarig|geboren|opgegroeid|gevlucht|overleden|opgenomen|gedetineerd"
     r"|depressief|suïcidaal|psychotisch|autistisch|dement|eenzaam|wanhopig|ten einde raad"
+    r"|bang|boos|bezorgd|ongerust|radeloos|moe|ziek|opgelucht|teleurgesteld|verdrietig"
+    r"|ontslagen|geschorst|uitgezet|gearresteerd|veroordeeld|opgepakt|bevallen"
     r"|er alleen voor|op straat|in beeld|op de wachtlijst|zich af)\b"
 )
 # "Yordanos, de oudste dochter", "Genet, de zus van cliënt": a family word in an apposition
 _APPOSITION_KIN_RE = re.compile(
-    r",[ \u00a0]+(?:de|haar|zijn|hun|diens|een)[ \u00a0]+(?:[a-zß-öø-ÿ]+[ \u00a0]+)?"
-    r"([a-zß-öø-ÿ\-]+)"
+    r",[ \u00a0]+(?:de|haar|zijn|hun|diens|een)[ \u00a0]+([a-zß-öø-ÿ\-]+)"
+    r"(?:[ \u00a0]+([a-zß-öø-ÿ\-]+))?"
 )
 # "Tesfalem van MEE": a person named with the organisation they work for
 _EMPLOYER_AFTER_RE = re.compile(
@@ -1506,7 +1508,7 @@ class Anonymiser:
             ):
                 return True  # "Wanjiku en Achieng delen een kamer"
             kin = _APPOSITION_KIN_RE.match(text, e)
-            if kin and _fold(kin.group(1)) in _KIN_AFTER_WORDS:
+            if kin and any(_fold(w or "") in _KIN_AFTER_WORDS for w in kin.groups()):
                 return True  # "Yordanos, de oudste dochter"
             employer = _EMPLOYER_AFTER_RE.match(text, e)
             if employer and (_fold(employer.group(1)) in self._keep or employer.group(1).isupper()):

@@ -868,3 +868,23 @@ def test_unlisted_name_in_a_note_or_news_phrasing_is_removed(rules, text, name):
 def test_unlisted_name_with_a_genitive_s_is_removed(rules):
     res = rules.anonymise("Mulu's uitkering is gestopt.")
     assert res.text.startswith("[PERSOON-1]") and "Mulu" not in res.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ghebrehiwet klaagt over de gemeente.",
+        "Ghebrehiwet raakte zijn baan kwijt.",
+        "Ghebrehiwet is bang voor de deurwaarder.",
+        "De gemeente weigerde Ghebrehiwet een voorschot.",
+        "Ghebrehiwet, een moeder van twee, woont in Gouda.",
+    ],
+)
+def test_unlisted_name_as_the_subject_or_object_of_a_person_sentence_is_removed(rules, text):
+    assert [s.text for s in rules.anonymise(text).spans] == ["Ghebrehiwet"]
+
+
+@pytest.mark.parametrize("org", ["Divosa", "Vivium", "Movisie"])
+def test_national_social_domain_organisation_before_a_person_verb_is_kept(rules, org):
+    text = f"{org} viel stil toen de brief kwam."
+    assert rules.anonymise(text).text == text
