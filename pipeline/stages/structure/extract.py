@@ -19,6 +19,7 @@ from pipeline.stages.structure.entities import (
     main_organisation,
 )
 from pipeline.stages.structure.nlp import (
+    SOLUTION_SIDE,
     CueMatcher,
     Sentence,
     analyse_text,
@@ -52,6 +53,9 @@ STATEMENT_COLUMNS = [
 FORM_FIELDS = ("knelpunt", "oplossing", "structureel")
 SOLVED = ("opgelost", "deels")
 NOT_SOLVED = ("niet", "onbekend")
+# the solution-side cue keys (see nlp.SOLUTION_SIDE): they decide whether a solution is told
+TOLD_STRONG, TOLD_WEAK = f"{SOLUTION_SIDE}told:strong", f"{SOLUTION_SIDE}told:weak"
+STUCK, OPEN = f"{SOLUTION_SIDE}untold:stuck", f"{SOLUTION_SIDE}untold:open"
 
 
 def statement_id(case_id: str, kind: str, text: str) -> str:
@@ -102,9 +106,9 @@ def told_scores(sents: Sequence[Sentence], params: StructureParams) -> list[floa
     for i, s in enumerate(sents):
         c = s.cues
         raw = (
-            c.get("told:strong", 0)
-            + params.told_weak_weight * c.get("told:weak", 0)
-            - params.untold_weight * (c.get("untold:stuck", 0) + c.get("untold:open", 0))
+            c.get(TOLD_STRONG, 0)
+            + params.told_weak_weight * c.get(TOLD_WEAK, 0)
+            - params.untold_weight * (c.get(STUCK, 0) + c.get(OPEN, 0))
         )
         late = i >= n * (1 - params.told_late_share) - 1e-9
         out.append(raw if late else params.told_early_weight * raw)
@@ -122,13 +126,13 @@ def outcome_from_cues(
     for i, s in enumerate(sents):
         w = 1.0 if i >= n * (1 - params.told_late_share) - 1e-9 else params.told_early_weight
         for k, v in s.cues.items():
-            if k.startswith(("outcome:", "untold:")):
+            if k.startswith(("outcome:", SOLUTION_SIDE + "untold:")):
                 c[k] += w * v
     if described:
         yes, no = c["outcome:opgelost"], c["outcome:deels"]
         return None if yes == no else ("opgelost" if yes > no else "deels")
-    stuck = c["untold:stuck"] + c["outcome:niet"]
-    open_ = c["untold:open"] + c["outcome:onbekend"]
+    stuck = c[STUCK] + c["outcome:niet"]
+    open_ = c[OPEN] + c["outcome:onbekend"]
     return None if stuck == open_ else ("niet" if stuck > open_ else "onbekend")
 
 
@@ -136,14 +140,27 @@ def role_solution_sentence(
     sents: Sequence[Sentence], p_solution: np.ndarray, params: StructureParams
 ) -> int:
     """The sentence in the text's last part that the role model most surely reads as a solution
-    (at least `solution_role_threshold`), when that part has no "stuck" cue; else -1. It catches
-    solutions told in words the told cues do not list."""
+    (at least `solution_role_threshold`), when that part has no "stuck" cue and the sentence is
+    no call for change; else -1. It catches solutions told in words the told cues do not list."""
     n = len(sents)
     late = [i for i in range(n) if i >= n * (1 - params.told_late_share) - 1e-9]
-    if not late or any(sents[i].cues.get("untold:stuck", 0) for i in late):
+    if not late or any(sents[i].cues.get(STUCK, 0) for i in late):
+        return -1
+    # a call for change ("roept op", "pleit voor") reads like a solution to the role model
+    late = [i for i in late if not sents[i].cues.get(OPEN, 0)]
+    if not late:
         return -1
     best = max(late, key=lambda i: p_solution[i])
     return best if p_solution[best] >= params.solution_role_threshold else -1
+
+
+def field_tells_a_solution(field: Sequence[Sentence]) -> bool:
+    """Does a form's `oplossing` field tell a solution? Not when it only says there is none
+    ("Nog geen oplossing.", "geen oplossing gevonden"): "no solution" cues, no strong told cue."""
+    c: Counter = Counter()
+    for s in field:
+        c.update(s.cues)
+    return bool(field) and not (c[STUCK] + c[OPEN] and not c[TOLD_STRONG])
 
 
 def solution_sentences(sents: Sequence[Sentence], scores: Sequence[float]) -> list[int]:
@@ -152,7 +169,7 @@ def solution_sentences(sents: Sequence[Sentence], scores: Sequence[float]) -> li
     idx = [
         i
         for i, s in enumerate(sents)
-        if scores[i] > 0 and (s.cues.get("told:strong", 0) or s.cues.get("told:weak", 0))
+        if scores[i] > 0 and (s.cues.get(TOLD_STRONG, 0) or s.cues.get(TOLD_WEAK, 0))
     ]
     best = sorted(idx, key=lambda i: (-scores[i], -i))[:2]
     return sorted(best)
@@ -225,7 +242,9 @@ def structure_cases(
     case_rows, stmt_rows, untyped = [], [], []
     for n, p in enumerate(parsed):
         rec, sents, extra, case_cues = p["rec"], p["sents"], p["extra"], p["cues"]
-        knelpunt, oplossing = p["fields"]["knelpunt"], p["fields"]["oplossing"]
+        knelpunt = p["fields"]["knelpunt"]
+        # an oplossing field that only says there is none is no solution
+        oplossing = p["fields"]["oplossing"] if field_tells_a_solution(extra[1]) else ""
         cid = str(rec["case_id"])
         total = len(sents)
 
@@ -346,11 +365,11 @@ def structure_cases(
         )
         dm = model.models["domains"]
         dp = proba["domains"][n]
-        lex = {k.split(":", 1)[1]: n for k, n in case_cues.items() if k.startswith("domain:")}
+        lex = {k.split(":", 1)[1]: v for k, v in case_cues.items() if k.startswith("domain:")}
         domains = [
             d
-            for d, p in zip(dm.classes, dp, strict=True)
-            if p >= dm.threshold or lex.get(d, 0) >= params.domain_min_hits
+            for d, p_d in zip(dm.classes, dp, strict=True)
+            if p_d >= dm.threshold or lex.get(d, 0) >= params.domain_min_hits
         ]
         if not domains and len(dp):
             domains = [dm.classes[int(np.argmax(dp))]]

@@ -3,6 +3,7 @@ and cue phrases from `lexicons.yaml`, and the tokens the classifiers see."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -46,6 +47,22 @@ TOLD_CUES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _LEXICONS["told
 UNTOLD_CUES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _LEXICONS["untold_cues"].items()}
 
 NEGATIONS: frozenset[str] = frozenset(_LEXICONS["negations"])
+
+# The solution side: told/untold cues under the key prefix SOLUTION_SIDE ("sol:told:strong", ...)
+# decide whether and where a text tells a solution. They extend the told/untold cues above, which
+# the role model and the main-barrier ranker keep seeing unchanged (so the barrier statements do
+# not move when the solution side is tuned).
+SOLUTION_SIDE = "sol:"
+_SIDE = _LEXICONS["solution_side"]
+SIDE_TOLD_CUES: dict[str, tuple[str, ...]] = {
+    k: tuple(v) + tuple(_SIDE["told"].get(k, ())) for k, v in TOLD_CUES.items()
+}
+SIDE_UNTOLD_CUES: dict[str, tuple[str, ...]] = {
+    k: tuple(c for c in v if c not in _SIDE["untold_dropped"]) + tuple(_SIDE["untold"].get(k, ()))
+    for k, v in UNTOLD_CUES.items()
+}
+SIDE_NEGATIONS: frozenset[str] = NEGATIONS | frozenset(_SIDE["wishes"])
+SIDE_CONDITIONALS: frozenset[str] = frozenset(_SIDE["conditionals"])
 
 ABBREVIATIONS: tuple[str, ...] = tuple(_LEXICONS["abbreviations"])
 
@@ -105,11 +122,30 @@ class CueMatcher:
             **{f"told:{k}": v for k, v in TOLD_CUES.items()},
             **{f"untold:{k}": v for k, v in UNTOLD_CUES.items()},
         }
+        side: dict[str, Iterable[str]] = {
+            **{f"{SOLUTION_SIDE}told:{k}": v for k, v in SIDE_TOLD_CUES.items()},
+            **{f"{SOLUTION_SIDE}untold:{k}": v for k, v in SIDE_UNTOLD_CUES.items()},
+        }
+        # cues without a gap go to a PhraseMatcher over lemmas (hash lookups, the same matches);
+        # only the gapped ones need the Matcher's state machine, which costs most of the time
+        self.cue_phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
         for key, cues in groups.items():
-            self.matcher.add(key, [self._pattern(c) for c in cues])
+            self._add(key, [self._pattern(c) for c in cues])
+        for key, cues in side.items():
+            self._add(key, [p for c in cues for p in self._patterns(c)])
         for dom, terms in DOMAIN_LEXICON.items():
             docs = [nlp(t) for t in terms]
             self.phrases.add(f"domain:{dom}", docs)
+
+    def _add(self, key: str, patterns: list[list[dict[str, Any]]]) -> None:
+        gapped = [p for p in patterns if any("OP" in t for t in p)]
+        plain = [p for p in patterns if not any("OP" in t for t in p)]
+        if gapped:
+            self.matcher.add(key, gapped)
+        if plain:
+            # one phrase per distinct lemma sequence: a Matcher counts a span once per key
+            unique = list(dict.fromkeys(tuple(t["LEMMA"] for t in p) for p in plain))
+            self.cue_phrases.add(key, [self._lemma_doc(words) for words in unique])
 
     @staticmethod
     def _pattern(cue: str) -> list[dict[str, Any]]:
@@ -120,6 +156,29 @@ class CueMatcher:
             else:
                 pattern.append({"LEMMA": part if "_" in part else lemma(part)})
         return pattern
+
+    @staticmethod
+    def _patterns(cue: str) -> list[list[dict[str, Any]]]:
+        """Token patterns of one solution-side cue: like `_pattern`, but an infinitive also
+        matches the word as written, because simplemma maps an infinitive cue ("roepen" →
+        "roep") elsewhere than its conjugated forms ("roept" → "roepen"). One plain pattern per
+        combination of forms (exact LEMMA values keep the Matcher fast)."""
+        options: list[list[dict[str, Any]]] = []
+        for part in cue.split():
+            if part == "...":
+                options.append([{"OP": "{0,8}"}])
+            else:
+                own = lemma(part)
+                infinitive = "_" not in part and own != part and part.endswith("en")
+                forms = sorted({part, own}) if infinitive else [part if "_" in part else own]
+                options.append([{"LEMMA": f} for f in forms])
+        return [list(combo) for combo in itertools.product(*options)]
+
+    def _lemma_doc(self, words: Sequence[str]):
+        """A Doc whose token lemmas are the given ones (the PhraseMatcher compares lemmas)."""
+        from spacy.tokens import Doc
+
+        return Doc(self.nlp.vocab, words=list(words), lemmas=list(words))
 
     def counts(self, span) -> Counter:
         """Number of cue hits per group key in a Doc or Span."""
@@ -137,7 +196,9 @@ class CueMatcher:
             sent_of[sp.start : sp.end] = k
         out: list[Counter] = [Counter() for _ in spans]
         told: set[tuple[int, str, int]] = set()
-        for match_id, start, end in self.matcher(doc):
+        # a span both matchers find ('nog geen' and 'nog ... geen' with no gap) counts once
+        matches = dict.fromkeys([*self.matcher(doc), *self.cue_phrases(doc)])
+        for match_id, start, end in matches:
             k = sent_of[start]
             if k < 0 or sent_of[end - 1] != k:
                 continue
@@ -151,6 +212,17 @@ class CueMatcher:
                     key = "told:negated"
                 told.add((int(k), key, start))
                 continue
+            if key.startswith(SOLUTION_SIDE + "told:"):
+                # besides negations: a wish or plea next to it ("wil", "pleit"), or a
+                # conditional before it in its sentence ("zou ... moeten vergoeden")
+                sp = spans[k]
+                window = doc[max(sp.start, start - 3) : min(sp.end, end + 2)]
+                if any(
+                    t.lemma_ in SIDE_NEGATIONS or t.lower_ in SIDE_NEGATIONS for t in window
+                ) or any(t.lower_ in SIDE_CONDITIONALS for t in doc[sp.start : start]):
+                    key = SOLUTION_SIDE + "told:negated"
+                told.add((int(k), key, start))
+                continue
             out[k][key] += 1
         for k, key, _ in told:
             out[k][key] += 1
@@ -161,10 +233,13 @@ class CueMatcher:
         return out
 
 
-def cue_tokens(counts: Counter) -> list[str]:
-    """Cue hits as pseudo-tokens so that the trained models learn how much each rule counts."""
+def cue_tokens(counts: Counter, solution_side: bool = True) -> list[str]:
+    """Cue hits as pseudo-tokens so that the trained models learn how much each rule counts;
+    without the solution-side cues when `solution_side` is False."""
     out = []
     for key, n in counts.items():
+        if not solution_side and key.startswith(SOLUTION_SIDE):
+            continue
         tag = "__" + re.sub(r"[^a-z0-9]+", "_", key.lower())
         out.extend([tag] * min(n, 3))
     return out
@@ -204,7 +279,10 @@ def _position_token(index: int, total: int) -> str:
 
 
 def sentence_tokens(sent: Sentence, total: int) -> list[str]:
-    return sent.lemmas + cue_tokens(sent.cues) + [_position_token(sent.index, total)]
+    """Tokens of the sentence-role model. Without the solution-side cues: the role model (and so
+    the barrier statements and the main barrier) stays as trained before they were added."""
+    tokens = sent.lemmas + cue_tokens(sent.cues, solution_side=False)
+    return tokens + [_position_token(sent.index, total)]
 
 
 def case_tokens(sents: Sequence[Sentence]) -> list[str]:

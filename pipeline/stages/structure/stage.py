@@ -12,6 +12,9 @@ classifiers (lemma uni/bigram TF-IDF + logistic regression, stored as JSON + .np
 trained on the demo corpus's dev split and the real published cases' dev split
 (`train_structure`). A small ranker (JSON) picks the main barrier sentence. Municipality and
 organisations come from the lists in `municipalities.tsv` / `organisations.tsv` (`entities`).
+Whether (and where) a solution is told is decided by the solution-side cues (`solution_side` in
+`lexicons.yaml`, keys `sol:...`), which the role model and the main-barrier ranker never see:
+tuning them leaves the barrier statements and the main barrier as they are.
 
 Guarantees: a statement id comes from its content (case id + kind + sha256 of the text; a repeat
 of the same text in one case gets `~2`, `~3`), so it is stable across rebuilds and an edited

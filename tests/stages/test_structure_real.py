@@ -1,0 +1,200 @@
+"""Structure stage on real published case texts (data/real/cases.jsonl, dev split) and on short
+excerpts in their style: solutions told vs only called for, cue phrases in their conjugated forms,
+and barrier statements that stay exactly as they were when the solution side is tuned."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.core.config import PROJECT_ROOT, load_config
+from pipeline.stages import structure as S
+from pipeline.stages.structure.nlp import SOLUTION_SIDE, sentence_tokens
+from pipeline.stages.structure.train import load_training_frame
+
+# Barrier fingerprints made by the structure stage of main at commit 0588792 (before the
+# solution-side cues): `python -m tests.stages.test_structure_real` rewrites the file.
+FINGERPRINTS = Path(__file__).with_name("structure_barriers.json")
+
+
+@pytest.fixture(scope="module")
+def nlp(config):
+    return S.build_nlp(config.structure)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return S.StructureModel.load(PROJECT_ROOT / "models/structure")
+
+
+def _real_texts() -> dict[str, str]:
+    path = PROJECT_ROOT / "data/real/cases.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return {r["id"]: r["text"] for r in rows}
+
+
+def _structure_one(nlp, model, config, narrative, **fields):
+    case = {
+        "case_id": "r1",
+        "narrative": narrative,
+        "knelpunt": None,
+        "oplossing": None,
+        "structureel": None,
+        "orde": pd.NA,
+        "outcome": None,
+        **fields,
+    }
+    case_structure, statements = S.structure_cases(
+        pd.DataFrame([case]), nlp, model, config.structure
+    )
+    return case_structure.iloc[0], statements
+
+
+def fingerprint_cases(config) -> pd.DataFrame:
+    """The real corpus's texts (id + text only) and the demo originals (with their form fields)."""
+    real = pd.DataFrame([{"case_id": k, "narrative": v} for k, v in _real_texts().items()])
+    demo = load_training_frame(config)
+    cols = ["case_id", "narrative", "knelpunt", "oplossing", "structureel"]
+    cases = pd.concat([real, demo[cols]], ignore_index=True)
+    for col in ("knelpunt", "oplossing", "structureel", "outcome"):
+        if col not in cases:
+            cases[col] = None
+    cases["orde"] = pd.array([pd.NA] * len(cases), dtype="Int64")
+    return cases
+
+
+def barrier_fingerprints(statements: pd.DataFrame) -> dict[str, str]:
+    """Per case: a hash of its barrier statements (text, sentence index, main or not)."""
+    out = {}
+    barriers = statements[statements["kind"] == "barrier"]
+    for cid, g in barriers.groupby("case_id"):
+        rows = sorted(
+            f"{'M' if main else '-'}|{'' if pd.isna(i) else int(i)}|{text}"
+            for text, i, main in zip(g["text"], g["sent_index"], g["is_main"], strict=True)
+        )
+        out[str(cid)] = hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest()[:16]
+    return out
+
+
+def _fingerprints_now(config, nlp, model) -> dict[str, str]:
+    _, statements = S.structure_cases(fingerprint_cases(config), nlp, model, config.structure)
+    return barrier_fingerprints(statements)
+
+
+def test_barrier_statements_and_main_barrier_are_unchanged_on_real_and_demo_texts(
+    config, nlp, model
+):
+    expected = json.loads(FINGERPRINTS.read_text("utf-8"))
+    now = _fingerprints_now(config, nlp, model)
+    changed = sorted(k for k in expected.keys() | now.keys() if expected.get(k) != now.get(k))
+    assert len(expected) > 400
+    assert changed == []
+
+
+def test_role_model_tokens_leave_out_the_solution_side_cues(nlp):
+    matcher = S.CueMatcher(nlp)
+    (sent,) = S.analyse_text("Divosa roept gemeenten op om maatwerk te bieden.", nlp, matcher)
+    assert any(k.startswith(SOLUTION_SIDE) for k in sent.cues)
+    assert not any(t.startswith("__sol_") for t in sentence_tokens(sent, 1))
+
+
+def test_infinitive_cue_matches_its_conjugated_verb_on_the_solution_side(nlp):
+    counts = S.CueMatcher(nlp).counts(nlp("Divosa roept gemeenten op om zekerheid te geven."))
+    assert counts[SOLUTION_SIDE + "untold:open"] >= 1
+
+
+def test_conjugated_call_for_a_solution_is_an_open_cue(nlp):
+    counts = S.CueMatcher(nlp).counts(nlp("Hij vraagt de minister per brief om een oplossing."))
+    assert counts[SOLUTION_SIDE + "untold:open"] >= 1
+
+
+def test_a_hoped_for_solution_is_a_negated_told_cue(nlp):
+    counts = S.CueMatcher(nlp).counts(nlp("De gemeente zou de kosten moeten vergoeden."))
+    assert counts[SOLUTION_SIDE + "told:negated"] >= 1
+    assert counts[SOLUTION_SIDE + "told:strong"] == 0
+
+
+def test_real_case_ending_in_a_call_for_change_gets_no_solution(nlp, model, config):
+    # real-geld-023: Divosa "roept gemeenten op" to give working people on bijstand certainty
+    row, statements = _structure_one(nlp, model, config, _real_texts()["real-geld-023"])
+    assert not row["solution_described"]
+    assert not (statements["kind"] == "solution").any()
+
+
+def test_real_case_with_no_ending_told_gets_onbekend_and_no_orde(nlp, model, config):
+    # real-wonen-024: a short note ending with a council member asking for maatwerk
+    row, _ = _structure_one(nlp, model, config, _real_texts()["real-wonen-024"])
+    assert not row["solution_described"]
+    assert row["outcome"] == "onbekend"
+    assert pd.isna(row["orde"])
+    assert row["solution_type"] == "geen"
+
+
+def test_real_case_with_a_told_exception_gets_a_solution_and_an_orde(nlp, model, config):
+    # real-maatwerk-024: "gem. maakt uitzondering, neemt aanvraag in behandeling en geeft voorschot"
+    row, statements = _structure_one(nlp, model, config, _real_texts()["real-maatwerk-024"])
+    assert row["solution_described"]
+    assert row["outcome"] in ("opgelost", "deels")
+    assert row["orde"] in (1, 2, 3)
+    solutions = statements[statements["kind"] == "solution"]
+    assert solutions["text"].str.contains("uitzondering").any()
+
+
+CALL_FOR_CHANGE = (
+    "Een alleenstaande moeder uit Tilburg werkt twintig uur per week naast haar bijstand. "
+    "Omdat haar uren elke maand anders zijn, vordert de gemeente bijna elke maand een deel van "
+    "haar uitkering terug. De brieven bezorgen haar slapeloze nachten. De wethouder pleit "
+    "ervoor dat het Rijk de regels aanpast, en de ombudsman adviseert gemeenten om maatwerk te "
+    "bieden bij het verrekenen."
+)
+
+PAID_IN_THE_END = (
+    "Een oudere man in Almere kan zijn kapotte traplift niet laten repareren: de Wmo vergoedt "
+    "alleen een nieuwe lift en zijn zorgverzekeraar wijst naar de gemeente. Maandenlang slaapt "
+    "hij beneden in de woonkamer. Na een gesprek met de wijkcoach betaalde de gemeente "
+    "uiteindelijk de reparatie, en sindsdien kan hij weer boven slapen."
+)
+
+
+def test_case_with_only_a_plea_and_advice_gets_outcome_onbekend_and_no_orde(nlp, model, config):
+    row, statements = _structure_one(nlp, model, config, CALL_FOR_CHANGE)
+    assert not row["solution_described"]
+    assert row["outcome"] == "onbekend"
+    assert pd.isna(row["orde"])
+    assert not (statements["kind"] == "solution").any()
+
+
+def test_municipality_that_paid_in_the_end_is_a_described_solution(nlp, model, config):
+    row, statements = _structure_one(nlp, model, config, PAID_IN_THE_END)
+    assert row["solution_described"]
+    assert row["orde"] in (1, 2, 3)
+    solutions = statements[statements["kind"] == "solution"]
+    assert solutions["text"].str.contains("betaalde").any()
+
+
+def test_oplossing_field_saying_there_is_none_is_no_solution(nlp, model, config):
+    row, statements = _structure_one(
+        nlp,
+        model,
+        config,
+        "Gezin met drie kinderen, spaargeld net boven de vermogensgrens. Bijstand afgewezen.",
+        oplossing="Nog geen oplossing. Gezin teert in op het spaargeld.",
+    )
+    assert not row["solution_described"]
+    assert row["outcome"] in ("niet", "onbekend")
+    assert pd.isna(row["orde"])
+    assert not (statements["kind"] == "solution").any()
+
+
+if __name__ == "__main__":  # rewrite the fingerprints (only when the barrier side may change)
+    cfg = load_config()
+    structure_nlp = S.build_nlp(cfg.structure)
+    structure_model = S.StructureModel.load(PROJECT_ROOT / "models/structure")
+    prints = _fingerprints_now(cfg, structure_nlp, structure_model)
+    FINGERPRINTS.write_text(json.dumps(prints, indent=0, sort_keys=True) + "\n", "utf-8")
+    print(f"{len(prints)} cases", file=sys.stderr)
