@@ -625,7 +625,8 @@ def main(argv: list[str] | None = None) -> None:
             report.setdefault("real_kb", {})[split] = {
                 "n_cases": engine.n,
                 "cluster_lift": round(engine.cluster_quality, 3),
-                "cluster_feedback_on": engine.cluster_feedback_on,
+                "cluster_evidence_on_short": engine.cluster_on[False],
+                "cluster_evidence_on_long": engine.cluster_on[True],
             }
             sets["real"][split] = real_sets(engine, split)
     embedder.save()

@@ -124,6 +124,7 @@ class LongQueryParams(_Section):
     prf_weight: float
     cluster_weight: float
     cluster_smooth_weight: float  # dense mixed with the query's cosine to the case's cluster
+    cluster_min_lift: float  # cluster boost and smoothing of pasted cases only above this lift
     bm25_max_terms: int  # BM25 on the query's top terms by tf x idf; 0 = all terms
     bm25_part_weight: float  # weight of Dutch compound-part matches in BM25; 0 = off
 

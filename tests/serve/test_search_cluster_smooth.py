@@ -48,9 +48,13 @@ def test_centroids_are_the_unit_mean_of_each_clusters_centred_vectors(tmp_path):
 
 
 def _engine(con, **upd):
-    # Hybrid with BM25 weighted 0 and no other re-rank: its order is the smoothed dense order.
-    base = dict(w_bm25=0.0, statement_weight=0.0, prf_weight=0.0, cluster_weight=0.0)
-    return SearchEngine(con, BlobEmbedder(), section("search", **base, **upd))
+    # Hybrid with BM25 weighted 0 and no other re-rank: its order is the smoothed dense order
+    # (no smoothing unless asked for).
+    base = dict(
+        w_bm25=0.0, statement_weight=0.0, prf_weight=0.0, cluster_weight=0.0,
+        cluster_smooth_weight=0.0,
+    )  # fmt: skip
+    return SearchEngine(con, BlobEmbedder(), section("search", **{**base, **upd}))
 
 
 def test_hybrid_ranks_by_the_smoothed_dense_score_when_clusters_pass_the_gate(tmp_path):
@@ -94,3 +98,20 @@ def test_a_pasted_case_takes_the_long_smoothing_weight(tmp_path):
     assert short_only.is_long(text)
     assert short_only.search(text, k=24) == none.search(text, k=24)
     assert both.search(text, k=24) != none.search(text, k=24)
+
+
+def test_a_pasted_case_uses_the_clusters_only_above_its_own_lift_threshold(tmp_path):
+    _, topic = _blobs()
+    clusters = topic * 2 + (np.arange(len(topic)) % 2)
+    con = connect_readonly(_blob_kb(tmp_path / "kb.duckdb", clusters))
+    lift = _engine(con).cluster_quality
+    strict = section("search").long.model_copy(
+        update={"cluster_smooth_weight": 0.8, "cluster_min_lift": lift + 0.01}
+    )
+    engine = _engine(con, cluster_smooth_weight=0.8, cluster_min_lift=lift - 0.01, long=strict)
+    assert engine.cluster_on == {False: True, True: False}
+    none = _engine(con, cluster_min_lift=lift - 0.01, long=strict.model_copy(
+        update={"cluster_smooth_weight": 0.0}))  # fmt: skip
+    text = f"{LONG_TEXT} detox briefadres"
+    assert engine.search(text, k=24) == none.search(text, k=24)
+    assert engine.search("detox briefadres", k=24) != none.search("detox briefadres", k=24)
