@@ -142,10 +142,12 @@ class DenseIndex:
         row_pos[ok] = pos
         sums = np.zeros((len(ids), self.dim), dtype=np.float64)
         rows = np.flatnonzero(ok)
+        rows = rows[np.argsort(row_pos[rows], kind="stable")]  # grouped by cluster
         for i in range(0, len(rows), chunk):
             r = rows[i : i + chunk]
             v = self.centred_case_vecs(r) if centre else self.case_vecs[r]
-            np.add.at(sums, row_pos[r], v)
+            c, starts = np.unique(row_pos[r], return_index=True)
+            sums[c] += np.add.reduceat(v, starts, axis=0)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         cent = (sums / np.where(norms > 1e-9, norms, 1.0)).astype(np.float32)
         return cent, row_pos
