@@ -44,7 +44,12 @@ the dev splits separately (figures in the params.yaml comment); `--tune` keeps i
 
 `--tune` grid-searches the short and the long settings on the dev splits only (real dev
 queries and demo dev queries for short, real dev cases for long) and reports test with the
-best setting; it never reads a test figure to choose.
+best setting; it never reads a test figure to choose. The cluster smoothing weights in
+params.yaml were chosen on a smaller grid of the same kind (blend fusion; long: smoothing 0 /
+0.25 / 0.35 / 0.5 / 0.65 x BM25 weight 0.5 / 0.75 / 1 x statements 0 / 0.25 x boost 0 / 0.25 /
+0.5 x top terms 0 / 30; short: smoothing 0 / 0.1 / 0.2 / 0.35 / 0.5 x BM25 weight 0.35 / 0.5 /
+0.75 x statements 0.25 / 0.5 x boost 0 / 0.5), within the flat band the simpler setting; the
+long lift threshold (`long.cluster_min_lift`) from real dev with shuffled cluster labels.
 """
 
 from __future__ import annotations
@@ -386,28 +391,30 @@ def tune(short_sets: list[QuerySet], long_sets: list[QuerySet], base: SearchPara
 
     log: dict = {"short": [], "long": []}
     best_short = None
-    for centre, fusion, w, k, a, prf, cw in itertools.product(
+    for centre, fusion, w, k, a, prf, cw, sm in itertools.product(
         (True, False), ("rrf", "blend"), (0.25, 0.5, 0.75, 1.0, 1.5), (10, 60),
-        (0.0, 0.25, 0.5), (0.0, 0.5), (0.0, 0.5, 1.0),
+        (0.0, 0.25, 0.5), (0.0, 0.5), (0.0, 0.5), (0.0, 0.35, 0.5),
     ):  # fmt: skip
         if fusion == "blend" and k != 60:
             continue
         upd = {"centre": centre, "fusion": fusion, "w_bm25": w, "rrf_k": k,
-               "statement_weight": a, "prf_weight": prf, "cluster_weight": cw}  # fmt: skip
+               "statement_weight": a, "prf_weight": prf, "cluster_weight": cw,
+               "cluster_smooth_weight": sm}  # fmt: skip
         s = score(short_sets, base.model_copy(update=upd))
         log["short"].append((s, upd))
         if best_short is None or s > best_short[0]:
             best_short = (s, upd)
     params = base.model_copy(update=best_short[1])
     best_long = None
-    for fusion, w, k, a, prf, cw, mt in itertools.product(
+    for fusion, w, k, a, prf, cw, sm, mt in itertools.product(
         ("rrf", "blend"), (0.5, 0.75, 1.0, 1.5, 2.0), (10, 60), (0.0, 0.25, 0.5),
-        (0.0, 0.5), (0.0, 0.5, 1.0), (0, 30),
+        (0.0, 0.5), (0.0, 0.5), (0.0, 0.35, 0.5), (0, 30),
     ):  # fmt: skip
         if fusion == "blend" and k != 60:
             continue
         upd = {"fusion": fusion, "w_bm25": w, "rrf_k": k, "statement_weight": a,
-               "prf_weight": prf, "cluster_weight": cw, "bm25_max_terms": mt}  # fmt: skip
+               "prf_weight": prf, "cluster_weight": cw, "cluster_smooth_weight": sm,
+               "bm25_max_terms": mt}  # fmt: skip
         p = params.model_copy(update={"long": params.long.model_copy(update=upd)})
         s = score(long_sets, p)
         log["long"].append((s, upd))
@@ -641,7 +648,7 @@ def main(argv: list[str] | None = None) -> None:
             "s": round(time.perf_counter() - t, 1),
             "params": params.model_dump(include={"centre", "fusion", "w_bm25", "w_dense", "rrf_k",
                                                  "statement_weight", "prf_weight", "cluster_weight",
-                                                 "long"}),
+                                                 "cluster_smooth_weight", "long"}),
             "top_short": tuned["top"]["short"],
             "top_long": tuned["top"]["long"],
         }  # fmt: skip
