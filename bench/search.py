@@ -19,6 +19,9 @@ Methods, each one `SearchEngine` with other settings (so every figure is the pro
 - `centred_dense`: plain symmetric baseline: cosine on vectors centred on the corpus mean,
   narratives only (e5 passage side for long text, query side for short);
 - `dense`: the dense half of the current settings;
+- `dense_cluster_smoothed`: that dense half with cluster smoothing (`cluster_smooth_weight`),
+  no BM25 and no feedback: what the clusters add to dense alone, reported next to the target
+  comparison (which counts BM25 and the plain dense methods as the single methods);
 - `hybrid_previous`: the hybrid as it was (RRF 1:1, k 60, a 0.25, query side for all, cluster
   feedback weight 1 always on); the current engine reproduces its rankings exactly with these
   settings (checked when this bench was written);
@@ -41,7 +44,12 @@ the dev splits separately (figures in the params.yaml comment); `--tune` keeps i
 
 `--tune` grid-searches the short and the long settings on the dev splits only (real dev
 queries and demo dev queries for short, real dev cases for long) and reports test with the
-best setting; it never reads a test figure to choose.
+best setting; it never reads a test figure to choose. The cluster smoothing weights in
+params.yaml were chosen on a smaller grid of the same kind (blend fusion; long: smoothing 0 /
+0.25 / 0.35 / 0.5 / 0.65 x BM25 weight 0.5 / 0.75 / 1 x statements 0 / 0.25 x boost 0 / 0.25 /
+0.5 x top terms 0 / 30; short: smoothing 0 / 0.1 / 0.2 / 0.35 / 0.5 x BM25 weight 0.35 / 0.5 /
+0.75 x statements 0.25 / 0.5 x boost 0 / 0.5), within the flat band the simpler setting; the
+long lift threshold (`long.cluster_min_lift`) from real dev with shuffled cluster labels.
 """
 
 from __future__ import annotations
@@ -78,6 +86,7 @@ METHODS = (
     "dense_previous",
     "centred_dense",
     "dense",
+    "dense_cluster_smoothed",
     "hybrid_previous",
     "hybrid_plain_bm25",
     "hybrid",
@@ -98,6 +107,7 @@ def previous_params(p: SearchParams) -> SearchParams:
         "statement_weight": 0.25,
         "prf_weight": 0.0,
         "cluster_weight": 1.0,
+        "cluster_smooth_weight": 0.0,
     }
     return p.model_copy(
         update={
@@ -132,6 +142,13 @@ def centred_params(p: SearchParams) -> SearchParams:
     )
 
 
+def cluster_smoothed_dense_params(p: SearchParams) -> SearchParams:
+    """The dense half with cluster smoothing and nothing else: the hybrid path with BM25
+    weighted 0 and no feedback, which ranks by the smoothed dense score (min-max blend)."""
+    off = {"fusion": "blend", "w_bm25": 0.0, "prf_weight": 0.0, "cluster_weight": 0.0}
+    return p.model_copy(update={**off, "long": p.long.model_copy(update=off)})
+
+
 def method_setup(method: str, p: SearchParams) -> tuple[SearchParams, str]:
     return {
         "bm25_plain": (plain_bm25_params(p), "bm25"),
@@ -139,6 +156,7 @@ def method_setup(method: str, p: SearchParams) -> tuple[SearchParams, str]:
         "dense_previous": (previous_params(p), "dense"),
         "centred_dense": (centred_params(p), "dense"),
         "dense": (p, "dense"),
+        "dense_cluster_smoothed": (cluster_smoothed_dense_params(p), "hybrid"),
         "hybrid_previous": (previous_params(p), "hybrid"),
         "hybrid_plain_bm25": (plain_bm25_params(p), "hybrid"),
         "hybrid": (p, "hybrid"),
@@ -332,7 +350,11 @@ def evaluate_set(qs: QuerySet, params: SearchParams) -> dict:
     r5 = {m: res[m].get("recall@5", 0.0) for m in METHODS}
     best_single = max(SINGLE, key=lambda m: r5[m])
     res["best_single"] = best_single
-    for name, base in (("best_single", best_single), ("centred_dense", "centred_dense")):
+    for name, base in (
+        ("best_single", best_single),
+        ("centred_dense", "centred_dense"),
+        ("dense_cluster_smoothed", "dense_cluster_smoothed"),
+    ):
         res[f"hybrid_minus_{name}_recall@5_points"] = round(100 * (r5["hybrid"] - r5[base]), 1)
         res[f"hybrid_minus_{name}_recall@5_ci95"] = paired_ci(per["hybrid"], per[base])
     res["ratio_hybrid_to_hybrid_previous"] = ratios(res["hybrid"], res["hybrid_previous"])
@@ -369,28 +391,30 @@ def tune(short_sets: list[QuerySet], long_sets: list[QuerySet], base: SearchPara
 
     log: dict = {"short": [], "long": []}
     best_short = None
-    for centre, fusion, w, k, a, prf, cw in itertools.product(
+    for centre, fusion, w, k, a, prf, cw, sm in itertools.product(
         (True, False), ("rrf", "blend"), (0.25, 0.5, 0.75, 1.0, 1.5), (10, 60),
-        (0.0, 0.25, 0.5), (0.0, 0.5), (0.0, 0.5, 1.0),
+        (0.0, 0.25, 0.5), (0.0, 0.5), (0.0, 0.5), (0.0, 0.35, 0.5),
     ):  # fmt: skip
         if fusion == "blend" and k != 60:
             continue
         upd = {"centre": centre, "fusion": fusion, "w_bm25": w, "rrf_k": k,
-               "statement_weight": a, "prf_weight": prf, "cluster_weight": cw}  # fmt: skip
+               "statement_weight": a, "prf_weight": prf, "cluster_weight": cw,
+               "cluster_smooth_weight": sm}  # fmt: skip
         s = score(short_sets, base.model_copy(update=upd))
         log["short"].append((s, upd))
         if best_short is None or s > best_short[0]:
             best_short = (s, upd)
     params = base.model_copy(update=best_short[1])
     best_long = None
-    for fusion, w, k, a, prf, cw, mt in itertools.product(
+    for fusion, w, k, a, prf, cw, sm, mt in itertools.product(
         ("rrf", "blend"), (0.5, 0.75, 1.0, 1.5, 2.0), (10, 60), (0.0, 0.25, 0.5),
-        (0.0, 0.5), (0.0, 0.5, 1.0), (0, 30),
+        (0.0, 0.5), (0.0, 0.5), (0.0, 0.35, 0.5), (0, 30),
     ):  # fmt: skip
         if fusion == "blend" and k != 60:
             continue
         upd = {"fusion": fusion, "w_bm25": w, "rrf_k": k, "statement_weight": a,
-               "prf_weight": prf, "cluster_weight": cw, "bm25_max_terms": mt}  # fmt: skip
+               "prf_weight": prf, "cluster_weight": cw, "cluster_smooth_weight": sm,
+               "bm25_max_terms": mt}  # fmt: skip
         p = params.model_copy(update={"long": params.long.model_copy(update=upd)})
         s = score(long_sets, p)
         log["long"].append((s, upd))
@@ -524,6 +548,9 @@ def markdown(report: dict) -> str:
             f"(95% CI {ci('hybrid_minus_best_single_recall@5_ci95')}); "
             f"hybrid − centred dense: {res['hybrid_minus_centred_dense_recall@5_points']:+.1f} "
             f"(95% CI {ci('hybrid_minus_centred_dense_recall@5_ci95')}); "
+            f"hybrid − dense_cluster_smoothed: "
+            f"{res['hybrid_minus_dense_cluster_smoothed_recall@5_points']:+.1f} "
+            f"(95% CI {ci('hybrid_minus_dense_cluster_smoothed_recall@5_ci95')}); "
             f"ratio hybrid / previous hybrid: {res['ratio_hybrid_to_hybrid_previous']['recall@5']}"
         )
     if report.get("latency"):
@@ -605,7 +632,8 @@ def main(argv: list[str] | None = None) -> None:
             report.setdefault("real_kb", {})[split] = {
                 "n_cases": engine.n,
                 "cluster_lift": round(engine.cluster_quality, 3),
-                "cluster_feedback_on": engine.cluster_feedback_on,
+                "cluster_evidence_on_short": engine.cluster_on[False],
+                "cluster_evidence_on_long": engine.cluster_on[True],
             }
             sets["real"][split] = real_sets(engine, split)
     embedder.save()
@@ -620,7 +648,7 @@ def main(argv: list[str] | None = None) -> None:
             "s": round(time.perf_counter() - t, 1),
             "params": params.model_dump(include={"centre", "fusion", "w_bm25", "w_dense", "rrf_k",
                                                  "statement_weight", "prf_weight", "cluster_weight",
-                                                 "long"}),
+                                                 "cluster_smooth_weight", "long"}),
             "top_short": tuned["top"]["short"],
             "top_long": tuned["top"]["long"],
         }  # fmt: skip

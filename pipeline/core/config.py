@@ -123,6 +123,8 @@ class LongQueryParams(_Section):
     statement_weight: float
     prf_weight: float
     cluster_weight: float
+    cluster_smooth_weight: float  # dense mixed with the query's cosine to the case's cluster
+    cluster_min_lift: float  # cluster boost and smoothing of pasted cases only above this lift
     bm25_max_terms: int  # BM25 on the query's top terms by tf x idf; 0 = all terms
     bm25_part_weight: float  # weight of Dutch compound-part matches in BM25; 0 = off
 
@@ -141,6 +143,7 @@ class SearchParams(_Section):
     prf_docs: int
     prf_pool: int
     cluster_weight: float
+    cluster_smooth_weight: float  # dense mixed with the query's cosine to the case's cluster
     cluster_docs: int
     cluster_min_lift: float  # cluster feedback only when the clusters beat chance by this much
     cluster_quality_sample: int

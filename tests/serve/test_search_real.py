@@ -227,8 +227,13 @@ def test_cluster_feedback_off_when_clusters_are_poor(tmp_path):
 def test_cluster_feedback_on_when_clusters_follow_the_topics(tmp_path):
     _, topic = _blobs()
     con = connect_readonly(_blob_kb(tmp_path / "kb.duckdb", topic))
-    engine = SearchEngine(con, BlobEmbedder(), section("search", cluster_weight=5.0))
-    no_boost = SearchEngine(con, BlobEmbedder(), section("search", cluster_weight=0.0))
+    # Smoothing off in both: this test is about the boost alone.
+    engine = SearchEngine(
+        con, BlobEmbedder(), section("search", cluster_weight=5.0, cluster_smooth_weight=0.0)
+    )
+    no_boost = SearchEngine(
+        con, BlobEmbedder(), section("search", cluster_weight=0.0, cluster_smooth_weight=0.0)
+    )
     assert engine.cluster_feedback_on
     # A query between two topics: the boost puts one topic's cluster first, whole.
     query = "detox briefadres"

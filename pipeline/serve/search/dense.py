@@ -129,6 +129,29 @@ class DenseIndex:
         """Centred, normalised narrative vectors of some case rows (for feedback and quality)."""
         return (self.case_vecs[rows] - self.mean) * self._case_inv[rows, None]
 
+    def cluster_centroids(
+        self, cluster_id: np.ndarray, centre: bool, chunk: int = 20_000
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Unit mean narrative vector per cluster, in the space scores are taken in (centred
+        when `centre`), and each case row's centroid index (-1: no cluster or no vector).
+        Summed in chunks, so no centred copy of all vectors is made at 100k cases."""
+        centre = centre and self.can_centre
+        ok = (cluster_id >= 0) & self.has_vec
+        ids, pos = np.unique(cluster_id[ok], return_inverse=True)
+        row_pos = np.full(self.n, -1, dtype=np.int64)
+        row_pos[ok] = pos
+        sums = np.zeros((len(ids), self.dim), dtype=np.float64)
+        rows = np.flatnonzero(ok)
+        rows = rows[np.argsort(row_pos[rows], kind="stable")]  # grouped by cluster
+        for i in range(0, len(rows), chunk):
+            r = rows[i : i + chunk]
+            v = self.centred_case_vecs(r) if centre else self.case_vecs[r]
+            c, starts = np.unique(row_pos[r], return_index=True)
+            sums[c] += np.add.reduceat(v, starts, axis=0)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        cent = (sums / np.where(norms > 1e-9, norms, 1.0)).astype(np.float32)
+        return cent, row_pos
+
     # ---- scoring
 
     def stmt_best(self, sims: np.ndarray) -> np.ndarray:

@@ -36,7 +36,7 @@ from pipeline.core.text import tokenize
 from pipeline.serve.search.bm25 import NO_FTS, BM25Index, load_stop_words
 from pipeline.serve.search.cases import CaseTable
 from pipeline.serve.search.dense import DenseIndex
-from pipeline.serve.search.feedback import cluster_feedback, cluster_lift
+from pipeline.serve.search.feedback import cluster_feedback, cluster_lift, cluster_smooth
 from pipeline.serve.search.fusion import Knobs, fuse, top_rows
 from pipeline.serve.search.hits import HitBuilder
 from pipeline.serve.search.query import MODES, Filters, Hit, QueryError
@@ -74,12 +74,23 @@ class SearchEngine:
         self._knobs = {False: Knobs.of(params, False), True: Knobs.of(params, True)}
         self._centre = params.centre and self.dense.can_centre
         self.cluster_quality = self._cluster_quality(params.cluster_quality_sample)
-        self.cluster_feedback_on = self.cluster_quality >= params.cluster_min_lift
+        # Cluster evidence (boost, smoothing) per kind of query, each with its own threshold.
+        self.cluster_on = {
+            long: self.cluster_quality >= kn.cluster_min_lift for long, kn in self._knobs.items()
+        }
+        self.cluster_feedback_on = self.cluster_on[False]
         log.info(
-            "barrier clusters: lift over shuffled labels %.3f, cluster feedback %s",
+            "barrier clusters: lift over shuffled labels %.3f, cluster evidence for short "
+            "queries %s, for pasted cases %s",
             self.cluster_quality,
-            "on" if self.cluster_feedback_on else "off",
+            "on" if self.cluster_on[False] else "off",
+            "on" if self.cluster_on[True] else "off",
         )
+        self._centroids = None
+        if any(
+            self.cluster_on[long] and kn.cluster_smooth_weight for long, kn in self._knobs.items()
+        ):
+            self._centroids = self.dense.cluster_centroids(self.cluster_id, self._centre)
         self._hit_builder = HitBuilder(
             self.con, self.cases, self.dense, self.bm25, params.snippet_chars
         )
@@ -242,6 +253,7 @@ class SearchEngine:
         """
         p = self.params
         pool = max(k, p.n_candidates)
+        dense = self._smooth(dense, q, kn)
         idx, vals = fuse(lex, dense, pool, kn, p.n_candidates)
         if kn.prf_weight > 0 and len(idx):
             top = idx[: p.prf_docs]
@@ -253,12 +265,20 @@ class SearchEngine:
             rows = top_rows(dense, p.prf_pool)
             dense2 = np.full(self.n, -np.inf)
             dense2[rows] = self.dense.scores_rows(q2, rows, kn.statement_weight, self._centre)
+            dense2 = self._smooth(dense2, q2, kn)
             idx, vals = fuse(lex, dense2, pool, kn, p.n_candidates)
-        if kn.cluster_weight > 0 and self.cluster_feedback_on:
+        if kn.cluster_weight > 0 and self.cluster_on[kn.long]:
             idx, vals = cluster_feedback(
                 idx, vals, self.cluster_id, kn.cluster_weight, p.cluster_docs
             )
         return idx[:k], vals[:k]
+
+    def _smooth(self, dense: np.ndarray, q: np.ndarray, kn: Knobs) -> np.ndarray:
+        """Cluster smoothing of the dense scores (`feedback.cluster_smooth`), only when the
+        kb's clusters passed this kind of query's quality gate."""
+        if self._centroids is None or kn.cluster_smooth_weight <= 0 or not self.cluster_on[kn.long]:
+            return dense
+        return cluster_smooth(dense, q, *self._centroids, kn.cluster_smooth_weight)
 
     # ---- public API
 

@@ -29,6 +29,8 @@ class Knobs:
     statement_weight: float
     prf_weight: float
     cluster_weight: float
+    cluster_smooth_weight: float
+    cluster_min_lift: float
     bm25_max_terms: int
     bm25_part_weight: float
 
@@ -44,6 +46,8 @@ class Knobs:
             statement_weight=src.statement_weight,
             prf_weight=src.prf_weight,
             cluster_weight=src.cluster_weight,
+            cluster_smooth_weight=src.cluster_smooth_weight,
+            cluster_min_lift=src.cluster_min_lift,
             bm25_max_terms=params.long.bm25_max_terms if long else 0,
             bm25_part_weight=src.bm25_part_weight,
         )
