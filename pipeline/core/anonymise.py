@@ -465,6 +465,7 @@ _NOTE_CUES = {"m/", "t.a.v.", "tav", "t.a.v", "i.o.m.", "iom", "i.o.m"}
 _OWNER_NOUNS = {
     "verhaal", "situatie", "schulden", "dossier", "leven", "gezondheid", "dood", "overlijden",
     "vlucht", "opname", "zorgen", "thuissituatie", "gezinssituatie", "ex-partner", "kinderen",
+    "zaak", "klacht", "bezwaar", "beroep",
 }  # fmt: skip
 # Letters that Dutch words never hold but Polish, Romanian, Turkish, Czech... names do.
 _FOREIGN_LETTERS = set("łńśźżćęąșțşğıđčžřěůőűĺľŕ")
@@ -561,6 +562,13 @@ _PERSON_PREDICATE_RE = re.compile(
     r"|bang|boos|bezorgd|ongerust|radeloos|moe|ziek|opgelucht|teleurgesteld|verdrietig"
     r"|ontslagen|geschorst|uitgezet|gearresteerd|veroordeeld|opgepakt|bevallen"
     r"|er alleen voor|op straat|in beeld|op de wachtlijst|zich af)\b"
+)
+# "Afewerki werd in 2021 uit huis gezet": a passive that only happens to a person, in the clause
+_PASSIVE_PERSON_RE = re.compile(
+    r"[ \u00a0]+(?:is|was|werd|wordt|raakte)(?:[ \u00a0]+[\w€.\-]+){0,6}?[ \u00a0]+"
+    r"(?:uit huis gezet|uitgezet|ontslagen|opgenomen|geboren|veroordeeld|gearresteerd|opgepakt"
+    r"|aangehouden|mishandeld|bedreigd|gedetineerd|geschorst|overleden|bevallen|zwanger)"
+    r"(?=[ \u00a0]*(?:[.,;:!?)]|en\b|\Z))"
 )
 # "Yordanos, de oudste dochter", "Genet, de zus van cliënt": a family word in an apposition
 _APPOSITION_KIN_RE = re.compile(
@@ -1047,7 +1055,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2d"
+GATE_VERSION = "2026.12.2e"
 
 
 class Anonymiser:
@@ -1498,6 +1506,8 @@ class Anonymiser:
             and _PERSON_PREDICATE_RE.match(text, e)
         ):
             return True  # "Wolde is 41", "Mehari was dakloos", "Zemzem staat er alleen voor"
+        if len(names) == 1 and not dutch[0] and _PASSIVE_PERSON_RE.match(text, e):
+            return True  # "Afewerki werd in 2021 uit huis gezet"
         if len(names) == 1 and not dutch[0]:
             pair = _PAIR_AFTER_RE.match(text, e)
             if (

@@ -888,3 +888,22 @@ def test_unlisted_name_as_the_subject_or_object_of_a_person_sentence_is_removed(
 def test_national_social_domain_organisation_before_a_person_verb_is_kept(rules, org):
     text = f"{org} viel stil toen de brief kwam."
     assert rules.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Afewerki werd in 2021 uit huis gezet.", "Afewerki"),
+        ("Ik bel morgen.\nGroetjes Tsegereda", "Tsegereda"),
+        ("De klacht van Tsegereda gaat over de terugvordering.", "Tsegereda"),
+        ("Tsegereda stapte naar de ombudsman.", "Tsegereda"),
+        ("Ingevuld door: Kesete", "Kesete"),
+    ],
+)
+def test_unlisted_name_in_a_report_message_or_form_phrasing_is_removed(rules, text, name):
+    assert [s.text for s in rules.anonymise(text).spans] == [name]
+
+
+def test_organisation_founded_in_a_year_is_kept(rules):
+    text = "Kwadraad werd in 2010 opgericht. Vivium is vorig jaar opgenomen in een groep."
+    assert rules.anonymise(text).text == text
