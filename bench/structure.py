@@ -13,6 +13,8 @@ Prints one JSON object:
   - `lexicon_domains`: a domain when its lexicon has at least k hits (k chosen on dev);
   - `first_named_municipality`: the first municipality name in the text, no cues.
 - `demo_heldout`: `score_structure` on the demo corpus's held-out originals (orde/outcome hidden).
+- `casuswijzer_errors` (each real block): counts of where the stage errs: solution described
+  missed / false, and per life domain the labelled domains missed and the domains given wrongly.
 - `speed`: milliseconds per case of `structure_cases` (model loaded; nlp built), on the real cases.
 - `real_dev_cv` (with `--dev-cv`): honest dev figures. The real dev split in 5 folds by source
   page; each fold is structured by models trained on the demo dev split and the other 4 folds
@@ -141,6 +143,28 @@ def baselines(
     }
 
 
+def error_counts(labelled: pd.DataFrame, case_structure: pd.DataFrame) -> dict:
+    """Where the stage errs, as counts only (no text): solution described missed (labelled, not
+    found) and false (found, not labelled); per life domain the labelled domains missed and the
+    domains given wrongly."""
+    m = labelled.merge(case_structure, on="case_id", suffixes=("_label", ""))
+    told = m["solution"].map(lambda v: isinstance(v, str) and bool(v.strip()))
+    found = m["solution_described"].astype(bool)
+    missed, wrong = Counter(), Counter()
+    for gold, pred in zip(m["domains_label"], m["domains"], strict=True):
+        gold, pred = set(gold or ()), set(pred or ())
+        missed.update(gold - pred)
+        wrong.update(pred - gold)
+    return {
+        "solution_described": {
+            "missed": int((told & ~found).sum()),
+            "false": int((~told & found).sum()),
+        },
+        "domains_missed": dict(missed.most_common()),
+        "domains_wrong": dict(wrong.most_common()),
+    }
+
+
 DEV_FOLDS = 5
 
 
@@ -217,6 +241,7 @@ def main() -> None:
         block = {
             "casuswijzer": evaluate_structure(sub, case_structure, statements, sentences, alias)
         }
+        block["casuswijzer_errors"] = error_counts(sub, case_structure)
         for name, (cs, st) in base.items():
             block[name] = evaluate_structure(sub, cs, st, sentences, alias)
         if split == "dev":
@@ -228,6 +253,7 @@ def main() -> None:
         sub = frame[frame["split"] == "dev"]
         result["real_dev_cv"] = {
             "casuswijzer": evaluate_structure(sub, cs_cv, st_cv, sentences, alias),
+            "casuswijzer_errors": error_counts(sub, cs_cv),
             "note": "out-of-fold: each dev fold structured by a model that did not see it",
         }
 

@@ -9,11 +9,13 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline.core.config import PROJECT_ROOT, load_config
 from pipeline.stages import structure as S
+from pipeline.stages.structure.extract import role_solution_sentence
 from pipeline.stages.structure.nlp import SOLUTION_SIDE, sentence_tokens
 from pipeline.stages.structure.train import load_training_frame
 
@@ -198,3 +200,54 @@ if __name__ == "__main__":  # rewrite the fingerprints (only when the barrier si
     prints = _fingerprints_now(cfg, structure_nlp, structure_model)
     FINGERPRINTS.write_text(json.dumps(prints, indent=0, sort_keys=True) + "\n", "utf-8")
     print(f"{len(prints)} cases", file=sys.stderr)
+
+
+def _late_role_pick(nlp, config, last_sentence: str) -> int:
+    """The role fallback's pick when the role model is sure the last sentence is a solution."""
+    text = (
+        "Een moeder vraagt een vergoeding aan voor een hulphond. "
+        "Drie afdelingen hebben met de aanvraag te maken. " + last_sentence
+    )
+    sents = S.analyse_text(text, nlp, S.CueMatcher(nlp))
+    p_solution = np.array([0.0] * (len(sents) - 1) + [0.95])
+    return role_solution_sentence(sents, p_solution, config.structure)
+
+
+@pytest.mark.parametrize(
+    "last_sentence",
+    [
+        "De ombudsman concludeert dat de gemeente zelf actief informatie moet ophalen.",
+        "Volgens de ombudsman moeten gemeenten bij complexe hulpvragen zelf de regie nemen.",
+        "De gemeente zal de aanvraag opnieuw bekijken.",
+        "Bezwaar tegen het besluit is mogelijk.",
+    ],
+)
+def test_a_sentence_saying_what_must_will_or_could_happen_is_not_the_role_solution(
+    nlp, config, last_sentence
+):
+    assert _late_role_pick(nlp, config, last_sentence) == -1
+
+
+def test_a_sentence_telling_what_was_done_stays_the_role_solution(nlp, config):
+    assert (
+        _late_role_pick(nlp, config, "De gemeente betaalt de hulphond en hij kan weer naar buiten.")
+        == 2
+    )
+
+
+def test_real_case_ending_in_the_ombudsmans_general_conclusion_gets_no_solution(nlp, model, config):
+    # real-zorg-029 (dev): the jeugdombudsman concludes what the municipality "moet" do
+    row, statements = _structure_one(nlp, model, config, _real_texts()["real-zorg-029"])
+    assert not row["solution_described"]
+    assert not (statements["kind"] == "solution").any()
+
+
+def test_a_court_annulling_the_decision_is_a_told_solution(nlp):
+    counts = S.CueMatcher(nlp).counts(nlp("De rechtbank vernietigt het besluit van de gemeente."))
+    assert counts[SOLUTION_SIDE + "told:strong"] >= 1
+
+
+def test_a_court_not_annulling_the_decision_tells_no_solution(nlp):
+    counts = S.CueMatcher(nlp).counts(nlp("De rechtbank vernietigt het besluit niet."))
+    assert counts[SOLUTION_SIDE + "told:negated"] >= 1
+    assert counts[SOLUTION_SIDE + "told:strong"] == 0

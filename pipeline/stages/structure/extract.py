@@ -19,6 +19,7 @@ from pipeline.stages.structure.entities import (
     main_organisation,
 )
 from pipeline.stages.structure.nlp import (
+    SIDE_MODALS,
     SOLUTION_SIDE,
     CueMatcher,
     Sentence,
@@ -141,13 +142,19 @@ def role_solution_sentence(
 ) -> int:
     """The sentence in the text's last part that the role model most surely reads as a solution
     (at least `solution_role_threshold`), when that part has no "stuck" cue and the sentence is
-    no call for change; else -1. It catches solutions told in words the told cues do not list."""
+    no call for change and has no modal verb ("moet", "zal", "zou", "mogelijk"); else -1. It
+    catches solutions told in words the told cues do not list."""
     n = len(sents)
     late = [i for i in range(n) if i >= n * (1 - params.told_late_share) - 1e-9]
     if not late or any(sents[i].cues.get(STUCK, 0) for i in late):
         return -1
-    # a call for change ("roept op", "pleit voor") reads like a solution to the role model
-    late = [i for i in late if not sents[i].cues.get(OPEN, 0)]
+    # a call for change ("roept op", "pleit voor") reads like a solution to the role model, and
+    # so does what must, will or could happen ("de gemeente moet ...", "bezwaar is mogelijk")
+    late = [
+        i
+        for i in late
+        if not sents[i].cues.get(OPEN, 0) and SIDE_MODALS.isdisjoint(sents[i].lemmas)
+    ]
     if not late:
         return -1
     best = max(late, key=lambda i: p_solution[i])

@@ -63,6 +63,7 @@ SIDE_UNTOLD_CUES: dict[str, tuple[str, ...]] = {
 }
 SIDE_NEGATIONS: frozenset[str] = NEGATIONS | frozenset(_SIDE["wishes"])
 SIDE_CONDITIONALS: frozenset[str] = frozenset(_SIDE["conditionals"])
+SIDE_MODALS: frozenset[str] = frozenset(lemma(w) for w in _SIDE["modals"])
 
 ABBREVIATIONS: tuple[str, ...] = tuple(_LEXICONS["abbreviations"])
 

@@ -14,7 +14,10 @@ trained on the demo corpus's dev split and the real published cases' dev split
 organisations come from the lists in `municipalities.tsv` / `organisations.tsv` (`entities`).
 Whether (and where) a solution is told is decided by the solution-side cues (`solution_side` in
 `lexicons.yaml`, keys `sol:...`), which the role model and the main-barrier ranker never see:
-tuning them leaves the barrier statements and the main barrier as they are.
+tuning them leaves the barrier statements and the main barrier as they are. Where no told cue
+decides, the role model's surest solution sentence in the text's last part counts, unless that
+part has a "stuck" cue or the sentence is a call for change or has a modal verb (moeten, zullen,
+mogelijk: what must, will or could happen is no solution found).
 
 Guarantees: a statement id comes from its content (case id + kind + sha256 of the text; a repeat
 of the same text in one case gets `~2`, `~3`), so it is stable across rebuilds and an edited
