@@ -272,7 +272,12 @@ def export_audit(
 @app.command()
 def report(
     period: Annotated[
-        str, typer.Option("--period", help="Year (2025) or range of years (2024-2025).")
+        str,
+        typer.Option(
+            "--period",
+            help="Year (2025), range of years (2024-2025), or 'alle': every case, with or "
+            "without a date.",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .docx (Word) or .pdf.")],
     workdir: WorkdirOpt = Path("."),
@@ -313,7 +318,12 @@ def report(
     os.replace(tmp, out)
     n_period = sum(span.contains(y) for y in data.cases["year"])
     if not n_period:
-        typer.echo(f"let op: geen casussen met een datum in {span.label}", err=True)
+        typer.echo(
+            "let op: de kennisbank heeft geen casussen"
+            if span.everything
+            else f"let op: geen casussen met een datum in {span.label}",
+            err=True,
+        )
     typer.echo(f"rapport {span.label} → {out}")
 
 

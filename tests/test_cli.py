@@ -272,3 +272,13 @@ def test_report_for_a_period_without_cases_says_so_and_still_writes(tiny_workdir
     assert result.exit_code == 0
     assert "geen casussen met een datum in 2030" in result.output
     assert out.stat().st_size > 0
+
+
+def test_report_over_every_case_accepts_period_alle(tiny_workdir, tmp_path):
+    out = tmp_path / "rapport.docx"
+    result = _report(tiny_workdir.root, out, "alle")
+    assert result.exit_code == 0, result.output
+    assert "rapport alle casussen" in result.output
+    from docx import Document
+
+    assert Document(str(out)).paragraphs[0].text == "Systeemleren-rapport alle casussen"

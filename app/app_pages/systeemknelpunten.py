@@ -118,47 +118,52 @@ st.caption(
     "Een document om door te sturen: een samenvatting, de belangrijkste knelpunten met hun "
     "bewijs, voorbeelden, een grafiek per knelpunt, de stand van de escalatie en hoe de "
     "rangorde werkt. Over alle patronen (de filters hierboven gelden hier niet) en de casussen "
-    "met een datum in de gekozen jaren; casussen zonder datum vallen in geen periode."
+    "met een datum in de gekozen jaren, of over alle casussen, ook die zonder datum."
 )
 report_years = [int(y) for y in data.filter_options(kb)["years"]]
+everything = not report_years or st.toggle(
+    "Alle casussen (ook zonder datum)", key="sl_alle", help="Niet per periode, maar over alles."
+)
 if not report_years:
-    st.info(
-        "De casussen in deze kennisbank hebben geen datum, dus er is geen periode om over te "
-        "rapporteren."
+    st.caption(
+        "De casussen in deze kennisbank hebben geen datum: het rapport gaat over alle casussen."
     )
+r1, r2, r3 = st.columns([1, 1, 2], vertical_alignment="bottom")
+if everything:
+    first = last = 0
+    chosen = report.EVERYTHING
 else:
-    r1, r2, r3 = st.columns([1, 1, 2], vertical_alignment="bottom")
     first = r1.selectbox("Van", report_years, index=len(report_years) - 1, key="sl_van")
     last = r2.selectbox("Tot en met", report_years, index=len(report_years) - 1, key="sl_tot")
-    if first > last:
-        st.warning("Het eerste jaar komt na het laatste: kies de jaren andersom.")
-    else:
-        chosen = report.Period(first, last)
-        if r3.button("Rapport maken", key="sl_maken", icon=":material/summarize:"):
-            with st.spinner(f"Het rapport over {chosen.label} wordt gemaakt…"):
-                _make_report(chosen)
-        made = st.session_state.get("systeemleren")
-        if made and made["period"] == chosen.label:
-            d1, d2, _ = st.columns([1, 1, 2])
-            name = f"systeemleren-{chosen.label.replace('–', '-')}"
-            d1.download_button(
-                "Rapport (Word)",
-                made["docx"],
-                file_name=f"{name}.docx",
-                mime=DOCX_MIME,
-                icon=":material/description:",
-                on_click="ignore",
-                key="sl_docx",
-            )
-            d2.download_button(
-                "Rapport (PDF)",
-                made["pdf"],
-                file_name=f"{name}.pdf",
-                mime="application/pdf",
-                icon=":material/picture_as_pdf:",
-                on_click="ignore",
-                key="sl_pdf",
-            )
+    chosen = report.Period(first, last)
+if first > last:
+    st.warning("Het eerste jaar komt na het laatste: kies de jaren andersom.")
+else:
+    if r3.button("Rapport maken", key="sl_maken", icon=":material/summarize:"):
+        with st.spinner(f"Het rapport over {chosen.label} wordt gemaakt…"):
+            _make_report(chosen)
+    made = st.session_state.get("systeemleren")
+    if made and made["period"] == chosen.label:
+        d1, d2, _ = st.columns([1, 1, 2])
+        name = f"systeemleren-{chosen.slug}"
+        d1.download_button(
+            "Rapport (Word)",
+            made["docx"],
+            file_name=f"{name}.docx",
+            mime=DOCX_MIME,
+            icon=":material/description:",
+            on_click="ignore",
+            key="sl_docx",
+        )
+        d2.download_button(
+            "Rapport (PDF)",
+            made["pdf"],
+            file_name=f"{name}.pdf",
+            mime="application/pdf",
+            icon=":material/picture_as_pdf:",
+            on_click="ignore",
+            key="sl_pdf",
+        )
 
 # --------------------------------------------------------------------------- evidence + status
 st.divider()

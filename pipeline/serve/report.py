@@ -239,32 +239,52 @@ FIRST_YEAR, LAST_YEAR = 1900, 2100  # a period outside these is a typing error
 
 @dataclass(frozen=True)
 class Period:
-    """A run of whole calendar years, `start` to `end` inclusive."""
+    """A run of whole calendar years, `start` to `end` inclusive; or, with `everything`, every
+    case in the knowledge base, with or without a date (`parse_period("alle")`)."""
 
     start: int
     end: int
+    everything: bool = False
 
     @property
     def label(self) -> str:
+        if self.everything:
+            return ALL_LABEL
         return str(self.start) if self.start == self.end else f"{self.start}–{self.end}"
+
+    @property
+    def slug(self) -> str:
+        """The label as part of a file name: "2024-2025", "alle-casussen"."""
+        return self.label.replace("–", "-").replace(" ", "-")
 
     @property
     def years(self) -> range:
         return range(self.start, self.end + 1)
 
     def contains(self, year: Any) -> bool:
+        if self.everything:
+            return True
         return not _is_missing(year) and self.start <= int(year) <= self.end
+
+
+ALL_LABEL = "alle casussen"
+ALL_WORDS = {"alle", "alles", "all"}
+EVERYTHING = Period(FIRST_YEAR, LAST_YEAR, everything=True)
 
 
 _PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[-–]\s*(\d{4})\s*)?$")
 
 
 def parse_period(text: str) -> Period:
-    """ "2025" or "2024-2025" → `Period`; anything else raises ValueError with a Dutch message."""
+    """ "2025", "2024-2025" or "alle" (every case, dated or not) → `Period`; anything else
+    raises ValueError with a Dutch message."""
+    if str(text or "").strip().casefold() in ALL_WORDS:
+        return EVERYTHING
     m = _PERIOD.match(str(text or ""))
     if not m:
         raise ValueError(
-            f"periode '{text}' is geen jaar of reeks jaren: schrijf bijvoorbeeld 2025 of 2024-2025"
+            f"periode '{text}' is geen jaar of reeks jaren: schrijf bijvoorbeeld 2025, 2024-2025 "
+            "of alle"
         )
     start, end = int(m.group(1)), int(m.group(2) or m.group(1))
     if start > end:
@@ -456,11 +476,24 @@ def _summary(
     years = data.cases["year"]
     n_period = sum(period.contains(y) for y in years)
     n_undated = int(years.isna().sum())
-    lines = [
-        f"In de periode {period.label} vallen {_cases_word(n_period, small_cell)} "
-        f"(casussen met een datum in {'dat jaar' if period.start == period.end else 'die jaren'})."
-    ]
-    if n_undated:
+    if period.everything:
+        lines = [
+            f"Dit rapport gaat over alle {_cases_word(n_period, small_cell)} in de kennisbank, "
+            "met en zonder datum."
+        ]
+    else:
+        lines = [
+            f"In de periode {period.label} vallen {_cases_word(n_period, small_cell)} (casussen "
+            f"met een datum in {'dat jaar' if period.start == period.end else 'die jaren'})."
+        ]
+    if n_undated and period.everything:
+        lines.append(
+            f"{_cases_word(n_undated, small_cell).capitalize()} "
+            f"{'heeft' if suppress(n_undated, small_cell) == '1' else 'hebben'} geen datum "
+            f"(datum onbekend) en {'telt' if suppress(n_undated, small_cell) == '1' else 'tellen'} "
+            "hier mee; in de grafieken per jaar staan ze niet."
+        )
+    elif n_undated:
         lines.append(
             f"{_cases_word(n_undated, small_cell).capitalize()} in de kennisbank "
             f"{'heeft' if suppress(n_undated, small_cell) == '1' else 'hebben'} geen datum "
@@ -561,6 +594,12 @@ def _chart(b: _Barrier, span: Sequence[int], period: Period, small_cell: int) ->
 
 def _chart_span(data: ReportData, period: Period) -> list[int]:
     known = [int(y) for y in data.cases["year"].dropna()]
+    if period.everything:  # the last CHART_YEARS years with cases; none when nothing is dated
+        return (
+            list(range(max(min(known), max(known) - CHART_YEARS + 1), max(known) + 1))
+            if known
+            else []
+        )
     lo, hi = min([*known, period.start]), max([*known, period.end])
     hi = max(period.end, min(hi, period.end))  # the chart ends with the period
     return list(range(max(lo, hi - CHART_YEARS + 1), hi + 1))
@@ -603,10 +642,13 @@ def _barrier_blocks(
         out.append(D.Paragraph.labelled("Notitie", suppress_text(b.note, small_cell)))
     if b.examples:
         out += [D.Paragraph.labelled("Voorbeelden uit casussen", ""), D.Bullets(b.examples)]
+    if not span:  # no case in the knowledge base has a date: no trend to draw
+        return out
     labels = _year_labels(b, span, period, small_cell)
     alt = "casussen per jaar: " + ", ".join(f"{y}: {labels[y]}" for y in span)
     caption = (
-        f"Casussen per jaar, {span[0]}–{span[-1]}; donker: de periode. Een open, gearceerde "
+        f"Casussen per jaar, {span[0]}–{span[-1]}"
+        f"{'' if period.everything else '; donker: de periode'}. Een open, gearceerde "
         f"balk betekent minder dan {small_cell} (0 tot en met {small_cell - 1}) en is altijd "
         "even hoog."
     )
@@ -687,7 +729,9 @@ def systeemleren_document(
         ),
         D.Paragraph.labelled(
             "Periode",
-            f"{period.label} (casussen met een datum van 1 januari {period.start} tot en met "
+            "alle casussen in de kennisbank, met en zonder datum"
+            if period.everything
+            else f"{period.label} (casussen met een datum van 1 januari {period.start} tot en met "
             f"31 december {period.end})",
         ),
         D.Paragraph.labelled("Gemeenten", scope_text),

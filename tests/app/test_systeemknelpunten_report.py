@@ -71,6 +71,18 @@ def test_years_in_the_wrong_order_get_a_warning_and_no_button(wd):
     assert not [b for b in at.button if b.key == "sl_maken"]
 
 
+def test_the_everything_toggle_makes_a_report_over_all_cases(wd):
+    at = _page()
+    at.toggle(key="sl_alle").set_value(True).run()
+    assert not [s for s in at.selectbox if s.key == "sl_van"]  # no years to choose
+    at.button(key="sl_maken").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    made = at.session_state["systeemleren"]
+    assert made["period"] == "alle casussen"
+    word = Document(io.BytesIO(made["docx"]))
+    assert word.paragraphs[0].text == "Systeemleren-rapport alle casussen"
+
+
 @pytest.mark.slow
 def test_on_a_kb_from_id_and_text_only_the_report_says_every_case_lacks_a_date(published, config):
     """The real pipeline on 24 narratives with only id and text: no dates, no municipality."""
@@ -90,4 +102,11 @@ def test_on_a_kb_from_id_and_text_only_the_report_says_every_case_lacks_a_date(p
     assert "In de periode 2025 vallen <5 casussen" in text
     assert "24 casussen in de kennisbank hebben geen datum (datum onbekend)" in text
     assert "Hoe de rangorde werkt" in text
+    assert not LEAK.search(text), LEAK.search(text)
+    everything = report.systeemleren_document(rd, report.EVERYTHING, config.publish.small_cell)
+    text = "\n".join(
+        p.get_textpage().get_text_range() for p in pdfium.PdfDocument(document.to_pdf(everything))
+    )
+    assert "Dit rapport gaat over alle 24 casussen in de kennisbank" in text
+    assert "De belangrijkste knelpunten" in text  # the barriers are described, without a chart
     assert not LEAK.search(text), LEAK.search(text)

@@ -349,3 +349,41 @@ def test_an_unknown_output_format_is_refused():
     doc = report.systeemleren_document(_data(), P2025, SMALL)
     with pytest.raises(ValueError, match=r"\.docx of \.pdf"):
         report.systeemleren_bytes(doc, ".odt")
+
+
+# ------------------------------------------------------------------------------ every case
+
+
+@pytest.mark.parametrize("text", ["alle", " Alle ", "all"])
+def test_alle_is_the_period_of_every_case(text):
+    period = report.parse_period(text)
+    assert period.everything and period.label == "alle casussen"
+    assert period.slug == "alle-casussen"
+    assert period.contains(None) and period.contains(1999)
+
+
+def test_the_report_over_every_case_counts_cases_with_and_without_a_date():
+    summary = _section(_md(period=report.EVERYTHING), "## Samenvatting")
+    assert "Dit rapport gaat over alle 15 casussen in de kennisbank, met en zonder datum" in summary
+    assert "<5 casussen hebben geen datum (datum onbekend) en tellen hier mee" in summary
+    assert "valt in geen enkele periode" not in summary
+
+
+def test_the_report_over_every_case_describes_a_barrier_seen_only_in_other_years():
+    md = _md(period=report.EVERYTHING)
+    assert "### 1. wachtlijst · ggz" in md  # score 0.99: 2023 and undated, in no 2025 report
+    assert "Dit rapport gaat over alle" in md and "Periode" in md
+
+
+def test_a_report_over_every_case_without_any_date_has_no_chart():
+    data = _data()
+    undated = data.cases.assign(year=pd.array([None] * len(data.cases), dtype="Int64"))
+    data = report.ReportData(**{**data.__dict__, "cases": undated})
+    doc = report.systeemleren_document(data, report.EVERYTHING, SMALL)
+    md = D.to_markdown(doc)
+    assert "Casussen per jaar" not in md
+    assert "Dit rapport gaat over alle 15 casussen" in md
+    from docx import Document
+
+    word = Document(io.BytesIO(report.systeemleren_bytes(doc, ".docx")))
+    assert len(word.inline_shapes) == 0
