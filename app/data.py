@@ -535,6 +535,14 @@ def case_detail(kb: KB, case_id: str) -> dict[str, Any] | None:
     return rec
 
 
+def log_receipt_lookup(case_id: str, found: bool) -> None:
+    """Record a receipt-code lookup on Mijn casussen: the case id the code leads to (a hash,
+    never the code) and whether it was published; many misses in a row show guessing."""
+    auth.audit(
+        "receipt_lookup", case_id=str(case_id), reason="gevonden" if found else "niet gevonden"
+    )
+
+
 def log_case_reads(case_ids) -> None:
     """Record that whole cases were shown (e.g. in a session pack); ids only."""
     auth.log_case_reads(case_ids)

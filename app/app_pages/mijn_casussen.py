@@ -64,6 +64,10 @@ def _status(cluster_id: int) -> tuple[str, str]:
 for code in codes:
     st.subheader(code)
     case = data.case_by_receipt(kb, code) if kb is not None else None
+    looked_up = st.session_state.setdefault("_receipt_lookups", set())
+    if code not in looked_up:  # once per session and code, not on every rerun
+        looked_up.add(code)
+        data.log_receipt_lookup(data.receipt_case_id(code), case is not None)
     if case is None:
         st.info(
             "Nog niet verwerkt — wacht op de volgende bouw van de kennisbank. Is er al "

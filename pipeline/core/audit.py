@@ -28,6 +28,7 @@ AUDIT_TYPES = {
     "case_added": "casus toegevoegd",
     "refused": "geweigerd",
     "build_started": "bouw van de kennisbank gestart",
+    "receipt_lookup": "ontvangstcode opgezocht",
 }
 # The only fields an audit line may carry besides type, author and at: ids and fixed words.
 AUDIT_FIELDS = {"case_id", "action", "role", "reason"}

@@ -140,3 +140,25 @@ def test_text_that_is_no_code_is_named_as_invalid(wd):
 def test_every_role_from_professional_up_may_look_up_their_cases():
     assert [r for r in auth.ROLES if auth.role_allows(r, "my_cases")] == list(auth.ROLES)
     assert "Mijn casussen" in [p.title for p in auth.pages_for("professional")]
+
+
+def _lookups(wd) -> list[dict]:
+    import json
+
+    if not wd.audit_log.exists():
+        return []
+    lines = wd.audit_log.read_text(encoding="utf-8").splitlines()
+    return [e for e in map(json.loads, lines) if e["type"] == "receipt_lookup"]
+
+
+def test_each_lookup_is_audited_with_the_case_id_and_never_the_code(wd):
+    at = _look_up(IN_PATTERN, NOT_BUILT)
+    at.run()  # a rerun does not log the same lookup again
+    events = _lookups(wd)
+    assert [(e["case_id"], e["reason"]) for e in events] == [
+        (data.receipt_case_id(IN_PATTERN), "gevonden"),
+        (data.receipt_case_id(NOT_BUILT), "niet gevonden"),
+    ]
+    text = wd.audit_log.read_text(encoding="utf-8")
+    assert IN_PATTERN not in text and NOT_BUILT not in text
+    assert all(e["author"] == _claims("professional")["email"] for e in events)
