@@ -522,6 +522,11 @@ _SPEAKER_QUOTE_RE = re.compile(r"[ \u00a0]*[\"“”'‘’«]")
 _CHAT_STAMP_RE = re.compile(
     r"[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*|(?:[\d/.\-]{6,10},?[ \t]+)?\d{1,2}:\d{2}[ \t]*[-–][ \t]*)"
 )
+_CHAT_LOWER_SPEAKER_RE = re.compile(
+    r"(?m)^[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*"
+    r"|(?:[\d/.\-]{6,10},?[ \t]+)?\d{1,2}:\d{2}[ \t]*[-–][ \t]*)"
+    r"([a-zß-öø-ÿ][\w'’\-]*)[ \t]*:"
+)
 _APOSTROPHE_KIN_RE = re.compile(r"(?:['’]s?)?[ \u00a0]+([^\W\d_][\w\-]*)")
 # e-mail headers: "Van: Wubet Gebreyes", "Verzonden door Noor Hamdaoui"
 _HEADER_BEFORE_RE = re.compile(
@@ -1055,7 +1060,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2e"
+GATE_VERSION = "2026.12.2f"
 
 
 class Anonymiser:
@@ -1682,6 +1687,13 @@ class Anonymiser:
                 or _next_word(text, e) in self._verbs
             ):
                 out.append((s, e))
+        # a lower-case speaker after a chat time stamp: "[12:04] tesfay: ok ik kom"
+        for m in _CHAT_LOWER_SPEAKER_RE.finditer(text):
+            word = m.group(1)
+            if word not in _NOTE_ABBREVIATIONS and (
+                not self._is_word(word) or (word in self._first_names and word not in self._words)
+            ):
+                out.append(m.span(1))
         # "Naam: ..." fields: the value up to a comma or bracket (a second comma part may be a
         # first name: "Naam: Gebru, Selam")
         for m in _NAME_FIELD_RE.finditer(text):

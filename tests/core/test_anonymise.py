@@ -907,3 +907,8 @@ def test_unlisted_name_in_a_report_message_or_form_phrasing_is_removed(rules, te
 def test_organisation_founded_in_a_year_is_kept(rules):
     text = "Kwadraad werd in 2010 opgericht. Vivium is vorig jaar opgenomen in een groep."
     assert rules.anonymise(text).text == text
+
+
+def test_lower_case_speaker_after_a_chat_time_stamp_is_removed_and_a_role_kept(rules):
+    res = rules.anonymise("[21:02] hagos: ben je er?\n[21:03] wijkcoach: ja\n[21:04] ik: ok")
+    assert [s.text for s in res.spans] == ["hagos"]
