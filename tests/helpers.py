@@ -118,6 +118,31 @@ SAMPLE_NARRATIVES = [
 ]
 
 
+def case_frame(narrative: str, **fields) -> pd.DataFrame:
+    """One ingested case (id "k1") with `narrative` and the given structured fields."""
+    case = {
+        "case_id": "k1",
+        "narrative": narrative,
+        "knelpunt": None,
+        "oplossing": None,
+        "structureel": None,
+        "orde": pd.NA,
+        "outcome": None,
+        **fields,
+    }
+    return pd.DataFrame([case])
+
+
+def structure_one(nlp, model, config, narrative: str, **fields):
+    """The structure stage on one case: its case-structure row and its statements."""
+    from pipeline.stages import structure as S
+
+    case_structure, statements = S.structure_cases(
+        case_frame(narrative, **fields), nlp, model, config.structure
+    )
+    return case_structure.iloc[0], statements
+
+
 def sample_cases_frame() -> pd.DataFrame:
     rows = []
     for sid, text, gemeente, org, datum in SAMPLE_NARRATIVES:

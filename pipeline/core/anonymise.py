@@ -519,14 +519,12 @@ _BIJ_BEFORE_RE = re.compile(
 )
 # Speakers: 'Senait: "Ik ..."' and chat exports ("[12:04] Tesfay:", "12-03-23 09:14 - Tesfay:")
 _SPEAKER_QUOTE_RE = re.compile(r"[ \u00a0]*[\"“”'‘’«]")
-_CHAT_STAMP_RE = re.compile(
+_CHAT_STAMP = (
     r"[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*|(?:[\d/.\-]{6,10},?[ \t]+)?\d{1,2}:\d{2}[ \t]*[-–][ \t]*)"
 )
-_CHAT_LOWER_SPEAKER_RE = re.compile(
-    r"(?m)^[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*"
-    r"|(?:[\d/.\-]{6,10},?[ \t]+)?\d{1,2}:\d{2}[ \t]*[-–][ \t]*)"
-    r"([a-zß-öø-ÿ][\w'’\-]*)[ \t]*:"
-)
+_CHAT_STAMP_RE = re.compile(_CHAT_STAMP)
+# a lower-case speaker after a line's chat time stamp: "[12:04] tesfay: ok"
+_CHAT_LOWER_SPEAKER_RE = re.compile(rf"(?m)^{_CHAT_STAMP}([a-zß-öø-ÿ][\w'’\-]*)[ \t]*:")
 _APOSTROPHE_KIN_RE = re.compile(r"(?:['’]s?)?[ \u00a0]+([^\W\d_][\w\-]*)")
 # e-mail headers: "Van: Wubet Gebreyes", "Verzonden door Noor Hamdaoui"
 _HEADER_BEFORE_RE = re.compile(
@@ -1458,7 +1456,8 @@ class Anonymiser:
             before = before.rstrip()  # a sign-off line: "Met vriendelijke groet,\n\nSamrawit"
         if before[-1:] in (",", ":", "("):
             before = before[:-1].rstrip(" \u00a0")
-        if before.split()[-1:] and before.split()[-1].casefold() in _NOTE_CUES:
+        last = before.rsplit(None, 1)[-1:]
+        if last and last[0].casefold() in _NOTE_CUES:
             return True  # "afspr. m/ Gidey", "T.a.v. Tsegai", "i.o.m. Berhane"
         if not before or not (before[-1].isalpha() or before[-1] == "."):
             return False

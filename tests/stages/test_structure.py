@@ -12,7 +12,7 @@ from pipeline.core.text import lemmas_of
 from pipeline.stages import structure as S
 from pipeline.stages.structure import entities as E
 from pipeline.stages.structure.train import fit_all
-from tests.helpers import sample_cases_frame
+from tests.helpers import case_frame, sample_cases_frame, structure_one
 
 
 @pytest.fixture(scope="module")
@@ -31,25 +31,8 @@ def structured(nlp, model, config):
     return S.structure_cases(cases, nlp, model, config.structure)
 
 
-def _case(narrative, **fields):
-    return pd.DataFrame(
-        [
-            {
-                "case_id": "k1",
-                "narrative": narrative,
-                "knelpunt": None,
-                "oplossing": None,
-                "structureel": None,
-                "orde": pd.NA,
-                "outcome": None,
-                **fields,
-            }
-        ]
-    )
-
-
 def test_knelpunt_field_becomes_the_main_barrier(nlp, model, config):
-    cases = _case(
+    cases = case_frame(
         "Mw. 34 jr, 3 kinderen. Huurachterstand van 4 mnd. Wijkteam betrokken.",
         knelpunt="Zonder adres geen uitkering, zonder uitkering geen woning.",
     )
@@ -96,7 +79,7 @@ def test_structuring_twice_gives_identical_output(nlp, model, config, structured
 
 
 def test_given_orde_and_outcome_win_over_inferred_ones(nlp, model, config):
-    cases = _case("Zonder adres geen uitkering. Nog geen oplossing.", orde=3, outcome="deels")
+    cases = case_frame("Zonder adres geen uitkering. Nog geen oplossing.", orde=3, outcome="deels")
     case_structure, _ = S.structure_cases(cases, nlp, model, config.structure)
     assert case_structure.loc[0, "orde"] == 3
     assert case_structure.loc[0, "outcome"] == "deels"
@@ -191,13 +174,6 @@ def test_stage_writes_case_structure_and_statements(tmp_path, config):
 # court); not copied from any source.
 
 
-def _structure_one(nlp, model, config, narrative, **fields):
-    case_structure, statements = S.structure_cases(
-        _case(narrative, **fields), nlp, model, config.structure
-    )
-    return case_structure.iloc[0], statements
-
-
 NO_SOLUTION = (
     "Een moeder van twee uit Lelystad raakt haar huis kwijt na een huurachterstand. Omdat zij "
     "geen vast adres heeft, wil de sociale dienst haar aanvraag voor bijstand niet in "
@@ -207,7 +183,7 @@ NO_SOLUTION = (
 
 
 def test_case_with_no_solution_gets_onbekend_or_niet_and_no_orde(nlp, model, config):
-    row, statements = _structure_one(nlp, model, config, NO_SOLUTION)
+    row, statements = structure_one(nlp, model, config, NO_SOLUTION)
     assert not row["solution_described"]
     assert row["outcome"] in ("niet", "onbekend")
     assert pd.isna(row["orde"])
@@ -221,7 +197,7 @@ def test_case_with_no_ending_told_gets_onbekend(nlp, model, config):
         "terugbetalen omdat een loonsverhoging niet was doorgegeven. Hij begrijpt niet hoe dat "
         "kan, want hij had alles gemeld. Hoe het verder met hem afloopt, vertelt het artikel niet."
     )
-    row, _ = _structure_one(nlp, model, config, text)
+    row, _ = structure_one(nlp, model, config, text)
     assert row["outcome"] == "onbekend"
     assert pd.isna(row["orde"])
 
@@ -233,7 +209,7 @@ def test_ombudsman_ruling_case_is_not_opgelost_without_a_solution(nlp, model, co
         "ongegrond verklaarde: de regels laten geen ruimte. De vrouw moet het bedrag terugbetalen "
         "en zit nog steeds met een schuld van 2.400 euro."
     )
-    row, _ = _structure_one(nlp, model, config, text)
+    row, _ = structure_one(nlp, model, config, text)
     assert row["outcome"] != "opgelost"
     assert not row["solution_described"]
     assert pd.isna(row["orde"])
@@ -246,7 +222,7 @@ def test_case_with_a_told_solution_gets_a_solution_statement_and_an_orde(nlp, mo
         "tussenkomst van de gemeentelijke ombudsman kent de gemeente alsnog een voorschot toe en "
         "wordt de bijstand met terugwerkende kracht uitbetaald."
     )
-    row, statements = _structure_one(nlp, model, config, text)
+    row, statements = structure_one(nlp, model, config, text)
     assert row["solution_described"]
     assert row["outcome"] in ("opgelost", "deels")
     assert row["orde"] in (1, 2, 3)
@@ -255,13 +231,13 @@ def test_case_with_a_told_solution_gets_a_solution_statement_and_an_orde(nlp, mo
 
 
 def test_an_outcome_given_as_solved_counts_as_a_described_solution(nlp, model, config):
-    row, _ = _structure_one(nlp, model, config, NO_SOLUTION, outcome="opgelost")
+    row, _ = structure_one(nlp, model, config, NO_SOLUTION, outcome="opgelost")
     assert row["solution_described"]
     assert row["outcome"] == "opgelost"
 
 
 def test_orde_column_is_a_nullable_integer(nlp, model, config):
-    case_structure, _ = S.structure_cases(_case(NO_SOLUTION), nlp, model, config.structure)
+    case_structure, _ = S.structure_cases(case_frame(NO_SOLUTION), nlp, model, config.structure)
     assert str(case_structure["orde"].dtype) == "Int64"
 
 
@@ -277,7 +253,7 @@ def test_gemeente_lelystad_is_the_municipality(nlp, model, config):
         "De gemeente Lelystad weigert een jonge vrouw bijzondere bijstand voor de inrichting van "
         "haar woning, omdat haar spaargeld net boven de grens ligt."
     )
-    row, _ = _structure_one(nlp, model, config, text)
+    row, _ = structure_one(nlp, model, config, text)
     assert row["municipality"] == "Lelystad"
 
 
@@ -325,7 +301,7 @@ def test_text_naming_no_municipality_gets_none(nlp, model, config):
         "Een jongen van 17 zit al een jaar thuis. Geen school wil hem toelaten, omdat hij extra "
         "begeleiding nodig heeft. Zijn ouders weten niet meer waar ze moeten aankloppen."
     )
-    row, _ = _structure_one(nlp, model, config, text)
+    row, _ = structure_one(nlp, model, config, text)
     assert row["municipality"] is None
 
 

@@ -18,6 +18,7 @@ from pipeline.stages import structure as S
 from pipeline.stages.structure.extract import role_solution_sentence
 from pipeline.stages.structure.nlp import SOLUTION_SIDE, sentence_tokens
 from pipeline.stages.structure.train import load_training_frame
+from tests.helpers import structure_one
 
 # Barrier fingerprints made by the structure stage of main at commit 0588792 (before the
 # solution-side cues): `python -m tests.stages.test_structure_real` rewrites the file.
@@ -38,23 +39,6 @@ def _real_texts() -> dict[str, str]:
     path = PROJECT_ROOT / "data/real/cases.jsonl"
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     return {r["id"]: r["text"] for r in rows}
-
-
-def _structure_one(nlp, model, config, narrative, **fields):
-    case = {
-        "case_id": "r1",
-        "narrative": narrative,
-        "knelpunt": None,
-        "oplossing": None,
-        "structureel": None,
-        "orde": pd.NA,
-        "outcome": None,
-        **fields,
-    }
-    case_structure, statements = S.structure_cases(
-        pd.DataFrame([case]), nlp, model, config.structure
-    )
-    return case_structure.iloc[0], statements
 
 
 def fingerprint_cases(config) -> pd.DataFrame:
@@ -123,14 +107,14 @@ def test_a_hoped_for_solution_is_a_negated_told_cue(nlp):
 
 def test_real_case_ending_in_a_call_for_change_gets_no_solution(nlp, model, config):
     # real-geld-023: Divosa "roept gemeenten op" to give working people on bijstand certainty
-    row, statements = _structure_one(nlp, model, config, _real_texts()["real-geld-023"])
+    row, statements = structure_one(nlp, model, config, _real_texts()["real-geld-023"])
     assert not row["solution_described"]
     assert not (statements["kind"] == "solution").any()
 
 
 def test_real_case_with_no_ending_told_gets_onbekend_and_no_orde(nlp, model, config):
     # real-wonen-024: a short note ending with a council member asking for maatwerk
-    row, _ = _structure_one(nlp, model, config, _real_texts()["real-wonen-024"])
+    row, _ = structure_one(nlp, model, config, _real_texts()["real-wonen-024"])
     assert not row["solution_described"]
     assert row["outcome"] == "onbekend"
     assert pd.isna(row["orde"])
@@ -139,7 +123,7 @@ def test_real_case_with_no_ending_told_gets_onbekend_and_no_orde(nlp, model, con
 
 def test_real_case_with_a_told_exception_gets_a_solution_and_an_orde(nlp, model, config):
     # real-maatwerk-024: "gem. maakt uitzondering, neemt aanvraag in behandeling en geeft voorschot"
-    row, statements = _structure_one(nlp, model, config, _real_texts()["real-maatwerk-024"])
+    row, statements = structure_one(nlp, model, config, _real_texts()["real-maatwerk-024"])
     assert row["solution_described"]
     assert row["outcome"] in ("opgelost", "deels")
     assert row["orde"] in (1, 2, 3)
@@ -164,7 +148,7 @@ PAID_IN_THE_END = (
 
 
 def test_case_with_only_a_plea_and_advice_gets_outcome_onbekend_and_no_orde(nlp, model, config):
-    row, statements = _structure_one(nlp, model, config, CALL_FOR_CHANGE)
+    row, statements = structure_one(nlp, model, config, CALL_FOR_CHANGE)
     assert not row["solution_described"]
     assert row["outcome"] == "onbekend"
     assert pd.isna(row["orde"])
@@ -172,7 +156,7 @@ def test_case_with_only_a_plea_and_advice_gets_outcome_onbekend_and_no_orde(nlp,
 
 
 def test_municipality_that_paid_in_the_end_is_a_described_solution(nlp, model, config):
-    row, statements = _structure_one(nlp, model, config, PAID_IN_THE_END)
+    row, statements = structure_one(nlp, model, config, PAID_IN_THE_END)
     assert row["solution_described"]
     assert row["orde"] in (1, 2, 3)
     solutions = statements[statements["kind"] == "solution"]
@@ -180,7 +164,7 @@ def test_municipality_that_paid_in_the_end_is_a_described_solution(nlp, model, c
 
 
 def test_oplossing_field_saying_there_is_none_is_no_solution(nlp, model, config):
-    row, statements = _structure_one(
+    row, statements = structure_one(
         nlp,
         model,
         config,
@@ -237,7 +221,7 @@ def test_a_sentence_telling_what_was_done_stays_the_role_solution(nlp, config):
 
 def test_real_case_ending_in_the_ombudsmans_general_conclusion_gets_no_solution(nlp, model, config):
     # real-zorg-029 (dev): the jeugdombudsman concludes what the municipality "moet" do
-    row, statements = _structure_one(nlp, model, config, _real_texts()["real-zorg-029"])
+    row, statements = structure_one(nlp, model, config, _real_texts()["real-zorg-029"])
     assert not row["solution_described"]
     assert not (statements["kind"] == "solution").any()
 
