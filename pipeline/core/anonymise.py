@@ -354,7 +354,7 @@ _TITLES = {
 # Forms of address: a word after one of these is a name, whatever else it could mean.
 _HONORIFICS = {
     "mevrouw", "mevr", "mw", "mej", "meneer", "mijnheer", "dhr", "heer", "hr", "dr", "drs", "ir",
-    "ing", "mr", "prof", "ds",
+    "ing", "mr", "prof", "ds", "fam",
 }  # fmt: skip
 # Role and case words that deduce sometimes pulls into a name ("Woonconsulent Esra Çelik").
 _ROLE_WORDS = set(
@@ -536,7 +536,8 @@ _DASH_LINE_RE = re.compile(r"(?:^|\n)[ \t]*[—–\-]{1,2}[ \t]*\Z")
 # "Ahmeds moeder", "Daans school": a name with the genitive s before a lower-case word
 _POSSESSIVE_AFTER_RE = re.compile(r"[ \u00a0]+[a-zß-öø-ÿ]")
 _AGE_AFTER_RE = re.compile(
-    r"[ \u00a0]*(?:\([ \u00a0]*\d{1,2}[ \u00a0]*(?:jaar|jr\.?|j\.?)?[ \u00a0]*\)"
+    r"[ \u00a0]*(?:\([ \u00a0]*\d{1,2}[ \u00a0]*(?:jaar|jr\.?|j\.?)?"
+    r"[ \u00a0]*(?:\)|,[ \u00a0]*[a-z])"  # "Daan (7)", "Mahlet (41, moeder van drie)"
     r"|,[ \u00a0]*\d{1,2}(?:[ \u00a0]*(?:jaar|jr\.?))?[ \u00a0]*,"
     r"|,[ \u00a0]*\d{1,2}[ \u00a0]*jaar(?:[ \u00a0]+oud)?[ \u00a0]*(?:[.;)]|\Z))"
 )
@@ -592,6 +593,24 @@ _PAIR_VERBS = {"delen", "deel", "leven"}
 _PRONOUN_BRACKET_RE = re.compile(
     r"(?i)(?<!\w)(?:zij|hij|ze|cliënte?|client)[ \u00a0]*\([ \u00a0]*\Z"
 )
+# "Lemlem gebeld, geen gehoor", "Tegen Mehret gezegd dat": a case note's contact verb right
+# after a lone unknown capitalised word (organisations one calls are in the keep list or
+# acronyms, which never reach this check)
+_NOTE_CONTACT_RE = re.compile(
+    r"(?:[ \u00a0]+(?:vandaag|gisteren|vanochtend|vanmiddag|telefonisch|nogmaals|opnieuw"
+    r"|wederom|nog|niet|al|net|kort|even))*"
+    r"[ \u00a0]+(?:gebeld|opgebeld|teruggebeld|nagebeld|gemaild|geappt|ge-?sms't|gesproken"
+    r"|bereikt|bezocht|gezegd|uitgelegd|verteld|gevraagd|ingelicht|geïnformeerd|uitgenodigd)"
+    r"(?=[ \u00a0]*(?:[.,;:!?)\n]|dat\b|over\b|en\b|maar\b|want\b|om\b|ivm\b|\Z))"
+)
+# "Lemlem haar uitkering is gestopt": a colloquial possessive at the start of a sentence (an
+# object pronoun cannot stand there: the finite verb comes second)
+_SPOKEN_POSSESSIVE_RE = re.compile(r"[ \u00a0]+haar[ \u00a0]+[a-zß-öø-ÿ]")
+# "Zowel Senait als haar broer hebben schulden"
+_BOTH_KIN_RE = re.compile(r"[ \u00a0]+als[ \u00a0]+(?:zijn|haar|hun)[ \u00a0]+([a-zß-öø-ÿ\-]+)")
+# "Lemlem en ik hebben de formulieren ingevuld"
+_AND_I_RE = re.compile(r"[ \u00a0]+en[ \u00a0]+ik\b")
+_AGED_BEFORE_RE = re.compile(rf"(?:\d{{1,2}}-|(?:{_NUMBER_WORDS}))jarige")
 # "Van: Nardos" alone on its line: the sender
 _LINE_END_RE = re.compile(r"[ \t]*(?:\n|\Z|<)")
 _LOWER_STREET_RE = re.compile(
@@ -1058,7 +1077,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2f"
+GATE_VERSION = "2026.12.2g"
 
 
 class Anonymiser:
@@ -1412,7 +1431,11 @@ class Anonymiser:
             if " " not in word and "\u00a0" not in word and not self._name_like(word):
                 # most runs: one capitalised Dutch word ("De", "Daarna", "Mw"); a first name
                 # that is also a word counts right after a family word ("zijn tante Wil")
-                if self._kin_named(text, m.start(), word) or self._at_home(text, *m.span()):
+                if (
+                    self._kin_named(text, m.start(), word)
+                    or self._at_home(text, *m.span())
+                    or self._word_name_apposition(text, *m.span())
+                ):
                     out.append(m.span())
                 continue
             run = [
@@ -1469,6 +1492,8 @@ class Anonymiser:
         for k in range(1, len(toks) + 1):
             if " ".join(toks[-k:]).casefold() in self._cue_phrases:
                 return True
+        if _AGED_BEFORE_RE.fullmatch(toks[-1]):
+            return True  # "de 23-jarige Filmon", "de zestienjarige Yonas"
         # "de zus van Blerta", "de kinderen van Efrem"
         if len(toks) >= 2 and toks[-1] == "van":
             kin = _fold(toks[-2])
@@ -1531,6 +1556,19 @@ class Anonymiser:
                 return True  # "Van: Nardos" alone on its line
             if text[e : e + 1] == ")" and _PRONOUN_BRACKET_RE.search(text, max(0, s - 12), s):
                 return True  # "Zij (Mulu) wil niet verhuizen"
+            if _NOTE_CONTACT_RE.match(text, e):
+                return True  # "Lemlem gebeld, geen gehoor", "Tegen Mehret gezegd dat"
+            both = _BOTH_KIN_RE.match(text, e)
+            if (
+                both
+                and _previous_word(text, s) == "zowel"
+                and _fold(both.group(1)) in _KIN_AFTER_WORDS
+            ):
+                return True  # "Zowel Senait als haar broer"
+            if _AND_I_RE.match(text, e):
+                return True  # "Lemlem en ik hebben ..."
+            if _sentence_start(text, s) and _SPOKEN_POSSESSIVE_RE.match(text, e):
+                return True  # "Lemlem haar uitkering is gestopt"
         if len(names) == 1 and self._verb_says_person(text, s, e, names[0]):
             return True  # "Tsegay heeft", "Bos vertelde", "Visser komt mee"
         if len(names) > 1 and _next_word(text, e) in self._verbs:
@@ -1592,6 +1630,17 @@ class Anonymiser:
             return False
         f = _fold(text[s:e])
         return not (f in self._places or f in self._keep_words or f in self._keep)
+
+    def _word_name_apposition(self, text: str, s: int, e: int) -> bool:
+        """ "naar Genet, de zus van cliënt": a capitalised word mid-sentence, then a family
+        apposition, is a first name that is also a word (not a place or an organisation)."""
+        f = _fold(text[s:e])
+        if f in self._places or f in self._keep_words or f in self._keep or f in _SENTENCE_WORDS:
+            return False
+        if _sentence_start(text, s) or _previous_word(text, s) in _ARTICLES:
+            return False
+        kin = _APPOSITION_KIN_RE.match(text, e)
+        return bool(kin) and any(_fold(w or "") in _KIN_AFTER_WORDS for w in kin.groups())
 
     def _possessive(self, token: str) -> bool:
         """ "Ahmeds", "Daans": a known name plus the genitive s."""

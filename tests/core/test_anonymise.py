@@ -912,3 +912,46 @@ def test_organisation_founded_in_a_year_is_kept(rules):
 def test_lower_case_speaker_after_a_chat_time_stamp_is_removed_and_a_role_kept(rules):
     res = rules.anonymise("[21:02] hagos: ben je er?\n[21:03] wijkcoach: ja\n[21:04] ik: ok")
     assert [s.text for s in res.spans] == ["hagos"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Ghirmay gebeld, geen gehoor.", "Ghirmay"),
+        ("Ghirmay vandaag niet bereikt.", "Ghirmay"),
+        ("Tegen Ghirmay gezegd dat de aanvraag nog loopt.", "Ghirmay"),
+        ("Ghirmay haar uitkering is gestopt.", "Ghirmay"),
+        ("Ghirmay en ik hebben de formulieren ingevuld.", "Ghirmay"),
+        ("Huisbezoek bij Ghirmay op dinsdag.", "Ghirmay"),
+        ("Terugbellen Ghirmay ivm huur.", "Ghirmay"),
+        ("Afspraak met fam. Ghirmay over de schulden.", "Ghirmay"),
+        ("Mama Ghirmay zorgt alleen voor de kinderen.", "Ghirmay"),
+        ("Het verhaal van de 23-jarige Ghirmay staat niet op zichzelf.", "Ghirmay"),
+        ("Ghirmay (41, moeder van drie) kreeg een brief.", "Ghirmay"),
+        ("Zowel Ghirmay als haar broer hebben schulden.", "Ghirmay"),
+        ("Gedaagde Ghirmay verschijnt niet.", "Ghirmay"),
+    ],
+)
+def test_unlisted_name_in_a_case_note_contact_or_family_phrasing_is_removed(rules, text, name):
+    assert [s.text for s in rules.anonymise(text).spans] == [name]
+
+
+def test_first_name_that_is_a_word_before_a_family_apposition_is_removed(gate):
+    res = gate.anonymise("Het geld ging naar Genet, de zus van cliënt.")
+    assert [s.text for s in res.spans] == ["Genet"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kwadraad gebeld, geen gehoor.",
+        "Vivium vandaag gebeld over de indicatie.",
+        "Tegen Kwadraad gezegd dat de huur te hoog is.",
+        "Zowel Kwadraad als haar partners van MEE waren er.",
+        "Terugbellen Vivium over de indicatie.",
+        "Het team werkt volgens Housing First en Critical Time Intervention.",
+        "In Almere, de stad van de wethouder, wonen veel gezinnen.",
+    ],
+)
+def test_organisation_or_place_in_a_contact_or_apposition_phrasing_is_kept(gate, text):
+    assert gate.anonymise(text).text == text
