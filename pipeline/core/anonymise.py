@@ -611,6 +611,8 @@ _BOTH_KIN_RE = re.compile(r"[ \u00a0]+als[ \u00a0]+(?:zijn|haar|hun)[ \u00a0]+([
 # "Lemlem en ik hebben de formulieren ingevuld"
 _AND_I_RE = re.compile(r"[ \u00a0]+en[ \u00a0]+ik\b")
 _AGED_BEFORE_RE = re.compile(rf"(?:\d{{1,2}}-|(?:{_NUMBER_WORDS}))jarige")
+# the opening of a list line: "- ", "• ", "1. " (or nothing)
+_LIST_ITEM_START_RE = re.compile(r"[ \t]*(?:[-*•–]|\d{1,2}[.)])?[ \t]*")
 # "Van: Nardos" alone on its line: the sender
 _LINE_END_RE = re.compile(r"[ \t]*(?:\n|\Z|<)")
 _LOWER_STREET_RE = re.compile(
@@ -1511,7 +1513,9 @@ class Anonymiser:
             # a speaker in a chat log or transcript ("[12:04] Tesfay: ok", 'Senait: "Ik..."');
             # otherwise a form field's label ("Tel:", "Betreft:")
             return not self._is_word(names[0]) and (
-                self._speaker_label(text, s, e) or self._cue_before(text, s)
+                self._speaker_label(text, s, e)
+                or self._cue_before(text, s)
+                or self._kin_after_colon(text, s, e)
             )
         dutch = [self._is_word(t) for t in names]
         foreign = any(c in _FOREIGN_LETTERS for c in _fold(" ".join(names)))
@@ -1630,6 +1634,14 @@ class Anonymiser:
             return False
         f = _fold(text[s:e])
         return not (f in self._places or f in self._keep_words or f in self._keep)
+
+    def _kin_after_colon(self, text: str, s: int, e: int) -> bool:
+        """ "- Aregash: moeder, geen werk": a list line that opens with "Name:" and a family
+        word (a field label is followed by its value, never by a family word)."""
+        if not _LIST_ITEM_START_RE.fullmatch(text, text.rfind("\n", 0, s) + 1, s):
+            return False
+        m = _NEXT_WORD_RE.match(text, e + 1, e + 40)
+        return bool(m) and _fold(m.group(1)) in _KIN_AFTER_WORDS
 
     def _word_name_apposition(self, text: str, s: int, e: int) -> bool:
         """ "naar Genet, de zus van cliënt": a capitalised word mid-sentence, then a family

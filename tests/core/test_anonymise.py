@@ -955,3 +955,21 @@ def test_first_name_that_is_a_word_before_a_family_apposition_is_removed(gate):
 )
 def test_organisation_or_place_in_a_contact_or_apposition_phrasing_is_kept(gate, text):
     assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Melder: Ghirmay", "Ghirmay"),
+        ("Casushouder: Ghirmay", "Ghirmay"),
+        ("Behandelaar Ghirmay is met verlof.", "Ghirmay"),
+        ("Gezinsleden:\n- Ghirmay: moeder, geen werk", "Ghirmay"),
+    ],
+)
+def test_unlisted_name_in_a_form_field_or_household_list_is_removed(rules, text, name):
+    assert [s.text for s in rules.anonymise(text).spans] == [name]
+
+
+def test_place_before_a_colon_and_a_family_word_mid_line_is_kept(gate):
+    text = "Gezin in Meppel-Escamp: moeder (41) met schulden."
+    assert "Meppel-Escamp" in gate.anonymise(text).text
