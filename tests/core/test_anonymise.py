@@ -973,3 +973,15 @@ def test_unlisted_name_in_a_form_field_or_household_list_is_removed(rules, text,
 def test_place_before_a_colon_and_a_family_word_mid_line_is_kept(gate):
     text = "Gezin in Meppel-Escamp: moeder (41) met schulden."
     assert "Meppel-Escamp" in gate.anonymise(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Een vrouw van 39 vertelt in Trouw dat zij als kind al piekerde.",
+        "Hij woont nu in Exodushuis Overtoom, met begeleiding.",
+        "Dat zegt een moeder tegen Omroep Brabant.",
+    ],
+)
+def test_news_media_and_shelter_names_in_a_published_case_are_kept(gate, text):
+    assert gate.anonymise(text).text == text
