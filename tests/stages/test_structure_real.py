@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.core.config import PROJECT_ROOT, load_config
 from pipeline.stages import structure as S
-from pipeline.stages.structure.extract import role_solution_sentence
+from pipeline.stages.structure.extract import role_solution_sentence, told_scores
 from pipeline.stages.structure.nlp import SOLUTION_SIDE, sentence_tokens
 from pipeline.stages.structure.train import load_training_frame
 from tests.helpers import structure_one
@@ -234,4 +234,47 @@ def test_a_court_annulling_the_decision_is_a_told_solution(nlp):
 def test_a_court_not_annulling_the_decision_tells_no_solution(nlp):
     counts = S.CueMatcher(nlp).counts(nlp("De rechtbank vernietigt het besluit niet."))
     assert counts[SOLUTION_SIDE + "told:negated"] >= 1
+    assert counts[SOLUTION_SIDE + "told:strong"] == 0
+
+
+def test_a_closing_remark_that_the_ending_is_not_told_means_no_solution(nlp, model, config):
+    text = (
+        "Een moeder vraagt maandenlang om hulp voor haar zoon met een zware zorgvraag. "
+        "De gemeente verwijst naar de zorgaanbieder en die weer naar de gemeente. "
+        "Uiteindelijk wordt een regisseur ingeschakeld en is er een gesprek geregeld. "
+        "Hoe het gezin verder geholpen is, vertelt het artikel niet."
+    )
+    row, statements = structure_one(nlp, model, config, text)
+    assert not row["solution_described"]
+    assert not (statements["kind"] == "solution").any()
+
+
+def test_told_cues_in_a_remark_about_people_in_general_tell_no_solution(nlp, config):
+    matcher = S.CueMatcher(nlp)
+    general, own = S.analyse_text(
+        "Veel ouders krijgen een burn-out en de meeste mensen krijgen pas laat begeleiding. "
+        "Het gezin krijgt begeleiding.",
+        nlp,
+        matcher,
+    )
+    scores = told_scores([general, own], config.structure)
+    assert scores[0] <= 0 < scores[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "De gemeente keurt de aanvraag alsnog goed.",
+        "Het college herziet het besluit.",
+        "Hij krijgt het teveel betaalde geld terug.",
+        "Zij krijgt een tegemoetkoming van 500 euro.",
+    ],
+)
+def test_approval_revision_refund_and_compensation_are_told_solutions(nlp, text):
+    counts = S.CueMatcher(nlp).counts(nlp(text))
+    assert counts[SOLUTION_SIDE + "told:strong"] >= 1
+
+
+def test_an_approval_that_did_not_come_tells_no_solution(nlp):
+    counts = S.CueMatcher(nlp).counts(nlp("De aanvraag wordt niet goedgekeurd."))
     assert counts[SOLUTION_SIDE + "told:strong"] == 0

@@ -19,6 +19,8 @@ from pipeline.stages.structure.entities import (
     main_organisation,
 )
 from pipeline.stages.structure.nlp import (
+    DOMAIN_SIDE,
+    SIDE_GENERAL,
     SIDE_MODALS,
     SOLUTION_SIDE,
     CueMatcher,
@@ -57,6 +59,7 @@ NOT_SOLVED = ("niet", "onbekend")
 # the solution-side cue keys (see nlp.SOLUTION_SIDE): they decide whether a solution is told
 TOLD_STRONG, TOLD_WEAK = f"{SOLUTION_SIDE}told:strong", f"{SOLUTION_SIDE}told:weak"
 STUCK, OPEN = f"{SOLUTION_SIDE}untold:stuck", f"{SOLUTION_SIDE}untold:open"
+UNKNOWN = f"{SOLUTION_SIDE}untold:unknown"
 
 
 def statement_id(case_id: str, kind: str, text: str) -> str:
@@ -101,16 +104,16 @@ def _rule_boost(cues: Counter, prefix: str, weight: float = 0.15) -> dict[str, f
 
 def told_scores(sents: Sequence[Sentence], params: StructureParams) -> list[float]:
     """Per sentence: how much it tells that a solution was found (strong + weak told cues minus
-    untold cues), weighted down before the last part of the text, where endings are told."""
+    untold cues), weighted down before the last part of the text, where endings are told. The
+    told cues of a sentence about people in general ("veel ouders krijgen ...") do not count."""
     n = len(sents)
     out = []
     for i, s in enumerate(sents):
         c = s.cues
-        raw = (
-            c.get(TOLD_STRONG, 0)
-            + params.told_weak_weight * c.get(TOLD_WEAK, 0)
-            - params.untold_weight * (c.get(STUCK, 0) + c.get(OPEN, 0))
-        )
+        told = c.get(TOLD_STRONG, 0) + params.told_weak_weight * c.get(TOLD_WEAK, 0)
+        if len(SIDE_GENERAL.intersection(s.lemmas)) >= 2:
+            told = 0.0
+        raw = told - params.untold_weight * (c.get(STUCK, 0) + c.get(OPEN, 0))
         late = i >= n * (1 - params.told_late_share) - 1e-9
         out.append(raw if late else params.told_early_weight * raw)
     return out
@@ -159,6 +162,18 @@ def role_solution_sentence(
         return -1
     best = max(late, key=lambda i: p_solution[i])
     return best if p_solution[best] >= params.solution_role_threshold else -1
+
+
+def ending_untold(sents: Sequence[Sentence], params: StructureParams) -> bool:
+    """Does the text's last part say in so many words that it does not tell the ending ("hoe
+    het afliep, vertelt het bericht niet")? Then no solution is described, whatever it told
+    before."""
+    n = len(sents)
+    return any(
+        s.cues.get(UNKNOWN, 0)
+        for i, s in enumerate(sents)
+        if i >= n * (1 - params.told_late_share) - 1e-9
+    )
 
 
 def field_tells_a_solution(field: Sequence[Sentence]) -> bool:
@@ -303,6 +318,7 @@ def structure_cases(
             or (
                 (sum(scores) >= params.told_threshold or role_sol >= 0)
                 and outcome_in not in NOT_SOLVED
+                and not ending_untold(sents, params)
             )
         )
         # solution statements: the oplossing field, else the sentences that tell the solution
@@ -372,7 +388,7 @@ def structure_cases(
         )
         dm = model.models["domains"]
         dp = proba["domains"][n]
-        lex = {k.split(":", 1)[1]: v for k, v in case_cues.items() if k.startswith("domain:")}
+        lex = {k.split(":", 1)[1]: v for k, v in case_cues.items() if k.startswith(DOMAIN_SIDE)}
         domains = [
             d
             for d, p_d in zip(dm.classes, dp, strict=True)

@@ -58,12 +58,67 @@ SIDE_TOLD_CUES: dict[str, tuple[str, ...]] = {
     k: tuple(v) + tuple(_SIDE["told"].get(k, ())) for k, v in TOLD_CUES.items()
 }
 SIDE_UNTOLD_CUES: dict[str, tuple[str, ...]] = {
-    k: tuple(c for c in v if c not in _SIDE["untold_dropped"]) + tuple(_SIDE["untold"].get(k, ()))
-    for k, v in UNTOLD_CUES.items()
+    k: tuple(c for c in UNTOLD_CUES.get(k, ()) if c not in _SIDE["untold_dropped"])
+    + tuple(_SIDE["untold"].get(k, ()))
+    for k in {**UNTOLD_CUES, **_SIDE["untold"]}
 }
 SIDE_NEGATIONS: frozenset[str] = NEGATIONS | frozenset(_SIDE["wishes"])
 SIDE_CONDITIONALS: frozenset[str] = frozenset(_SIDE["conditionals"])
 SIDE_MODALS: frozenset[str] = frozenset(lemma(w) for w in _SIDE["modals"])
+SIDE_GENERAL: frozenset[str] = frozenset(lemma(w) for w in _SIDE["general"])
+
+# The domain side: the life-domain lexicons as the case's domain labels count them (key prefix
+# DOMAIN_SIDE, "dom:wonen"): `domains` above less the entries `domain_side.dropped` names, with the
+# entries `domain_side.moved` moves and `domain_side.added` adds. The main-barrier ranker keeps
+# counting `domains` unchanged (so the barrier statements do not move when the labels' lexicons
+# are tuned); the case-level models see the domain side.
+DOMAIN_SIDE = "dom:"
+_DSIDE = _LEXICONS["domain_side"]
+
+
+def _domain_side_lexicon() -> dict[str, tuple[str, ...]]:
+    moved = {term: dom for dom, terms in _DSIDE["moved"].items() for term in terms}
+    dropped = set(_DSIDE["dropped"]) | set(moved)
+    out: dict[str, list[str]] = {
+        dom: [t for t in terms if t not in dropped] for dom, terms in DOMAIN_LEXICON.items()
+    }
+    for dom, terms in (*_DSIDE["moved"].items(), *_DSIDE["added"].items()):
+        out[dom].extend(t for t in terms if t not in out[dom])
+    return {dom: tuple(terms) for dom, terms in out.items()}
+
+
+DOMAIN_SIDE_LEXICON: dict[str, tuple[str, ...]] = _domain_side_lexicon()
+
+# a compound whose last part is a one-word domain-side term counts for that term's domains
+#   ('belastingschuld' → financien, 'koopwoning' → wonen): heads of at least this many letters,
+#   after a first part of at least COMPOUND_MIN_FIRST letters ('ziekenhuis' is no 'huis')
+COMPOUND_MIN_HEAD, COMPOUND_MIN_FIRST = 6, 3
+
+
+def _compound_heads() -> dict[str, tuple[str, ...]]:
+    heads: dict[str, list[str]] = {}
+    for dom, terms in DOMAIN_SIDE_LEXICON.items():
+        for term in terms:
+            head = lemma(term)
+            if " " in term or len(term) < COMPOUND_MIN_HEAD or term in _DSIDE["no_compound_head"]:
+                continue
+            if dom not in heads.setdefault(head, []):
+                heads[head].append(dom)
+    return {h: tuple(d) for h, d in heads.items()}
+
+
+COMPOUND_HEADS: dict[str, tuple[str, ...]] = _compound_heads()
+
+
+def compound_head_domains(word: str) -> tuple[str, ...]:
+    """The domains of the longest domain-side term a compound word ends with (none when the word
+    is no compound of one)."""
+    for i in range(COMPOUND_MIN_FIRST, len(word) - COMPOUND_MIN_HEAD + 1):
+        doms = COMPOUND_HEADS.get(word[i:].lstrip("-"))
+        if doms:
+            return doms
+    return ()
+
 
 ABBREVIATIONS: tuple[str, ...] = tuple(_LEXICONS["abbreviations"])
 
@@ -134,9 +189,15 @@ class CueMatcher:
             self._add(key, [self._pattern(c) for c in cues])
         for key, cues in side.items():
             self._add(key, [p for c in cues for p in self._patterns(c)])
+        # each term parsed once, for both the ranker's lexicon and the domain side
+        words = sorted(
+            {t for lex in (DOMAIN_LEXICON, DOMAIN_SIDE_LEXICON) for ts in lex.values() for t in ts}
+        )
+        parsed = dict(zip(words, nlp.pipe(words), strict=True))
         for dom, terms in DOMAIN_LEXICON.items():
-            docs = [nlp(t) for t in terms]
-            self.phrases.add(f"domain:{dom}", docs)
+            self.phrases.add(f"domain:{dom}", [parsed[t] for t in terms])
+        for dom, terms in DOMAIN_SIDE_LEXICON.items():
+            self.phrases.add(f"{DOMAIN_SIDE}{dom}", [parsed[t] for t in terms])
 
     def _add(self, key: str, patterns: list[list[dict[str, Any]]]) -> None:
         gapped = [p for p in patterns if any("OP" in t for t in p)]
@@ -227,19 +288,32 @@ class CueMatcher:
             out[k][key] += 1
         for k, key, _ in told:
             out[k][key] += 1
+        covered = np.zeros(len(doc), dtype=bool)
         for match_id, start, end in self.phrases(doc):
             k = sent_of[start]
             if k >= 0 and sent_of[end - 1] == k:
-                out[k][self.nlp.vocab.strings[match_id]] += 1
+                key = self.nlp.vocab.strings[match_id]
+                out[k][key] += 1
+                if key.startswith(DOMAIN_SIDE):
+                    covered[start:end] = True
+        # compounds of a domain-side term that the lexicon does not list as a whole
+        for tok in doc:
+            k = sent_of[tok.i]
+            if k < 0 or covered[tok.i] or len(tok) < COMPOUND_MIN_HEAD + COMPOUND_MIN_FIRST:
+                continue
+            for dom in compound_head_domains(tok.lower_) or compound_head_domains(tok.lemma_):
+                out[k][DOMAIN_SIDE + dom] += 1
         return out
 
 
 def cue_tokens(counts: Counter, solution_side: bool = True) -> list[str]:
-    """Cue hits as pseudo-tokens so that the trained models learn how much each rule counts;
-    without the solution-side cues when `solution_side` is False."""
+    """Cue hits as pseudo-tokens so that the trained models learn how much each rule counts.
+    With `solution_side` (the case-level models): the solution-side cues and the domain side's
+    hits instead of the ranker's domain lexicon hits; without (the role model): as before
+    either side was added."""
     out = []
     for key, n in counts.items():
-        if not solution_side and key.startswith(SOLUTION_SIDE):
+        if key.startswith((SOLUTION_SIDE, DOMAIN_SIDE) if not solution_side else "domain:"):
             continue
         tag = "__" + re.sub(r"[^a-z0-9]+", "_", key.lower())
         out.extend([tag] * min(n, 3))
