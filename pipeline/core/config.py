@@ -60,6 +60,7 @@ class StructureParams(_Section):
     barrier_threshold: float  # role-model probability for a barrier sentence
     solution_threshold: float
     max_statement_sentences: int  # consecutive barrier sentences form one statement
+    main_neighbour_min_ratio: float  # a neighbour joins the main barrier sentence at these odds
     secondary_type_threshold: float  # extra barrier types of a case
     type_cue_boost: float  # added to a barrier type's probability per type cue hit (max 2)
     domain_min_hits: int  # lexicon hits that add a life domain without the classifier

@@ -15,7 +15,12 @@ import pytest
 
 from pipeline.core.config import PROJECT_ROOT, load_config
 from pipeline.stages import structure as S
-from pipeline.stages.structure.extract import role_solution_sentence, told_scores
+from pipeline.stages.structure.extract import (
+    barrier_runs,
+    main_run,
+    role_solution_sentence,
+    told_scores,
+)
 from pipeline.stages.structure.nlp import SOLUTION_SIDE, sentence_tokens
 from pipeline.stages.structure.train import load_training_frame
 from tests.helpers import structure_one
@@ -278,3 +283,45 @@ def test_approval_revision_refund_and_compensation_are_told_solutions(nlp, text)
 def test_an_approval_that_did_not_come_tells_no_solution(nlp):
     counts = S.CueMatcher(nlp).counts(nlp("De aanvraag wordt niet goedgekeurd."))
     assert counts[SOLUTION_SIDE + "told:strong"] == 0
+
+
+def test_main_barrier_statement_takes_the_better_neighbour_of_the_best_sentence():
+    assert main_run([0.2, 1.5, 0.9, 1.1], [False] * 4, min_ratio=0.0, max_len=2) == [1, 2]
+    assert main_run([0.2, 0.9, 1.5, 0.1], [False] * 4, min_ratio=0.0, max_len=2) == [1, 2]
+
+
+def test_main_barrier_statement_of_a_one_sentence_text_is_that_sentence():
+    assert main_run([0.4], [False], min_ratio=0.0, max_len=2) == [0]
+
+
+def test_main_barrier_statement_keeps_its_barrier_run_when_the_neighbour_is_far_behind():
+    # odds exp(-3) ≈ 0.05 of the best's: below a ratio of 0.1, so the best sentence's run
+    # among the barrier sentences, as before the neighbour rule
+    assert main_run([1.0, 4.0, 0.5], [False] * 3, min_ratio=0.1, max_len=2) == [1]
+    assert main_run([1.0, 4.0, 0.5, 0.0], [False, False, True, True], 0.1, max_len=2) == [1, 2]
+    assert main_run([3.5, 4.0, 0.5], [False] * 3, min_ratio=0.1, max_len=2) == [0, 1]
+
+
+def test_other_barrier_sentences_keep_their_runs_beside_the_main_run():
+    flags = [True, True, False, True, True, True]
+    assert barrier_runs(flags, [3, 4], max_len=2) == [[0, 1], [3, 4], [5]]
+    assert barrier_runs(flags, [], max_len=2) == [[0, 1], [3, 4], [5]]
+    assert barrier_runs([False] * 3, [1, 2], max_len=2) == [[1, 2]]
+
+
+def test_main_barrier_of_a_narrative_is_two_consecutive_sentences(nlp, model, config):
+    text = (
+        "Een alleenstaande vader in Zwolle werkt drie dagen per week in een magazijn. "
+        "Hij vraagt bijzondere bijstand aan voor een nieuwe wasmachine. "
+        "De gemeente wijst de aanvraag af, omdat zijn spaargeld net boven de vermogensgrens ligt. "
+        "Daardoor kan hij de was van zijn kinderen niet meer thuis doen. "
+        "Zijn wijkcoach vindt dat onredelijk en schrijft een brief aan de wethouder."
+    )
+    sentences = [s.text for s in S.analyse_text(text, nlp, S.CueMatcher(nlp))]
+    always = config.model_copy(
+        update={"structure": config.structure.model_copy(update={"main_neighbour_min_ratio": 0})}
+    )
+    _, statements = structure_one(nlp, model, always, text)
+    (main,) = statements[(statements["kind"] == "barrier") & statements["is_main"]].itertuples()
+    start = int(main.sent_index)
+    assert main.text == " ".join(sentences[start : start + 2])

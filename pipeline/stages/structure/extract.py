@@ -80,6 +80,33 @@ def _merge_runs(flags: Sequence[bool], max_len: int = 3) -> list[list[int]]:
     return runs
 
 
+def main_run(
+    scores: Sequence[float], flags: Sequence[bool], min_ratio: float, max_len: int
+) -> list[int]:
+    """The sentences of the main barrier statement: the ranker's best sentence and the better of
+    its neighbours (ties: the earlier) when the ranker's odds for it are at least `min_ratio` of
+    the best's; otherwise the best sentence's run among the barrier sentences (`flags`), as
+    `_merge_runs` cuts them. A hand-written main barrier often sums up two sentences, and the
+    ranker's second choice is often next to its first."""
+    s = np.asarray(scores, dtype=float)
+    best = int(np.argmax(s))
+    near = [j for j in (best - 1, best + 1) if 0 <= j < len(s)]
+    if near:
+        other = max(near, key=lambda j: s[j])
+        if np.exp(s[other] - s[best]) >= min_ratio:
+            return sorted([best, other])
+    marked = [bool(f) or i == best for i, f in enumerate(flags)]
+    return next(run for run in _merge_runs(marked, max_len) if best in run)
+
+
+def barrier_runs(flags: Sequence[bool], main: Sequence[int], max_len: int) -> list[list[int]]:
+    """Barrier statements as sentence runs in text order: the main run as given, the other
+    flagged sentences merged into runs of at most max_len (`_merge_runs`)."""
+    rest = [bool(f) and i not in main for i, f in enumerate(flags)]
+    runs = _merge_runs(rest, max_len) + ([list(main)] if len(main) else [])
+    return sorted(runs)
+
+
 def _pick(
     proba: np.ndarray,
     classes: Sequence[str],
@@ -239,14 +266,20 @@ def structure_cases(
         offset += len(sents)
         p_bar, p_sol = proba[:, b_idx], proba[:, s_idx]
         is_bar = (p_bar >= params.barrier_threshold) & (p_bar >= p_sol)
-        # the main barrier sentence: the ranker's best (a form's knelpunt field wins)
-        main_sent = -1
+        # the main barrier statement: the ranker's best sentence and maybe a neighbour (a
+        # form's knelpunt field wins)
+        main: list[int] = []
         if sents and not p["fields"]["knelpunt"]:
-            main_sent = int(np.argmax(ranker.score(main_features(sents, p_bar, p_sol))))
-            is_bar[main_sent] = True
-        p["main_sent"] = main_sent
+            scores = ranker.score(main_features(sents, p_bar, p_sol))
+            main = main_run(
+                scores,
+                is_bar.tolist(),
+                params.main_neighbour_min_ratio,
+                params.max_statement_sentences,
+            )
+        p["main_sent"] = main[0] if main else -1
         p["p_sol"] = p_sol
-        p["runs"] = _merge_runs(is_bar.tolist(), params.max_statement_sentences)
+        p["runs"] = barrier_runs(is_bar.tolist(), main, params.max_statement_sentences)
         all_sents = sents + [s for group in p["extra"] for s in group]
         p["ctoks"] = case_tokens(all_sents)
         p["cues"] = Counter()

@@ -10,8 +10,11 @@ in params.yaml) and `simplemma` gives lemmas. Dutch cue phrases (Matcher) and li
 lexicons (PhraseMatcher) mark sentences; their hits become extra features of small linear
 classifiers (lemma uni/bigram TF-IDF + logistic regression, stored as JSON + .npz, no pickles)
 trained on the demo corpus's dev split and the real published cases' dev split
-(`train_structure`). A small ranker (JSON) picks the main barrier sentence. Municipality and
-organisations come from the lists in `municipalities.tsv` / `organisations.tsv` (`entities`).
+(`train_structure`). A small ranker (JSON) picks the main barrier sentence; the main barrier
+statement is its run of barrier sentences, or with `main_neighbour_min_ratio` <= 1 that sentence
+and its better-ranked neighbour.
+Municipality and organisations come from the lists in `municipalities.tsv` / `organisations.tsv`
+(`entities`).
 Whether (and where) a solution is told is decided by the solution-side cues (`solution_side` in
 `lexicons.yaml`, keys `sol:...`), which the role model and the main-barrier ranker never see:
 tuning them leaves the barrier statements and the main barrier as they are. Where no told cue
