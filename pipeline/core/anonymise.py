@@ -630,6 +630,12 @@ _INITIALS_RE = re.compile(r"^(?:[A-ZÀ-Þ]\.){1,4}[A-ZÀ-Þ]?$|^[A-ZÀ-Þ]$")
 _TOKEN_RE = re.compile(r"[^\s]+")
 
 
+def _kin_apposition(text: str, e: int) -> bool:
+    """Does a family apposition follow at ``e`` (", de oudste dochter", ", de zus van")?"""
+    kin = _APPOSITION_KIN_RE.match(text, e)
+    return bool(kin) and any(_fold(w or "") in _KIN_AFTER_WORDS for w in kin.groups())
+
+
 def _fold(s: str) -> str:
     return fold(s, strip_accents=False)
 
@@ -1550,8 +1556,7 @@ class Anonymiser:
                 and self._lexicon.lemmatize(pair.group(2), lang="nl") in self._pair_verbs
             ):
                 return True  # "Wanjiku en Achieng delen een kamer"
-            kin = _APPOSITION_KIN_RE.match(text, e)
-            if kin and any(_fold(w or "") in _KIN_AFTER_WORDS for w in kin.groups()):
+            if _kin_apposition(text, e):
                 return True  # "Yordanos, de oudste dochter"
             employer = _EMPLOYER_AFTER_RE.match(text, e)
             if employer and (_fold(employer.group(1)) in self._keep or employer.group(1).isupper()):
@@ -1632,8 +1637,11 @@ class Anonymiser:
         """ "bij Visser thuis", "bij de familie Groen thuis": whose home it is."""
         if not _THUIS_AFTER_RE.match(text, e) or not _BIJ_BEFORE_RE.search(text, max(0, s - 30), s):
             return False
-        f = _fold(text[s:e])
-        return not (f in self._places or f in self._keep_words or f in self._keep)
+        return not self._kept(_fold(text[s:e]))
+
+    def _kept(self, f: str) -> bool:
+        """Is the folded word a place or a kept term (organisation, law, scheme)?"""
+        return f in self._places or f in self._keep_words or f in self._keep
 
     def _kin_after_colon(self, text: str, s: int, e: int) -> bool:
         """ "- Aregash: moeder, geen werk": a list line that opens with "Name:" and a family
@@ -1647,12 +1655,11 @@ class Anonymiser:
         """ "naar Genet, de zus van cliënt": a capitalised word mid-sentence, then a family
         apposition, is a first name that is also a word (not a place or an organisation)."""
         f = _fold(text[s:e])
-        if f in self._places or f in self._keep_words or f in self._keep or f in _SENTENCE_WORDS:
+        if self._kept(f) or f in _SENTENCE_WORDS:
             return False
         if _sentence_start(text, s) or _previous_word(text, s) in _ARTICLES:
             return False
-        kin = _APPOSITION_KIN_RE.match(text, e)
-        return bool(kin) and any(_fold(w or "") in _KIN_AFTER_WORDS for w in kin.groups())
+        return _kin_apposition(text, e)
 
     def _possessive(self, token: str) -> bool:
         """ "Ahmeds", "Daans": a known name plus the genitive s."""
@@ -1789,7 +1796,7 @@ class Anonymiser:
                     continue
                 if t.islower() and self._is_word(t):
                     continue  # "vries" of "sanne de vries" stays a verb elsewhere
-                if f in self._places or f in self._keep_words or f in self._keep:
+                if self._kept(f):
                     continue  # "Eindhoven" of a false "Eindhoven Woensel"
                 names.add(t)
         if not names:

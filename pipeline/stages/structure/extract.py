@@ -129,6 +129,11 @@ def _rule_boost(cues: Counter, prefix: str, weight: float = 0.15) -> dict[str, f
     }
 
 
+def in_last_part(i: int, n: int, params: StructureParams) -> bool:
+    """Is sentence i of n in the text's last part (`told_late_share`), where endings are told?"""
+    return i >= n * (1 - params.told_late_share) - 1e-9
+
+
 def told_scores(sents: Sequence[Sentence], params: StructureParams) -> list[float]:
     """Per sentence: how much it tells that a solution was found (strong + weak told cues minus
     untold cues), weighted down before the last part of the text, where endings are told. The
@@ -141,8 +146,7 @@ def told_scores(sents: Sequence[Sentence], params: StructureParams) -> list[floa
         if len(SIDE_GENERAL.intersection(s.lemmas)) >= 2:
             told = 0.0
         raw = told - params.untold_weight * (c.get(STUCK, 0) + c.get(OPEN, 0))
-        late = i >= n * (1 - params.told_late_share) - 1e-9
-        out.append(raw if late else params.told_early_weight * raw)
+        out.append(raw if in_last_part(i, n, params) else params.told_early_weight * raw)
     return out
 
 
@@ -155,7 +159,7 @@ def outcome_from_cues(
     n = len(sents)
     c: Counter = Counter()
     for i, s in enumerate(sents):
-        w = 1.0 if i >= n * (1 - params.told_late_share) - 1e-9 else params.told_early_weight
+        w = 1.0 if in_last_part(i, n, params) else params.told_early_weight
         for k, v in s.cues.items():
             if k.startswith(("outcome:", SOLUTION_SIDE + "untold:")):
                 c[k] += w * v
@@ -175,7 +179,7 @@ def role_solution_sentence(
     no call for change and has no modal verb ("moet", "zal", "zou", "mogelijk"); else -1. It
     catches solutions told in words the told cues do not list."""
     n = len(sents)
-    late = [i for i in range(n) if i >= n * (1 - params.told_late_share) - 1e-9]
+    late = [i for i in range(n) if in_last_part(i, n, params)]
     if not late or any(sents[i].cues.get(STUCK, 0) for i in late):
         return -1
     # a call for change ("roept op", "pleit voor") reads like a solution to the role model, and
@@ -196,11 +200,7 @@ def ending_untold(sents: Sequence[Sentence], params: StructureParams) -> bool:
     het afliep, vertelt het bericht niet")? Then no solution is described, whatever it told
     before."""
     n = len(sents)
-    return any(
-        s.cues.get(UNKNOWN, 0)
-        for i, s in enumerate(sents)
-        if i >= n * (1 - params.told_late_share) - 1e-9
-    )
+    return any(s.cues.get(UNKNOWN, 0) for i, s in enumerate(sents) if in_last_part(i, n, params))
 
 
 def field_tells_a_solution(field: Sequence[Sentence]) -> bool:

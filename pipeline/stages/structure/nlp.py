@@ -311,9 +311,10 @@ def cue_tokens(counts: Counter, solution_side: bool = True) -> list[str]:
     With `solution_side` (the case-level models): the solution-side cues and the domain side's
     hits instead of the ranker's domain lexicon hits; without (the role model): as before
     either side was added."""
+    skipped = ("domain:",) if solution_side else (SOLUTION_SIDE, DOMAIN_SIDE)
     out = []
     for key, n in counts.items():
-        if key.startswith((SOLUTION_SIDE, DOMAIN_SIDE) if not solution_side else "domain:"):
+        if key.startswith(skipped):
             continue
         tag = "__" + re.sub(r"[^a-z0-9]+", "_", key.lower())
         out.extend([tag] * min(n, 3))
