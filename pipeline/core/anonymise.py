@@ -611,6 +611,12 @@ _BOTH_KIN_RE = re.compile(r"[ \u00a0]+als[ \u00a0]+(?:zijn|haar|hun)[ \u00a0]+([
 # "Lemlem en ik hebben de formulieren ingevuld"
 _AND_I_RE = re.compile(r"[ \u00a0]+en[ \u00a0]+ik\b")
 _AGED_BEFORE_RE = re.compile(rf"(?:\d{{1,2}}-|(?:{_NUMBER_WORDS}))jarige")
+# "aan Tsion, die namens het wijkteam begeleidt": a relative clause up to its end
+_RELATIVE_CLAUSE_RE = re.compile(r",[ \u00a0]+die[ \u00a0]+([^.,;:!?\n]{1,120})")
+# inside it, what only a person does: act for an organisation, work somewhere, do it oneself
+# "Kun jij Jet vragen", "heb je Ede gesproken": after these a place cannot stand
+_ADDRESSEE_PRONOUNS = {"jij", "je", "u", "ik", "wij", "we", "jullie"}
+_PERSON_CLAUSE_WORDS = {"namens", "vanuit", "werkzaam", "zelf", "sinds", "jarig"}
 # the opening of a list line: "- ", "• ", "1. " (or nothing)
 _LIST_ITEM_START_RE = re.compile(r"[ \t]*(?:[-*•–]|\d{1,2}[.)])?[ \t]*")
 # "Van: Nardos" alone on its line: the sender
@@ -1085,7 +1091,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2h"
+GATE_VERSION = "2026.12.2i"
 
 
 class Anonymiser:
@@ -1107,6 +1113,7 @@ class Anonymiser:
         self._deduce = None
         self._words: set[str] = set(_SENTENCE_WORDS)
         self._places: set[str] = set()
+        self._areas: set[str] = set()
         self._streets: set[str] = set()
         keep_phrases = _read_lines(_KEEP_FILE)
         first_names = _read_lines(_FIRST_NAMES_FILE)
@@ -1151,9 +1158,12 @@ class Anonymiser:
             for name in ("lst_common_word", "lst_stop_word"):
                 self._words |= {_fold(x) for x in _read_lines(src / f"whitelist/{name}/items.txt")}
             for sub in ("lst_municipality", "lst_residence", "lst_province", "lst_region"):
-                self._places |= {
+                names = {
                     _fold(x) for x in _read_lines(src / f"locations/lst_placename/{sub}/items.txt")
                 }
+                self._places |= names
+                if sub != "lst_residence":
+                    self._areas |= names  # municipalities, provinces, regions
             self._streets = {_fold(x) for x in _read_lines(src / "locations/lst_street/items.txt")}
             self._deduce = _load_deduce(deduce)
         self._first_names = _fold_set(first_names)
@@ -1390,6 +1400,9 @@ class Anonymiser:
             return False  # "Dhr. Koning", "mevrouw De Boer", "meneer Assen": a person
         if strong and len(tokens) == 1 and name[:1].isupper() and self._kin_before(text, s):
             return False  # "zus (Saba)", "tante Jet": a family word names a person
+        if strong and len(tokens) == 1 and _previous_word(text, s) in _ADDRESSEE_PRONOUNS:
+            if self._word_name_in_slot(text, s, e):
+                return False  # "Kun jij Jet vragen": no place stands there
         if folded in self._places or self._in_place_phrase(text, s, e):
             return True
         if len(tokens) >= 2 and tokens[0] in ("van", "aan", "in", "uit", "bij", "naar", "den"):
@@ -1443,6 +1456,7 @@ class Anonymiser:
                     self._kin_named(text, m.start(), word)
                     or self._at_home(text, *m.span())
                     or self._word_name_apposition(text, *m.span())
+                    or self._word_name_in_slot(text, *m.span())
                 ):
                     out.append(m.span())
                 continue
@@ -1609,6 +1623,10 @@ class Anonymiser:
                 return True  # a signature line: "— Wubet"
         if len(names) == 1 and not dutch[0] and self._in_person_slot(text, s, e):
             return True
+        if len(names) == 1 and not dutch[0] and self._relative_person(text, s, e):
+            return True  # "overgedragen aan Tsion, die namens het wijkteam begeleidt"
+        if len(names) == 1 and dutch[0] and self._word_name_in_slot(text, s, e):
+            return True  # "Kun jij Jet vragen of", "gesproken met Roos over"
         if len(names) == 1 and not dutch[0]:
             if self._is_name(names[0]) and _previous_word(text, s) not in _PLACE_PREPOSITIONS:
                 return True  # a first name or surname from the lists that is no Dutch word
@@ -1660,6 +1678,38 @@ class Anonymiser:
         if _sentence_start(text, s) or _previous_word(text, s) in _ARTICLES:
             return False
         return _kin_apposition(text, e)
+
+    def _relative_person(self, text: str, s: int, e: int) -> bool:
+        """ "aan Tsion, die per 1 mei namens het wijkteam begeleidt": an unknown word mid-
+        sentence, then a relative clause that only fits a person (acting for an organisation,
+        working somewhere, a verb that takes a person); organisations take "die" as well."""
+        m = _RELATIVE_CLAUSE_RE.match(text, e)
+        if not m or _sentence_start(text, s) or self._kept(_fold(text[s:e])):
+            return False
+        words = m.group(1).split()
+        return any(
+            w in _PERSON_CLAUSE_WORDS or self._finite_verb(w) or w in ("woont", "werkt")
+            for w in words
+        )
+
+    def _word_name_in_slot(self, text: str, s: int, e: int) -> bool:
+        """ "Kun jij Jet vragen", "gesproken met Roos over": a known first name that is also a
+        rare word or a place, capitalised mid-sentence where a person is talked to or about."""
+        token = text[s:e]
+        f = _fold(token)
+        if f not in self._first_names or token.isupper() or f in self._keep_words:
+            return False
+        if f in self._words:  # "werkt als Kok in": a common noun with a capital
+            return False
+        if f in self._keep or f in _SENTENCE_WORDS or f in _TITLES or f in self._cues:
+            return False
+        if f in _NAME_INTERFIXES or not self._in_person_slot(text, s, e):
+            return False
+        # a village's name too ("Jet"): only right after a pronoun, where no place stands; never
+        # a municipality, province or region ("heb jij Ede gebeld": its offices)
+        if f in self._areas:
+            return False
+        return f not in self._places or _previous_word(text, s) in _ADDRESSEE_PRONOUNS
 
     def _possessive(self, token: str) -> bool:
         """ "Ahmeds", "Daans": a known name plus the genitive s."""

@@ -942,6 +942,33 @@ def test_first_name_that_is_a_word_before_a_family_apposition_is_removed(gate):
 
 
 @pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Kun jij Jet vragen of zij de sleutel nog heeft?", "Jet"),  # also a village
+        ("We bezochten met Roos de woningcorporatie.", "Roos"),
+        ("Overgedragen aan Tsion, die namens het wijkteam het gezin begeleidt.", "Tsion"),
+        ("De zaak ging naar Tsion, die sinds mei bij de gemeente werkt.", "Tsion"),
+    ],
+)
+def test_name_in_a_person_slot_or_before_a_person_relative_clause_is_removed(gate, text, name):
+    assert [s.text for s in gate.anonymise(text).spans] == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Heb jij Ede al gebeld over de regeling?",  # a municipality after a pronoun
+        "Wij zijn met Emmen in overleg over de regeling.",
+        "Hij werkt als Kok in een restaurant.",
+        "Het dossier is overgedragen aan Kwadraad, die het gezin verder begeleidt.",
+        "Wij verwijzen naar Humanitas, die vanuit het buurthuis werkt.",
+    ],
+)
+def test_place_or_organisation_in_a_person_slot_or_relative_clause_is_kept(gate, text):
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Kwadraad gebeld, geen gehoor.",
