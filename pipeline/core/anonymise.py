@@ -411,6 +411,9 @@ _PLACE_PREPOSITIONS = {
 _PREPOSITIONS = {
     "van", "bij", "via", "naar", "voor", "door", "aan", "uit", "over", "tegen", "vanuit",
 }  # fmt: skip
+# prepositions before a person as their object: "de bijstand van Kibrom", "voor Yonas" (not
+# "naar" and "bij", which take places and employers: "verhuisd naar Adam", "werkt bij Aster")
+_OBJECT_OF = {"van", "voor", "aan", "door", "over", "tegen", "namens", "zonder"}
 # Words right before a lone unknown capitalised word that make it the person addressed or
 # talked about: "gesproken met Zhanna over", "ik heb Rukhsana gebeld", "kun jij Nigist
 # terugbellen", "de rechtbank heeft Wanjiru toegelaten". Organisations take the prepositions
@@ -1091,7 +1094,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2i"
+GATE_VERSION = "2026.12.2j"
 
 
 class Anonymiser:
@@ -1630,6 +1633,11 @@ class Anonymiser:
         if len(names) == 1 and not dutch[0]:
             if self._is_name(names[0]) and _previous_word(text, s) not in _PLACE_PREPOSITIONS:
                 return True  # a first name or surname from the lists that is no Dutch word
+            if _fold(names[0]) in self._first_names and _previous_word(text, s) in _OBJECT_OF:
+                # "de bijstand van Kibrom", "de kosten zijn voor Yonas": a listed first name
+                # that is no Dutch word after a preposition (surnames: "van" is their interfix;
+                # places and kept organisations never get here)
+                return not self._kept(_fold(names[0])) and not self._in_place_phrase(text, s, e)
         q0, q1 = text[s - 1 : s], text[e : e + 1]
         if q0 and q1 and q0 in "\"'“‘«" and q1 in "\"'”’»" and not all(dutch):
             return True  # a nickname in quotes: '"Mo" slaapt in de nachtopvang'
