@@ -428,6 +428,8 @@ _PERSON_SLOT_BEFORE = {
     # inversion after a finite verb: "Toen kwam Wubet langs", "In het gesprek gaf Wubet aan"
     "kwam", "ging", "kon", "moest", "wilde", "zou", "mocht", "kreeg", "gaf", "bleef", "raakte",
     "zat", "woonde", "sliep", "liep", "weigerde", "stuurde", "betaalde", "bood",
+    "stond", "zei", "vertelde", "lag", "hoorde", "voelde", "leek", "wist", "werd", "was", "is",
+    "zit", "staat", "woont", "slaapt", "krijgt",  # "Een week later stond Nebiat voor de deur"
 }  # fmt: skip
 # Family words: right before a capitalised word ("tante Wil", "zus (Saba)") they make it a
 # first name even when it is also a Dutch word or a place; after "X en haar" or "X," they make
@@ -469,6 +471,11 @@ _OWNER_NOUNS = {
     "verhaal", "situatie", "schulden", "dossier", "leven", "gezondheid", "dood", "overlijden",
     "vlucht", "opname", "zorgen", "thuissituatie", "gezinssituatie", "ex-partner", "kinderen",
     "zaak", "klacht", "bezwaar", "beroep",
+    # what only a person has: "de huurachterstand van Nebiat", "de uitkering van Rahwa"
+    "huurachterstand", "achterstand", "betalingsachterstand", "uitkering", "bijstand",
+    "toeslag", "toeslagen", "huurtoeslag", "zorgtoeslag", "kinderopvangtoeslag", "inkomen",
+    "verblijfsvergunning", "verblijfsstatus", "scheiding", "ziekte", "verslaving", "diagnose",
+    "werkgever", "verhuurder", "huisbaas", "echtscheiding", "pensioen", "loon", "baan",
 }  # fmt: skip
 # Letters that Dutch words never hold but Polish, Romanian, Turkish, Czech... names do.
 _FOREIGN_LETTERS = set("łńśźżćęąșțşğıđčžřěůőűĺľŕ")
@@ -1094,7 +1101,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2j"
+GATE_VERSION = "2026.12.2k"
 
 
 class Anonymiser:

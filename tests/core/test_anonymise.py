@@ -950,6 +950,8 @@ def test_first_name_that_is_a_word_before_a_family_apposition_is_removed(gate):
         ("De zaak ging naar Tsion, die sinds mei bij de gemeente werkt.", "Tsion"),
         ("De bijstand van Kibrom is gestopt.", "Kibrom"),  # listed, but no deduce name
         ("De kosten zijn voor Yonas.", "Yonas"),
+        ("De huurachterstand van Nebiat loopt op.", "Nebiat"),  # what only a person has
+        ("Een week later stond Nebiat weer voor de deur.", "Nebiat"),  # inversion
     ],
 )
 def test_name_in_a_person_slot_or_before_a_person_relative_clause_is_removed(gate, text, name):
