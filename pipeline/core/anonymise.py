@@ -430,6 +430,7 @@ _PERSON_SLOT_BEFORE = {
     "zat", "woonde", "sliep", "liep", "weigerde", "stuurde", "betaalde", "bood",
     "stond", "zei", "vertelde", "lag", "hoorde", "voelde", "leek", "wist", "werd", "was", "is",
     "zit", "staat", "woont", "slaapt", "krijgt",  # "Een week later stond Nebiat voor de deur"
+    "adviseren", "adviseer", "adviseert", "adviseerde", "verwijzen", "verwees", "verwijs",
 }  # fmt: skip
 # Family words: right before a capitalised word ("tante Wil", "zus (Saba)") they make it a
 # first name even when it is also a Dutch word or a place; after "X en haar" or "X," they make
@@ -519,7 +520,7 @@ _NAME_FIELD_RE = re.compile(
 )
 # "X en haar man", "X, moeder van twee": a family word right after X
 _KIN_AFTER_RE = re.compile(
-    r"(?:[ \u00a0]+en[ \u00a0]+(?:zijn|haar|hun)[ \u00a0]+|,[ \u00a0]+|[ \u00a0]*\()"
+    r"(?:[ \u00a0]+en[ \u00a0]+(?:zijn|haar|hun|de)[ \u00a0]+|,[ \u00a0]+|[ \u00a0]*\()"
     r"([^\W\d_][\w\-]*)"
 )
 _KIN_BEFORE_RE = re.compile(r"([^\W\d_][\w\-]*)(?:[ \u00a0]+\(?|,?\s+)\Z")
@@ -549,7 +550,8 @@ _AGE_AFTER_RE = re.compile(
     r"[ \u00a0]*(?:\([ \u00a0]*\d{1,2}[ \u00a0]*(?:jaar|jr\.?|j\.?)?"
     r"[ \u00a0]*(?:\)|,[ \u00a0]*[a-z])"  # "Daan (7)", "Mahlet (41, moeder van drie)"
     r"|,[ \u00a0]*\d{1,2}(?:[ \u00a0]*(?:jaar|jr\.?))?[ \u00a0]*,"
-    r"|,[ \u00a0]*\d{1,2}[ \u00a0]*jaar(?:[ \u00a0]+oud)?[ \u00a0]*(?:[.;)]|\Z))"
+    r"|,[ \u00a0]*\d{1,2}[ \u00a0]*jaar(?:[ \u00a0]+oud)?[ \u00a0]*(?:[.;)]|\Z)"
+    r"|,?[ \u00a0]*\(?(?:geb\.|geboren|geb[ \u00a0])[ \u00a0]*\d)"  # "Senait, geb. 1988"
 )
 # "Wolde is 41", "Kebede was negentien", "Zemzem staat er alleen voor", "Mehari was dakloos":
 # a predicate only a person takes, after a lone unknown capitalised word
@@ -610,8 +612,10 @@ _NOTE_CONTACT_RE = re.compile(
     r"(?:[ \u00a0]+(?:vandaag|gisteren|vanochtend|vanmiddag|telefonisch|nogmaals|opnieuw"
     r"|wederom|nog|niet|al|net|kort|even))*"
     r"[ \u00a0]+(?:gebeld|opgebeld|teruggebeld|nagebeld|gemaild|geappt|ge-?sms't|gesproken"
-    r"|bereikt|bezocht|gezegd|uitgelegd|verteld|gevraagd|ingelicht|geïnformeerd|uitgenodigd)"
-    r"(?=[ \u00a0]*(?:[.,;:!?)\n]|dat\b|over\b|en\b|maar\b|want\b|om\b|ivm\b|\Z))"
+    r"|bereikt|bezocht|gezegd|uitgelegd|verteld|gevraagd|ingelicht|geïnformeerd|uitgenodigd"
+    r"|gezien|doorverwezen|geadviseerd)"
+    r"(?=[ \u00a0]*(?:[.,;:!?)\n]|dat\b|over\b|en\b|maar\b|want\b|om\b|ivm\b|op\b|bij\b|in\b"
+    r"|naar\b|\Z))"
 )
 # "Lemlem haar uitkering is gestopt": a colloquial possessive at the start of a sentence (an
 # object pronoun cannot stand there: the finite verb comes second)
@@ -620,6 +624,7 @@ _SPOKEN_POSSESSIVE_RE = re.compile(r"[ \u00a0]+haar[ \u00a0]+[a-zß-öø-ÿ]")
 _BOTH_KIN_RE = re.compile(r"[ \u00a0]+als[ \u00a0]+(?:zijn|haar|hun)[ \u00a0]+([a-zß-öø-ÿ\-]+)")
 # "Lemlem en ik hebben de formulieren ingevuld"
 _AND_I_RE = re.compile(r"[ \u00a0]+en[ \u00a0]+ik\b")
+_SELF_AFTER_RE = re.compile(r"[ \u00a0]+zelf[ \u00a0]+[a-zß-öø-ÿ]")
 _AGED_BEFORE_RE = re.compile(rf"(?:\d{{1,2}}-|(?:{_NUMBER_WORDS}))jarige")
 # "aan Tsion, die namens het wijkteam begeleidt": a relative clause up to its end
 _RELATIVE_CLAUSE_RE = re.compile(r",[ \u00a0]+die[ \u00a0]+([^.,;:!?\n]{1,120})")
@@ -1598,8 +1603,8 @@ class Anonymiser:
                 and _fold(both.group(1)) in _KIN_AFTER_WORDS
             ):
                 return True  # "Zowel Senait als haar broer"
-            if _AND_I_RE.match(text, e):
-                return True  # "Lemlem en ik hebben ..."
+            if _AND_I_RE.match(text, e) or _SELF_AFTER_RE.match(text, e):
+                return True  # "Lemlem en ik hebben ...", "Senait zelf wil niet verhuizen"
             if _sentence_start(text, s) and _SPOKEN_POSSESSIVE_RE.match(text, e):
                 return True  # "Lemlem haar uitkering is gestopt"
         if len(names) == 1 and self._verb_says_person(text, s, e, names[0]):

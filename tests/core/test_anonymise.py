@@ -952,6 +952,11 @@ def test_first_name_that_is_a_word_before_a_family_apposition_is_removed(gate):
         ("De kosten zijn voor Yonas.", "Yonas"),
         ("De huurachterstand van Nebiat loopt op.", "Nebiat"),  # what only a person has
         ("Een week later stond Nebiat weer voor de deur.", "Nebiat"),  # inversion
+        ("Betreft: Senait, geb. 1988", "Senait"),
+        ("Senait en de kinderen slapen in de auto.", "Senait"),
+        ("Senait zelf wil liever niet verhuizen.", "Senait"),
+        ("Vandaag Senait gezien op kantoor.", "Senait"),
+        ("Wij adviseren Senait om bezwaar te maken.", "Senait"),
     ],
 )
 def test_name_in_a_person_slot_or_before_a_person_relative_clause_is_removed(gate, text, name):
