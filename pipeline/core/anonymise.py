@@ -628,10 +628,10 @@ _SELF_AFTER_RE = re.compile(r"[ \u00a0]+zelf[ \u00a0]+[a-zß-öø-ÿ]")
 _AGED_BEFORE_RE = re.compile(rf"(?:\d{{1,2}}-|(?:{_NUMBER_WORDS}))jarige")
 # "aan Tsion, die namens het wijkteam begeleidt": a relative clause up to its end
 _RELATIVE_CLAUSE_RE = re.compile(r",[ \u00a0]+die[ \u00a0]+([^.,;:!?\n]{1,120})")
-# inside it, what only a person does: act for an organisation, work somewhere, do it oneself
+# inside it, what only a person does: act for an organisation, be employed, do it oneself, live
+_PERSON_CLAUSE_WORDS = {"namens", "werkzaam", "zelf", "jarig", "woont"}
 # "Kun jij Jet vragen", "heb je Ede gesproken": after these a place cannot stand
 _ADDRESSEE_PRONOUNS = {"jij", "je", "u", "ik", "wij", "we", "jullie"}
-_PERSON_CLAUSE_WORDS = {"namens", "vanuit", "werkzaam", "zelf", "sinds", "jarig"}
 # the opening of a list line: "- ", "• ", "1. " (or nothing)
 _LIST_ITEM_START_RE = re.compile(r"[ \t]*(?:[-*•–]|\d{1,2}[.)])?[ \t]*")
 # "Van: Nardos" alone on its line: the sender
@@ -1106,7 +1106,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2k"
+GATE_VERSION = "2026.12.2l"
 
 
 class Anonymiser:
@@ -1702,15 +1702,13 @@ class Anonymiser:
     def _relative_person(self, text: str, s: int, e: int) -> bool:
         """ "aan Tsion, die per 1 mei namens het wijkteam begeleidt": an unknown word mid-
         sentence, then a relative clause that only fits a person (acting for an organisation,
-        working somewhere, a verb that takes a person); organisations take "die" as well."""
+        employed somewhere, a verb that takes a person); organisations take "die" as well
+        ("Sociom, die sinds 2019 vanuit de wijk werkt")."""
         m = _RELATIVE_CLAUSE_RE.match(text, e)
         if not m or _sentence_start(text, s) or self._kept(_fold(text[s:e])):
             return False
         words = m.group(1).split()
-        return any(
-            w in _PERSON_CLAUSE_WORDS or self._finite_verb(w) or w in ("woont", "werkt")
-            for w in words
-        )
+        return any(w in _PERSON_CLAUSE_WORDS or self._finite_verb(w) for w in words)
 
     def _word_name_in_slot(self, text: str, s: int, e: int) -> bool:
         """ "Kun jij Jet vragen", "gesproken met Roos over": a known first name that is also a

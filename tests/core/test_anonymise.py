@@ -947,7 +947,7 @@ def test_first_name_that_is_a_word_before_a_family_apposition_is_removed(gate):
         ("Kun jij Jet vragen of zij de sleutel nog heeft?", "Jet"),  # also a village
         ("We bezochten met Roos de woningcorporatie.", "Roos"),
         ("Overgedragen aan Tsion, die namens het wijkteam het gezin begeleidt.", "Tsion"),
-        ("De zaak ging naar Tsion, die sinds mei bij de gemeente werkt.", "Tsion"),
+        ("De zaak ging naar Tsion, die sinds mei bij de gemeente werkzaam is.", "Tsion"),
         ("De bijstand van Kibrom is gestopt.", "Kibrom"),  # listed, but no deduce name
         ("De kosten zijn voor Yonas.", "Yonas"),
         ("De huurachterstand van Nebiat loopt op.", "Nebiat"),  # what only a person has
@@ -972,6 +972,7 @@ def test_name_in_a_person_slot_or_before_a_person_relative_clause_is_removed(gat
         "Het dossier is overgedragen aan Kwadraad, die het gezin verder begeleidt.",
         "Wij verwijzen naar Humanitas, die vanuit het buurthuis werkt.",
         "Het college van Emmen besloot anders.",
+        "De zaak ging naar Sociom, die sinds 2019 vanuit de wijk werkt.",  # unlisted
     ],
 )
 def test_place_or_organisation_in_a_person_slot_or_relative_clause_is_kept(gate, text):
