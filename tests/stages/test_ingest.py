@@ -453,3 +453,53 @@ def test_markup_is_stripped_from_text_and_cells(tmp_path, params):
 def test_text_with_comparison_signs_is_not_taken_for_markup():
     text = "Inkomen <1000 euro, huur > 800; kind <5 jaar en <bijstandsnorm."
     assert strip_markup(text) == text
+
+
+def _title_sheet(path, header, rows, title="Casuïstiek wijkteams 2024 (export)"):
+    """A spreadsheet as people make them: a merged title row and a blank row above the header,
+    blank rows between the records."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([title])
+    ws.append([])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+        ws.append([None] * len(header))
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    wb.save(path)
+
+
+def test_xlsx_header_below_a_title_row_is_found(tmp_path, params):
+    import datetime
+
+    _title_sheet(
+        tmp_path / "f.xlsx",
+        ["Nr", "Casus", "Datum"],
+        [
+            [101, STORY, datetime.datetime(2023, 3, 15)],
+            [102, STORY2, datetime.datetime(2024, 1, 2)],
+        ],
+    )
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["source_id"].tolist() == ["101", "102"]
+    assert [str(d) for d in result.cases["case_date"]] == ["2023-03-15", "2024-01-02"]
+    assert result.cases["source_row"].tolist() == [4, 6]  # as the spreadsheet numbers them
+
+
+def test_xlsx_header_below_a_title_row_is_found_with_map(tmp_path, params):
+    _title_sheet(tmp_path / "f.xlsx", ["Volgnr", "Omschrijving casus"], [[1, STORY], [2, STORY2]])
+    result = ingest_paths([tmp_path], params, {"Omschrijving casus": "narrative"})
+    assert result.quarantine == [] and len(result.cases) == 2
+    assert result.cases["source_row"].tolist() == [4, 6]
+
+
+def test_xlsx_title_row_and_unknown_columns_name_the_header_row(tmp_path, params):
+    _title_sheet(tmp_path / "f.xlsx", ["Volgnr", "Omschrijving casus"], [[1, STORY], [2, STORY2]])
+    result = ingest_paths([tmp_path], params)
+    (q,) = result.quarantine
+    assert q.n_records == 2  # the two records, not the title or blank rows
+    assert "2 kolommen" in q.reason and "--map" in q.reason

@@ -301,11 +301,62 @@ def parse_delimited(text: str, delimiter: str) -> list[tuple[int, dict[str, Any]
     return rows
 
 
-def _read_table_file(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any]]]:
+# Rows of a spreadsheet searched for its header (a title, a date or notes may stand above it).
+_HEADER_SEARCH_ROWS = 20
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip()
+
+
+def header_row(grid: pd.DataFrame, column_map: Mapping[str, str] | None = None) -> int | None:
+    """Position of a spreadsheet's header row in a sheet read without a header.
+
+    The first of the top rows that names a narrative column (by the aliases or `column_map`);
+    else the first with two or more cells that are all text (a title row above the header is
+    one merged cell, a data row holds numbers or dates); else the first non-empty row. None for
+    an empty sheet.
+    """
+    top = [
+        (i, [v for v in grid.iloc[i].tolist() if not _is_blank(v)])
+        for i in range(min(len(grid), _HEADER_SEARCH_ROWS))
+    ]
+    top = [(i, cells) for i, cells in top if cells]
+    if not top:
+        return None
+    for i, cells in top:
+        if "narrative" in map_columns(cells, column_map).values():
+            return i
+    for i, cells in top:
+        if len(cells) >= 2 and all(isinstance(v, str) for v in cells):
+            return i
+    return top[0][0]
+
+
+def _header_names(values: list[Any]) -> list[str]:
+    """Column names from a header row, as pandas names them: 'Unnamed: n' for a blank cell,
+    'name.1' for the second column of the same name."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for j, v in enumerate(values):
+        name = f"Unnamed: {j}" if _is_blank(v) else str(v).strip()
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
+
+
+def _read_table_file(
+    path: Path, params: IngestParams, column_map: Mapping[str, str] | None = None
+) -> list[tuple[int, dict[str, Any]]]:
     """(row number as a person sees it, record) for tabular files.
 
-    Records of a spreadsheet's second and later sheets carry `__sheet__` (1-based), so rows of
-    different sheets keep their own ids and locations.
+    A spreadsheet's header need not be its first row (`header_row`; `column_map` helps find
+    it). Records of a spreadsheet's second and later sheets carry `__sheet__` (1-based), so
+    rows of different sheets keep their own ids and locations.
     """
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv"}:
@@ -338,14 +389,19 @@ def _read_table_file(path: Path, params: IngestParams) -> list[tuple[int, dict[s
             for i, r in enumerate(obj, start=1)
         ]
     if suffix in {".xlsx", ".xlsm"}:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
         rows = []
-        for sheet_no, frame in enumerate(sheets.values(), start=1):
-            frame = frame.dropna(how="all")
-            for idx, rec in zip(frame.index, frame.to_dict("records"), strict=True):
+        for sheet_no, grid in enumerate(sheets.values(), start=1):
+            head = header_row(grid, column_map)
+            if head is None:
+                continue  # an empty sheet
+            header = _header_names(grid.iloc[head].tolist())
+            body = grid.iloc[head + 1 :].dropna(how="all")
+            for idx, values in zip(body.index, body.itertuples(index=False), strict=True):
+                rec: dict[str, Any] = dict(zip(header, values, strict=True))
                 if sheet_no > 1:
                     rec["__sheet__"] = sheet_no
-                rows.append((int(idx) + 2, rec))  # header is row 1 in the spreadsheet
+                rows.append((int(idx) + 1, rec))  # the row number the spreadsheet shows
         return rows
     raise IngestError(f"onbekend bestandstype '{suffix}'")
 
@@ -406,8 +462,12 @@ _FAILURES = {
 }
 
 
-def read_file(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any]]]:
+def read_file(
+    path: Path, params: IngestParams, column_map: Mapping[str, str] | None = None
+) -> list[tuple[int, dict[str, Any]]]:
     """Records of one file, canonical or not yet mapped (tabular files keep their columns).
+
+    `column_map` (source column -> field, as --map gives it) helps find a spreadsheet's header.
 
     Raises:
         IngestError: the file as a whole cannot be read; the message says why without quoting
@@ -419,7 +479,7 @@ def read_file(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any
             return _read_docx(path)
         if suffix in {".txt", ".md"}:
             return _read_text_doc(path, params)
-        return _read_table_file(path, params)
+        return _read_table_file(path, params, column_map)
     except IngestError:
         raise
     except Exception as exc:  # any reader failure: say what kind, never quote the content

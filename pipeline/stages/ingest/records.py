@@ -373,7 +373,7 @@ def ingest_paths(
     for path, name in iter_input_files(inputs):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         try:
-            recs = read_file(path, params)
+            recs = read_file(path, params, {**params.column_map, **(column_map or {})})
         except IngestError as exc:
             file_notes.append(QuarantineRecord(name, None, None, "rejected", str(exc)))
             files.append({"file": name, "sha256": digest, "records": 0, "error": True})
