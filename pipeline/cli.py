@@ -75,7 +75,15 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 def build(
     input: Annotated[
         list[Path] | None,
-        typer.Option("--input", "-i", help="Input file or folder (repeatable). Default: params."),
+        typer.Option(
+            "--input",
+            "-i",
+            help=(
+                "Input file or folder (repeatable); the work directory's inbox is read too. "
+                "Default: the inputs (and --map) of this work directory's last build with "
+                "--input, else params."
+            ),
+        ),
     ] = None,
     workdir: WorkdirOpt = Path("."),
     params: ParamsOpt = None,
@@ -94,7 +102,13 @@ def build(
 ):
     """Build the knowledge base from case narratives (all stages, then an atomic publish)."""
     _setup_logging(verbose)
-    from pipeline.build import RecordCountError, run_build, with_overrides
+    from pipeline.build import (
+        MissingInputError,
+        RecordCountError,
+        build_inputs_path,
+        run_build,
+        with_overrides,
+    )
     from pipeline.core.anonymise import GateListError
     from pipeline.core.io import WorkdirLocked
     from pipeline.stages.ingest import ResidualPIIError
@@ -112,7 +126,8 @@ def build(
     for p in inputs or wd.inputs:
         if inputs and not p.exists():
             _fail(f"invoer '{p}' bestaat niet")
-    if not any(p.exists() for p in (inputs or wd.inputs)):
+    recorded = inputs is None and build_inputs_path(wd).exists()  # the last build's inputs
+    if not recorded and not any(p.exists() for p in (inputs or wd.inputs)):
         _fail("geen invoer gevonden: geef --input PAD (bestand of map)")
     try:
         manifest = run_build(wd, inputs=inputs, column_map=_parse_map(map))
@@ -120,7 +135,7 @@ def build(
         _fail(str(exc), 3)
     except WorkdirLocked as exc:
         _fail(str(exc), EXIT_LOCKED)
-    except (RecordCountError, GateListError) as exc:  # loud, clear, and the old kb stays
+    except (RecordCountError, GateListError, MissingInputError) as exc:  # the old kb stays
         _fail(str(exc), 1)
     stages = manifest["stages"]
     ing = stages.get("ingest", {})
