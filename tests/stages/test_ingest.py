@@ -503,3 +503,40 @@ def test_xlsx_title_row_and_unknown_columns_name_the_header_row(tmp_path, params
     (q,) = result.quarantine
     assert q.n_records == 2  # the two records, not the title or blank rows
     assert "2 kolommen" in q.reason and "--map" in q.reason
+
+
+# ------------------------------------------------------------------- outcome text is never lost
+def test_outcome_in_words_is_kept_with_the_solution(tmp_path, params):
+    write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"id": "1", "text": STORY, "oplossing": "Briefadres geregeld.", "uitkomst": "opgelost"},
+            {"id": "2", "text": STORY2, "resultaat": "De wachttijd werd overbrugd door de POH."},
+            {"id": "3", "text": STORY + " Drie.", "afloop": "Deels"},
+        ],
+    )
+    cases = ingest_paths([tmp_path], params).cases.set_index("source_id")
+    assert cases.loc["1", "outcome"] == "opgelost"
+    assert cases.loc["1", "oplossing"] == "Briefadres geregeld."
+    assert pd.isna(cases.loc["2", "outcome"])
+    assert cases.loc["2", "oplossing"] == "De wachttijd werd overbrugd door de POH."
+    assert cases.loc["3", "outcome"] == "deels"
+
+
+def test_form_document_uitkomst_text_is_kept(tmp_path, params):
+    (tmp_path / "c.txt").write_text(
+        f"Situatie:\n{STORY}\nAanpak: briefadres bij de opvang.\n"
+        "Uitkomst: de uitkering liep binnen drie weken.",
+        encoding="utf-8",
+    )
+    row = ingest_paths([tmp_path], params).cases.iloc[0]
+    assert row["oplossing"] == "briefadres bij de opvang.\nde uitkering liep binnen drie weken."
+
+
+def test_form_headings_use_the_column_aliases():
+    doc = "Probleem: geen adres.\nAanpak:\nbriefadres.\nResultaat: uitkering loopt."
+    assert parse_sections(doc) == {
+        "knelpunt": "geen adres.",
+        "oplossing": "briefadres.",
+        "outcome": "uitkering loopt.",
+    }

@@ -97,17 +97,26 @@ ALIASES: dict[str, str] = {
     **dict.fromkeys(["orde", "order", "leerorde", "ordevanleren"], "orde"),
 }
 
-# Section headings in form-style text documents ("Knelpunt: ...").
+# Section headings in form-style text documents ("Knelpunt: ..."), the column aliases'
+# Dutch words among them ("Probleem:", "Aanpak:", "Resultaat:").
 SECTION_HEADINGS: dict[str, str] = {
     "situatie": "narrative",
     "casus": "narrative",
     "verhaal": "narrative",
     "knelpunt": "knelpunt",
     "knelpunten": "knelpunt",
+    "probleem": "knelpunt",
+    "belemmering": "knelpunt",
     "oplossing": "oplossing",
+    "oplossingen": "oplossing",
+    "aanpak": "oplossing",
+    "interventie": "oplossing",
+    "wat is er bereikt": "oplossing",
     "wat is er structureel nodig": "structureel",
     "structureel": "structureel",
     "uitkomst": "outcome",
+    "resultaat": "outcome",
+    "afloop": "outcome",
     "gemeente": "municipality",
     "organisatie": "organisation",
     "datum": "case_date",

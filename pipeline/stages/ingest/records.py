@@ -323,8 +323,10 @@ def normalise_records(
             quarantine.append(
                 QuarantineRecord(source, row_ref, "orde", "cleared", orde_err, n_records=0)
             )
-        outcome = _clean(rec.get("outcome"))
-        outcome = OUTCOME_ALIASES.get(outcome.lower()) if outcome else None
+        # an outcome in the vocabulary ("opgelost", "deels") is the outcome; one told in words
+        # ("de uitzetting is voorkomen") is what was achieved: kept with the solution
+        outcome_text = _clean(rec.get("outcome"))
+        outcome = OUTCOME_ALIASES.get(outcome_text.lower().strip(" .!")) if outcome_text else None
         seen_ids[case_id] = row_ref
         seen_text[tkey] = case_id
         row = {
@@ -353,6 +355,8 @@ def normalise_records(
                 )
                 value = None
             row[f] = value
+        if outcome is None and outcome_text and len(outcome_text) <= params.max_chars:
+            row["oplossing"] = "\n".join(v for v in (row["oplossing"], outcome_text) if v)
         rows.append(row)
     cases = typed_cases(pd.DataFrame(rows, columns=CASE_COLUMNS))
     return IngestResult(cases=cases, quarantine=quarantine, records_in=n_in)
