@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import platform
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -214,6 +215,30 @@ def _within(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == r or r in path.parents for r in roots)
 
 
+# File names the app's inbox gives (`app.data.receipt_inbox_id`).
+_INBOX_FILE = re.compile(r"inbox-[0-9a-f]{16}\.json")
+
+
+def _check_not_inbox_only(wd: Workdir) -> None:
+    """Refuse a build without inputs that could read nothing but the inbox when the last build
+    read other files: a work directory built with --input before inputs were recorded (its
+    app's 'Bouw starten' would replace the knowledge base with the inbox cases alone)."""
+    if any(p.exists() and p.resolve() != wd.inbox.resolve() for p in wd.inputs):
+        return
+    try:
+        last = json.loads(wd.manifest.read_text(encoding="utf-8")).get("input_hashes", {})
+    except (OSError, ValueError):
+        return
+    others = [name for name in last if not _INBOX_FILE.fullmatch(Path(name).name)]
+    if others:
+        raise MissingInputError(
+            f"de vorige bouw van deze werkmap las {len(others)} bestand(en) die deze bouw niet "
+            "kan vinden: zonder --input leest hij alleen de inbox. Geef de invoer nog één keer "
+            "met --input (en --map); daarna onthoudt de werkmap haar (de huidige kennisbank "
+            "blijft staan)"
+        )
+
+
 def resolve_inputs(
     wd: Workdir,
     inputs: Sequence[Path] | None,
@@ -234,6 +259,7 @@ def resolve_inputs(
     if inputs is None:
         path = build_inputs_path(wd)
         if not path.exists():
+            _check_not_inbox_only(wd)
             return wd, list(wd.inputs), given, False
         rec = json.loads(path.read_text(encoding="utf-8"))
         paths = [Path(p) for p in rec.get("inputs", [])]

@@ -97,3 +97,14 @@ def test_build_without_input_stops_when_the_last_input_is_gone(setup):
     result = CliRunner().invoke(app, ["build", "--workdir", str(wd.root)])
     assert result.exit_code == 1 and "niet meer bestaat" in result.output
     assert "Traceback" not in result.output and wd.kb.read_bytes() == before
+
+
+def test_build_without_input_of_a_workdir_built_before_inputs_were_recorded_stops(setup):
+    wd, src = setup
+    run_build(wd, inputs=[src], column_map={"Omschrijving": "narrative"}, embedder=FakeEmbedder())
+    (wd.interim.parent / "build_inputs.json").unlink()  # as a build of an older version left it
+    _save_inbox_case(wd)
+    before = wd.kb.read_bytes()
+    with pytest.raises(MissingInputError, match="alleen de inbox"):
+        run_build(wd, embedder=FakeEmbedder())
+    assert wd.kb.read_bytes() == before
