@@ -540,3 +540,37 @@ def test_form_headings_use_the_column_aliases():
         "oplossing": "briefadres.",
         "outcome": "uitkering loopt.",
     }
+
+
+# ------------------------------------------------------------ --map, dates as people write them
+def test_map_wins_over_an_alias_column_before_it(tmp_path, params):
+    # 'Casus' (an alias of the narrative) holds the case number; --map names the story column
+    (tmp_path / "a.csv").write_text(
+        f"Casus;Omschrijving;Datum;Datum melding\nCasus 1;{STORY};2020;03-02-2024\n",
+        encoding="utf-8",
+    )
+    mapping = {"Omschrijving": "narrative", "Datum melding": "case_date"}
+    assert map_columns(["Casus", "Omschrijving", "Datum", "Datum melding"], mapping) == {
+        "Omschrijving": "narrative",
+        "Datum melding": "case_date",
+    }
+    row = ingest_paths([tmp_path], params, mapping).cases.iloc[0]
+    assert row["narrative"] == STORY and str(row["case_date"]) == "2024-02-03"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12 maart 2024", "2024-03-12"),
+        ("1 mrt. 2024", "2024-03-01"),
+        ("maart 2024", "2024-03-01"),
+        ("3 Okt 2023", "2023-10-03"),
+        ("mei 2022", "2022-05-01"),
+        ("1 juni '23", None),  # a two-digit year after a month name stays unread
+    ],
+)
+def test_dutch_month_names_are_read_as_dates(tmp_path, params, value, expected):
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, "datum": value}])
+    result = ingest_paths([tmp_path], params)
+    got = result.cases["case_date"].iloc[0]
+    assert (None if pd.isna(got) else str(got)) == expected

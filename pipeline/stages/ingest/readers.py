@@ -205,17 +205,22 @@ def decode_bytes(data: bytes, encodings: Iterable[str] = ("utf-8", "cp1252")) ->
 
 
 def map_columns(columns: Iterable[Any], extra: Mapping[str, str] | None = None) -> dict[Any, str]:
-    """Source column -> canonical field, for the columns that map (first one wins)."""
+    """Source column -> canonical field, for the columns that map.
+
+    Columns named in `extra` (--map) first, then the aliases; the first column for a field
+    wins, so --map Omschrijving=narrative wins over a 'Casus' column that holds a case number.
+    """
     extra_norm = {_norm_col(k): v for k, v in (extra or {}).items()}
+    columns = list(columns)
     out: dict[Any, str] = {}
     taken: set[str] = set()
-    for col in columns:
-        key = _norm_col(col)
-        target = extra_norm.get(key) or ALIASES.get(key)
-        if target and target in FIELDS and target not in taken:
-            out[col] = target
-            taken.add(target)
-    return out
+    for names in (extra_norm, ALIASES):
+        for col in columns:
+            target = names.get(_norm_col(col))
+            if col not in out and target and target in FIELDS and target not in taken:
+                out[col] = target
+                taken.add(target)
+    return {col: out[col] for col in columns if col in out}
 
 
 # ---------------------------------------------------------------------------------------- CSV

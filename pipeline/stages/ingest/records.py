@@ -154,12 +154,38 @@ def _clean(value: Any) -> str | None:
     return s or None
 
 
+# Dutch month names and their abbreviations, as people write dates ("12 maart 2024", "mrt 2024").
+_MONTHS = {
+    **dict.fromkeys(["januari", "jan"], 1),
+    **dict.fromkeys(["februari", "feb", "febr"], 2),
+    **dict.fromkeys(["maart", "mrt", "mar"], 3),
+    **dict.fromkeys(["april", "apr"], 4),
+    **dict.fromkeys(["mei"], 5),
+    **dict.fromkeys(["juni", "jun"], 6),
+    **dict.fromkeys(["juli", "jul"], 7),
+    **dict.fromkeys(["augustus", "aug"], 8),
+    **dict.fromkeys(["september", "sep", "sept"], 9),
+    **dict.fromkeys(["oktober", "okt", "oct"], 10),
+    **dict.fromkeys(["november", "nov"], 11),
+    **dict.fromkeys(["december", "dec"], 12),
+}
+_MONTH_DATE = re.compile(r"(?:(\d{1,2})\s+)?([a-z]+)\.?\s+((?:19|20)\d\d)")
+
+
 def _parse_date(value: Any) -> tuple[Any, str | None]:
     s = _clean(value)
     if s is None:
         return None, None
     if re.fullmatch(r"(19|20)\d\d", s):
         return pd.Timestamp(f"{s}-01-01").date(), None
+    m = _MONTH_DATE.fullmatch(s.lower())
+    if m and m.group(2) in _MONTHS:  # a day is optional: "maart 2024" is 1 March
+        try:
+            return pd.Timestamp(
+                year=int(m.group(3)), month=_MONTHS[m.group(2)], day=int(m.group(1) or 1)
+            ).date(), None
+        except ValueError:
+            pass  # "31 februari 2024": unreadable, below
     for dayfirst in (False, True) if re.match(r"\d{4}-", s) else (True,):
         try:
             ts = pd.to_datetime(s, dayfirst=dayfirst)
