@@ -54,12 +54,25 @@ def _workdir(workdir: Path, params: Path | None) -> Workdir:
 
 
 def _parse_map(items: list[str] | None) -> dict[str, str]:
+    """--map KOLOM=VELD items; VELD is a field name (narrative) or one of its column aliases
+    (verhaal, tekst, datum, id, ...); an unknown one is refused, never silently ignored."""
+    from pipeline.stages.ingest.readers import FIELDS, map_columns
+
     out = {}
     for item in items or []:
         if "=" not in item:
             raise typer.BadParameter(f"--map verwacht KOLOM=VELD, kreeg '{item}'")
         src, dst = item.split("=", 1)
-        out[src.strip()] = dst.strip()
+        dst = dst.strip()
+        field = dst if dst in FIELDS else map_columns([dst]).get(dst)
+        if field is None:
+            raise typer.BadParameter(
+                f"onbekend veld '{dst}' in --map {item}; kies uit {', '.join(FIELDS)} "
+                "(of een Nederlandse naam: verhaal, knelpunt, oplossing, gemeente, organisatie, "
+                "datum, id)",
+                param_hint="--map",
+            )
+        out[src.strip()] = field
     return out
 
 
