@@ -574,3 +574,13 @@ def test_dutch_month_names_are_read_as_dates(tmp_path, params, value, expected):
     result = ingest_paths([tmp_path], params)
     got = result.cases["case_date"].iloc[0]
     assert (None if pd.isna(got) else str(got)) == expected
+
+
+def test_excel_sep_line_sets_the_delimiter_and_is_not_the_header(tmp_path, params):
+    # Excel writes "sep=;" above the header when asked to; trailing empty columns are common too
+    lines = ["sep=;", "Nr;Verhaal;Team;;", f"1;{STORY};Noord;;", f"2;{STORY2};Zuid;;"]
+    (tmp_path / "a.csv").write_text("\r\n".join(lines) + "\r\n", encoding="cp1252")
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["source_id"].tolist() == ["1", "2"]
+    assert result.cases["source_row"].tolist() == [3, 4]  # the lines as the file numbers them

@@ -315,6 +315,9 @@ def parse_delimited(text: str, delimiter: str) -> list[tuple[int, dict[str, Any]
     return rows
 
 
+# The line Excel can write above a CSV's header to name its delimiter ("sep=;").
+_EXCEL_SEP = re.compile(r'\A[ \t]*"?sep=([,;|\t])"?[ \t]*(?=\r?\n|\r|\Z)', re.IGNORECASE)
+
 # Rows of a spreadsheet searched for its header (a title, a date or notes may stand above it).
 _HEADER_SEARCH_ROWS = 20
 
@@ -375,6 +378,10 @@ def _read_table_file(
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv"}:
         text = decode_bytes(path.read_bytes(), params.encodings)
+        sep = _EXCEL_SEP.match(text)
+        if sep:  # Excel's "sep=;" line: the delimiter; blanked, so line numbers stay the file's
+            text = text[sep.end() :]
+            return parse_delimited(text, params.delimiter or sep.group(1))
         return parse_delimited(text, params.delimiter or detect_delimiter(text, suffix))
     if suffix in {".jsonl", ".ndjson"}:
         text = decode_bytes(path.read_bytes(), params.encodings)
