@@ -584,3 +584,29 @@ def test_excel_sep_line_sets_the_delimiter_and_is_not_the_header(tmp_path, param
     assert result.quarantine == []
     assert result.cases["source_id"].tolist() == ["1", "2"]
     assert result.cases["source_row"].tolist() == [3, 4]  # the lines as the file numbers them
+
+
+def test_csv_header_below_a_title_row_is_found(tmp_path, params):
+    # a spreadsheet with a title row, saved as CSV by Excel: the title is one filled cell
+    lines = ["Casuïstiek wijkteams 2024;;", ";;", "Nr;Omschrijving;Team"]
+    lines += [f"1;{STORY};Noord", f"2;{STORY2};Zuid"]
+    (tmp_path / "a.csv").write_text("\r\n".join(lines) + "\r\n", encoding="cp1252")
+    result = ingest_paths([tmp_path], params, {"Omschrijving": "narrative"})
+    assert result.quarantine == []
+    assert result.cases["source_id"].tolist() == ["1", "2"]
+    assert result.cases["source_row"].tolist() == [4, 5]
+
+
+def test_csv_title_line_without_delimiters_is_skipped_with_delimiter_given(tmp_path, params):
+    lines = ["Export casussen wijkteams", "", "Nr;Verhaal;Team"]
+    lines += [f"1;{STORY};Noord", f"2;{STORY2};Zuid"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params.model_copy(update={"delimiter": ";"}))
+    assert result.quarantine == [] and result.cases["source_row"].tolist() == [4, 5]
+
+
+def test_a_cell_that_reads_like_a_column_name_does_not_make_a_data_row_the_header(tmp_path, params):
+    lines = ["Nr;Omschrijving;Soort", f"1;{STORY};casus", f"2;{STORY2};situatie"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (q,) = ingest_paths([tmp_path], params).quarantine  # no --map: no narrative column
+    assert q.field == "narrative" and q.n_records == 2 and "3 kolommen" in q.reason

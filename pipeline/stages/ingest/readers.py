@@ -260,7 +260,9 @@ def detect_delimiter(text: str, suffix: str = ".csv") -> str:
     return "\t" if suffix == ".tsv" else ","
 
 
-def parse_delimited(text: str, delimiter: str) -> list[tuple[int, dict[str, Any]]]:
+def parse_delimited(
+    text: str, delimiter: str, column_map: Mapping[str, str] | None = None
+) -> list[tuple[int, dict[str, Any]]]:
     """Parse CSV text strictly: every record lands as a row or as an error row, never merged.
 
     Quotes are parsed strictly, so a quote that is never closed (which would swallow the
@@ -269,7 +271,9 @@ def parse_delimited(text: str, delimiter: str) -> list[tuple[int, dict[str, Any]
     error row; parsing resumes on the next line, so the lines after it are read as rows again.
     A record with more fields than the header is an error row (a stray delimiter would shift
     the columns); one with fewer keeps the missing trailing fields empty. Row numbers are the
-    line on which the record starts; blank lines are skipped.
+    line on which the record starts; blank lines are skipped. The header is the first record
+    unless a title stands above it (`_header_index`; `column_map` helps find it): the lines
+    above the header are no records.
     """
     lines = _lines(text)
     parsed: list[tuple[int, list[str], bool]] = []  # (first line, fields, re-read alone)
@@ -288,14 +292,13 @@ def parse_delimited(text: str, delimiter: str) -> list[tuple[int, dict[str, Any]
             parsed.append((start + 1, single, True))
             pos = start + 1
     name = DELIMITER_NAMES.get(delimiter, repr(delimiter))
-    header: list[str] | None = None
+    parsed = [p for p in parsed if any(f.strip() for f in p[1])]  # blank lines
+    head = _header_index([fields for _, fields, _ in parsed], column_map)
+    if head is None:
+        return []
+    header = [f.strip() for f in parsed[head][1]]
     rows: list[tuple[int, dict[str, Any]]] = []
-    for line_no, fields, reread in parsed:
-        if not any(f.strip() for f in fields):
-            continue  # blank line
-        if header is None:
-            header = [f.strip() for f in fields]
-            continue
+    for line_no, fields, reread in parsed[head + 1 :]:
         if reread and len(fields) != len(header):
             error = (
                 "aanhalingsteken niet gesloten of verkeerd geplaatst: de rij is niet betrouwbaar "
@@ -326,28 +329,32 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip()
 
 
-def header_row(grid: pd.DataFrame, column_map: Mapping[str, str] | None = None) -> int | None:
-    """Position of a spreadsheet's header row in a sheet read without a header.
+def _header_index(rows: list[list[Any]], column_map: Mapping[str, str] | None = None) -> int | None:
+    """Which of the top rows (cells of each) is the header; None when they are all empty.
 
-    The first of the top rows that names a narrative column (by the aliases or `column_map`);
-    else the first with two or more cells that are all text (a title row above the header is
-    one merged cell, a data row holds numbers or dates); else the first non-empty row. None for
-    an empty sheet.
+    The header is the first row with two or more filled cells that are all text (a title above
+    it is one filled cell; a spreadsheet's data rows hold numbers or dates), or a row above it
+    that names a narrative column (by the aliases or `column_map`); else the first non-empty
+    row. Never a row below the first full one, so no record is taken for a title.
     """
-    top = [
-        (i, [v for v in grid.iloc[i].tolist() if not _is_blank(v)])
-        for i in range(min(len(grid), _HEADER_SEARCH_ROWS))
-    ]
-    top = [(i, cells) for i, cells in top if cells]
+    top = [(i, [v for v in cells if not _is_blank(v)]) for i, cells in enumerate(rows)]
+    top = [(i, cells) for i, cells in top[:_HEADER_SEARCH_ROWS] if cells]
     if not top:
         return None
     for i, cells in top:
         if "narrative" in map_columns(cells, column_map).values():
             return i
-    for i, cells in top:
         if len(cells) >= 2 and all(isinstance(v, str) for v in cells):
             return i
     return top[0][0]
+
+
+def header_row(grid: pd.DataFrame, column_map: Mapping[str, str] | None = None) -> int | None:
+    """Position of a spreadsheet's header row in a sheet read without a header
+    (`_header_index`); None for an empty sheet."""
+    return _header_index(
+        [grid.iloc[i].tolist() for i in range(min(len(grid), _HEADER_SEARCH_ROWS))], column_map
+    )
 
 
 def _header_names(values: list[Any]) -> list[str]:
@@ -381,8 +388,8 @@ def _read_table_file(
         sep = _EXCEL_SEP.match(text)
         if sep:  # Excel's "sep=;" line: the delimiter; blanked, so line numbers stay the file's
             text = text[sep.end() :]
-            return parse_delimited(text, params.delimiter or sep.group(1))
-        return parse_delimited(text, params.delimiter or detect_delimiter(text, suffix))
+            return parse_delimited(text, params.delimiter or sep.group(1), column_map)
+        return parse_delimited(text, params.delimiter or detect_delimiter(text, suffix), column_map)
     if suffix in {".jsonl", ".ndjson"}:
         text = decode_bytes(path.read_bytes(), params.encodings)
         rows = []
