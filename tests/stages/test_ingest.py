@@ -236,6 +236,8 @@ def test_english_and_dutch_aliases_map_to_the_same_field():
     assert map_columns(["text"]) == {"text": "narrative"}
     assert map_columns(["Verhaal"]) == {"Verhaal": "narrative"}
     assert map_columns(["Gemeente", "municipality"]) == {"Gemeente": "municipality"}
+    assert map_columns(["Nr", "Omschrijving"]) == {"Nr": "source_id", "Omschrijving": "narrative"}
+    assert map_columns(["Casusomschrijving"]) == {"Casusomschrijving": "narrative"}
 
 
 class _CountingAnonymiser:
@@ -606,7 +608,7 @@ def test_csv_title_line_without_delimiters_is_skipped_with_delimiter_given(tmp_p
 
 
 def test_a_cell_that_reads_like_a_column_name_does_not_make_a_data_row_the_header(tmp_path, params):
-    lines = ["Nr;Omschrijving;Soort", f"1;{STORY};casus", f"2;{STORY2};situatie"]
+    lines = ["Nr;Toelichting;Soort", f"1;{STORY};casus", f"2;{STORY2};situatie"]
     (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (q,) = ingest_paths([tmp_path], params).quarantine  # no --map: no narrative column
     assert q.field == "narrative" and q.n_records == 2 and "3 kolommen" in q.reason

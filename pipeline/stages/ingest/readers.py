@@ -55,6 +55,8 @@ ALIASES: dict[str, str] = {
             "situatie",
             "beschrijving",
             "casusbeschrijving",
+            "omschrijving",
+            "casusomschrijving",
             "description",
             "story",
             "body",
