@@ -612,3 +612,14 @@ def test_a_cell_that_reads_like_a_column_name_does_not_make_a_data_row_the_heade
     (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (q,) = ingest_paths([tmp_path], params).quarantine  # no --map: no narrative column
     assert q.field == "narrative" and q.n_records == 2 and "3 kolommen" in q.reason
+
+
+def test_a_sheet_without_cases_is_named_without_csv_advice(tmp_path, params):
+    with pd.ExcelWriter(tmp_path / "f.xlsx") as xw:
+        pd.DataFrame({"Verhaal": [STORY, STORY2]}).to_excel(xw, sheet_name="Casussen", index=False)
+        pd.DataFrame({"Teams": ["Noord", "Zuid"]}).to_excel(xw, sheet_name="Lijsten", index=False)
+    result = ingest_paths([tmp_path], params)
+    (q,) = result.quarantine
+    assert q.source_file == "f.xlsx#blad2" and q.n_records == 2
+    assert "--map" in q.reason and "--delimiter" not in q.reason and "blad" in q.reason
+    assert len(result.cases) == 2

@@ -209,11 +209,19 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
 
 
-def _missing_narrative_reason(n_columns: int) -> str:
-    return (
+def _missing_narrative_reason(n_columns: int, source: str) -> str:
+    head = (
         f"geen verhaalkolom gevonden: de kopregel heeft {n_columns} kolom"
-        f"{'men' if n_columns != 1 else ''} en geen heet text, narrative, verhaal, casus of "
-        "situatie. Is de eerste rij een kopregel? Geef anders --map KOLOM=narrative, of "
+        f"{'men' if n_columns != 1 else ''} en geen heet text, narrative, verhaal, casus, "
+        "situatie of omschrijving. "
+    )
+    if re.search(r"\.xls[xm](#blad\d+)?$", source, re.IGNORECASE):  # no delimiter to choose
+        return head + (
+            "Geef --map KOLOM=narrative; een blad zonder casussen (een keuzelijst, een "
+            "toelichting) telt zo ook mee, haal het anders uit het bestand"
+        )
+    return head + (
+        "Is de eerste rij een kopregel? Geef anders --map KOLOM=narrative, of "
         "--delimiter als de kolommen verkeerd gesplitst zijn"
     )
 
@@ -260,7 +268,11 @@ def normalise_records(
                 missing_narrative[source].n_records += 1
             else:
                 q = QuarantineRecord(
-                    source, None, "narrative", "rejected", _missing_narrative_reason(len(raw))
+                    source,
+                    None,
+                    "narrative",
+                    "rejected",
+                    _missing_narrative_reason(len(raw), source),
                 )
                 missing_narrative[source] = q
                 quarantine.append(q)
