@@ -88,9 +88,9 @@ def account_records(wd: Workdir) -> dict[str, Any]:
     """Records in (rows read from each input file; an unreadable file counts as one) against
     cases + quarantined records (rejected and collapsed duplicates, one line each).
 
-    A quarantine line without a row number rejects a whole file (unreadable, no narrative
-    column): it covers the records of that file that were neither published nor quarantined
-    row by row.
+    A quarantine line without a row number rejects a whole file or sheet (unreadable, no
+    narrative column, no records under its header): it covers the records of that file that
+    were neither published nor quarantined row by row (lines of its sheets together).
     """
     import pandas as pd
 
@@ -104,10 +104,16 @@ def account_records(wd: Workdir) -> dict[str, Any]:
     per_row = lost[lost["source_row"].notna()]
     quarantined = len(per_row)
     size = {f.get("file"): int(f.get("records") or 0) for f in files}
-    for name in set(lost.loc[lost["source_row"].isna(), "source_file"]):
-        rest = size.get(name, 0) - int((cases["source_file"] == name).sum())
-        rest -= int((per_row["source_file"] == name).sum())
-        quarantined += max(1, rest)
+    broken = {f.get("file") for f in files if f.get("error")}
+
+    def base(names: pd.Series) -> pd.Series:  # "f.xlsx#blad2" is a sheet of f.xlsx
+        return names.astype(str).str.replace(r"#blad\d+$", "", regex=True)
+
+    for name in set(base(lost.loc[lost["source_row"].isna(), "source_file"])):
+        rest = size.get(name, 0) - int((base(cases["source_file"]) == name).sum())
+        rest -= int((base(per_row["source_file"]) == name).sum())
+        # an unreadable file counts as one record; a readable one without records as none
+        quarantined += max(1, rest) if name in broken else max(0, rest)
     duplicates = int((lost["action"] == "collapsed").sum())
     out = {
         "records_in": int(records_in),
