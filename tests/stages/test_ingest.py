@@ -623,3 +623,27 @@ def test_a_sheet_without_cases_is_named_without_csv_advice(tmp_path, params):
     assert q.source_file == "f.xlsx#blad2" and q.n_records == 2
     assert "--map" in q.reason and "--delimiter" not in q.reason and "blad" in q.reason
     assert len(result.cases) == 2
+
+
+def test_docx_form_as_a_label_and_value_table_is_one_case(tmp_path, params):
+    doc = docx.Document()
+    doc.add_heading("Casusformulier", level=1)
+    table = doc.add_table(rows=0, cols=2)
+    for label, value in [
+        ("Situatie", STORY),
+        ("Knelpunt:", "Geen adres."),
+        ("Oplossing", "Briefadres."),
+        ("Gemeente", "Emmen"),
+    ]:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, value
+    doc.save(str(tmp_path / "formulier.docx"))
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    (row,) = result.cases.to_dict("records")
+    assert STORY in row["narrative"] and "Situatie" not in row["narrative"]
+    assert (row["knelpunt"], row["oplossing"], row["municipality"]) == (
+        "Geen adres.",
+        "Briefadres.",
+        "Emmen",
+    )

@@ -452,18 +452,42 @@ def parse_sections(text: str) -> dict[str, str]:
     return {k: "\n".join(v).strip() for k, v in fields.items() if "\n".join(v).strip()}
 
 
+def _form_table_lines(table) -> list[str] | None:
+    """A case form laid out as a table of label | value rows ("Situatie" | "Mw. woont ..."):
+    its rows as "Label:" and value lines for `parse_sections`; None for any other table."""
+    lines: list[str] = []
+    labels = 0
+    for row in table.rows:
+        cells = list(dict.fromkeys(c.text.strip() for c in row.cells))  # merged cells repeat
+        if not cells or not any(cells):
+            continue
+        label = cells[0].rstrip(":").strip()
+        if label.lower() in SECTION_HEADINGS and len(cells) >= 2:
+            labels += 1
+            lines += [f"{label}:", *cells[1:]]
+        else:
+            lines += cells
+    return lines if labels >= 2 else None
+
+
 def _read_docx(path: Path) -> list[tuple[int, dict[str, Any]]]:
     import docx
 
     doc = docx.Document(str(path))
+    form: list[str] = []
     for table in doc.tables:
+        lines = _form_table_lines(table)
+        if lines is not None:
+            form += lines
+            continue
         header = [c.text.strip() for c in table.rows[0].cells] if table.rows else []
         if "narrative" in map_columns(header).values():
             return [
                 (i, dict(zip(header, [c.text for c in row.cells], strict=False)))
                 for i, row in enumerate(table.rows[1:], start=2)
             ]
-    return [(1, _document_record(path, "\n".join(p.text for p in doc.paragraphs)))]
+    text = "\n".join([*(p.text for p in doc.paragraphs), *form])
+    return [(1, _document_record(path, text))]
 
 
 def _document_record(path: Path, text: str) -> dict[str, Any]:
