@@ -647,3 +647,15 @@ def test_docx_form_as_a_label_and_value_table_is_one_case(tmp_path, params):
         "Briefadres.",
         "Emmen",
     )
+
+
+def test_too_short_reason_counts_words_in_dutch(tmp_path, params):
+    write_jsonl(
+        tmp_path / "a.jsonl",
+        [{"id": "1", "text": "Huurschuld."}, {"id": "2", "text": "Geen adres"}],
+    )
+    reasons = [q.reason for q in ingest_paths([tmp_path], params).quarantine]
+    assert reasons == [
+        f"verhaal te kort (1 woord; minimum {params.min_words})",
+        f"verhaal te kort (2 woorden; minimum {params.min_words})",
+    ]

@@ -316,7 +316,8 @@ def normalise_records(
                     row_ref,
                     "narrative",
                     "rejected",
-                    f"verhaal te kort ({len(narrative.split())} woorden; "
+                    f"verhaal te kort ({len(narrative.split())} "
+                    f"{'woord' if len(narrative.split()) == 1 else 'woorden'}; "
                     f"minimum {params.min_words})",
                 )
             )
