@@ -12,10 +12,10 @@ stops before anything is published (`RecordCountError`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import platform
-import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -221,21 +221,24 @@ def _within(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == r or r in path.parents for r in roots)
 
 
-# File names the app's inbox gives (`app.data.receipt_inbox_id`).
-_INBOX_FILE = re.compile(r"inbox-[0-9a-f]{16}\.json")
-
-
 def _check_not_inbox_only(wd: Workdir) -> None:
     """Refuse a build without inputs that could read nothing but the inbox when the last build
     read other files: a work directory built with --input before inputs were recorded (its
-    app's 'Bouw starten' would replace the knowledge base with the inbox cases alone)."""
+    app's 'Bouw starten' would replace the knowledge base with the inbox cases alone). Files
+    are compared by content hash (the manifest's names may be pseudonyms)."""
     if any(p.exists() and p.resolve() != wd.inbox.resolve() for p in wd.inputs):
         return
     try:
         last = json.loads(wd.manifest.read_text(encoding="utf-8")).get("input_hashes", {})
     except (OSError, ValueError):
         return
-    others = [name for name in last if not _INBOX_FILE.fullmatch(Path(name).name)]
+    inbox = wd.inbox
+    here = (
+        {hashlib.sha256(f.read_bytes()).hexdigest() for f in inbox.rglob("*") if f.is_file()}
+        if inbox.is_dir()
+        else set()
+    )
+    others = [name for name, digest in last.items() if digest not in here]
     if others:
         raise MissingInputError(
             f"de vorige bouw van deze werkmap las {len(others)} bestand(en) die deze bouw niet "

@@ -52,10 +52,12 @@ def _case_ids(wd: Workdir) -> set[str]:
         return {r[0] for r in con.execute("SELECT case_id FROM cases").fetchall()}
 
 
-def _save_inbox_case(wd: Workdir, inbox_id: str = "inbox-00000000000000aa") -> str:
+def _save_inbox_case(
+    wd: Workdir, inbox_id: str = "inbox-00000000000000aa", story: str = STORIES[0]
+) -> str:
     """A case as the app saves it; returns the case id the build gives it."""
     wd.inbox.mkdir(parents=True, exist_ok=True)
-    record = {"id": inbox_id, "text": STORIES[0] + " Later opnieuw aangemeld via het wijkteam."}
+    record = {"id": inbox_id, "text": story + " Later opnieuw aangemeld via het wijkteam."}
     (wd.inbox / f"{inbox_id}.json").write_text(json.dumps(record), encoding="utf-8")
     return stable_case_id(f"{inbox_id}.json", inbox_id)
 
@@ -108,3 +110,15 @@ def test_build_without_input_of_a_workdir_built_before_inputs_were_recorded_stop
     with pytest.raises(MissingInputError, match="alleen de inbox"):
         run_build(wd, embedder=FakeEmbedder())
     assert wd.kb.read_bytes() == before
+
+
+def test_build_without_input_of_a_workdir_with_only_app_cases_goes_on(tmp_path, monkeypatch):
+    # every case came from the app: the inbox is all the last build read (its file names may
+    # have been pseudonymised in the manifest)
+    monkeypatch.setattr(stage, "load_anonymiser", lambda cfg: Anonymiser(use_deduce=False))
+    wd = Workdir(tmp_path / "kb", load_config())
+    first = _save_inbox_case(wd, "inbox-0123456789abcdef")
+    run_build(wd, embedder=FakeEmbedder())
+    second = _save_inbox_case(wd, "inbox-00000000000000bb", STORIES[1])
+    run_build(wd, embedder=FakeEmbedder())
+    assert _case_ids(wd) == {first, second}

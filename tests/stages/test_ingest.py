@@ -659,3 +659,24 @@ def test_too_short_reason_counts_words_in_dutch(tmp_path, params):
         f"verhaal te kort (1 woord; minimum {params.min_words})",
         f"verhaal te kort (2 woorden; minimum {params.min_words})",
     ]
+
+
+def test_the_column_mapping_is_logged_without_naming_unused_columns_at_info(
+    tmp_path, params, caplog
+):
+    import logging
+
+    from pipeline.stages.ingest.records import log_columns
+
+    (tmp_path / "a.csv").write_text(
+        f"Volgnr;Omschrijving;Wijkteam;Opmerking\n1;{STORY};Noord;x\n", encoding="utf-8"
+    )
+    result = ingest_paths([tmp_path], params, {"Wijkteam": "organisation"})
+    (note,) = result.columns
+    with caplog.at_level(logging.INFO, logger="pipeline.stages.ingest.records"):
+        log_columns("a.csv", *note[1:])
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert info == [
+        "a.csv: kolommen Omschrijving → narrative, Wijkteam → organisation; 2 niet gebruikt "
+        "(--map KOLOM=VELD om er een te gebruiken)"
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,8 @@ from pipeline.stages.ingest.readers import (
     map_columns,
     read_file,
 )
+
+log = logging.getLogger(__name__)
 
 CASE_COLUMNS = [
     "case_id",
@@ -70,6 +73,8 @@ class IngestResult:
     quarantine: list[QuarantineRecord] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
     records_in: int = 0  # records read from the inputs (an unreadable file counts as one)
+    # (source, its columns, column -> field) per tabular source: for `log_columns`
+    columns: list[tuple[str, list[Any], dict[Any, str]]] = field(default_factory=list)
 
     def quarantine_frame(self) -> pd.DataFrame:
         rows = [{c: getattr(q, c) for c in QUARANTINE_COLUMNS} for q in self.quarantine]
@@ -226,6 +231,25 @@ def _missing_narrative_reason(n_columns: int, source: str) -> str:
     )
 
 
+def log_columns(source: str, columns: list[Any], mapping: Mapping[Any, str]) -> None:
+    """Say which column became which field, so an unused column is noticed. `source` must be
+    the gated file name (a file name can hold a name). The names of mapped columns are aliases
+    or --map names; the others could be data (a file whose first row is no header), so at INFO
+    they are only counted, named with --verbose."""
+    used = ", ".join(f"{c} → {f}" for c, f in mapping.items()) or "geen"
+    unused = [c for c in columns if c not in mapping]
+    log.info(
+        "%s: kolommen %s%s",
+        source,
+        used,
+        f"; {len(unused)} niet gebruikt (--map KOLOM=VELD om er een te gebruiken)"
+        if unused
+        else "",
+    )
+    if unused:
+        log.debug("%s: niet gebruikte kolommen: %s", source, ", ".join(map(str, unused)))
+
+
 def normalise_records(
     records: Iterable[tuple[str, int, dict[str, Any]]],
     params: IngestParams,
@@ -242,6 +266,8 @@ def normalise_records(
     seen_text: dict[str, str] = {}
     seen_ids: dict[str, int | None] = {}
     mapping_cache: dict[tuple, dict] = {}
+    logged: set[tuple[str, tuple]] = set()
+    columns: list[tuple[str, list[Any], dict[Any, str]]] = []
     missing_narrative: dict[str, QuarantineRecord] = {}
     min_date = pd.Timestamp(params.min_date).date()
     max_date = pd.Timestamp(params.max_date).date()
@@ -259,6 +285,9 @@ def normalise_records(
         mapping = mapping_cache.get(key)
         if mapping is None:
             mapping = mapping_cache[key] = map_columns(raw.keys(), extra)
+        if (source, key) not in logged and not set(key) <= set(FIELDS):
+            logged.add((source, key))
+            columns.append((source, list(key), mapping))
         rec = {target: raw[src] for src, target in mapping.items()}
         for canon in FIELDS:  # records already in canonical form (text documents)
             if canon in raw and canon not in rec:
@@ -398,7 +427,7 @@ def normalise_records(
             row["oplossing"] = "\n".join(v for v in (row["oplossing"], outcome_text) if v)
         rows.append(row)
     cases = typed_cases(pd.DataFrame(rows, columns=CASE_COLUMNS))
-    return IngestResult(cases=cases, quarantine=quarantine, records_in=n_in)
+    return IngestResult(cases=cases, quarantine=quarantine, records_in=n_in, columns=columns)
 
 
 def ingest_paths(
