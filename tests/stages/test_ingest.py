@@ -569,9 +569,13 @@ def test_map_wins_over_an_alias_column_before_it(tmp_path, params):
         ("3 Okt 2023", "2023-10-03"),
         ("mei 2022", "2022-05-01"),
         ("1 juni '23", None),  # a two-digit year after a month name stays unread
+        ("45366", "2024-03-15"),  # a date cell formatted as a number in Excel
+        (45366, "2024-03-15"),
+        ("45366.0", "2024-03-15"),
+        ("12345", None),  # 1933: no date of a case
     ],
 )
-def test_dutch_month_names_are_read_as_dates(tmp_path, params, value, expected):
+def test_dates_as_people_and_excel_write_them_are_read(tmp_path, params, value, expected):
     write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, "datum": value}])
     result = ingest_paths([tmp_path], params)
     got = result.cases["case_date"].iloc[0]

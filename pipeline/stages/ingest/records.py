@@ -183,6 +183,9 @@ def _parse_date(value: Any) -> tuple[Any, str | None]:
         return None, None
     if re.fullmatch(r"(19|20)\d\d", s):
         return pd.Timestamp(f"{s}-01-01").date(), None
+    if re.fullmatch(r"\d{5}(\.0)?", s) and 36526 <= float(s) <= 54789:
+        # an Excel date serial (a date cell formatted as a number): 36526 is 2000-01-01
+        return (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(float(s)))).date(), None
     m = _MONTH_DATE.fullmatch(s.lower())
     if m and m.group(2) in _MONTHS:  # a day is optional: "maart 2024" is 1 March
         try:
