@@ -684,3 +684,15 @@ def test_the_column_mapping_is_logged_without_naming_unused_columns_at_info(
         "a.csv: kolommen Omschrijving → narrative, Wijkteam → organisation; 2 niet gebruikt "
         "(--map KOLOM=VELD om er een te gebruiken)"
     ]
+
+
+def test_numbered_headings_are_headings():
+    doc = "1. Situatie\nGezin zonder adres.\n2) Knelpunt: geen uitkering.\n"
+    doc += "## 3. Oplossing\nBriefadres."
+    assert parse_sections(doc) == {
+        "narrative": "Gezin zonder adres.",
+        "knelpunt": "geen uitkering.",
+        "oplossing": "Briefadres.",
+    }
+    # a numbered sentence that starts with a heading word is text
+    assert parse_sections("1. Situatie is lastig.") == {"narrative": "1. Situatie is lastig."}

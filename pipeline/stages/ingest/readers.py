@@ -129,8 +129,10 @@ SECTION_HEADINGS: dict[str, str] = {
 # ("Gemeente: Emmen"), or is a Markdown heading ("# Casus 12"). A sentence that merely starts
 # with a heading word ("Gemeente heeft ... betaald", "Casus is besproken") is text.
 _HEADING_WORDS = "|".join(sorted(map(re.escape, SECTION_HEADINGS), key=len, reverse=True))
+_NUMBERED = r"(?:\d{1,2}[.)]\s*)?"  # "2. Knelpunt", "3) Oplossing"
 _HEADING = re.compile(
-    rf"^\s*(?:#+\s*({_HEADING_WORDS})\b[\s:\-–]*(.*)|({_HEADING_WORDS})\s*(?:[:\-–]\s*(.*)|:?\s*))$",
+    rf"^\s*(?:#+\s*{_NUMBERED}({_HEADING_WORDS})\b[\s:\-–]*(.*)"
+    rf"|{_NUMBERED}({_HEADING_WORDS})\s*(?:[:\-–]\s*(.*)|:?\s*))$",
     re.IGNORECASE,
 )
 
