@@ -620,7 +620,9 @@ _THEME_SELECT = """
                FROM statements WHERE kind = 'barrier' AND is_main GROUP BY case_id) b
            USING (case_id)
     LEFT JOIN (SELECT case_id, string_agg(text, ' ' ORDER BY sent_index) AS text
-               FROM statements WHERE kind = 'solution' GROUP BY case_id) s USING (case_id)
+               FROM (SELECT case_id, text, min(sent_index) AS sent_index FROM statements
+                     WHERE kind = 'solution' GROUP BY case_id, text)  -- told twice: once
+               GROUP BY case_id) s USING (case_id)
 """
 
 

@@ -12,6 +12,7 @@ stops before anything is published (`RecordCountError`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import platform
@@ -87,9 +88,9 @@ def account_records(wd: Workdir) -> dict[str, Any]:
     """Records in (rows read from each input file; an unreadable file counts as one) against
     cases + quarantined records (rejected and collapsed duplicates, one line each).
 
-    A quarantine line without a row number rejects a whole file (unreadable, no narrative
-    column): it covers the records of that file that were neither published nor quarantined
-    row by row.
+    A quarantine line without a row number rejects a whole file or sheet (unreadable, no
+    narrative column, no records under its header): it covers the records of that file that
+    were neither published nor quarantined row by row (lines of its sheets together).
     """
     import pandas as pd
 
@@ -103,10 +104,16 @@ def account_records(wd: Workdir) -> dict[str, Any]:
     per_row = lost[lost["source_row"].notna()]
     quarantined = len(per_row)
     size = {f.get("file"): int(f.get("records") or 0) for f in files}
-    for name in set(lost.loc[lost["source_row"].isna(), "source_file"]):
-        rest = size.get(name, 0) - int((cases["source_file"] == name).sum())
-        rest -= int((per_row["source_file"] == name).sum())
-        quarantined += max(1, rest)
+    broken = {f.get("file") for f in files if f.get("error")}
+
+    def base(names: pd.Series) -> pd.Series:  # "f.xlsx#blad2" is a sheet of f.xlsx
+        return names.astype(str).str.replace(r"#blad\d+$", "", regex=True)
+
+    for name in set(base(lost.loc[lost["source_row"].isna(), "source_file"])):
+        rest = size.get(name, 0) - int((base(cases["source_file"]) == name).sum())
+        rest -= int((base(per_row["source_file"]) == name).sum())
+        # an unreadable file counts as one record; a readable one without records as none
+        quarantined += max(1, rest) if name in broken else max(0, rest)
     duplicates = int((lost["action"] == "collapsed").sum())
     out = {
         "records_in": int(records_in),
@@ -199,6 +206,105 @@ def collect_manifest(wd: Workdir) -> dict[str, Any]:
     }
 
 
+class MissingInputError(RuntimeError):
+    """A build without inputs of its own would read inputs of the last build that are gone."""
+
+
+def build_inputs_path(wd: Workdir) -> Path:
+    """Where a build given its own inputs records them (paths, --map, delimiter), so a later
+    build of the same work directory without inputs (the app's 'Bouw starten') reads the same
+    data: beside the interim and processed folders, never published."""
+    return wd.interim.parent / "build_inputs.json"
+
+
+def _within(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
+
+
+def _check_not_inbox_only(wd: Workdir) -> None:
+    """Refuse a build without inputs that could read nothing but the inbox when the last build
+    read other files: a work directory built with --input before inputs were recorded (its
+    app's 'Bouw starten' would replace the knowledge base with the inbox cases alone). Files
+    are compared by content hash (the manifest's names may be pseudonyms)."""
+    if any(p.exists() and p.resolve() != wd.inbox.resolve() for p in wd.inputs):
+        return
+    try:
+        last = json.loads(wd.manifest.read_text(encoding="utf-8")).get("input_hashes", {})
+    except (OSError, ValueError):
+        return
+    inbox = wd.inbox
+    here = (
+        {hashlib.sha256(f.read_bytes()).hexdigest() for f in inbox.rglob("*") if f.is_file()}
+        if inbox.is_dir()
+        else set()
+    )
+    others = [name for name, digest in last.items() if digest not in here]
+    if others:
+        raise MissingInputError(
+            f"de vorige bouw van deze werkmap las {len(others)} bestand(en) die deze bouw niet "
+            "kan vinden: zonder --input leest hij alleen de inbox. Geef de invoer nog één keer "
+            "met --input (en --map); daarna onthoudt de werkmap haar (de huidige kennisbank "
+            "blijft staan)"
+        )
+
+
+def resolve_inputs(
+    wd: Workdir,
+    inputs: Sequence[Path] | None,
+    column_map: Mapping[str, str] | None,
+) -> tuple[Workdir, list[Path], dict[str, str], bool]:
+    """(work directory, inputs, column map, recorded) of a build.
+
+    Without inputs, a work directory a build with inputs has filled reads those again, with
+    that build's --map and delimiter (a --map given now wins); one never built with inputs
+    reads `paths.inputs`. With inputs, the work directory's inbox (cases saved in the app) is
+    read too. `recorded` says whether these inputs are to be recorded after the build.
+
+    Raises:
+        MissingInputError: an input the last build read is gone (a build without it would
+            replace the knowledge base with one that lacks its cases).
+    """
+    given = dict(column_map or {})
+    if inputs is None:
+        path = build_inputs_path(wd)
+        if not path.exists():
+            _check_not_inbox_only(wd)
+            return wd, list(wd.inputs), given, False
+        rec = json.loads(path.read_text(encoding="utf-8"))
+        paths = [Path(p) for p in rec.get("inputs", [])]
+        gone = [p for p in paths if not p.exists()]
+        if gone:
+            raise MissingInputError(
+                f"de vorige bouw van deze werkmap las {len(paths)} invoerpad(en), waarvan "
+                f"{len(gone)} niet meer bestaat: {', '.join(map(str, gone))}. Geef de invoer "
+                "opnieuw met --input (de huidige kennisbank blijft staan)"
+            )
+        delimiter = rec.get("delimiter") or ""
+        if delimiter and not wd.cfg.ingest.delimiter:
+            ingest = wd.cfg.ingest.model_copy(update={"delimiter": delimiter})
+            wd = Workdir(wd.root, wd.cfg.model_copy(update={"ingest": ingest}))
+        log.info("invoer van de vorige bouw: %d pad(en) (%s)", len(paths), path.name)
+        if not _within(wd.inbox, paths) and wd.inbox.is_dir():
+            paths.append(wd.inbox)
+        return wd, paths, {**rec.get("column_map", {}), **given}, False
+    paths = [Path(p).resolve() for p in inputs]
+    if wd.inbox.is_dir() and not _within(wd.inbox.resolve(), paths):
+        paths.append(wd.inbox)
+    return wd, paths, given, True
+
+
+def _record_inputs(wd: Workdir, inputs: Sequence[Path], column_map: Mapping[str, str]) -> None:
+    inbox = wd.inbox.resolve()
+    write_json(
+        build_inputs_path(wd),
+        {
+            "inputs": [str(Path(p).resolve()) for p in inputs if Path(p).resolve() != inbox],
+            "column_map": dict(column_map),
+            "delimiter": wd.cfg.ingest.delimiter,
+        },
+    )
+
+
 def run_build(
     wd: Workdir,
     *,
@@ -208,10 +314,15 @@ def run_build(
 ) -> dict[str, Any]:
     """Run all stages in order; the knowledge base is replaced only when everything succeeded.
 
-    Raises `core.io.WorkdirLocked` when another build holds the work directory, and
-    `RecordCountError` when ingest lost a record without a quarantine line.
+    Inputs as `resolve_inputs` finds them: without `inputs`, those of the last build of this
+    work directory that was given inputs; with them, the work directory's inbox as well.
+
+    Raises `core.io.WorkdirLocked` when another build holds the work directory,
+    `RecordCountError` when ingest lost a record without a quarantine line, and
+    `MissingInputError` when an input of the last build is gone.
     """
     with exclusive(wd):
+        wd, inputs, column_map, record = resolve_inputs(wd, inputs, column_map)
         t0 = time.perf_counter()
         timings = {}
         for i, stage in enumerate(STAGES, start=1):
@@ -221,4 +332,6 @@ def run_build(
         manifest = collect_manifest(wd)
         manifest["timings"] = {**timings, "total": round(time.perf_counter() - t0, 3)}
         write_json(wd.manifest, manifest)
+        if record:
+            _record_inputs(wd, inputs, column_map)
     return manifest

@@ -54,12 +54,25 @@ def _workdir(workdir: Path, params: Path | None) -> Workdir:
 
 
 def _parse_map(items: list[str] | None) -> dict[str, str]:
+    """--map KOLOM=VELD items; VELD is a field name (narrative) or one of its column aliases
+    (verhaal, tekst, datum, id, ...); an unknown one is refused, never silently ignored."""
+    from pipeline.stages.ingest.readers import FIELDS, map_columns
+
     out = {}
     for item in items or []:
         if "=" not in item:
             raise typer.BadParameter(f"--map verwacht KOLOM=VELD, kreeg '{item}'")
         src, dst = item.split("=", 1)
-        out[src.strip()] = dst.strip()
+        dst = dst.strip()
+        field = dst if dst in FIELDS else map_columns([dst]).get(dst)
+        if field is None:
+            raise typer.BadParameter(
+                f"onbekend veld '{dst}' in --map {item}; kies uit {', '.join(FIELDS)} "
+                "(of een Nederlandse naam: verhaal, knelpunt, oplossing, gemeente, organisatie, "
+                "datum, id)",
+                param_hint="--map",
+            )
+        out[src.strip()] = field
     return out
 
 
@@ -75,7 +88,15 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 def build(
     input: Annotated[
         list[Path] | None,
-        typer.Option("--input", "-i", help="Input file or folder (repeatable). Default: params."),
+        typer.Option(
+            "--input",
+            "-i",
+            help=(
+                "Input file or folder (repeatable); the work directory's inbox is read too. "
+                "Default: the inputs (and --map) of this work directory's last build with "
+                "--input, else params."
+            ),
+        ),
     ] = None,
     workdir: WorkdirOpt = Path("."),
     params: ParamsOpt = None,
@@ -94,7 +115,13 @@ def build(
 ):
     """Build the knowledge base from case narratives (all stages, then an atomic publish)."""
     _setup_logging(verbose)
-    from pipeline.build import RecordCountError, run_build, with_overrides
+    from pipeline.build import (
+        MissingInputError,
+        RecordCountError,
+        build_inputs_path,
+        run_build,
+        with_overrides,
+    )
     from pipeline.core.anonymise import GateListError
     from pipeline.core.io import WorkdirLocked
     from pipeline.stages.ingest import ResidualPIIError
@@ -112,7 +139,8 @@ def build(
     for p in inputs or wd.inputs:
         if inputs and not p.exists():
             _fail(f"invoer '{p}' bestaat niet")
-    if not any(p.exists() for p in (inputs or wd.inputs)):
+    recorded = inputs is None and build_inputs_path(wd).exists()  # the last build's inputs
+    if not recorded and not any(p.exists() for p in (inputs or wd.inputs)):
         _fail("geen invoer gevonden: geef --input PAD (bestand of map)")
     try:
         manifest = run_build(wd, inputs=inputs, column_map=_parse_map(map))
@@ -120,7 +148,7 @@ def build(
         _fail(str(exc), 3)
     except WorkdirLocked as exc:
         _fail(str(exc), EXIT_LOCKED)
-    except (RecordCountError, GateListError) as exc:  # loud, clear, and the old kb stays
+    except (RecordCountError, GateListError, MissingInputError) as exc:  # the old kb stays
         _fail(str(exc), 1)
     stages = manifest["stages"]
     ing = stages.get("ingest", {})

@@ -135,6 +135,25 @@ def test_map_option_needs_column_equals_field(tmp_path):
     assert result.exit_code != 0 and "KOLOM=VELD" in result.output
 
 
+def test_map_field_may_be_a_dutch_alias_and_an_unknown_field_is_refused(tmp_path):
+    from pipeline.cli import _parse_map
+
+    assert _parse_map(["Omschrijving=verhaal", "Datum melding=datum", "Nr=id"]) == {
+        "Omschrijving": "narrative",
+        "Datum melding": "case_date",
+        "Nr": "source_id",
+    }
+    assert _parse_map(["Omschrijving = narrative"]) == {"Omschrijving": "narrative"}
+    (tmp_path / "a.jsonl").write_text('{"id": 1, "text": "x"}\n', encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["build", "--input", str(tmp_path / "a.jsonl"), "--workdir", str(tmp_path)]
+        + ["--map", "Omschrijving=verhaaltekst"],
+    )
+    assert result.exit_code == 2 and "verhaaltekst" in result.output
+    assert "narrative" in result.output and not (tmp_path / "data").exists()
+
+
 def test_anonymise_jsonl_replaces_text_and_adds_entity_offsets(tmp_path):
     src = tmp_path / "in.jsonl"
     text = "Bel mw. op 06-12345678 of mail naar test.persoon@example.nl."

@@ -123,11 +123,13 @@ def test_publish_gives_the_knowledge_base_a_new_inode_so_readers_can_see_it_chan
     assert path.stat().st_ino != before
 
 
-def _ingest_outputs(wd: Workdir, files, n_cases: int, quarantine_rows) -> None:
+def _ingest_outputs(
+    wd: Workdir, files, n_cases: int, quarantine_rows, source_file: str = "a.jsonl"
+) -> None:
     wd.interim.mkdir(parents=True, exist_ok=True)
     wd.ingest_report.write_text(json.dumps({"suites": [], "files": files}), "utf-8")
     pd.DataFrame(
-        {"case_id": [f"c{i}" for i in range(n_cases)], "source_file": "a.jsonl"}
+        {"case_id": [f"c{i}" for i in range(n_cases)], "source_file": source_file}
     ).to_parquet(wd.cases)
     cols = ["source_file", "source_row", "field", "action", "reason"]
     pd.DataFrame(quarantine_rows, columns=cols).astype({"source_row": "Int64"}).to_parquet(
@@ -158,6 +160,28 @@ def test_records_in_equal_published_plus_quarantined_with_duplicates_and_whole_f
         "duplicates": 1,
         "balanced": True,
     }
+
+
+def test_a_sheet_without_a_narrative_column_counts_its_own_rows(tmp_path):
+    # f.xlsx: 6 rows, 4 cases on its first sheet and 2 rows of a list sheet without a story
+    wd = Workdir(tmp_path, load_config())
+    files = [{"file": "f.xlsx", "records": 6, "error": False}]
+    rows = [("f.xlsx#blad2", None, "narrative", "rejected", "geen verhaalkolom gevonden")]
+    _ingest_outputs(wd, files, 4, rows, source_file="f.xlsx")
+    records = account_records(wd)
+    assert (records["records_in"], records["quarantined"], records["balanced"]) == (6, 2, True)
+
+
+def test_a_file_with_only_a_header_counts_no_record(tmp_path):
+    wd = Workdir(tmp_path, load_config())
+    files = [
+        {"file": "a.jsonl", "records": 4, "error": False},
+        {"file": "leeg.csv", "records": 0, "error": False},
+    ]
+    rows = [("leeg.csv", None, None, "rejected", "geen records onder de kopregel")]
+    _ingest_outputs(wd, files, 4, rows)
+    records = account_records(wd)
+    assert (records["records_in"], records["quarantined"], records["balanced"]) == (4, 0, True)
 
 
 def test_a_record_lost_without_a_quarantine_line_stops_the_build(tmp_path):

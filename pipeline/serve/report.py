@@ -415,7 +415,8 @@ def _period_barriers(data: ReportData, period: Period, top: int) -> tuple[list[_
             ["is_main", "probability", "statement_id"], ascending=[False, False, True]
         )
         examples = tuple(
-            f"“{shorten(r['text'])}” ({_known(r['year'])}, "
+            f"“{shorten(r['text'])}” "
+            f"({'jaar ' + UNKNOWN if _is_missing(r['year']) else _known(r['year'])}, "
             f"{'gemeente ' + UNKNOWN if _is_missing(r['municipality']) else r['municipality']})"
             for r in _distinct_examples(ex).head(EXAMPLES_PER_BARRIER).to_dict("records")
         )

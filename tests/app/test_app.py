@@ -457,3 +457,19 @@ def test_search_page_says_when_word_search_is_off(wd, monkeypatch):
     assert_clean(at)
     assert "Zoeken op woorden werkt nu niet" in at.warning[0].value
     assert "pip install duckdb-extension-fts" in at.warning[0].value
+
+
+def test_a_solution_told_twice_in_a_case_is_shown_once_in_the_atelier(wd):
+    with duckdb.connect(str(wd.kb)) as con:
+        case_id, text = con.execute(
+            "SELECT case_id, text FROM statements WHERE kind = 'solution' ORDER BY case_id LIMIT 1"
+        ).fetchone()
+        con.execute(
+            "INSERT INTO statements SELECT statement_id || '-2', case_id, kind, text, "
+            "sent_index + 5, is_main, barrier_type FROM statements "
+            "WHERE case_id = ? AND kind = 'solution'",
+            [case_id],
+        )
+    _fresh_caches()
+    frame, _ = data.cases_with_vectors(data.kb_key(), (case_id,))
+    assert frame["oplossing"].tolist() == [text]

@@ -268,6 +268,14 @@ def test_an_unknown_municipality_is_shown_as_onbekend_in_examples_and_the_append
     assert "| onbekend | <5 |" in appendix
 
 
+def test_an_example_without_a_date_says_which_of_its_facts_is_unknown():
+    data = _data()
+    undated = data.statements.assign(year=pd.array([None] * len(data.statements), dtype="Int64"))
+    md = _md(report.ReportData(**{**data.__dict__, "statements": undated}), report.EVERYTHING)
+    assert "(jaar onbekend, Emmen)" in md and "(jaar onbekend, gemeente onbekend)" in md
+    assert not re.search(r"” \(onbekend,", md)
+
+
 def test_an_unknown_barrier_type_is_shown_as_onbekend():
     facts = _section(_md(), "### 2. briefadres · uitkering")
     assert "| onbekend |" in facts

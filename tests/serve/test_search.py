@@ -92,6 +92,32 @@ def test_hit_carries_solution_outcome_cluster_and_place(engine):
     )
 
 
+def test_a_solution_told_twice_in_a_case_is_shown_once(tmp_path, fake_embedder):
+    # a long report repeats its conclusion: two solution statements with the same text
+    from tests.helpers import build_tiny_kb
+
+    path = build_tiny_kb(tmp_path / "kb.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "INSERT INTO statements SELECT statement_id || '-2', case_id, kind, text, "
+            "sent_index + 5, is_main, barrier_type FROM statements "
+            "WHERE statement_id = '6000f0a61253e713-s0'"
+        )
+        con.execute(
+            "INSERT INTO statements SELECT statement_id || '-3', case_id, kind, "
+            "'Daarna liep de uitkering.', sent_index + 6, is_main, barrier_type FROM statements "
+            "WHERE statement_id = '6000f0a61253e713-s0'"
+        )
+    con = connect_readonly(path)
+    try:
+        engine = SearchEngine(con, fake_embedder, section("search", cluster_weight=0.0))
+        hit = engine.search("briefadres afgedwongen postadres", k=1, mode="bm25")[0]
+    finally:
+        con.close()
+    assert hit.source_id == "S02"
+    assert hit.solution == "Regisseur heeft briefadres afgedwongen. Daarna liep de uitkering."
+
+
 def test_hit_explains_matching_terms_and_barrier_in_dutch(engine):
     hit = engine.search("kostendelersnorm", k=1)[0]
     assert "overeenkomende termen: kostendelersnorm" in hit.why

@@ -236,6 +236,8 @@ def test_english_and_dutch_aliases_map_to_the_same_field():
     assert map_columns(["text"]) == {"text": "narrative"}
     assert map_columns(["Verhaal"]) == {"Verhaal": "narrative"}
     assert map_columns(["Gemeente", "municipality"]) == {"Gemeente": "municipality"}
+    assert map_columns(["Nr", "Omschrijving"]) == {"Nr": "source_id", "Omschrijving": "narrative"}
+    assert map_columns(["Casusomschrijving"]) == {"Casusomschrijving": "narrative"}
 
 
 class _CountingAnonymiser:
@@ -453,3 +455,244 @@ def test_markup_is_stripped_from_text_and_cells(tmp_path, params):
 def test_text_with_comparison_signs_is_not_taken_for_markup():
     text = "Inkomen <1000 euro, huur > 800; kind <5 jaar en <bijstandsnorm."
     assert strip_markup(text) == text
+
+
+def _title_sheet(path, header, rows, title="Casuïstiek wijkteams 2024 (export)"):
+    """A spreadsheet as people make them: a merged title row and a blank row above the header,
+    blank rows between the records."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([title])
+    ws.append([])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+        ws.append([None] * len(header))
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    wb.save(path)
+
+
+def test_xlsx_header_below_a_title_row_is_found(tmp_path, params):
+    import datetime
+
+    _title_sheet(
+        tmp_path / "f.xlsx",
+        ["Nr", "Casus", "Datum"],
+        [
+            [101, STORY, datetime.datetime(2023, 3, 15)],
+            [102, STORY2, datetime.datetime(2024, 1, 2)],
+        ],
+    )
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["source_id"].tolist() == ["101", "102"]
+    assert [str(d) for d in result.cases["case_date"]] == ["2023-03-15", "2024-01-02"]
+    assert result.cases["source_row"].tolist() == [4, 6]  # as the spreadsheet numbers them
+
+
+def test_xlsx_header_below_a_title_row_is_found_with_map(tmp_path, params):
+    _title_sheet(tmp_path / "f.xlsx", ["Volgnr", "Omschrijving casus"], [[1, STORY], [2, STORY2]])
+    result = ingest_paths([tmp_path], params, {"Omschrijving casus": "narrative"})
+    assert result.quarantine == [] and len(result.cases) == 2
+    assert result.cases["source_row"].tolist() == [4, 6]
+
+
+def test_xlsx_title_row_and_unknown_columns_name_the_header_row(tmp_path, params):
+    _title_sheet(tmp_path / "f.xlsx", ["Volgnr", "Omschrijving casus"], [[1, STORY], [2, STORY2]])
+    result = ingest_paths([tmp_path], params)
+    (q,) = result.quarantine
+    assert q.n_records == 2  # the two records, not the title or blank rows
+    assert "2 kolommen" in q.reason and "--map" in q.reason
+
+
+# ------------------------------------------------------------------- outcome text is never lost
+def test_outcome_in_words_is_kept_with_the_solution(tmp_path, params):
+    write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"id": "1", "text": STORY, "oplossing": "Briefadres geregeld.", "uitkomst": "opgelost"},
+            {"id": "2", "text": STORY2, "resultaat": "De wachttijd werd overbrugd door de POH."},
+            {"id": "3", "text": STORY + " Drie.", "afloop": "Deels"},
+        ],
+    )
+    cases = ingest_paths([tmp_path], params).cases.set_index("source_id")
+    assert cases.loc["1", "outcome"] == "opgelost"
+    assert cases.loc["1", "oplossing"] == "Briefadres geregeld."
+    assert pd.isna(cases.loc["2", "outcome"])
+    assert cases.loc["2", "oplossing"] == "De wachttijd werd overbrugd door de POH."
+    assert cases.loc["3", "outcome"] == "deels"
+
+
+def test_form_document_uitkomst_text_is_kept(tmp_path, params):
+    (tmp_path / "c.txt").write_text(
+        f"Situatie:\n{STORY}\nAanpak: briefadres bij de opvang.\n"
+        "Uitkomst: de uitkering liep binnen drie weken.",
+        encoding="utf-8",
+    )
+    row = ingest_paths([tmp_path], params).cases.iloc[0]
+    assert row["oplossing"] == "briefadres bij de opvang.\nde uitkering liep binnen drie weken."
+
+
+def test_form_headings_use_the_column_aliases():
+    doc = "Probleem: geen adres.\nAanpak:\nbriefadres.\nResultaat: uitkering loopt."
+    assert parse_sections(doc) == {
+        "knelpunt": "geen adres.",
+        "oplossing": "briefadres.",
+        "outcome": "uitkering loopt.",
+    }
+
+
+# ------------------------------------------------------------ --map, dates as people write them
+def test_map_wins_over_an_alias_column_before_it(tmp_path, params):
+    # 'Casus' (an alias of the narrative) holds the case number; --map names the story column
+    (tmp_path / "a.csv").write_text(
+        f"Casus;Omschrijving;Datum;Datum melding\nCasus 1;{STORY};2020;03-02-2024\n",
+        encoding="utf-8",
+    )
+    mapping = {"Omschrijving": "narrative", "Datum melding": "case_date"}
+    assert map_columns(["Casus", "Omschrijving", "Datum", "Datum melding"], mapping) == {
+        "Omschrijving": "narrative",
+        "Datum melding": "case_date",
+    }
+    row = ingest_paths([tmp_path], params, mapping).cases.iloc[0]
+    assert row["narrative"] == STORY and str(row["case_date"]) == "2024-02-03"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12 maart 2024", "2024-03-12"),
+        ("1 mrt. 2024", "2024-03-01"),
+        ("maart 2024", "2024-03-01"),
+        ("3 Okt 2023", "2023-10-03"),
+        ("mei 2022", "2022-05-01"),
+        ("1 juni '23", None),  # a two-digit year after a month name stays unread
+        ("45366", "2024-03-15"),  # a date cell formatted as a number in Excel
+        (45366, "2024-03-15"),
+        ("45366.0", "2024-03-15"),
+        ("12345", None),  # 1933: no date of a case
+    ],
+)
+def test_dates_as_people_and_excel_write_them_are_read(tmp_path, params, value, expected):
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, "datum": value}])
+    result = ingest_paths([tmp_path], params)
+    got = result.cases["case_date"].iloc[0]
+    assert (None if pd.isna(got) else str(got)) == expected
+
+
+def test_excel_sep_line_sets_the_delimiter_and_is_not_the_header(tmp_path, params):
+    # Excel writes "sep=;" above the header when asked to; trailing empty columns are common too
+    lines = ["sep=;", "Nr;Verhaal;Team;;", f"1;{STORY};Noord;;", f"2;{STORY2};Zuid;;"]
+    (tmp_path / "a.csv").write_text("\r\n".join(lines) + "\r\n", encoding="cp1252")
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["source_id"].tolist() == ["1", "2"]
+    assert result.cases["source_row"].tolist() == [3, 4]  # the lines as the file numbers them
+
+
+def test_csv_header_below_a_title_row_is_found(tmp_path, params):
+    # a spreadsheet with a title row, saved as CSV by Excel: the title is one filled cell
+    lines = ["Casuïstiek wijkteams 2024;;", ";;", "Nr;Omschrijving;Team"]
+    lines += [f"1;{STORY};Noord", f"2;{STORY2};Zuid"]
+    (tmp_path / "a.csv").write_text("\r\n".join(lines) + "\r\n", encoding="cp1252")
+    result = ingest_paths([tmp_path], params, {"Omschrijving": "narrative"})
+    assert result.quarantine == []
+    assert result.cases["source_id"].tolist() == ["1", "2"]
+    assert result.cases["source_row"].tolist() == [4, 5]
+
+
+def test_csv_title_line_without_delimiters_is_skipped_with_delimiter_given(tmp_path, params):
+    lines = ["Export casussen wijkteams", "", "Nr;Verhaal;Team"]
+    lines += [f"1;{STORY};Noord", f"2;{STORY2};Zuid"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params.model_copy(update={"delimiter": ";"}))
+    assert result.quarantine == [] and result.cases["source_row"].tolist() == [4, 5]
+
+
+def test_a_cell_that_reads_like_a_column_name_does_not_make_a_data_row_the_header(tmp_path, params):
+    lines = ["Nr;Toelichting;Soort", f"1;{STORY};casus", f"2;{STORY2};situatie"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (q,) = ingest_paths([tmp_path], params).quarantine  # no --map: no narrative column
+    assert q.field == "narrative" and q.n_records == 2 and "3 kolommen" in q.reason
+
+
+def test_a_sheet_without_cases_is_named_without_csv_advice(tmp_path, params):
+    with pd.ExcelWriter(tmp_path / "f.xlsx") as xw:
+        pd.DataFrame({"Verhaal": [STORY, STORY2]}).to_excel(xw, sheet_name="Casussen", index=False)
+        pd.DataFrame({"Teams": ["Noord", "Zuid"]}).to_excel(xw, sheet_name="Lijsten", index=False)
+    result = ingest_paths([tmp_path], params)
+    (q,) = result.quarantine
+    assert q.source_file == "f.xlsx#blad2" and q.n_records == 2
+    assert "--map" in q.reason and "--delimiter" not in q.reason and "blad" in q.reason
+    assert len(result.cases) == 2
+
+
+def test_docx_form_as_a_label_and_value_table_is_one_case(tmp_path, params):
+    doc = docx.Document()
+    doc.add_heading("Casusformulier", level=1)
+    table = doc.add_table(rows=0, cols=2)
+    for label, value in [
+        ("Situatie", STORY),
+        ("Knelpunt:", "Geen adres."),
+        ("Oplossing", "Briefadres."),
+        ("Gemeente", "Emmen"),
+    ]:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, value
+    doc.save(str(tmp_path / "formulier.docx"))
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    (row,) = result.cases.to_dict("records")
+    assert STORY in row["narrative"] and "Situatie" not in row["narrative"]
+    assert (row["knelpunt"], row["oplossing"], row["municipality"]) == (
+        "Geen adres.",
+        "Briefadres.",
+        "Emmen",
+    )
+
+
+def test_too_short_reason_counts_words_in_dutch(tmp_path, params):
+    write_jsonl(
+        tmp_path / "a.jsonl",
+        [{"id": "1", "text": "Huurschuld."}, {"id": "2", "text": "Geen adres"}],
+    )
+    reasons = [q.reason for q in ingest_paths([tmp_path], params).quarantine]
+    assert reasons == [
+        f"verhaal te kort (1 woord; minimum {params.min_words})",
+        f"verhaal te kort (2 woorden; minimum {params.min_words})",
+    ]
+
+
+def test_the_column_mapping_is_logged_without_naming_unused_columns_at_info(
+    tmp_path, params, caplog
+):
+    import logging
+
+    from pipeline.stages.ingest.records import log_columns
+
+    (tmp_path / "a.csv").write_text(
+        f"Volgnr;Omschrijving;Wijkteam;Opmerking\n1;{STORY};Noord;x\n", encoding="utf-8"
+    )
+    result = ingest_paths([tmp_path], params, {"Wijkteam": "organisation"})
+    (note,) = result.columns
+    with caplog.at_level(logging.INFO, logger="pipeline.stages.ingest.records"):
+        log_columns("a.csv", *note[1:])
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert info == [
+        "a.csv: kolommen Omschrijving → narrative, Wijkteam → organisation; 2 niet gebruikt "
+        "(--map KOLOM=VELD om er een te gebruiken)"
+    ]
+
+
+def test_numbered_headings_are_headings():
+    doc = "1. Situatie\nGezin zonder adres.\n2) Knelpunt: geen uitkering.\n"
+    doc += "## 3. Oplossing\nBriefadres."
+    assert parse_sections(doc) == {
+        "narrative": "Gezin zonder adres.",
+        "knelpunt": "geen uitkering.",
+        "oplossing": "Briefadres.",
+    }
+    # a numbered sentence that starts with a heading word is text
+    assert parse_sections("1. Situatie is lastig.") == {"narrative": "1. Situatie is lastig."}

@@ -118,6 +118,21 @@ def test_abbreviation_does_not_end_a_sentence(nlp):
     assert len(list(doc.sents)) == 2
 
 
+def test_a_placeholder_that_starts_a_sentence_stays_whole_in_it(nlp):
+    # after anonymisation a name that starts a sentence is "[PERSOON-1]": its bracket was
+    # left on the sentence before ("... schulden. [" + "PERSOON-1] belde ...")
+    doc = nlp("Het gezin had schulden. [PERSOON-1] belde de gemeente. [ADRES] is de opvang.")
+    assert [s.text for s in doc.sents] == [
+        "Het gezin had schulden.",
+        "[PERSOON-1] belde de gemeente.",
+        "[ADRES] is de opvang.",
+    ]
+    analysed = S.analyse_text(
+        "Moeder belde. [PERSOON-2] en [PERSOON-3] kwamen.", nlp, S.CueMatcher(nlp)
+    )
+    assert [x.text for x in analysed] == ["Moeder belde.", "[PERSOON-2] en [PERSOON-3] kwamen."]
+
+
 def test_lemmas_come_from_simplemma():
     assert lemmas_of("kinderen kreeg wachtlijsten") == ["kind", "krijgen", "wachtlijst"]
 

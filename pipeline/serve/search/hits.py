@@ -114,8 +114,12 @@ class HitBuilder:
             cid = str(c.case_ids[i])
             narrative, knelpunt, oplossing = texts.get(cid, ("", None, None))
             barrier = stmt_text.get(best[i] or "") or (knelpunt or None)
-            solution = (oplossing or "").strip() or (
-                " ".join(stmt_text[s] for s in self._solutions.get(i, []) if s in stmt_text)
+            solution = (oplossing or "").strip() or (  # a text told twice is shown once
+                " ".join(
+                    dict.fromkeys(
+                        stmt_text[s] for s in self._solutions.get(i, []) if s in stmt_text
+                    )
+                )
             )
             matched = self._matched(words, i, cur, narrative, part_weight) if words else ()
             cl = int(c.cluster_id[i])

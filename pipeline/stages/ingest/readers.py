@@ -55,6 +55,8 @@ ALIASES: dict[str, str] = {
             "situatie",
             "beschrijving",
             "casusbeschrijving",
+            "omschrijving",
+            "casusomschrijving",
             "description",
             "story",
             "body",
@@ -97,17 +99,26 @@ ALIASES: dict[str, str] = {
     **dict.fromkeys(["orde", "order", "leerorde", "ordevanleren"], "orde"),
 }
 
-# Section headings in form-style text documents ("Knelpunt: ...").
+# Section headings in form-style text documents ("Knelpunt: ..."), the column aliases'
+# Dutch words among them ("Probleem:", "Aanpak:", "Resultaat:").
 SECTION_HEADINGS: dict[str, str] = {
     "situatie": "narrative",
     "casus": "narrative",
     "verhaal": "narrative",
     "knelpunt": "knelpunt",
     "knelpunten": "knelpunt",
+    "probleem": "knelpunt",
+    "belemmering": "knelpunt",
     "oplossing": "oplossing",
+    "oplossingen": "oplossing",
+    "aanpak": "oplossing",
+    "interventie": "oplossing",
+    "wat is er bereikt": "oplossing",
     "wat is er structureel nodig": "structureel",
     "structureel": "structureel",
     "uitkomst": "outcome",
+    "resultaat": "outcome",
+    "afloop": "outcome",
     "gemeente": "municipality",
     "organisatie": "organisation",
     "datum": "case_date",
@@ -118,8 +129,10 @@ SECTION_HEADINGS: dict[str, str] = {
 # ("Gemeente: Emmen"), or is a Markdown heading ("# Casus 12"). A sentence that merely starts
 # with a heading word ("Gemeente heeft ... betaald", "Casus is besproken") is text.
 _HEADING_WORDS = "|".join(sorted(map(re.escape, SECTION_HEADINGS), key=len, reverse=True))
+_NUMBERED = r"(?:\d{1,2}[.)]\s*)?"  # "2. Knelpunt", "3) Oplossing"
 _HEADING = re.compile(
-    rf"^\s*(?:#+\s*({_HEADING_WORDS})\b[\s:\-–]*(.*)|({_HEADING_WORDS})\s*(?:[:\-–]\s*(.*)|:?\s*))$",
+    rf"^\s*(?:#+\s*{_NUMBERED}({_HEADING_WORDS})\b[\s:\-–]*(.*)"
+    rf"|{_NUMBERED}({_HEADING_WORDS})\s*(?:[:\-–]\s*(.*)|:?\s*))$",
     re.IGNORECASE,
 )
 
@@ -196,17 +209,22 @@ def decode_bytes(data: bytes, encodings: Iterable[str] = ("utf-8", "cp1252")) ->
 
 
 def map_columns(columns: Iterable[Any], extra: Mapping[str, str] | None = None) -> dict[Any, str]:
-    """Source column -> canonical field, for the columns that map (first one wins)."""
+    """Source column -> canonical field, for the columns that map.
+
+    Columns named in `extra` (--map) first, then the aliases; the first column for a field
+    wins, so --map Omschrijving=narrative wins over a 'Casus' column that holds a case number.
+    """
     extra_norm = {_norm_col(k): v for k, v in (extra or {}).items()}
+    columns = list(columns)
     out: dict[Any, str] = {}
     taken: set[str] = set()
-    for col in columns:
-        key = _norm_col(col)
-        target = extra_norm.get(key) or ALIASES.get(key)
-        if target and target in FIELDS and target not in taken:
-            out[col] = target
-            taken.add(target)
-    return out
+    for names in (extra_norm, ALIASES):
+        for col in columns:
+            target = names.get(_norm_col(col))
+            if col not in out and target and target in FIELDS and target not in taken:
+                out[col] = target
+                taken.add(target)
+    return {col: out[col] for col in columns if col in out}
 
 
 # ---------------------------------------------------------------------------------------- CSV
@@ -246,7 +264,9 @@ def detect_delimiter(text: str, suffix: str = ".csv") -> str:
     return "\t" if suffix == ".tsv" else ","
 
 
-def parse_delimited(text: str, delimiter: str) -> list[tuple[int, dict[str, Any]]]:
+def parse_delimited(
+    text: str, delimiter: str, column_map: Mapping[str, str] | None = None
+) -> list[tuple[int, dict[str, Any]]]:
     """Parse CSV text strictly: every record lands as a row or as an error row, never merged.
 
     Quotes are parsed strictly, so a quote that is never closed (which would swallow the
@@ -255,7 +275,9 @@ def parse_delimited(text: str, delimiter: str) -> list[tuple[int, dict[str, Any]
     error row; parsing resumes on the next line, so the lines after it are read as rows again.
     A record with more fields than the header is an error row (a stray delimiter would shift
     the columns); one with fewer keeps the missing trailing fields empty. Row numbers are the
-    line on which the record starts; blank lines are skipped.
+    line on which the record starts; blank lines are skipped. The header is the first record
+    unless a title stands above it (`_header_index`; `column_map` helps find it): the lines
+    above the header are no records.
     """
     lines = _lines(text)
     parsed: list[tuple[int, list[str], bool]] = []  # (first line, fields, re-read alone)
@@ -274,14 +296,13 @@ def parse_delimited(text: str, delimiter: str) -> list[tuple[int, dict[str, Any]
             parsed.append((start + 1, single, True))
             pos = start + 1
     name = DELIMITER_NAMES.get(delimiter, repr(delimiter))
-    header: list[str] | None = None
+    parsed = [p for p in parsed if any(f.strip() for f in p[1])]  # blank lines
+    head = _header_index([fields for _, fields, _ in parsed], column_map)
+    if head is None:
+        return []
+    header = [f.strip() for f in parsed[head][1]]
     rows: list[tuple[int, dict[str, Any]]] = []
-    for line_no, fields, reread in parsed:
-        if not any(f.strip() for f in fields):
-            continue  # blank line
-        if header is None:
-            header = [f.strip() for f in fields]
-            continue
+    for line_no, fields, reread in parsed[head + 1 :]:
         if reread and len(fields) != len(header):
             error = (
                 "aanhalingsteken niet gesloten of verkeerd geplaatst: de rij is niet betrouwbaar "
@@ -301,16 +322,78 @@ def parse_delimited(text: str, delimiter: str) -> list[tuple[int, dict[str, Any]
     return rows
 
 
-def _read_table_file(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any]]]:
+# The line Excel can write above a CSV's header to name its delimiter ("sep=;").
+_EXCEL_SEP = re.compile(r'\A[ \t]*"?sep=([,;|\t])"?[ \t]*(?=\r?\n|\r|\Z)', re.IGNORECASE)
+
+# Rows of a spreadsheet searched for its header (a title, a date or notes may stand above it).
+_HEADER_SEARCH_ROWS = 20
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip()
+
+
+def _header_index(rows: list[list[Any]], column_map: Mapping[str, str] | None = None) -> int | None:
+    """Which of the top rows (cells of each) is the header; None when they are all empty.
+
+    The header is the first row with two or more filled cells that are all text (a title above
+    it is one filled cell; a spreadsheet's data rows hold numbers or dates), or a row above it
+    that names a narrative column (by the aliases or `column_map`); else the first non-empty
+    row. Never a row below the first full one, so no record is taken for a title.
+    """
+    top = [(i, [v for v in cells if not _is_blank(v)]) for i, cells in enumerate(rows)]
+    top = [(i, cells) for i, cells in top[:_HEADER_SEARCH_ROWS] if cells]
+    if not top:
+        return None
+    for i, cells in top:
+        if "narrative" in map_columns(cells, column_map).values():
+            return i
+        if len(cells) >= 2 and all(isinstance(v, str) for v in cells):
+            return i
+    return top[0][0]
+
+
+def header_row(grid: pd.DataFrame, column_map: Mapping[str, str] | None = None) -> int | None:
+    """Position of a spreadsheet's header row in a sheet read without a header
+    (`_header_index`); None for an empty sheet."""
+    return _header_index(
+        [grid.iloc[i].tolist() for i in range(min(len(grid), _HEADER_SEARCH_ROWS))], column_map
+    )
+
+
+def _header_names(values: list[Any]) -> list[str]:
+    """Column names from a header row, as pandas names them: 'Unnamed: n' for a blank cell,
+    'name.1' for the second column of the same name."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for j, v in enumerate(values):
+        name = f"Unnamed: {j}" if _is_blank(v) else str(v).strip()
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
+
+
+def _read_table_file(
+    path: Path, params: IngestParams, column_map: Mapping[str, str] | None = None
+) -> list[tuple[int, dict[str, Any]]]:
     """(row number as a person sees it, record) for tabular files.
 
-    Records of a spreadsheet's second and later sheets carry `__sheet__` (1-based), so rows of
-    different sheets keep their own ids and locations.
+    A spreadsheet's header need not be its first row (`header_row`; `column_map` helps find
+    it). Records of a spreadsheet's second and later sheets carry `__sheet__` (1-based), so
+    rows of different sheets keep their own ids and locations.
     """
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv"}:
         text = decode_bytes(path.read_bytes(), params.encodings)
-        return parse_delimited(text, params.delimiter or detect_delimiter(text, suffix))
+        sep = _EXCEL_SEP.match(text)
+        if sep:  # Excel's "sep=;" line: the delimiter; blanked, so line numbers stay the file's
+            text = text[sep.end() :]
+            return parse_delimited(text, params.delimiter or sep.group(1), column_map)
+        return parse_delimited(text, params.delimiter or detect_delimiter(text, suffix), column_map)
     if suffix in {".jsonl", ".ndjson"}:
         text = decode_bytes(path.read_bytes(), params.encodings)
         rows = []
@@ -338,14 +421,19 @@ def _read_table_file(path: Path, params: IngestParams) -> list[tuple[int, dict[s
             for i, r in enumerate(obj, start=1)
         ]
     if suffix in {".xlsx", ".xlsm"}:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
         rows = []
-        for sheet_no, frame in enumerate(sheets.values(), start=1):
-            frame = frame.dropna(how="all")
-            for idx, rec in zip(frame.index, frame.to_dict("records"), strict=True):
+        for sheet_no, grid in enumerate(sheets.values(), start=1):
+            head = header_row(grid, column_map)
+            if head is None:
+                continue  # an empty sheet
+            header = _header_names(grid.iloc[head].tolist())
+            body = grid.iloc[head + 1 :].dropna(how="all")
+            for idx, values in zip(body.index, body.itertuples(index=False), strict=True):
+                rec: dict[str, Any] = dict(zip(header, values, strict=True))
                 if sheet_no > 1:
                     rec["__sheet__"] = sheet_no
-                rows.append((int(idx) + 2, rec))  # header is row 1 in the spreadsheet
+                rows.append((int(idx) + 1, rec))  # the row number the spreadsheet shows
         return rows
     raise IngestError(f"onbekend bestandstype '{suffix}'")
 
@@ -366,18 +454,42 @@ def parse_sections(text: str) -> dict[str, str]:
     return {k: "\n".join(v).strip() for k, v in fields.items() if "\n".join(v).strip()}
 
 
+def _form_table_lines(table) -> list[str] | None:
+    """A case form laid out as a table of label | value rows ("Situatie" | "Mw. woont ..."):
+    its rows as "Label:" and value lines for `parse_sections`; None for any other table."""
+    lines: list[str] = []
+    labels = 0
+    for row in table.rows:
+        cells = list(dict.fromkeys(c.text.strip() for c in row.cells))  # merged cells repeat
+        if not cells or not any(cells):
+            continue
+        label = cells[0].rstrip(":").strip()
+        if label.lower() in SECTION_HEADINGS and len(cells) >= 2:
+            labels += 1
+            lines += [f"{label}:", *cells[1:]]
+        else:
+            lines += cells
+    return lines if labels >= 2 else None
+
+
 def _read_docx(path: Path) -> list[tuple[int, dict[str, Any]]]:
     import docx
 
     doc = docx.Document(str(path))
+    form: list[str] = []
     for table in doc.tables:
+        lines = _form_table_lines(table)
+        if lines is not None:
+            form += lines
+            continue
         header = [c.text.strip() for c in table.rows[0].cells] if table.rows else []
         if "narrative" in map_columns(header).values():
             return [
                 (i, dict(zip(header, [c.text for c in row.cells], strict=False)))
                 for i, row in enumerate(table.rows[1:], start=2)
             ]
-    return [(1, _document_record(path, "\n".join(p.text for p in doc.paragraphs)))]
+    text = "\n".join([*(p.text for p in doc.paragraphs), *form])
+    return [(1, _document_record(path, text))]
 
 
 def _document_record(path: Path, text: str) -> dict[str, Any]:
@@ -406,8 +518,12 @@ _FAILURES = {
 }
 
 
-def read_file(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any]]]:
+def read_file(
+    path: Path, params: IngestParams, column_map: Mapping[str, str] | None = None
+) -> list[tuple[int, dict[str, Any]]]:
     """Records of one file, canonical or not yet mapped (tabular files keep their columns).
+
+    `column_map` (source column -> field, as --map gives it) helps find a spreadsheet's header.
 
     Raises:
         IngestError: the file as a whole cannot be read; the message says why without quoting
@@ -419,7 +535,7 @@ def read_file(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any
             return _read_docx(path)
         if suffix in {".txt", ".md"}:
             return _read_text_doc(path, params)
-        return _read_table_file(path, params)
+        return _read_table_file(path, params, column_map)
     except IngestError:
         raise
     except Exception as exc:  # any reader failure: say what kind, never quote the content

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,8 @@ from pipeline.stages.ingest.readers import (
     map_columns,
     read_file,
 )
+
+log = logging.getLogger(__name__)
 
 CASE_COLUMNS = [
     "case_id",
@@ -70,6 +73,8 @@ class IngestResult:
     quarantine: list[QuarantineRecord] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
     records_in: int = 0  # records read from the inputs (an unreadable file counts as one)
+    # (source, its columns, column -> field) per tabular source: for `log_columns`
+    columns: list[tuple[str, list[Any], dict[Any, str]]] = field(default_factory=list)
 
     def quarantine_frame(self) -> pd.DataFrame:
         rows = [{c: getattr(q, c) for c in QUARANTINE_COLUMNS} for q in self.quarantine]
@@ -154,12 +159,41 @@ def _clean(value: Any) -> str | None:
     return s or None
 
 
+# Dutch month names and their abbreviations, as people write dates ("12 maart 2024", "mrt 2024").
+_MONTHS = {
+    **dict.fromkeys(["januari", "jan"], 1),
+    **dict.fromkeys(["februari", "feb", "febr"], 2),
+    **dict.fromkeys(["maart", "mrt", "mar"], 3),
+    **dict.fromkeys(["april", "apr"], 4),
+    **dict.fromkeys(["mei"], 5),
+    **dict.fromkeys(["juni", "jun"], 6),
+    **dict.fromkeys(["juli", "jul"], 7),
+    **dict.fromkeys(["augustus", "aug"], 8),
+    **dict.fromkeys(["september", "sep", "sept"], 9),
+    **dict.fromkeys(["oktober", "okt", "oct"], 10),
+    **dict.fromkeys(["november", "nov"], 11),
+    **dict.fromkeys(["december", "dec"], 12),
+}
+_MONTH_DATE = re.compile(r"(?:(\d{1,2})\s+)?([a-z]+)\.?\s+((?:19|20)\d\d)")
+
+
 def _parse_date(value: Any) -> tuple[Any, str | None]:
     s = _clean(value)
     if s is None:
         return None, None
     if re.fullmatch(r"(19|20)\d\d", s):
         return pd.Timestamp(f"{s}-01-01").date(), None
+    if re.fullmatch(r"\d{5}(\.0)?", s) and 36526 <= float(s) <= 54789:
+        # an Excel date serial (a date cell formatted as a number): 36526 is 2000-01-01
+        return (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(float(s)))).date(), None
+    m = _MONTH_DATE.fullmatch(s.lower())
+    if m and m.group(2) in _MONTHS:  # a day is optional: "maart 2024" is 1 March
+        try:
+            return pd.Timestamp(
+                year=int(m.group(3)), month=_MONTHS[m.group(2)], day=int(m.group(1) or 1)
+            ).date(), None
+        except ValueError:
+            pass  # "31 februari 2024": unreadable, below
     for dayfirst in (False, True) if re.match(r"\d{4}-", s) else (True,):
         try:
             ts = pd.to_datetime(s, dayfirst=dayfirst)
@@ -183,13 +217,40 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
 
 
-def _missing_narrative_reason(n_columns: int) -> str:
-    return (
+def _missing_narrative_reason(n_columns: int, source: str) -> str:
+    head = (
         f"geen verhaalkolom gevonden: de kopregel heeft {n_columns} kolom"
-        f"{'men' if n_columns != 1 else ''} en geen heet text, narrative, verhaal, casus of "
-        "situatie. Is de eerste rij een kopregel? Geef anders --map KOLOM=narrative, of "
+        f"{'men' if n_columns != 1 else ''} en geen heet text, narrative, verhaal, casus, "
+        "situatie of omschrijving. "
+    )
+    if re.search(r"\.xls[xm](#blad\d+)?$", source, re.IGNORECASE):  # no delimiter to choose
+        return head + (
+            "Geef --map KOLOM=narrative; een blad zonder casussen (een keuzelijst, een "
+            "toelichting) telt zo ook mee, haal het anders uit het bestand"
+        )
+    return head + (
+        "Is de eerste rij een kopregel? Geef anders --map KOLOM=narrative, of "
         "--delimiter als de kolommen verkeerd gesplitst zijn"
     )
+
+
+def log_columns(source: str, columns: list[Any], mapping: Mapping[Any, str]) -> None:
+    """Say which column became which field, so an unused column is noticed. `source` must be
+    the gated file name (a file name can hold a name). The names of mapped columns are aliases
+    or --map names; the others could be data (a file whose first row is no header), so at INFO
+    they are only counted, named with --verbose."""
+    used = ", ".join(f"{c} → {f}" for c, f in mapping.items()) or "geen"
+    unused = [c for c in columns if c not in mapping]
+    log.info(
+        "%s: kolommen %s%s",
+        source,
+        used,
+        f"; {len(unused)} niet gebruikt (--map KOLOM=VELD om er een te gebruiken)"
+        if unused
+        else "",
+    )
+    if unused:
+        log.debug("%s: niet gebruikte kolommen: %s", source, ", ".join(map(str, unused)))
 
 
 def normalise_records(
@@ -208,6 +269,8 @@ def normalise_records(
     seen_text: dict[str, str] = {}
     seen_ids: dict[str, int | None] = {}
     mapping_cache: dict[tuple, dict] = {}
+    logged: set[tuple[str, tuple]] = set()
+    columns: list[tuple[str, list[Any], dict[Any, str]]] = []
     missing_narrative: dict[str, QuarantineRecord] = {}
     min_date = pd.Timestamp(params.min_date).date()
     max_date = pd.Timestamp(params.max_date).date()
@@ -225,6 +288,9 @@ def normalise_records(
         mapping = mapping_cache.get(key)
         if mapping is None:
             mapping = mapping_cache[key] = map_columns(raw.keys(), extra)
+        if (source, key) not in logged and not set(key) <= set(FIELDS):
+            logged.add((source, key))
+            columns.append((source, list(key), mapping))
         rec = {target: raw[src] for src, target in mapping.items()}
         for canon in FIELDS:  # records already in canonical form (text documents)
             if canon in raw and canon not in rec:
@@ -234,7 +300,11 @@ def normalise_records(
                 missing_narrative[source].n_records += 1
             else:
                 q = QuarantineRecord(
-                    source, None, "narrative", "rejected", _missing_narrative_reason(len(raw))
+                    source,
+                    None,
+                    "narrative",
+                    "rejected",
+                    _missing_narrative_reason(len(raw), source),
                 )
                 missing_narrative[source] = q
                 quarantine.append(q)
@@ -278,7 +348,8 @@ def normalise_records(
                     row_ref,
                     "narrative",
                     "rejected",
-                    f"verhaal te kort ({len(narrative.split())} woorden; "
+                    f"verhaal te kort ({len(narrative.split())} "
+                    f"{'woord' if len(narrative.split()) == 1 else 'woorden'}; "
                     f"minimum {params.min_words})",
                 )
             )
@@ -323,8 +394,10 @@ def normalise_records(
             quarantine.append(
                 QuarantineRecord(source, row_ref, "orde", "cleared", orde_err, n_records=0)
             )
-        outcome = _clean(rec.get("outcome"))
-        outcome = OUTCOME_ALIASES.get(outcome.lower()) if outcome else None
+        # an outcome in the vocabulary ("opgelost", "deels") is the outcome; one told in words
+        # ("de uitzetting is voorkomen") is what was achieved: kept with the solution
+        outcome_text = _clean(rec.get("outcome"))
+        outcome = OUTCOME_ALIASES.get(outcome_text.lower().strip(" .!")) if outcome_text else None
         seen_ids[case_id] = row_ref
         seen_text[tkey] = case_id
         row = {
@@ -353,9 +426,11 @@ def normalise_records(
                 )
                 value = None
             row[f] = value
+        if outcome is None and outcome_text and len(outcome_text) <= params.max_chars:
+            row["oplossing"] = "\n".join(v for v in (row["oplossing"], outcome_text) if v)
         rows.append(row)
     cases = typed_cases(pd.DataFrame(rows, columns=CASE_COLUMNS))
-    return IngestResult(cases=cases, quarantine=quarantine, records_in=n_in)
+    return IngestResult(cases=cases, quarantine=quarantine, records_in=n_in, columns=columns)
 
 
 def ingest_paths(
@@ -373,7 +448,7 @@ def ingest_paths(
     for path, name in iter_input_files(inputs):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         try:
-            recs = read_file(path, params)
+            recs = read_file(path, params, {**params.column_map, **(column_map or {})})
         except IngestError as exc:
             file_notes.append(QuarantineRecord(name, None, None, "rejected", str(exc)))
             files.append({"file": name, "sha256": digest, "records": 0, "error": True})

@@ -60,6 +60,7 @@ def _gate_side_channels(
         [f["file"] for f in result.files]
         + [q.source_file for q in result.quarantine]
         + cases["source_file"].tolist()
+        + [source for source, _, _ in result.columns]
     )
     cases, emptied = gate.cells(cases)
     for idx, col, labels in emptied:
@@ -130,7 +131,7 @@ def run_stage(
     `ingest.max_residual_share` of the records, raises `ResidualPIIError` and writes nothing.
     """
     from pipeline.stages.ingest.expectations import validate_ingested, validate_no_residual_pii
-    from pipeline.stages.ingest.records import ingest_paths
+    from pipeline.stages.ingest.records import ingest_paths, log_columns
 
     cfg = wd.cfg
     result = ingest_paths(inputs or wd.inputs, cfg.ingest, column_map)
@@ -167,6 +168,8 @@ def run_stage(
             log.debug("duplicaat: %s", q.message())
         else:
             log.warning("quarantaine: %s", q.message())
+    for source, columns, mapping in result.columns:
+        log_columns(names.get(source, source), columns, mapping)
     files = [{**f, "file": names.get(f["file"], f["file"])} for f in result.files]
     cases = typed_cases(cases.reset_index(drop=True))
     left_out = result.records_left_out()

@@ -123,6 +123,10 @@ def compound_head_domains(word: str) -> tuple[str, ...]:
 ABBREVIATIONS: tuple[str, ...] = tuple(_LEXICONS["abbreviations"])
 
 
+# The label inside an anonymisation placeholder as the tokenizer splits it: "[" "PERSOON-1" "]".
+_PLACEHOLDER_LABEL = re.compile(r"[A-Z][A-Z_]*(?:-\d+)?")
+
+
 def build_nlp(params: StructureParams):
     """spaCy pipeline: the trained Dutch pipeline named in params when installed, else blank nl.
 
@@ -147,6 +151,25 @@ def build_nlp(params: StructureParams):
         nlp.tokenizer.add_special_case(abbr, [{ORTH: abbr}])
     if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
         nlp.add_pipe("sentencizer")
+        if "casuswijzer_placeholder_starts" not in Language.factories:
+
+            @Language.component("casuswijzer_placeholder_starts")
+            def _placeholder_starts(doc):
+                """An anonymisation placeholder that starts a sentence ("[PERSOON-1] belde")
+                starts it with its bracket: the sentencizer left the '[' on the sentence
+                before, as closing punctuation."""
+                for i in range(len(doc) - 2):
+                    if (
+                        doc[i].text == "["
+                        and doc[i + 1].is_sent_start
+                        and doc[i + 2].text.startswith("]")
+                        and _PLACEHOLDER_LABEL.fullmatch(doc[i + 1].text)
+                    ):
+                        doc[i].is_sent_start = True
+                        doc[i + 1].is_sent_start = False
+                return doc
+
+        nlp.add_pipe("casuswijzer_placeholder_starts", after="sentencizer")
     if "casuswijzer_simplemma" not in Language.factories:
 
         @Language.component("casuswijzer_simplemma")
