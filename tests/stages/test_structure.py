@@ -133,6 +133,46 @@ def test_a_placeholder_that_starts_a_sentence_stays_whole_in_it(nlp):
     assert [x.text for x in analysed] == ["Moeder belde.", "[PERSOON-2] en [PERSOON-3] kwamen."]
 
 
+def test_each_item_of_a_list_note_is_its_own_sentence_without_its_marker(nlp):
+    note = (
+        "Gezin in beeld:\n- moeder 34 jr, 3 kids\n- huurachterstand 4 mnd\n"
+        "1. briefadres geweigerd\n2) schuldhulp wacht op besluit\n"
+        "Knelpunt: jeugdhulp stopt bij 18\nActie: gebeld met wijkteam."
+    )
+    analysed = S.analyse_text(note, nlp, S.CueMatcher(nlp))
+    assert [x.text for x in analysed] == [
+        "Gezin in beeld:",
+        "moeder 34 jr, 3 kids",
+        "huurachterstand 4 mnd",
+        "briefadres geweigerd",
+        "schuldhulp wacht op besluit",
+        "Knelpunt: jeugdhulp stopt bij 18",
+        "Actie: gebeld met wijkteam.",
+    ]
+    # a hard-wrapped line of prose stays one sentence
+    wrapped = S.analyse_text(
+        "De gemeente weigerde de\nbijstand omdat hij geen adres had.", nlp, S.CueMatcher(nlp)
+    )
+    assert len(wrapped) == 1
+
+
+def test_a_list_note_gets_its_barrier_and_its_solution_from_different_items(nlp, model, config):
+    note = (
+        "Mw. 34 jr, 3 kids.\n- huurachterstand 4 mnd, verhuurder dreigt met ontruiming\n"
+        "- gemeente weigert bijzondere bijstand zonder briefadres\n"
+        "- na overleg met de wijkcoach kreeg mw. alsnog een briefadres en is de bijstand toegekend"
+    )
+    row, statements = structure_one(nlp, model, config, note)
+    barriers = statements.loc[statements["kind"] == "barrier", "text"].tolist()
+    solutions = statements.loc[statements["kind"] == "solution", "text"].tolist()
+    assert row["solution_described"]
+    assert solutions == [
+        "na overleg met de wijkcoach kreeg mw. alsnog een briefadres en is de bijstand toegekend"
+    ]
+    assert barriers and not set(barriers) & set(solutions)
+    assert not any(t.startswith("-") for t in barriers + solutions)
+
+
 def test_lemmas_come_from_simplemma():
     assert lemmas_of("kinderen kreeg wachtlijsten") == ["kind", "krijgen", "wachtlijst"]
 

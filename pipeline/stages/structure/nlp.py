@@ -170,6 +170,33 @@ def build_nlp(params: StructureParams):
                 return doc
 
         nlp.add_pipe("casuswijzer_placeholder_starts", after="sentencizer")
+        if "casuswijzer_line_items" not in Language.factories:
+
+            @Language.component("casuswijzer_line_items")
+            def _line_items(doc):
+                """A line that opens with a list marker ("- ", "• ", "1. ", "2) ") or a label
+                ("Knelpunt: ") starts a sentence: a hurried note's items are its sentences,
+                where the sentencizer ran them together (or split after "1.")."""
+                n = len(doc)
+                for i in range(n - 1):
+                    if not (doc[i].is_space and "\n" in doc[i].text):
+                        continue
+                    j = i + 1
+                    first = doc[j].text
+                    if first in _BULLETS or _ITEM_NUMBER.fullmatch(first):
+                        end = j + 1  # "-", "•", "1." as one token
+                    elif first.isdigit() and j + 1 < n and doc[j + 1].text in (".", ")"):
+                        end = j + 2  # "1" "."
+                    elif first[:1].isupper() and j + 1 < n and doc[j + 1].text == ":":
+                        end = j + 1  # "Knelpunt" ":"
+                    else:
+                        continue
+                    doc[j].is_sent_start = True
+                    for k in range(j + 1, min(end + 1, n)):
+                        doc[k].is_sent_start = False
+                return doc
+
+        nlp.add_pipe("casuswijzer_line_items", after="casuswijzer_placeholder_starts")
     if "casuswijzer_simplemma" not in Language.factories:
 
         @Language.component("casuswijzer_simplemma")
@@ -358,6 +385,12 @@ def clean_text(text: Any) -> str:
     return str(text).strip()
 
 
+_BULLETS = {"-", "•", "*", "–", "·", "‣", "◦"}
+_ITEM_NUMBER = re.compile(r"\d{1,2}[.)]")
+# a list marker opening a sentence is no part of its text
+_MARKER_START = re.compile(r"^(?:[-•*–·‣◦]|\d{1,2}[.)])[ \t]+")
+
+
 def analyse_text(text: str, nlp, matcher: CueMatcher) -> list[Sentence]:
     """Sentences of a text with their lemmas and cue hits."""
     text = clean_text(text)
@@ -369,7 +402,7 @@ def analyse_text(text: str, nlp, matcher: CueMatcher) -> list[Sentence]:
     out = []
     for i, (sent, cues) in enumerate(zip(spans, counts, strict=True)):
         lem = [t.lemma_ for t in sent if not t.is_punct and not t.is_space]
-        out.append(Sentence(sent.text.strip(), i, lem, cues))
+        out.append(Sentence(_MARKER_START.sub("", sent.text.strip()), i, lem, cues))
     return out
 
 
