@@ -1648,8 +1648,8 @@ class Anonymiser:
             if _fold(names[0]) in self._first_names and _previous_word(text, s) in _OBJECT_OF:
                 # "de bijstand van Kibrom", "de kosten zijn voor Yonas": a listed first name
                 # that is no Dutch word after a preposition (surnames: "van" is their interfix;
-                # places and kept organisations never get here)
-                return not self._kept(_fold(names[0])) and not self._in_place_phrase(text, s, e)
+                # places and kept organisations are no name-like word, so never get here)
+                return not self._in_place_phrase(text, s, e)
         q0, q1 = text[s - 1 : s], text[e : e + 1]
         if q0 and q1 and q0 in "\"'“‘«" and q1 in "\"'”’»" and not all(dutch):
             return True  # a nickname in quotes: '"Mo" slaapt in de nachtopvang'
@@ -1704,8 +1704,8 @@ class Anonymiser:
         sentence, then a relative clause that only fits a person (acting for an organisation,
         employed somewhere, a verb that takes a person); organisations take "die" as well
         ("Sociom, die sinds 2019 vanuit de wijk werkt")."""
-        m = _RELATIVE_CLAUSE_RE.match(text, e)
-        if not m or _sentence_start(text, s) or self._kept(_fold(text[s:e])):
+        m = _RELATIVE_CLAUSE_RE.match(text, e)  # a name-like word: never a kept one
+        if not m or _sentence_start(text, s):
             return False
         words = m.group(1).split()
         return any(w in _PERSON_CLAUSE_WORDS or self._finite_verb(w) for w in words)

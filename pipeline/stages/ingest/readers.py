@@ -390,10 +390,10 @@ def _read_table_file(
     if suffix in {".csv", ".tsv"}:
         text = decode_bytes(path.read_bytes(), params.encodings)
         sep = _EXCEL_SEP.match(text)
-        if sep:  # Excel's "sep=;" line: the delimiter; blanked, so line numbers stay the file's
-            text = text[sep.end() :]
-            return parse_delimited(text, params.delimiter or sep.group(1), column_map)
-        return parse_delimited(text, params.delimiter or detect_delimiter(text, suffix), column_map)
+        if sep:  # Excel's "sep=;" line: the delimiter; cut before its newline, so line numbers
+            text = text[sep.end() :]  # stay the file's
+        delimiter = params.delimiter or (sep.group(1) if sep else detect_delimiter(text, suffix))
+        return parse_delimited(text, delimiter, column_map)
     if suffix in {".jsonl", ".ndjson"}:
         text = decode_bytes(path.read_bytes(), params.encodings)
         rows = []
