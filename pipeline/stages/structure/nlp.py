@@ -125,6 +125,11 @@ ABBREVIATIONS: tuple[str, ...] = tuple(_LEXICONS["abbreviations"])
 
 # The label inside an anonymisation placeholder as the tokenizer splits it: "[" "PERSOON-1" "]".
 _PLACEHOLDER_LABEL = re.compile(r"[A-Z][A-Z_]*(?:-\d+)?")
+# List markers opening a line of a note: a bullet ("-", "•") or an item number ("1.", "2)").
+_BULLETS = ("-", "•", "*", "–", "·", "‣", "◦")
+_ITEM_NUMBER = re.compile(r"\d{1,2}[.)]")
+# a list marker opening a sentence is no part of its text
+_MARKER_START = re.compile(rf"^(?:[{re.escape(''.join(_BULLETS))}]|{_ITEM_NUMBER.pattern})[ \t]+")
 
 
 def build_nlp(params: StructureParams):
@@ -383,12 +388,6 @@ def clean_text(text: Any) -> str:
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
     return str(text).strip()
-
-
-_BULLETS = {"-", "•", "*", "–", "·", "‣", "◦"}
-_ITEM_NUMBER = re.compile(r"\d{1,2}[.)]")
-# a list marker opening a sentence is no part of its text
-_MARKER_START = re.compile(r"^(?:[-•*–·‣◦]|\d{1,2}[.)])[ \t]+")
 
 
 def analyse_text(text: str, nlp, matcher: CueMatcher) -> list[Sentence]:
