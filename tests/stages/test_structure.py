@@ -156,6 +156,20 @@ def test_each_item_of_a_list_note_is_its_own_sentence_without_its_marker(nlp):
     assert len(wrapped) == 1
 
 
+def test_a_bracketed_or_quoted_sentence_keeps_its_brackets_and_quotes(nlp):
+    text = (
+        "Hij kreeg geen uitkering. (De gemeente weigerde dat.) Daarna belde hij het wijkteam. "
+        "„Nee”, zei de consulent. [PERSOON-1] nam contact op (zie art. 4) en wachtte."
+    )
+    assert [x.text for x in S.analyse_text(text, nlp, S.CueMatcher(nlp))] == [
+        "Hij kreeg geen uitkering.",
+        "(De gemeente weigerde dat.)",
+        "Daarna belde hij het wijkteam.",
+        "„Nee”, zei de consulent.",
+        "[PERSOON-1] nam contact op (zie art. 4) en wachtte.",
+    ]
+
+
 def test_a_list_note_gets_its_barrier_and_its_solution_from_different_items(nlp, model, config):
     note = (
         "Mw. 34 jr, 3 kids.\n- huurachterstand 4 mnd, verhuurder dreigt met ontruiming\n"

@@ -123,10 +123,12 @@ def compound_head_domains(word: str) -> tuple[str, ...]:
 ABBREVIATIONS: tuple[str, ...] = tuple(_LEXICONS["abbreviations"])
 
 
-# The label inside an anonymisation placeholder as the tokenizer splits it: "[" "PERSOON-1" "]".
-_PLACEHOLDER_LABEL = re.compile(r"[A-Z][A-Z_]*(?:-\d+)?")
 # List markers opening a line of a note: a bullet ("-", "•") or an item number ("1.", "2)").
 _BULLETS = ("-", "•", "*", "–", "·", "‣", "◦")
+# Opening brackets and quotes: one after a sentence's end opens the next sentence; a capital
+# after a closing one that follows ".", "!" or "?" starts one ("(... weigerde dat.) Daarna").
+_OPENERS = frozenset("([„“‘")
+_CLOSERS = frozenset(")]”’\"'")
 _ITEM_NUMBER = re.compile(r"\d{1,2}[.)]")
 # a list marker opening a sentence is no part of its text
 _MARKER_START = re.compile(rf"^(?:[{re.escape(''.join(_BULLETS))}]|{_ITEM_NUMBER.pattern})[ \t]+")
@@ -160,18 +162,23 @@ def build_nlp(params: StructureParams):
 
             @Language.component("casuswijzer_placeholder_starts")
             def _placeholder_starts(doc):
-                """An anonymisation placeholder that starts a sentence ("[PERSOON-1] belde")
-                starts it with its bracket: the sentencizer left the '[' on the sentence
-                before, as closing punctuation."""
-                for i in range(len(doc) - 2):
+                """An opening bracket or quote that starts a sentence ("[PERSOON-1] belde",
+                "(De gemeente weigerde.)", "„Nee", zei ze.") starts it: the sentencizer left
+                it on the sentence before, as closing punctuation."""
+                for i in range(1, len(doc) - 1):
                     if (
-                        doc[i].text == "["
+                        doc[i].text in _OPENERS
                         and doc[i + 1].is_sent_start
-                        and doc[i + 2].text.startswith("]")
-                        and _PLACEHOLDER_LABEL.fullmatch(doc[i + 1].text)
+                        and not doc[i].is_sent_start
                     ):
                         doc[i].is_sent_start = True
                         doc[i + 1].is_sent_start = False
+                    elif (
+                        doc[i].text in _CLOSERS
+                        and doc[i - 1].text[-1:] in ".!?"
+                        and doc[i + 1].text[:1].isupper()
+                    ):
+                        doc[i + 1].is_sent_start = True  # "(... weigerde dat.) Daarna"
                 return doc
 
         nlp.add_pipe("casuswijzer_placeholder_starts", after="sentencizer")
