@@ -1106,7 +1106,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2l"
+GATE_VERSION = "2026.12.2m"
 
 
 class Anonymiser:
@@ -1885,6 +1885,17 @@ class Anonymiser:
                 s = text.find(name, e)
         return out
 
+    def _word_and_number(self, span: str) -> bool:
+        """A location deduce found that is an ordinary Dutch word and a number, no street: "Moest
+        8 maanden wachten", "Kreeg 3 brieven". A word on the street list ("Brink 5") or with a
+        street's ending ("Zonnebloemstraat 4") stays an address."""
+        word = span[: re.search(r"\d", span).start()].strip()  # type: ignore[union-attr]
+        if not word or " " in word or _fold(word) in self._streets:
+            return False
+        if _STREET_SUFFIX_END_RE.search(_fold(word)):
+            return False
+        return bool(self._lexicon.is_known(_fold(word), lang="nl"))
+
     def _lowercase_streets(self, text: str) -> list[_Cand]:
         """Street names typed in lower case with a house number ("op de kerkstraat 12")."""
         if not self._streets:
@@ -1934,6 +1945,8 @@ class Anonymiser:
                     elif tag in ("ziekenhuis", "zorginstelling"):
                         keep_spans.append((s, e))
                     elif tag == "locatie" and a.priority >= 1 and re.search(r"\d", a.text):
+                        if self._word_and_number(a.text):
+                            continue
                         m = _TOEVOEGING_RE.match(text, e)
                         streets.append((s, m.end() if m else e, "ADRES"))
         strong += self._lower_names(text)

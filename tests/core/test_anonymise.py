@@ -93,6 +93,16 @@ def test_street_with_house_number_and_toevoeging_is_removed(rules, address):
     assert res.text == "Woont op [ADRES], sinds kort."
 
 
+def test_a_verb_and_a_number_is_no_address_but_a_listed_street_is(gate):
+    # deduce read "Moest 8" in a real case note as a street and house number
+    res = gate.anonymise("Ging niet naar school. Moest 8 mnd wachten. Kreeg 3 brieven.")
+    assert res.text == "Ging niet naar school. Moest 8 mnd wachten. Kreeg 3 brieven."
+    for address in ("Brink 5", "Zonnebloemstraat 4"):
+        assert gate.anonymise(f"Zij woont op {address} in Deurne.").text == (
+            "Zij woont op [ADRES] in Deurne."
+        )
+
+
 def test_full_date_is_removed(rules):
     assert rules.anonymise("Gesprek op 14 februari 2023.").text == "Gesprek op [DATUM]."
 
