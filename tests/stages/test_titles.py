@@ -11,7 +11,13 @@ import yaml
 
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.core.text import lemmas_of, stop_words
-from pipeline.stages.cluster.titles import MAX_CHARS, cut, make_title
+from pipeline.stages.cluster.titles import (
+    MAX_CHARS,
+    barrier_bias,
+    cut,
+    make_title,
+    tells_help,
+)
 
 
 def test_short_statement_is_kept_whole_without_the_full_stop():
@@ -27,8 +33,9 @@ def test_anonymisation_placeholders_are_removed():
     assert "[" not in title and title == "Krijgt geen briefadres van"
 
 
-def test_leading_connective_is_stripped():
-    assert make_title("Daardoor krijgt zij geen bijstand.") == "Krijgt zij geen bijstand"
+def test_leading_connective_is_stripped_and_a_pronoun_subject_moves_to_the_front():
+    assert make_title("Daardoor krijgt zij geen bijstand.") == "Zij krijgt geen bijstand"
+    assert make_title("Inmiddels is er geen plek.") == "Er is geen plek"
 
 
 @pytest.mark.parametrize("word", ["Maar", "Ook", "Toch", "Bovendien"])
@@ -37,7 +44,45 @@ def test_each_leading_filler_word_is_stripped(word):
 
 
 def test_leading_time_phrase_is_stripped():
-    assert make_title("Na drie maanden stopt de uitkering.") == "Stopt de uitkering"
+    assert make_title("Na drie maanden zij kreeg geen uitkering.") == "Zij kreeg geen uitkering"
+    assert make_title("Sinds 2019 de gemeente weigert.") == "De gemeente weigert"
+
+
+def test_a_front_stays_when_dropping_it_would_leave_a_question():
+    # Dutch puts the verb before a noun subject after a front: "Stopt de uitkering" reads as a
+    # question (found in real-text clusters: "Loopt ze weken ...", "Gaat een deel ...")
+    assert make_title("Na drie maanden stopt de uitkering.") == "Na drie maanden stopt de uitkering"
+    assert make_title("Nu gaat een deel van zijn loon naar de deurwaarder.") == (
+        "Nu gaat een deel van zijn loon naar de deurwaarder"
+    )
+    # "toen" and "nu" opening a subordinate clause are no front to drop
+    assert make_title("Toen haar man overleed, kon zij het huis niet houden.").startswith(
+        "Toen haar man overleed"
+    )
+
+
+def test_a_date_placeholder_goes_with_its_preposition():
+    assert make_title("Op [DATUM] meldt de verzekeraar een achterstand.") == (
+        "Op een dag meldt de verzekeraar een achterstand"
+    )
+    assert make_title("Het is sinds [DATUM] verplicht.") == "Het is verplicht"
+
+
+def test_the_barrier_sentence_wins_over_the_solution_sentence():
+    # a real-text cluster was titled "Dankzij een vergunning van de gemeente Peel"
+    text = (
+        "Na het overlijden van haar man kon een vrouw geen huurwoning vinden. Dankzij een "
+        "vergunning van de gemeente woont zij nu in een chalet bij haar dochter."
+    )
+    assert make_title(text, ["vergunning", "gemeente", "chalet"]) == (
+        "Na het overlijden van haar man kon een vrouw geen huurwoning vinden"
+    )
+    assert tells_help("De gemeente hielp hem.") and not tells_help("Hij krijgt geen hulp.")
+    assert barrier_bias("122 daklozen vroegen opvang.") < barrier_bias("Daklozen vroegen opvang.")
+    # a note's list of nouns is no title while a sentence is left
+    assert barrier_bias("Drugssmokkel/-handel, diefstal, verslaving, cel") < barrier_bias(
+        "Dhr., vader, huurtoeslag volledig ingehouden door de Belastingdienst"
+    )
 
 
 def test_client_description_is_stripped():

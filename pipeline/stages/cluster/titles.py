@@ -18,7 +18,11 @@ from pipeline.core.text import lemmas_of, spacy_stop_words
 MAX_CHARS = 70
 
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_-]*\]|\[\s*$|\[[^\]]{0,3}$")
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'“‘(])")
+# a date placeholder goes with its preposition: "Op [DATUM] meldt ..." is no "Op meldt ..."
+_DATED = re.compile(
+    r"\b(?:op|per|sinds|vanaf|tot en met|tot|na|voor|rond|in|van)\s+\[DATUM[A-Z0-9_-]*\]", re.I
+)
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'“‘(\[])")
 _ABBREVIATION = re.compile(
     r"(^|\s)(mw|mevr|dhr|hr|ca|nr|bijv|o\.a|i\.v\.m|m\.b\.t|t\.a\.v|z\.g\.a|e\.d|a\.s|jl|jr)\.$",
     re.IGNORECASE,
@@ -49,6 +53,30 @@ _TIME_PHRASE = re.compile(
     r"|(eerst|later|daarna|toen|nadien|destijds|vandaag|gisteren))\b[,:]?\s+",
     re.IGNORECASE,
 )
+_BARRIER_MARK = re.compile(
+    r"\b(geen|niet|niemand|nergens|weiger\w*|geweigerd|afgewezen|afwij\w*|wacht\w*|"
+    r"stop\w*|gestopt|vol|dreig\w*|uitgesloten|kwijt|terugvorder\w*|vordert|zonder|ingetrokken|"
+    r"te (?:laat|lang|hoog|duur|weinig|klein))\b"
+)
+_SOLUTION_MARK = re.compile(
+    r"\b(dankzij|hielp|hielpen|geholpen|alsnog|opgelost|oplossing|geregeld|regelde|regelden|"
+    r"toegekend|gelukt|lukte)\b"
+)
+_DATED_START = re.compile(r"^(?:\w+\s+)?\[DATUM")
+_SPACES = re.compile(r"\s+")
+# After a dropped front: a clause starting "<verb> <subject>" has one of these second words.
+_PRONOUN_SUBJECTS = frozenset("ze zij hij men we wij ik je u er".split())
+_SUBJECT_START = _PRONOUN_SUBJECTS | frozenset(
+    "het de een dat die deze dit zijn haar hun mijn alle veel geen niemand iedereen".split()
+)
+# fronts that are also conjunctions: dropped only before an inverted clause ("Toen belde zij")
+_CONJUNCTION_TOO = frozenset({"toen", "nu"})
+# first words of a clause that are no finite verb (so no inversion follows)
+_NOT_A_VERB = frozenset(
+    "de het een dat die deze dit zijn haar hun geen niet ook nog al wel zo er daar hier "
+    "aan bij door in met na naar om op over per sinds tot uit van vanaf voor zonder tegen "
+    "tussen onder binnen buiten via volgens wegens ondanks".split()
+)
 _FILLER = re.compile(r"\s+\b(immers|echter|overigens|namelijk|eigenlijk|nog steeds)\b", re.I)
 _CLAUSE_BREAK = re.compile(
     r"\s*[,;:–—]\s+|\s+-\s+|\s+(?=(en|maar|omdat|terwijl|zodat|want|waardoor|doordat)\b)"
@@ -59,9 +87,19 @@ _SUBORDINATE = re.compile(
 )
 
 
+def _undate(m: re.Match) -> str:
+    """A date placeholder with its preposition: gone mid-sentence; at the start a plain time
+    phrase, so that the clause keeps its front ("Op [DATUM] meldt X" -> "Op een dag meldt X")."""
+    if m.start():
+        return " "
+    prep = m.group(0).split()[0].lower()
+    return "Al een tijd " if prep in ("sinds", "vanaf") else "Op een dag "
+
+
 def clean(text: str) -> str:
     """Text without anonymisation placeholders and with collapsed white space."""
-    text = _PLACEHOLDER.sub(" ", text or "")
+    text = _DATED.sub(_undate, (text or "").strip())
+    text = _PLACEHOLDER.sub(" ", text)
     text = re.sub(r"\(\s*\)", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -80,13 +118,40 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+def tells_help(sentence: str) -> bool:
+    """A sentence that tells the help that came and no barrier ("Dankzij een vergunning ...",
+    "Nog tijdens zijn straf hielp de gemeente hem"): never a pattern's title while another
+    sentence is left."""
+    low = sentence.lower()
+    return bool(_SOLUTION_MARK.search(low)) and not _BARRIER_MARK.search(low)
+
+
+def barrier_bias(sentence: str) -> float:
+    """How much a sentence reads as a barrier rather than as a date or a figure: +0.5 for a
+    refusal, lack or wait ("geen", "geweigerd", "wacht"), -1 for a solution word beside it
+    ("moest alsnog ..."), -1 for a sentence that opens with a date placeholder or a number
+    ("Op [DATUM] meldt ...", "122 daklozen ..."), -1 for a list of nouns."""
+    low = sentence.lower()
+    barrier = bool(_BARRIER_MARK.search(low))
+    bias = 0.5 if barrier else 0.0
+    if barrier and _SOLUTION_MARK.search(low):
+        bias -= 1.0
+    if _DATED_START.match(sentence) or sentence[:1].isdigit():
+        bias -= 1.0
+    parts = [p for p in re.split(r"[,;/]", sentence) if p.strip()]
+    if len(parts) >= 4 and max(len(p.split()) for p in parts) <= 3:
+        bias -= 1.0  # a list of nouns: "Drugssmokkel/-handel, diefstal, verslaving, cel"
+    return bias
+
+
 def best_sentence(text: str, keywords: Sequence[str] = ()) -> str:
-    """The sentence that carries most keywords (the earliest on a tie)."""
+    """The sentence that carries most keywords, with `barrier_bias` (the earliest on a tie);
+    one that only tells the help that came (`tells_help`) only when no other is left."""
     parts = sentences(text)
     if not parts:
         return ""
     kw = {k.lower() for k in keywords}
-    scores = [len(kw & set(lemmas_of(s))) for s in parts]
+    scores = [(not tells_help(s), len(kw & set(lemmas_of(s))) + barrier_bias(s)) for s in parts]
     return parts[scores.index(max(scores))]
 
 
@@ -101,8 +166,26 @@ def strip_client(text: str) -> str:
     return ", ".join(parts[k:]) if k else text
 
 
+def _unfront(text: str) -> str | None:
+    """A clause whose fronted connective or time phrase was dropped starts with its verb in
+    Dutch ("krijgt zij geen bijstand"): with a pronoun subject the two swap back ("zij krijgt
+    geen bijstand"); with any other subject ("stopt de uitkering") None: keep the front."""
+    words = text.split(" ", 2)
+    if len(words) < 2 or not words[0].isalpha() or not words[0].islower():
+        return text
+    first, second = words[0], words[1].lower()
+    if first in _NOT_A_VERB or second not in _SUBJECT_START:
+        return text
+    if second in _PRONOUN_SUBJECTS:
+        return " ".join([words[1], first, *words[2:]])
+    return None
+
+
 def strip_lead(text: str) -> str:
-    """Drop leading labels, client descriptions, connectives and time phrases (repeatedly)."""
+    """Drop leading labels, client descriptions, connectives and time phrases (repeatedly); a
+    connective or time phrase stays when the clause after it starts with its verb and a noun
+    subject ("Na drie maanden stopt de uitkering"), and a pronoun subject moves to the front
+    ("Daardoor krijgt zij ..." -> "zij krijgt ...")."""
     prev = None
     while prev != text:
         prev = text
@@ -110,8 +193,15 @@ def strip_lead(text: str) -> str:
         if m and len(m.group(1).split()) <= 4:
             text = text[m.end() :]
         text = strip_client(text)
-        text = _LEADING_CONNECTIVE.sub("", text)
-        text = _TIME_PHRASE.sub("", text)
+        for lead in (_LEADING_CONNECTIVE, _TIME_PHRASE):
+            rest = lead.sub("", text)
+            if rest != text:
+                unfronted = _unfront(rest)
+                if unfronted is None:
+                    return text
+                if unfronted == rest and text.split(" ", 1)[0].lower() in _CONJUNCTION_TOO:
+                    return text  # "Toen haar man overleed, ...": a subordinate clause
+                text = unfronted
     return text
 
 
@@ -149,7 +239,7 @@ def capitalise(text: str) -> str:
 
 def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHARS) -> str:
     """A short Dutch title from a barrier statement; "" when nothing readable is left."""
-    sent = best_sentence(clean(text), keywords)
+    sent = clean(best_sentence(_SPACES.sub(" ", text or "").strip(), keywords))
     core = strip_lead(sent)
     core = _FILLER.sub("", core)
     core = _ASIDE.sub("", core)  # "(vader 36, moeder 34)": an aside, never the barrier
@@ -161,11 +251,13 @@ def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHA
 
 def title_score(title: str, keywords: Sequence[str]) -> float:
     """How much of the cluster's vocabulary a title carries: keyword hits weighted by rank
-    (1 for the first keyword, 1/2 for the second, ...), 0 for a title under three words."""
+    (1 for the first keyword, 1/2 for the second, ...) plus its `barrier_bias`; 0 for a title
+    under three words."""
     if len(re.findall(r"[^\W\d_]{2,}", title)) < 3:
         return 0.0
     words = set(lemmas_of(title.lower()))
-    return sum(1.0 / (rank + 1) for rank, k in enumerate(keywords) if k.lower() in words)
+    hits = sum(1.0 / (rank + 1) for rank, k in enumerate(keywords) if k.lower() in words)
+    return hits + barrier_bias(title)
 
 
 def pick_title(
@@ -175,12 +267,13 @@ def pick_title(
     max_chars: int = MAX_CHARS,
 ) -> str:
     """The title of a cluster: of the titles made from its `n_candidates` most central
-    statements (`texts`, most central first), the one that carries most keywords; the most
-    central one on a tie. "" when none is readable."""
-    best, best_score = "", -1.0
+    statements (`texts`, most central first), the one that carries most keywords (with its
+    `barrier_bias`), one that only tells the help that came last; the most central one on a
+    tie. "" when none is readable."""
+    best, best_score = "", (False, -9.0)
     for text in texts[:n_candidates]:
         title = make_title(text, keywords, max_chars)
-        score = title_score(title, keywords) if title else -1.0
+        score = (not tells_help(title), title_score(title, keywords)) if title else (False, -9.0)
         if score > best_score:
             best, best_score = title, score
     return best
