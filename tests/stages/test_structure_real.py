@@ -327,3 +327,39 @@ def test_main_barrier_of_a_narrative_is_two_consecutive_sentences(nlp, model, co
     (main,) = statements[(statements["kind"] == "barrier") & statements["is_main"]].itertuples()
     start = int(main.sent_index)
     assert main.text == " ".join(sentences[start : start + 2])
+
+
+@pytest.mark.parametrize(
+    "ending,told",
+    [
+        ("In hoger beroep krijgt zij gelijk.", True),
+        ("De Raad van State oordeelt dat de gemeente te streng is opgetreden.", True),
+        ("De rechtbank laat het verordeningsartikel buiten toepassing.", True),
+        ("De Centrale Raad van Beroep bevestigt de uitspraak van de rechtbank.", False),
+        ("Uitkomst van het bezwaar niet bekend.", False),
+    ],
+)
+def test_a_ruling_won_is_a_solution_and_one_lost_or_pending_is_none(
+    nlp, model, config, ending, told
+):
+    # shapes from the second round of real cases (geld2, wonen2, zorg2; dev split)
+    text = (
+        "Een vrouw in de bijstand vraagt bijzondere bijstand voor een nieuw gebit. De gemeente "
+        "wijst de aanvraag af omdat de kosten niet noodzakelijk zouden zijn. Zij maakt bezwaar "
+        f"en gaat naar de rechter. {ending}"
+    )
+    row, _ = structure_one(nlp, model, config, text)
+    assert bool(row["solution_described"]) is told
+
+
+def test_a_form_whose_aanpak_is_none_tells_no_solution(nlp, model, config):
+    text = (
+        "Situatie: man van 50, dakloos, wordt te zelfredzaam bevonden voor opvang.\n"
+        "Knelpunt: zonder opvang geen adres en geen uitkering.\nAanpak: geen.\n"
+        "Resultaat: geen."
+    )
+    row, statements = structure_one(nlp, model, config, text)
+    assert not row["solution_described"]
+    assert not (statements["kind"] == "solution").any()
+    won = text.replace("Aanpak: geen.\nResultaat: geen.", "Resultaat: opvang geregeld.")
+    assert structure_one(nlp, model, config, won)[0]["solution_described"]
