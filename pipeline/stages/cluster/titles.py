@@ -63,6 +63,9 @@ _SOLUTION_MARK = re.compile(
     r"toegekend|gelukt|lukte)\b"
 )
 _DATED_START = re.compile(r"^(?:\w+\s+)?\[DATUM")
+# a figure of 10 or more opening a sentence: a statistic ("122 daklozen ..."), no case's note
+# ("2 deurwaarders: ...")
+_FIGURE_START = re.compile(r"^[1-9][\d.,]*\d")
 _SPACES = re.compile(r"\s+")
 # After a dropped front: a clause starting "<verb> <subject>" has one of these second words.
 _PRONOUN_SUBJECTS = frozenset("ze zij hij men we wij ik je u er".split())
@@ -136,7 +139,7 @@ def barrier_bias(sentence: str) -> float:
     bias = 0.5 if barrier else 0.0
     if barrier and _SOLUTION_MARK.search(low):
         bias -= 1.0
-    if _DATED_START.match(sentence) or sentence[:1].isdigit():
+    if _DATED_START.match(sentence) or _FIGURE_START.match(sentence):
         bias -= 1.0
     parts = [p for p in re.split(r"[,;/]", sentence) if p.strip()]
     if len(parts) >= 4 and max(len(p.split()) for p in parts) <= 3:
