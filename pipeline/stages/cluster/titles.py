@@ -132,7 +132,7 @@ def tells_help(sentence: str) -> bool:
 def barrier_bias(sentence: str) -> float:
     """How much a sentence reads as a barrier rather than as a date or a figure: +0.5 for a
     refusal, lack or wait ("geen", "geweigerd", "wacht"), -1 for a solution word beside it
-    ("moest alsnog ..."), -1 for a sentence that opens with a date placeholder or a number
+    ("moest alsnog ..."), -1 for a sentence that opens with a date placeholder or a figure of 10+
     ("Op [DATUM] meldt ...", "122 daklozen ..."), -1 for a list of nouns."""
     low = sentence.lower()
     barrier = bool(_BARRIER_MARK.search(low))
