@@ -94,6 +94,8 @@ def account_records(wd: Workdir) -> dict[str, Any]:
     """
     import pandas as pd
 
+    from pipeline.stages.ingest.records import file_of_source
+
     report = json.loads(wd.ingest_report.read_text(encoding="utf-8"))
     files = report.get("files", [])
     records_in = sum(int(f.get("records") or 0) or int(bool(f.get("error"))) for f in files)
@@ -106,8 +108,8 @@ def account_records(wd: Workdir) -> dict[str, Any]:
     size = {f.get("file"): int(f.get("records") or 0) for f in files}
     broken = {f.get("file") for f in files if f.get("error")}
 
-    def base(names: pd.Series) -> pd.Series:  # "f.xlsx#blad2" is a sheet of f.xlsx
-        return names.astype(str).str.replace(r"#blad\d+$", "", regex=True)
+    def base(names: pd.Series) -> pd.Series:  # the sheets of a spreadsheet count as its file
+        return names.astype(str).map(file_of_source)
 
     for name in set(base(lost.loc[lost["source_row"].isna(), "source_file"])):
         rest = size.get(name, 0) - int((base(cases["source_file"]) == name).sum())
@@ -221,6 +223,15 @@ def _within(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == r or r in path.parents for r in roots)
 
 
+def _with_inbox(wd: Workdir, paths: list[Path]) -> list[Path]:
+    """The inputs plus the work directory's inbox (cases saved in the app), unless an input
+    holds it already."""
+    inbox = wd.inbox.resolve()
+    if wd.inbox.is_dir() and not _within(inbox, [p.resolve() for p in paths]):
+        return [*paths, wd.inbox]
+    return paths
+
+
 def _check_not_inbox_only(wd: Workdir) -> None:
     """Refuse a build without inputs that could read nothing but the inbox when the last build
     read other files: a work directory built with --input before inputs were recorded (its
@@ -284,13 +295,8 @@ def resolve_inputs(
             ingest = wd.cfg.ingest.model_copy(update={"delimiter": delimiter})
             wd = Workdir(wd.root, wd.cfg.model_copy(update={"ingest": ingest}))
         log.info("invoer van de vorige bouw: %d pad(en) (%s)", len(paths), path.name)
-        if not _within(wd.inbox, paths) and wd.inbox.is_dir():
-            paths.append(wd.inbox)
-        return wd, paths, {**rec.get("column_map", {}), **given}, False
-    paths = [Path(p).resolve() for p in inputs]
-    if wd.inbox.is_dir() and not _within(wd.inbox.resolve(), paths):
-        paths.append(wd.inbox)
-    return wd, paths, given, True
+        return wd, _with_inbox(wd, paths), {**rec.get("column_map", {}), **given}, False
+    return wd, _with_inbox(wd, [Path(p).resolve() for p in inputs]), given, True
 
 
 def _record_inputs(wd: Workdir, inputs: Sequence[Path], column_map: Mapping[str, str]) -> None:

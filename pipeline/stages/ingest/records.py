@@ -217,13 +217,27 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
 
 
+# A spreadsheet's second and later sheets are sources of their own: "f.xlsx#blad2".
+_SHEET = re.compile(r"#blad\d+$")
+
+
+def sheet_source(source: str, sheet: int) -> str:
+    """The source name of sheet `sheet` (1-based, 2 or more) of a spreadsheet."""
+    return f"{source}#blad{sheet}"
+
+
+def file_of_source(source: str) -> str:
+    """The input file a source name belongs to ("f.xlsx#blad2" -> "f.xlsx")."""
+    return _SHEET.sub("", source)
+
+
 def _missing_narrative_reason(n_columns: int, source: str) -> str:
     head = (
         f"geen verhaalkolom gevonden: de kopregel heeft {n_columns} kolom"
         f"{'men' if n_columns != 1 else ''} en geen heet text, narrative, verhaal, casus, "
         "situatie of omschrijving. "
     )
-    if re.search(r"\.xls[xm](#blad\d+)?$", source, re.IGNORECASE):  # no delimiter to choose
+    if re.search(r"\.xls[xm]$", file_of_source(source), re.IGNORECASE):  # no delimiter to choose
         return head + (
             "Geef --map KOLOM=narrative; een blad zonder casussen (een keuzelijst, een "
             "toelichting) telt zo ook mee, haal het anders uit het bestand"
@@ -280,7 +294,7 @@ def normalise_records(
         row_ref = row_no or None
         if "__sheet__" in raw:
             raw = dict(raw)
-            source = f"{source}#blad{raw.pop('__sheet__')}"
+            source = sheet_source(source, raw.pop("__sheet__"))
         if "__error__" in raw:
             quarantine.append(QuarantineRecord(source, row_ref, None, "rejected", raw["__error__"]))
             continue

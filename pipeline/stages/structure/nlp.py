@@ -158,10 +158,10 @@ def build_nlp(params: StructureParams):
         nlp.tokenizer.add_special_case(abbr, [{ORTH: abbr}])
     if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
         nlp.add_pipe("sentencizer")
-        if "casuswijzer_placeholder_starts" not in Language.factories:
+        if "casuswijzer_bracket_starts" not in Language.factories:
 
-            @Language.component("casuswijzer_placeholder_starts")
-            def _placeholder_starts(doc):
+            @Language.component("casuswijzer_bracket_starts")
+            def _bracket_starts(doc):
                 """An opening bracket or quote that starts a sentence ("[PERSOON-1] belde",
                 "(De gemeente weigerde.)", "„Nee", zei ze.") starts it: the sentencizer left
                 it on the sentence before, as closing punctuation."""
@@ -181,7 +181,7 @@ def build_nlp(params: StructureParams):
                         doc[i + 1].is_sent_start = True  # "(... weigerde dat.) Daarna"
                 return doc
 
-        nlp.add_pipe("casuswijzer_placeholder_starts", after="sentencizer")
+        nlp.add_pipe("casuswijzer_bracket_starts", after="sentencizer")
         if "casuswijzer_line_items" not in Language.factories:
 
             @Language.component("casuswijzer_line_items")
@@ -208,7 +208,7 @@ def build_nlp(params: StructureParams):
                         doc[k].is_sent_start = False
                 return doc
 
-        nlp.add_pipe("casuswijzer_line_items", after="casuswijzer_placeholder_starts")
+        nlp.add_pipe("casuswijzer_line_items", after="casuswijzer_bracket_starts")
     if "casuswijzer_simplemma" not in Language.factories:
 
         @Language.component("casuswijzer_simplemma")
