@@ -1889,12 +1889,10 @@ class Anonymiser:
         """A location deduce found that is an ordinary Dutch word and a number, no street: "Moest
         8 maanden wachten", "Kreeg 3 brieven". A word on the street list ("Brink 5") or with a
         street's ending ("Zonnebloemstraat 4") stays an address."""
-        word = span[: re.search(r"\d", span).start()].strip()  # type: ignore[union-attr]
-        if not word or " " in word or _fold(word) in self._streets:
+        word = _fold(re.split(r"\d", span, maxsplit=1)[0].strip())
+        if not word or " " in word or word in self._streets or _STREET_SUFFIX_END_RE.search(word):
             return False
-        if _STREET_SUFFIX_END_RE.search(_fold(word)):
-            return False
-        return bool(self._lexicon.is_known(_fold(word), lang="nl"))
+        return bool(self._lexicon.is_known(word, lang="nl"))
 
     def _lowercase_streets(self, text: str) -> list[_Cand]:
         """Street names typed in lower case with a house number ("op de kerkstraat 12")."""
