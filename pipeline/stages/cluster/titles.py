@@ -66,7 +66,6 @@ _DATED_START = re.compile(r"^(?:\w+\s+)?\[DATUM")
 # a figure of 10 or more opening a sentence: a statistic ("122 daklozen ..."), no case's note
 # ("2 deurwaarders: ...")
 _FIGURE_START = re.compile(r"^[1-9][\d.,]*\d")
-_SPACES = re.compile(r"\s+")
 # After a dropped front: a clause starting "<verb> <subject>" has one of these second words.
 _PRONOUN_SUBJECTS = frozenset("ze zij hij men we wij ik je u er".split())
 _SUBJECT_START = _PRONOUN_SUBJECTS | frozenset(
@@ -242,7 +241,8 @@ def capitalise(text: str) -> str:
 
 def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHARS) -> str:
     """A short Dutch title from a barrier statement; "" when nothing readable is left."""
-    sent = clean(best_sentence(_SPACES.sub(" ", text or "").strip(), keywords))
+    # the sentence is picked with its placeholders (a leading date counts against it)
+    sent = clean(best_sentence(" ".join((text or "").split()), keywords))
     core = strip_lead(sent)
     core = _FILLER.sub("", core)
     core = _ASIDE.sub("", core)  # "(vader 36, moeder 34)": an aside, never the barrier
