@@ -121,7 +121,7 @@ def baselines(
         )
         first = place_regex().search(rec.narrative)
         rows["first_named_municipality"].append(
-            {**base, "municipality": places[first.group(0)].municipality if first else None}
+            {**base, "municipality": places[first.group("name")].municipality if first else None}
         )
         rows["first_cue_sentence"].append(base)
         cue = next((i for i, s in enumerate(sents) if s.cues.get("barrier", 0)), 0)

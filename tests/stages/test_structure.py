@@ -365,6 +365,24 @@ def test_court_seat_alone_is_not_the_municipality():
     assert E.find_municipality(text, 1.0) is None
 
 
+def test_a_district_a_municipal_ombudsman_and_an_island_name_their_municipality():
+    # shapes from real dev cases; before, each gave no municipality or the wrong one
+    assert E.find_municipality("In Amsterdam-Noord duwt een moeder de rolstoel.", 1.0) == (
+        "Amsterdam"
+    )
+    text = "Mw. vraagt via ombudsman Den Haag hulp: de aanvraag duurt lang."
+    assert E.find_municipality(text, 1.0) == "Den Haag"
+    assert E.find_municipality("Op Texel loopt het mis op school.", 1.0) == "Texel"
+    # the municipality's own desk outweighs the town where she stays
+    text = (
+        "Een vrouw uit Nuenen revalideert in Eindhoven. Het Wmo-loket van Nuenen weigert. "
+        "Eindhoven weigert ook, omdat ze in Nuenen staat ingeschreven. Eindhoven keurt het goed."
+    )
+    assert E.find_municipality(text, 1.0) == "Nuenen, Gerwen en Nederwetten"
+    # a district suffix is no licence for any hyphenated word
+    assert E.find_municipality("De Haarlem-methode werkt in veel steden.", 1.0) is None
+
+
 def test_text_naming_no_municipality_gets_none(nlp, model, config):
     text = (
         "Een jongen van 17 zit al een jaar thuis. Geen school wil hem toelaten, omdat hij extra "

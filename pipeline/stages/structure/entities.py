@@ -29,20 +29,24 @@ _HERE = Path(__file__).parent
 _STRONG_CUE = re.compile(
     r"(?:\b[Gg]emeenten?|\b[Gg]em\.|\b[Ww]ethouders?\s+(?:van|in)|\b[Ii]nwon(?:er|ers|ster)\s+van"
     r"|\b[Bb]ewon(?:er|ers|ster)\s+van|\b[Bb]urgers?\s+van|\b[Ww]o(?:ont|onde|nen|nend|onachtig)\s+in"
-    r"|\b[Rr]aad\s+van|\b[Bb]urgemeester\s+van)\s*$"
+    r"|\b[Rr]aad\s+van|\b[Bb]urgemeester\s+van|\b[Ii]ngeschreven\s+in"
+    r"|\b(?:[Ll]oket|[Ww]ijkteam|[Ss]ociaal\s+team|[Cc]ollege)\s+van)\s*$"
 )
+# "op Texel": the islands; "ombudsman Den Haag" / "ombudsman van Zaanstad": a municipality's own
+# ombudsman hears complaints about that municipality (the Nationale ombudsman names no place)
 _PLACE_CUE = re.compile(
-    r"(?:\b[Ii]n|\b[Uu]it|\b[Tt]e|\b[Nn]aar|\bbij|\(|[Gg]emeentelijke\s+[Oo]mbudsman"
-    r"|[Oo]mbudsman\s+van)\s*$"
+    r"(?:\b[Ii]n|\b[Uu]it|\b[Tt]e|\b[Nn]aar|\bbij|\b[Oo]p|\(|\b[Oo]mbudsman(?:\s+van)?)\s*$"
 )
 # "de Haagse regio", "Rotterdamse politie": an adjective before a region or a national body
 _NOT_PLACE_AFTER = re.compile(r"^\s+(?:regio|politie|haven|[Rr]ijn|[Mm]etropool)")
 # a place inside an institution's name: the institution sits there, the case need not play there
 _INSTITUTION_CUE = re.compile(
-    r"(?:[Rr]echtbank|[Gg]erechtshof|\b[Hh]of|[Oo]mbudsman|[Mm]etropool|[Kk]redietbank|[Ss]tadsbank"
+    r"(?:[Rr]echtbank|[Gg]erechtshof|\b[Hh]of|[Mm]etropool|[Kk]redietbank|[Ss]tadsbank"
     r"|[Gg]eschillencommissie|[Uu]niversiteit|[Hh]ogeschool|[Zz]iekenhuis|UMC|[Rr]egio|[Pp]rovincie)"
     r"\s+(?:van\s+|in\s+)?$"
 )
+# a compass district after a hyphen: "Amsterdam-Noord", "Den Haag-Zuidwest", "Utrecht-Centrum"
+_DISTRICT = r"(?:Nieuw-West|(?:Noord|Zuid)(?:oost|west)?|Oost|West|Centrum)"
 _WEIGHTS = {"strong": 3.0, "inhabitant": 2.0, "place": 1.5, "bare": 1.0, "institution": 0.5}
 
 _OVERSIGHT_PATTERNS = (
@@ -77,9 +81,12 @@ def _read_tsv(path: Path) -> list[dict[str, str]]:
     ]
 
 
-def _alternation(names) -> re.Pattern[str]:
+def _alternation(names, districts: bool = False) -> re.Pattern[str]:
+    """One regex over all names (longest first), as whole words. With `districts` a name may
+    carry a district ("Amsterdam-Noord", "Rotterdam-Zuid"); group "name" is the name alone."""
     alts = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-    return re.compile(rf"(?<![\w'-])(?:{alts})(?![\w-])")
+    tail = rf"(?:-{_DISTRICT})?" if districts else ""
+    return re.compile(rf"(?<![\w'-])(?P<name>{alts}){tail}(?![\w-])")
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,7 +115,7 @@ def municipality_aliases() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def place_regex() -> re.Pattern[str]:
-    return _alternation(load_places())
+    return _alternation(load_places(), districts=True)
 
 
 @functools.lru_cache(maxsize=1)
@@ -126,7 +133,7 @@ def municipality_scores(text: str) -> dict[str, float]:
     places = load_places()
     scores: dict[str, float] = defaultdict(float)
     for m in place_regex().finditer(text):
-        place = places[m.group(0)]
+        place = places[m.group("name")]
         before = text[max(0, m.start() - 40) : m.start()]
         if place.demonym and _NOT_PLACE_AFTER.match(text[m.end() : m.end() + 20]):
             continue
@@ -160,7 +167,7 @@ def find_municipality(text: str, min_score: float) -> str | None:
     if best < min_score:
         return None
     for m in place_regex().finditer(text):
-        name = load_places()[m.group(0)].municipality
+        name = load_places()[m.group("name")].municipality
         if scores.get(name) == best:
             return name
     return None  # pragma: no cover - the best name was matched above
