@@ -165,6 +165,12 @@ _PHONE_RE = re.compile(
     rf"(?<![\w+/.,])(?:(?:\+|00)31{_SP}?{_DASH}?{_SP}?(?:\(0\){_SP}?{_DASH}?{_SP}?)?|\(?0)"
     rf"[1-9](?:(?:{_SP}?{_DASH}{_SP}?|{_SP}|\){_SP}?)?\d){{8}}(?![\d])"
 )
+# a foreign number: "+" or "00" and a country code other than 31, then 7 to 12 digits in groups
+# ("+48 512 345 678", "0032 470 12 34 56", "+1 (212) 555-0123")
+_INTL_PHONE_RE = re.compile(
+    rf"(?<![\w+/.,])(?:\+|00)(?!31)[1-9]\d{{0,2}}(?:(?:{_SP}?{_DASH}{_SP}?|{_SP})?\(?\d+\)?){{1,6}}"
+    r"(?![\d])"
+)
 _POSTCODE_RE = re.compile(r"(?<![\w€.,])([1-9]\d{3})( ?)([A-Za-z]{2})(?![\w])")
 # address context just before a postcode: a cue word or a house number ("Kerkstraat 12, ")
 _POSTCODE_CUE_RE = re.compile(
@@ -757,6 +763,9 @@ def _find_phones(text: str) -> list[_Cand]:
         if text[s] == "(" and ")" not in m.group(0):
             s += 1
         out.append((s, m.end(), "TELEFOON"))
+    for m in _INTL_PHONE_RE.finditer(text):
+        if 9 <= sum(c.isdigit() for c in m.group(0)) <= 15:
+            out.append((m.start(), m.end(), "TELEFOON"))
     return out
 
 
@@ -818,7 +827,8 @@ def _find_short_dates(text: str) -> list[_Cand]:
 
     A slash form is a date unless a unit or count follows ("1/3 deel", "24/7"); a dash form
     ("3-4") is a range as often as a date, so it needs a cue before it ("op", "per", "tot",
-    "afspraak", a weekday) or must open a line.
+    "afspraak", a weekday) or must open a line, unless it runs downward ("31-12", "15-3"): a
+    range runs upward.
     """
     out = []
     for m in _SHORT_DATE_RE.finditer(text):
@@ -828,10 +838,14 @@ def _find_short_dates(text: str) -> list[_Cand]:
         before = text[max(0, m.start() - 24) : m.start()]
         if _SHORT_DATE_NOT_RE.search(before):
             continue
+        word = re.search(r"([^\W\d_]+)\s+$", before)
+        if word and _STREET_SUFFIX_END_RE.search(word.group(1).lower()):
+            continue  # "Kerkstraat 12-3": a house number with its floor
         weekday = _WEEKDAY_BEFORE_RE.search(before)
         cue = bool(weekday or _SHORT_DATE_CUE_RE.search(before))
         line_start = not before.strip() or bool(re.search(r"\n\s*$", before))
-        if m.group(2) == "/" or cue or line_start:
+        day, month = (int(x) for x in re.split(r"[/\-]", m.group(0)))
+        if m.group(2) == "/" or cue or line_start or day > month:
             start = m.start() - (len(before) - weekday.start()) if weekday else m.start()
             out.append((start, m.end(), "DATUM"))
     return out
@@ -1106,7 +1120,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2m"
+GATE_VERSION = "2026.12.2n"
 
 
 class Anonymiser:

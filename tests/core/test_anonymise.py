@@ -364,7 +364,8 @@ def test_gate_reaches_recall_targets_on_eval_set(gate):
 @pytest.mark.parametrize(
     "phone",
     ["06.12.34.56.78", "06–12345678", "+31 (0)6 2345 6781", "070 - 123 45 67", "(058) 212 34 56",
-     "0031-6-47218905", "06 - 213 456 78"],
+     "0031-6-47218905", "06 - 213 456 78", "+48 512 345 678", "0032 470 12 34 56",
+     "+1 (212) 555-0123"],
 )  # fmt: skip
 def test_phone_written_with_dots_dashes_or_area_code_is_removed(rules, phone):
     assert rules.anonymise(f"Bel {phone} na 17 uur.").text == "Bel [TELEFOON] na 17 uur."
@@ -375,7 +376,8 @@ def test_phone_written_with_dots_dashes_or_area_code_is_removed(rules, phone):
     [("Afspraak 12/3 met de wijkcoach", "Afspraak [DATUM] met de wijkcoach"),
      ("Moeder zit vast tot 12-3.", "Moeder zit vast tot [DATUM]."),
      ("Geen inkomen sinds 1 januari.", "Geen inkomen sinds [DATUM]."),
-     ("Bezoek vr 15/9 om tien uur", "Bezoek [DATUM] om tien uur")],
+     ("Bezoek vr 15/9 om tien uur", "Bezoek [DATUM] om tien uur"),
+     ("Het contract stopt 31-12, geen WW.", "Het contract stopt [DATUM], geen WW.")],
 )  # fmt: skip
 def test_day_and_month_without_year_is_removed(rules, text, expected):
     assert rules.anonymise(text).text == expected
@@ -383,8 +385,9 @@ def test_day_and_month_without_year_is_removed(rules, text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["over 3-4 weken", "1/3 deel van de huur", "24/7 bereikbaar", "artikel 3-4", "groep 7-8"],
-)
+    ["over 3-4 weken", "1/3 deel van de huur", "24/7 bereikbaar", "artikel 3-4", "groep 7-8",
+     "kinderen van 4-8 jaar", "werkt 3-5 dagen", "nummer +4 op de lijst"],
+)  # fmt: skip
 def test_range_fraction_or_article_number_is_not_a_date(rules, text):
     assert rules.anonymise(text).text == text
 
