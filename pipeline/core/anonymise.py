@@ -1120,7 +1120,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2n"
+GATE_VERSION = "2026.12.2o"
 
 
 class Anonymiser:
@@ -1387,9 +1387,23 @@ class Anonymiser:
                 return False  # "E-rolstoelers", "Wmo-desk"
             if _fold(parts[0]) in _COMPASS:
                 return False  # "Oost-Brabant", "Midden-Groningen": a region
+            if self._place_district(token):
+                return False  # "Helmond-Oost", "Amsterdam-Noord": a district
         if len(token) > 1 and token.isupper():
             return False  # an abbreviation ("UWV", "WIA")
         return f in self._first_names or f in self._surnames or not self._is_word(token)
+
+    def _place_district(self, token: str) -> bool:
+        """A place and a compass district after a hyphen: "Helmond-Oost", "Den Haag-Zuidwest"."""
+        head, _, tail = token.rpartition("-")
+        if _fold(tail) not in _COMPASS and _fold(tail) != "centrum":
+            return False
+        return _fold(head) in self._places or _fold(head.removesuffix("-Nieuw")) in self._places
+
+    def _place_follows(self, text: str, e: int) -> bool:
+        """Does a place name of one to three words follow position e ("... Den Haag")?"""
+        toks = re.findall(r"[^\s,.;:()]+", text[e : e + 40])[:3]
+        return any(_fold(" ".join(toks[:k])) in self._places for k in range(1, len(toks) + 1))
 
     def _in_place_phrase(self, text: str, s: int, e: int) -> bool:
         """True if [s, e) lies inside a multi-word place name ("Capelle aan den IJssel")."""
@@ -1434,6 +1448,10 @@ class Anonymiser:
                 return False  # "Kun jij Jet vragen": no place stands there
         if folded in self._places or self._in_place_phrase(text, s, e):
             return True
+        if len(tokens) == 1 and self._place_district(name):
+            return True  # "in Helmond-Oost"
+        if len(tokens) == 1 and self._is_word(name) and self._place_follows(text, e):
+            return True  # "Gerechtshof Den Haag", "Rechtbank Den Haag": a body and its seat
         if len(tokens) >= 2 and tokens[0] in ("van", "aan", "in", "uit", "bij", "naar", "den"):
             # "college van Arnhem", "aan den IJssel": a preposition and a place, no first name
             if _fold(" ".join(tokens[1:])) in self._places and self._is_word(

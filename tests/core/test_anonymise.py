@@ -1036,3 +1036,15 @@ def test_place_before_a_colon_and_a_family_word_mid_line_is_kept(gate):
 )
 def test_news_media_and_shelter_names_in_a_published_case_are_kept(gate, text):
     assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Een moeder in Helmond-Oost controleert elke dag de app.",
+     "Een gezin in Den Haag-Zuidwest wacht al een jaar.",
+     "De Rechtbank Den Haag oordeelde in juni dat ook dat telt.",
+     "Het Gerechtshof Den Haag wees het beroep af."],
+)  # fmt: skip
+def test_a_district_and_a_court_with_its_seat_are_no_person(gate, text):
+    # both were read as a person in real case texts ("[PERSOON-1] Den Haag oordeelde")
+    assert gate.anonymise(text).text == text
