@@ -379,6 +379,14 @@ def test_a_district_a_municipal_ombudsman_and_an_island_name_their_municipality(
         "Eindhoven weigert ook, omdat ze in Nuenen staat ingeschreven. Eindhoven keurt het goed."
     )
     assert E.find_municipality(text, 1.0) == "Nuenen, Gerwen en Nederwetten"
+    # a list of places names a region; a place inside an organisation's name is its seat
+    text = "Een man in de Drechtsteden (Alblasserdam, Dordrecht, Papendrecht of Zwijndrecht)."
+    assert E.find_municipality(text, 1.0) is None
+    assert E.find_municipality("Een cliënt wacht op therapie bij NPI Amsterdam.", 1.0) is None
+    assert E.find_municipality("Nu bij KOLB (Gouda), dat thuiszitters opvangt.", 1.0) is None
+    assert E.find_municipality("Het Wmo-loket Nuenen wijst de aanvraag af.", 1.0) == (
+        "Nuenen, Gerwen en Nederwetten"
+    )
     # a district suffix is no licence for any hyphenated word
     assert E.find_municipality("De Haarlem-methode werkt in veel steden.", 1.0) is None
 

@@ -128,16 +128,48 @@ def load_organisations() -> tuple[dict[str, tuple[str, str]], re.Pattern[str]]:
     return forms, _alternation(forms)
 
 
+# a place right after a capitalised word inside a sentence is part of a name ("NPI Amsterdam",
+# "Inholland Rotterdam", "Opvangcentrum Purmerend", "KOLB (Gouda)"), unless that word is the
+# municipality's own body
+_NAME_BEFORE = re.compile(r"(?<=[\w)]\s)(?:[A-Z][\w&'-]*|[a-z]+[A-Z][\w-]*)\s+\(?$")
+_OWN_BODY = re.compile(
+    r"(?:[Gg]emeente|[Ww]ijkteam|[Ll]oket|[Tt]eam|[Dd]ienst|[Oo]mbudsman|[Rr]aad|[Cc]ollege)\s+$"
+)
+
+
+def _listed_places(text: str) -> set[int]:
+    """Start offsets of places named in a list of three or more ("Alblasserdam, Dordrecht,
+    Papendrecht of Zwijndrecht"): a list names a region, not where the case plays."""
+    ms = list(place_regex().finditer(text))
+    out: set[int] = set()
+    run = [ms[0]] if ms else []
+    for prev, m in zip(ms, ms[1:], strict=False):
+        if re.fullmatch(r"\s*(?:,|,?\s+(?:en|of))\s*", text[prev.end() : m.start()]):
+            run.append(m)
+            continue
+        if len(run) >= 3:
+            out.update(x.start() for x in run)
+        run = [m]
+    if len(run) >= 3:
+        out.update(x.start() for x in run)
+    return out
+
+
 def municipality_scores(text: str) -> dict[str, float]:
     """Score of each municipality the text names (higher = more surely where the case plays)."""
     places = load_places()
     scores: dict[str, float] = defaultdict(float)
+    listed = _listed_places(text)
     for m in place_regex().finditer(text):
+        if m.start() in listed:
+            continue
         place = places[m.group("name")]
         before = text[max(0, m.start() - 40) : m.start()]
         if place.demonym and _NOT_PLACE_AFTER.match(text[m.end() : m.end() + 20]):
             continue
-        if _PLACE_CUE.search(before) and not _STRONG_CUE.search(before):
+        if _NAME_BEFORE.search(before) and not _OWN_BODY.search(before):
+            cue = "institution"
+        elif _PLACE_CUE.search(before) and not _STRONG_CUE.search(before):
             cue = "place"
         elif _INSTITUTION_CUE.search(before):
             cue = "institution"
