@@ -363,3 +363,26 @@ def test_a_form_whose_aanpak_is_none_tells_no_solution(nlp, model, config):
     assert not (statements["kind"] == "solution").any()
     won = text.replace("Aanpak: geen.\nResultaat: geen.", "Resultaat: opvang geregeld.")
     assert structure_one(nlp, model, config, won)[0]["solution_described"]
+
+
+@pytest.mark.parametrize(
+    "ending,told",
+    [
+        ("De ontruiming gaat voorlopig niet door; eerst volgt meer onderzoek.", True),
+        ("Binnen twee weken, zonder hoorzitting, is het besluit gewijzigd.", True),
+        ("Het college volgt dat advies en stort het ingehouden bedrag terug.", True),
+        ("Voor haar is het met de schuld goed gekomen.", True),
+        ("De vervoerder bood excuses aan, maar in de praktijk verbeterde er weinig.", False),
+        ("Naar de zaak loopt nog een onderzoek.", False),
+    ],
+)
+def test_an_averted_threat_or_changed_decision_is_a_solution(nlp, model, config, ending, told):
+    # shapes from the third round of real cases (geld3, wonen3, zorg3, werk3; dev split): a
+    # threat that does not go ahead holds its own "niet", which must not undo it
+    text = (
+        "Een moeder met drie kinderen heeft een huurachterstand en krijgt een brief over "
+        "ontruiming. De corporatie wil niet wachten op de schuldhulp van de gemeente. Het "
+        f"wijkteam schakelt een advocaat in. {ending}"
+    )
+    row, _ = structure_one(nlp, model, config, text)
+    assert bool(row["solution_described"]) is told

@@ -20,6 +20,7 @@ from pipeline.stages.structure.entities import (
 )
 from pipeline.stages.structure.nlp import (
     DOMAIN_SIDE,
+    SIDE_AVERTED,
     SIDE_GENERAL,
     SIDE_MODALS,
     SOLUTION_SIDE,
@@ -142,7 +143,11 @@ def told_scores(sents: Sequence[Sentence], params: StructureParams) -> list[floa
     out = []
     for i, s in enumerate(sents):
         c = s.cues
-        told = c.get(TOLD_STRONG, 0) + params.told_weak_weight * c.get(TOLD_WEAK, 0)
+        told = (
+            c.get(TOLD_STRONG, 0)
+            + c.get(SIDE_AVERTED, 0)
+            + params.told_weak_weight * c.get(TOLD_WEAK, 0)
+        )
         if len(SIDE_GENERAL.intersection(s.lemmas)) >= 2:
             told = 0.0
         raw = told - params.untold_weight * (c.get(STUCK, 0) + c.get(OPEN, 0))
@@ -218,7 +223,7 @@ def solution_sentences(sents: Sequence[Sentence], scores: Sequence[float]) -> li
     idx = [
         i
         for i, s in enumerate(sents)
-        if scores[i] > 0 and (s.cues.get(TOLD_STRONG, 0) or s.cues.get(TOLD_WEAK, 0))
+        if scores[i] > 0 and any(s.cues.get(k, 0) for k in (TOLD_STRONG, TOLD_WEAK, SIDE_AVERTED))
     ]
     best = sorted(idx, key=lambda i: (-scores[i], -i))[:2]
     return sorted(best)

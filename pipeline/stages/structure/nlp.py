@@ -62,6 +62,8 @@ SIDE_UNTOLD_CUES: dict[str, tuple[str, ...]] = {
     + tuple(_SIDE["untold"].get(k, ()))
     for k in {**UNTOLD_CUES, **_SIDE["untold"]}
 }
+# told cues that hold their own negation ("ontruiming ... niet door"): never negated
+SIDE_AVERTED = f"{SOLUTION_SIDE}averted"
 SIDE_NEGATIONS: frozenset[str] = NEGATIONS | frozenset(_SIDE["wishes"])
 SIDE_CONDITIONALS: frozenset[str] = frozenset(_SIDE["conditionals"])
 SIDE_MODALS: frozenset[str] = frozenset(lemma(w) for w in _SIDE["modals"])
@@ -243,6 +245,7 @@ class CueMatcher:
         side: dict[str, Iterable[str]] = {
             **{f"{SOLUTION_SIDE}told:{k}": v for k, v in SIDE_TOLD_CUES.items()},
             **{f"{SOLUTION_SIDE}untold:{k}": v for k, v in SIDE_UNTOLD_CUES.items()},
+            SIDE_AVERTED: _SIDE["averted"],
         }
         # cues without a gap go to a PhraseMatcher over lemmas (hash lookups, the same matches);
         # only the gapped ones need the Matcher's state machine, which costs most of the time
