@@ -132,19 +132,19 @@ def load_organisations() -> tuple[dict[str, tuple[str, str]], re.Pattern[str]]:
 # "Inholland Rotterdam", "Opvangcentrum Purmerend", "KOLB (Gouda)"), unless that word is the
 # municipality's own body
 _NAME_BEFORE = re.compile(r"(?<=[\w)]\s)(?:[A-Z][\w&'-]*|[a-z]+[A-Z][\w-]*)\s+\(?$")
+_LIST_GLUE = re.compile(r"\s*(?:,|,?\s+(?:en|of))\s*")
 _OWN_BODY = re.compile(
     r"(?:[Gg]emeente|[Ww]ijkteam|[Ll]oket|[Tt]eam|[Dd]ienst|[Oo]mbudsman|[Rr]aad|[Cc]ollege)\s+$"
 )
 
 
-def _listed_places(text: str) -> set[int]:
-    """Start offsets of places named in a list of three or more ("Alblasserdam, Dordrecht,
-    Papendrecht of Zwijndrecht"): a list names a region, not where the case plays."""
-    ms = list(place_regex().finditer(text))
+def _listed_places(text: str, ms: list[re.Match[str]]) -> set[int]:
+    """Start offsets of the place matches `ms` named in a list of three or more ("Alblasserdam,
+    Dordrecht, Papendrecht of Zwijndrecht"): a list names a region, not where the case plays."""
     out: set[int] = set()
-    run = [ms[0]] if ms else []
+    run = ms[:1]
     for prev, m in zip(ms, ms[1:], strict=False):
-        if re.fullmatch(r"\s*(?:,|,?\s+(?:en|of))\s*", text[prev.end() : m.start()]):
+        if _LIST_GLUE.fullmatch(text, prev.end(), m.start()):
             run.append(m)
             continue
         if len(run) >= 3:
@@ -155,15 +155,18 @@ def _listed_places(text: str) -> set[int]:
     return out
 
 
-def municipality_scores(text: str) -> dict[str, float]:
-    """Score of each municipality the text names (higher = more surely where the case plays)."""
+def _scores_and_first(text: str) -> tuple[dict[str, float], dict[str, int]]:
+    """Per municipality: its score, and the offset where the text first names it."""
     places = load_places()
     scores: dict[str, float] = defaultdict(float)
-    listed = _listed_places(text)
-    for m in place_regex().finditer(text):
+    first: dict[str, int] = {}
+    ms = list(place_regex().finditer(text))
+    listed = _listed_places(text, ms) if len(ms) >= 3 else set()
+    for m in ms:
+        place = places[m.group("name")]
+        first.setdefault(place.municipality, m.start())
         if m.start() in listed:
             continue
-        place = places[m.group("name")]
         before = text[max(0, m.start() - 40) : m.start()]
         if place.demonym and _NOT_PLACE_AFTER.match(text[m.end() : m.end() + 20]):
             continue
@@ -184,7 +187,12 @@ def municipality_scores(text: str) -> dict[str, float]:
         if place.needs_cue and cue in ("bare", "institution"):
             continue
         scores[place.municipality] += _WEIGHTS[cue]
-    return dict(scores)
+    return dict(scores), first
+
+
+def municipality_scores(text: str) -> dict[str, float]:
+    """Score of each municipality the text names (higher = more surely where the case plays)."""
+    return _scores_and_first(text)[0]
 
 
 def find_municipality(text: str, min_score: float) -> str | None:
@@ -192,17 +200,13 @@ def find_municipality(text: str, min_score: float) -> str | None:
 
     Ties go to the municipality named first.
     """
-    scores = municipality_scores(text)
+    scores, first = _scores_and_first(text)
     if not scores:
         return None
     best = max(scores.values())
     if best < min_score:
         return None
-    for m in place_regex().finditer(text):
-        name = load_places()[m.group("name")].municipality
-        if scores.get(name) == best:
-            return name
-    return None  # pragma: no cover - the best name was matched above
+    return min((name for name, v in scores.items() if v == best), key=first.__getitem__)
 
 
 @functools.lru_cache(maxsize=1)
