@@ -511,3 +511,38 @@ def test_clusters_rank_cases_whose_text_names_a_place_but_describes_no_solution(
     )
     ranking = rank_clusters(members, info, config.cluster)
     assert int(ranking.loc[0, "n_municipalities"]) == 2
+
+
+def test_gap_matcher_finds_what_spacys_matcher_finds(nlp):
+    # the cue matcher's gapped cues ("krijgen ... plek") go through GapMatcher, a faster
+    # equivalent of spaCy's Matcher with a {0,8} wildcard; both must give the same matches
+    from spacy.matcher import Matcher
+
+    from pipeline.stages.structure.nlp import GapMatcher
+
+    patterns = {
+        "plek": [[{"LEMMA": "krijgen"}, {"OP": "{0,8}"}, {"LEMMA": "plek"}]],
+        "drie": [
+            [{"LEMMA": "niet"}, {"OP": "{0,8}"}, {"LEMMA": "uit"}, {"OP": "{0,8}"},
+             {"LEMMA": "woning"}, {"LEMMA": "zetten"}],
+            [{"LEMMA": "de"}, {"OP": "{0,8}"}, {"LEMMA": "de"}],
+        ],
+    }  # fmt: skip
+    ours, theirs = GapMatcher(nlp.vocab), Matcher(nlp.vocab)
+    for key, pats in patterns.items():
+        ours.add(key, pats)
+        theirs.add(key, pats)
+    texts = [
+        "Na een jaar krijgt zij eindelijk een plek.",
+        "Zij krijgt een, twee, drie, vier, vijf, zes, zeven, acht plek.",  # gap of 8: a match
+        "Zij krijgt een, twee, drie, vier, vijf, zes, zeven, acht, negen plek.",  # 9: none
+        "De rechter zegt dat de corporatie haar niet uit de woning mag zetten: de woning zetten.",
+        "Krijgt plek krijgt plek de de de.",
+        "",
+    ]
+    found = 0
+    for text in texts:
+        doc = nlp(text)
+        assert sorted(ours(doc)) == sorted(theirs(doc)), text
+        found += len(ours(doc))
+    assert found >= 8
