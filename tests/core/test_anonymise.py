@@ -1048,3 +1048,12 @@ def test_news_media_and_shelter_names_in_a_published_case_are_kept(gate, text):
 def test_a_district_and_a_court_with_its_seat_are_no_person(gate, text):
     # both were read as a person in real case texts ("[PERSOON-1] Den Haag oordeelde")
     assert gate.anonymise(text).text == text
+
+
+def test_a_name_that_is_a_word_opening_a_sentence_with_an_age_is_a_person(gate):
+    # "Storm" is a word and a first name: an age after it says person; a duration does not
+    assert gate.anonymise("Storm is pas negen, maar zorgt voor zijn moeder.").text == (
+        "[PERSOON-1] is pas negen, maar zorgt voor zijn moeder."
+    )
+    for text in ("Storm is negen dagen lang.", "Bos is negen maanden dicht."):
+        assert gate.anonymise(text).text == text
