@@ -374,6 +374,12 @@ def test_a_form_whose_aanpak_is_none_tells_no_solution(nlp, model, config):
         ("Voor haar is het met de schuld goed gekomen.", True),
         ("De vervoerder bood excuses aan, maar in de praktijk verbeterde er weinig.", False),
         ("Naar de zaak loopt nog een onderzoek.", False),
+        # fourth round (ombuds4, nieuws4, praktijk4, jeugd4; dev split)
+        ("Het beroep is gegrond en de rechtbank voorziet zelf in de zaak.", True),
+        ("Het college moet opnieuw over de terugvordering beslissen.", True),
+        ("Uitkomst: binnen enkele weken een plek in begeleid wonen.", True),
+        ("Aanpak/resultaat: Geen; een eigen plek vinden lijkt onmogelijk.", False),
+        ("De burgemeester belooft een oplossing, maar de inhoud is niet bekend.", False),
     ],
 )
 def test_an_averted_threat_or_changed_decision_is_a_solution(nlp, model, config, ending, told):

@@ -61,6 +61,7 @@ NOT_SOLVED = ("niet", "onbekend")
 TOLD_STRONG, TOLD_WEAK = f"{SOLUTION_SIDE}told:strong", f"{SOLUTION_SIDE}told:weak"
 STUCK, OPEN = f"{SOLUTION_SIDE}untold:stuck", f"{SOLUTION_SIDE}untold:open"
 UNKNOWN = f"{SOLUTION_SIDE}untold:unknown"
+NONE = f"{SOLUTION_SIDE}untold:none"
 
 
 def statement_id(case_id: str, kind: str, text: str) -> str:
@@ -171,7 +172,7 @@ def outcome_from_cues(
     if described:
         yes, no = c["outcome:opgelost"], c["outcome:deels"]
         return None if yes == no else ("opgelost" if yes > no else "deels")
-    stuck = c[STUCK] + c["outcome:niet"]
+    stuck = c[STUCK] + c[NONE] + c["outcome:niet"]
     open_ = c[OPEN] + c["outcome:onbekend"]
     return None if stuck == open_ else ("niet" if stuck > open_ else "onbekend")
 
@@ -202,10 +203,15 @@ def role_solution_sentence(
 
 def ending_untold(sents: Sequence[Sentence], params: StructureParams) -> bool:
     """Does the text's last part say in so many words that it does not tell the ending ("hoe
-    het afliep, vertelt het bericht niet")? Then no solution is described, whatever it told
+    het afliep, vertelt het bericht niet"), or a form's closing line that there is none
+    ("Aanpak: geen", "Resultaat: geen")? Then no solution is described, whatever it told
     before."""
     n = len(sents)
-    return any(s.cues.get(UNKNOWN, 0) for i, s in enumerate(sents) if in_last_part(i, n, params))
+    return any(
+        s.cues.get(UNKNOWN, 0) or s.cues.get(NONE, 0)
+        for i, s in enumerate(sents)
+        if in_last_part(i, n, params)
+    )
 
 
 def field_tells_a_solution(field: Sequence[Sentence]) -> bool:
