@@ -299,7 +299,7 @@ _CLIENT_CUE_RE = re.compile(
 # The number may follow a dash ("ref-111222333"), an agency or a word ("klantnummer UWV 884...",
 # "v-nr partner 345...").
 _CLIENT_ID_RE = re.compile(
-    r"(?:\s+(?:bij\s+|van\s+(?:het\s+|de\s+)?)?(?:[A-Z]{2,6}|[a-zë]{2,12})"
+    r"(?:\s+(?:bij\s+|van\s+(?:het\s+|de\s+)?)?(?:[A-Z]{2,6}|[a-zë]{2,12}|[A-Z][a-zë]{2,15})"
     r"(?=\s*[:#.]?\s*[A-Za-z]{0,5}\d))?"
     r"[\s\-]*[:#.]?\s*((?=[\w./\-]*\d)[A-Za-z0-9][\w./\-]*[A-Za-z0-9])"
 )
@@ -461,6 +461,12 @@ _GREETINGS = {
     "hoi", "hallo", "hey", "beste", "lieve", "groet", "groeten", "groetjes", "gr", "mvg", "doei",
 }  # fmt: skip
 _KIN_OR_GREETING = _KIN_WORDS | _GREETINGS
+# A lower-case first name closing a message after a sign-off: "gr bas", "groetjes\nroos".
+# There it is the writer, even when it is also a word.
+_SIGN_OFF_NAME_RE = re.compile(
+    r"(?i:\b(?:gr|groet|groeten|groetjes|mvg|doei|liefs)\b)[.,!]?[ \t]*\n?[ \t]*"
+    r"([a-zß-öø-ÿ][a-zß-öø-ÿ'’\-]{1,20})[ \t]*[.!]?[ \t]*(?=\n|\Z)"
+)
 # after a name ("X, partner van de gemeente") "partner" is as often an organisation's
 _KIN_AFTER_WORDS = _KIN_WORDS - {"partner"}
 # Professional cues: "hulpverlener Tendai" names a person, "hulpverlener van Limor" an employer.
@@ -516,7 +522,7 @@ _ABBREVIATION_RE = re.compile(r"[A-Z][a-z]?[A-Z]+[a-z]?")
 _LOWER_WORD_RE = re.compile(r"(?<![\w'’\-])[a-zß-öø-ÿ][a-zß-öø-ÿ'’\-]+")
 _GAP_RE = re.compile(r"[ \u00a0\w'’]*")
 _LOWER_HONORIFIC_RE = re.compile(
-    r"(?<![\w])(?i:mevrouw|mevr\.?|mw\.?|meneer|mijnheer|dhr\.?|de heer|hr\.)[ \u00a0]+"
+    r"(?<![\w])(?i:mevrouw|mevr\.?|mw\.?|meneer|mijnheer|dhr\.?|de heer|hr\.|fam\.)[ \u00a0]+"
     r"((?:(?:van|de|der|den|ter|ten|el|al|ben|'t|het|in|op)[ \u00a0]+){0,3}[a-zß-öø-ÿ][\w'’\-]+)"
 )
 # "Naam: ..." and "naam cliënt: ..." fields: the value is a name even in lower case.
@@ -886,11 +892,16 @@ def _find_client_numbers(text: str) -> list[_Cand]:
 
 
 def _structured(text: str) -> list[_Cand]:
+    clients = _find_client_numbers(text)
+    # a number right after a client or file cue ("Klantnr. Vattenfall: 400512877") is that
+    # number, even when it passes the BSN check
+    client_spans = {(s, e) for s, e, _ in clients}
+    bsns = [c for c in _find_bsns(text) if c[:2] not in client_spans]
     return (
         _find_emails(text)
         + _find_urls(text)
         + _find_ibans(text)
-        + _find_bsns(text)
+        + bsns
         + _find_phones(text)
         + _find_postcodes(text)
         + _find_streets(text)
@@ -898,7 +909,7 @@ def _structured(text: str) -> list[_Cand]:
         + _find_short_dates(text)
         + _find_handles(text)
         + _find_plates(text)
-        + _find_client_numbers(text)
+        + clients
     )
 
 
@@ -1129,7 +1140,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.2p"
+GATE_VERSION = "2026.12.3a"
 
 
 class Anonymiser:
@@ -1466,7 +1477,7 @@ class Anonymiser:
         if len(tokens) >= 2 and tokens[0] in ("van", "aan", "in", "uit", "bij", "naar", "den"):
             # "college van Arnhem", "aan den IJssel": a preposition and a place, no first name
             if _fold(" ".join(tokens[1:])) in self._places and self._is_word(
-                _previous_word(text, s) or "x"
+                (_previous_word(text, s) or "x").rsplit("-", 1)[-1]
             ):
                 return True
         if strong:
@@ -1865,6 +1876,9 @@ class Anonymiser:
                 or _next_word(text, e) in self._verbs
             ):
                 out.append((s, e))
+        for m in _SIGN_OFF_NAME_RE.finditer(text):
+            if m.group(1) in self._first_names and m.group(1) not in _NOTE_ABBREVIATIONS:
+                out.append(m.span(1))
         # a lower-case speaker after a chat time stamp: "[12:04] tesfay: ok ik kom"
         for m in _CHAT_LOWER_SPEAKER_RE.finditer(text):
             word = m.group(1)

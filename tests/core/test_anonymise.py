@@ -424,6 +424,13 @@ def test_reference_number_after_ref_dash_is_removed(rules):
     assert labels(rules.anonymise("brief ref-111222333 ontvangen")) == ["KLANTNUMMER"]
 
 
+def test_a_number_after_a_client_cue_and_a_company_is_a_client_number_not_a_bsn(rules):
+    # 400512877 passes the BSN check; after "Klantnr. Vattenfall:" it is the client number
+    text = "Klantnr. Vattenfall: 400512877. Afsluiting gepland."
+    assert rules.anonymise(text).text == "Klantnr. Vattenfall: [KLANTNUMMER]. Afsluiting gepland."
+    assert rules.anonymise("BSN: 400512877").text == "BSN: [BSN]"
+
+
 def test_client_number_after_an_agency_name_is_removed(rules):
     text = "klantnummer UWV 884422119 geblokkeerd"
     assert rules.anonymise(text).text == "klantnummer UWV [KLANTNUMMER] geblokkeerd"
@@ -553,6 +560,21 @@ def test_fingerprint_changes_when_a_word_list_changes(monkeypatch, tmp_path, rul
 def test_lower_case_full_name_is_removed(gate):
     res = gate.anonymise("sanne de vries belde om negen uur.")
     assert res.text == "[PERSOON-1] belde om negen uur."
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("kan jij bij fam. de jong langs?", "kan jij bij fam. [PERSOON-1] langs?"),
+     ("ze is boos over de brief. gr bas", "ze is boos over de brief. gr [PERSOON-1]"),
+     ("tot morgen!\ngroetjes\nroos\n", "tot morgen!\ngroetjes\n[PERSOON-1]\n"),
+     ("We spelen bas in de band. Groeten", "We spelen bas in de band. Groeten"),
+     ("De roos bloeit, groetjes aan je moeder.", "De roos bloeit, groetjes aan je moeder.")],
+)  # fmt: skip
+def test_lower_case_name_after_fam_or_closing_a_message_after_a_sign_off(gate, text, expected):
+    # "bas" and "roos" are words too: only a sign-off and the end of the message make them the
+    # writer's name
+    assert gate.anonymise(text).text == expected
 
 
 @pytest.mark.slow
@@ -1043,9 +1065,11 @@ def test_news_media_and_shelter_names_in_a_published_case_are_kept(gate, text):
     ["Een moeder in Helmond-Oost controleert elke dag de app.",
      "Een gezin in Den Haag-Zuidwest wacht al een jaar.",
      "De Rechtbank Den Haag oordeelde in juni dat ook dat telt.",
-     "Het Gerechtshof Den Haag wees het beroep af."],
+     "Het Gerechtshof Den Haag wees het beroep af.",
+     "Klager meldde zich bij het Wmo-loket van Breda.",
+     "Haar moeder werkt bij Albert Heijn maar houdt niets over."],
 )  # fmt: skip
-def test_a_district_and_a_court_with_its_seat_are_no_person(gate, text):
+def test_a_district_a_court_a_desk_and_a_chain_store_are_no_person(gate, text):
     # both were read as a person in real case texts ("[PERSOON-1] Den Haag oordeelde")
     assert gate.anonymise(text).text == text
 
