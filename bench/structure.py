@@ -24,6 +24,7 @@ Prints one JSON object:
     .venv/bin/python bench/structure.py                   # ingests data/real/cases.jsonl (temp)
     .venv/bin/python bench/structure.py --workdir /tmp/kb # reuse a work dir's cases.parquet
     .venv/bin/python bench/structure.py --dev-cv          # also out-of-fold dev figures
+    .venv/bin/python bench/structure.py --only 'real-[a-z]+5-'  # a new round's cases only
 """
 
 from __future__ import annotations
@@ -197,6 +198,12 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None, help="reuse this work dir's cases")
     ap.add_argument("--params", type=Path, default=None)
     ap.add_argument("--dev-cv", action="store_true", help="also out-of-fold real dev figures")
+    ap.add_argument(
+        "--only",
+        default=None,
+        metavar="REGEX",
+        help="score only the real cases whose id matches (a fresh check of a new round's cases)",
+    )
     args = ap.parse_args()
     cfg = load_config(args.params) if args.params else load_config()
     params = cfg.structure
@@ -217,6 +224,9 @@ def main() -> None:
     frame = labels.rename(columns={"id": "source_id"}).merge(
         cases[["case_id", "source_id", "narrative"]], on="source_id"
     )
+    full = frame  # the lexicon baseline's k is chosen on the whole dev split
+    if args.only:
+        frame = frame[frame["source_id"].str.contains(args.only, regex=True)]
     sentences = {
         r.case_id: [s.text for s in S.analyse_text(r.narrative, nlp, matcher)]
         for r in frame.itertuples()
@@ -229,7 +239,7 @@ def main() -> None:
         out = baselines(
             cases[cases["source_id"].isin(dev_labels["id"])], dev_labels, nlp, matcher, sentences, k
         )["lexicon_domains"][0]
-        res = evaluate_structure(frame[frame["split"] == "dev"], out, statements.iloc[0:0])
+        res = evaluate_structure(full[full["split"] == "dev"], out, statements.iloc[0:0])
         return res["domains"]["f1"]
 
     k_lexicon = max((1, 2, 3), key=lexicon_f1)
