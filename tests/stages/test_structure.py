@@ -360,9 +360,21 @@ def test_gemeente_cue_outweighs_a_place_named_in_passing():
     assert E.find_municipality(text, 1.0) == "Almere"
 
 
-def test_court_seat_alone_is_not_the_municipality():
-    text = "De Rechtbank Amsterdam oordeelt dat het UWV de uitkering niet mocht stopzetten."
+@pytest.mark.parametrize(
+    "text",
+    ["De Rechtbank Amsterdam oordeelt dat het UWV de uitkering niet mocht stopzetten.",
+     "Rb Breda, 16-6-2006. Dhr. vraagt bijzondere bijstand.",
+     "Zij ging in beroep bij de Rechtbank Overijssel (zittingsplaats Zwolle).",
+     "Dat vertelt de moeder aan het Utrechts Nieuwsblad."],
+)  # fmt: skip
+def test_court_seat_or_a_papers_name_alone_is_not_the_municipality(text):
     assert E.find_municipality(text, 1.0) is None
+
+
+def test_a_place_adjective_before_a_neuter_noun_names_the_municipality():
+    # "een Rotterdams stel" (round-5 real dev case): "-s" before a neuter noun, as "-se" before others
+    assert E.find_municipality("Een Rotterdams stel kreeg een adempauze.", 1.0) == "Rotterdam"
+    assert E.find_municipality("Een Amsterdams gezin wacht op een huis.", 1.0) == "Amsterdam"
 
 
 def test_a_district_a_municipal_ombudsman_and_an_island_name_their_municipality():

@@ -37,12 +37,17 @@ _STRONG_CUE = re.compile(
 _PLACE_CUE = re.compile(
     r"(?:\b[Ii]n|\b[Uu]it|\b[Tt]e|\b[Nn]aar|\bbij|\b[Oo]p|\(|\b[Oo]mbudsman(?:\s+van)?)\s*$"
 )
-# "de Haagse regio", "Rotterdamse politie": an adjective before a region or a national body
-_NOT_PLACE_AFTER = re.compile(r"^\s+(?:regio|politie|haven|[Rr]ijn|[Mm]etropool)")
+# "de Haagse regio", "Rotterdamse politie", "Utrechts Nieuwsblad": an adjective before a region,
+# a national body or an institution's or a paper's name
+_NOT_PLACE_AFTER = re.compile(
+    r"^\s+(?:regio|politie|haven|[Rr]ijn|[Mm]etropool|[Nn]ieuwsblad|[Dd]agblad|[Pp]eil|[Ff]onds"
+    r"|[Mm]edisch|[Uu]niversitair|[Cc]onservatorium)"
+)
 # a place inside an institution's name: the institution sits there, the case need not play there
 _INSTITUTION_CUE = re.compile(
     r"(?:[Rr]echtbank|[Gg]erechtshof|\b[Hh]of|[Mm]etropool|[Kk]redietbank|[Ss]tadsbank"
-    r"|[Gg]eschillencommissie|[Uu]niversiteit|[Hh]ogeschool|[Zz]iekenhuis|UMC|[Rr]egio|[Pp]rovincie)"
+    r"|[Gg]eschillencommissie|[Uu]niversiteit|[Hh]ogeschool|[Zz]iekenhuis|UMC|[Rr]egio|[Pp]rovincie"
+    r"|[Zz]ittingsplaats|\bRb\.?)"
     r"\s+(?:van\s+|in\s+)?$"
 )
 # a compass district after a hyphen: "Amsterdam-Noord", "Den Haag-Zuidwest", "Utrecht-Centrum"
@@ -100,6 +105,8 @@ def load_places() -> dict[str, _Place]:
         places[name] = _Place(target, needs, kind == "demonym")
         if kind == "current" and " " not in name and not name.endswith(("e", "a", "o")):
             places.setdefault(f"{name}se", _Place(target, False, True))  # Tilburgse, Amersfoortse
+            if not name.endswith("s"):  # before a neuter noun: "een Rotterdams stel"
+                places.setdefault(f"{name}s", _Place(target, needs, True))
     return places
 
 
