@@ -372,7 +372,7 @@ def test_court_seat_or_a_papers_name_alone_is_not_the_municipality(text):
 
 
 def test_a_place_adjective_before_a_neuter_noun_names_the_municipality():
-    # "een Rotterdams stel" (round-5 real dev case): "-s" before a neuter noun, as "-se" before others
+    # "een Rotterdams stel" (a round-5 real dev case): "-s" before a neuter noun, "-se" elsewhere
     assert E.find_municipality("Een Rotterdams stel kreeg een adempauze.", 1.0) == "Rotterdam"
     assert E.find_municipality("Een Amsterdams gezin wacht op een huis.", 1.0) == "Amsterdam"
 
