@@ -351,10 +351,20 @@ def test_main_barrier_of_a_narrative_is_two_consecutive_sentences(nlp, model, co
         ("Uitkomst: binnen enkele weken een nieuw gebit vergoed.", True),
         ("Aanpak/resultaat: Geen; een eigen plek vinden lijkt onmogelijk.", False),
         ("De burgemeester belooft een oplossing, maar de inhoud is niet bekend.", False),
+        # fifth round (geld5, zorg5, werk5, vorm5; dev split): rulings as summaries write them
+        ("De rechter gaf haar gelijk.", True),
+        ("De rechter gaf de gemeente gelijk.", False),
+        ("Vovo toegewezen.", True),
+        ("Klacht niet gegrond.", False),
+        (
+            "De uitspraak wordt vernietigd voor zover aangevochten; de intrekking blijft in stand.",
+            False,
+        ),
+        ("Veilig Thuis komt niet met een oplossing en wijst naar de gemeente.", False),
     ],
 )
 def test_how_a_case_ends_decides_whether_a_solution_is_told(nlp, model, config, ending, told):
-    # shapes from the second to fourth rounds of real cases (dev split)
+    # shapes from the second to fifth rounds of real cases (dev split)
     text = (
         "Een vrouw in de bijstand vraagt bijzondere bijstand voor een nieuw gebit. De gemeente "
         "wijst de aanvraag af omdat de kosten niet noodzakelijk zouden zijn. Zij maakt bezwaar "
