@@ -88,9 +88,10 @@ def _read_tsv(path: Path) -> list[dict[str, str]]:
 
 def _alternation(names, districts: bool = False) -> re.Pattern[str]:
     """One regex over all names (longest first), as whole words. With `districts` a name may
-    carry a district ("Amsterdam-Noord", "Rotterdam-Zuid"); group "name" is the name alone."""
+    carry a district ("Amsterdam-Noord", "Rotterdam-Zuid") or an adjective's "s" ("een
+    Rotterdams stel"; group "adj", see `s_adjective_places`); group "name" is the name alone."""
     alts = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-    tail = rf"(?:-{_DISTRICT})?" if districts else ""
+    tail = rf"(?P<adj>s)?(?:-{_DISTRICT})?" if districts else ""
     return re.compile(rf"(?<![\w'-])(?P<name>{alts}){tail}(?![\w-])")
 
 
@@ -105,9 +106,22 @@ def load_places() -> dict[str, _Place]:
         places[name] = _Place(target, needs, kind == "demonym")
         if kind == "current" and " " not in name and not name.endswith(("e", "a", "o")):
             places.setdefault(f"{name}se", _Place(target, False, True))  # Tilburgse, Amersfoortse
-            if not name.endswith("s"):  # before a neuter noun: "een Rotterdams stel"
-                places.setdefault(f"{name}s", _Place(target, needs, True))
     return places
+
+
+@functools.lru_cache(maxsize=1)
+def s_adjective_places() -> frozenset[str]:
+    """Names whose adjective before a neuter noun is the name and "s" ("een Rotterdams stel",
+    "een Utrechts gezin"): the current one-word names that take "-se" and do not end in "s".
+    The place regex matches the "s" as an optional suffix (a second alternative per name would
+    slow every text down)."""
+    return frozenset(
+        row["name"]
+        for row in _read_tsv(_HERE / "municipalities.tsv")
+        if row["kind"] == "current"
+        and " " not in row["name"]
+        and not row["name"].endswith(("e", "a", "o", "s"))
+    )
 
 
 def municipality_aliases() -> dict[str, str]:
@@ -171,6 +185,10 @@ def _scores_and_first(text: str) -> tuple[dict[str, float], dict[str, int]]:
     listed = _listed_places(text, ms) if len(ms) >= 3 else set()
     for m in ms:
         place = places[m.group("name")]
+        if m.group("adj"):
+            if m.group("name") not in s_adjective_places():
+                continue
+            place = _Place(place.municipality, place.needs_cue, True)
         first.setdefault(place.municipality, m.start())
         if m.start() in listed:
             continue
