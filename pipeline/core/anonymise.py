@@ -400,6 +400,19 @@ _SPEECH_VERBS = {
     "antwoordde", "reageerde", "verwijst", "verwees", "legde", "gaf", "geeft", "vindt", "vond",
     "liet", "laat",
 }  # fmt: skip
+# A surname with a capitalised "Van" and no first name or title: "Van der Meer stelt", "volgens
+# Van den Berg". Its last word is often also a Dutch word ("Meer", "Berg"), so only a report verb
+# after it, or "volgens"/"aldus" before it, makes it a person. ("De Hoop", "De Schakel" and the
+# like are as often an organisation: "De" names are left to the other rules.)
+_PARTICLE_NAME_RE = re.compile(
+    r"(?<![\w'’\-])Van(?:[ \u00a0](?:der|den|de|het|'t))?[ \u00a0]"
+    r"([A-ZÀ-Þ][a-zß-ÿ'’\-]+)(?![\w'’\-])"
+)
+_PARTICLE_VERBS = _SPEECH_VERBS | {
+    "stelt", "stelde", "meent", "meende", "betoogt", "betoogde", "klaagt", "klaagde",
+    "verklaart", "verklaarde", "wil", "wilde", "kreeg", "krijgt", "woont", "woonde",
+}  # fmt: skip
+_PARTICLE_BEFORE = {"volgens", "aldus"}
 _COMPASS = {
     "noord", "oost", "zuid", "west", "midden", "noordoost", "noordwest", "zuidoost", "zuidwest",
     "groot", "klein", "nieuw", "oud", "sint", "hoog", "laag", "boven", "beneden",
@@ -1140,7 +1153,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.3a"
+GATE_VERSION = "2026.12.3b"
 
 
 class Anonymiser:
@@ -1505,6 +1518,20 @@ class Anonymiser:
             ):
                 return True
         return False
+
+    def _particle_names(self, text: str) -> list[tuple[int, int]]:
+        """Known surnames with a capitalised "Van" and no first name, where a report verb
+        follows or "volgens"/"aldus" precedes: "Van der Meer stelt", "volgens Van den Berg"."""
+        out: list[tuple[int, int]] = []
+        for m in _PARTICLE_NAME_RE.finditer(text):
+            if _fold(m.group(1)) not in self._surnames:
+                continue
+            if (
+                _next_word(text, m.end()) in _PARTICLE_VERBS
+                or _previous_word(text, m.start()) in _PARTICLE_BEFORE
+            ):
+                out.append(m.span())
+        return out
 
     def _context_persons(self, text: str) -> list[tuple[int, int]]:
         """Capitalised names that deduce's lists miss, found by what surrounds them.
@@ -2006,6 +2033,7 @@ class Anonymiser:
                         streets.append((s, m.end() if m else e, "ADRES"))
         strong += self._lower_names(text)
         strong += self._context_persons(text)
+        strong += self._particle_names(text)
         raw += [m.span(1) for m in self._title_person_re.finditer(text)]
         out: list[_Cand] = []
         keep = _Intervals(keep_spans)

@@ -578,6 +578,18 @@ def test_lower_case_name_after_fam_or_closing_a_message_after_a_sign_off(gate, t
 
 
 @pytest.mark.slow
+def test_a_van_surname_without_first_name_is_a_person_by_its_verb_or_volgens(gate):
+    # "Meer" is a word, so "Van der Meer" alone passed; a report verb or "volgens" says person
+    text = "Van der Meer stelt dat de gemeente hem niet hoorde. Volgens Van der Meer klopt dat."
+    assert gate.anonymise(text).text == (
+        "[PERSOON-1] stelt dat de gemeente hem niet hoorde. Volgens [PERSOON-1] klopt dat."
+    )
+    # without such a verb, or with "De" (as often an organisation: "De Hoop"), it is left alone
+    for kept in ("Van der Meer tot de zee is het ver.", "Volgens De Hoop is de opvang vol."):
+        assert gate.anonymise(kept).text == kept
+
+
+@pytest.mark.slow
 def test_sentence_initial_surname_that_is_a_word_is_a_person_before_a_report_verb(gate):
     res = gate.anonymise("Bos vertelde dat de uitkering stopte.")
     assert res.text == "[PERSOON-1] vertelde dat de uitkering stopte."
