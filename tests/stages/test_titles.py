@@ -232,6 +232,18 @@ def test_a_title_drops_a_bracketed_aside():
     assert make_title(text) == "Een gezin met drie kinderen raakt de woning kwijt"
 
 
+def test_a_comma_between_two_adjectives_is_no_clause_break():
+    # a real round-5 title was "De gemeente biedt hem daarna gesubsidieerde": an adjective
+    # without its noun
+    text = (
+        "De gemeente biedt hem daarna gesubsidieerde, aangepaste arbeid in de sociale werkplaats "
+        "aan, waarvoor geen Wsw-indicatie nodig is."
+    )
+    assert not make_title(text).rstrip("…").endswith("gesubsidieerde")
+    assert cut("Hij krijgt geen uitkering, omdat hij een kleine, oude auto heeft die te veel waard "
+               "is volgens de gemeente") == "Hij krijgt geen uitkering"  # fmt: skip
+
+
 def test_a_cut_never_ends_inside_an_open_bracket():
     text = (
         "Een gezin met drie kinderen (vader 36, moeder 34 en de kinderen die allemaal nog "

@@ -84,6 +84,9 @@ _CLAUSE_BREAK = re.compile(
     r"\s*[,;:–—]\s+|\s+-\s+|\s+(?=(en|maar|omdat|terwijl|zodat|want|waardoor|doordat)\b)"
 )
 _ASIDE = re.compile(r"\s*\([^()]*\)")
+# a comma between two attributive adjectives ("gesubsidieerde, aangepaste arbeid") is no clause
+# break: a title cut there ends in an adjective without its noun
+_ADJECTIVE_COMMA = re.compile(r"(?<=[a-zà-ÿ]e),\s+(?=[a-zà-ÿ]+e\s)")
 _SUBORDINATE = re.compile(
     r"^(omdat|doordat|als|wanneer|nadat|toen|hoewel|terwijl|zodra|voordat|indien)\b", re.I
 )
@@ -221,6 +224,8 @@ def cut(text: str, max_chars: int = MAX_CHARS) -> str:
             break
         if candidate.count("(") > candidate.count(")"):
             continue  # a break inside brackets: "Een gezin (vader 36, moeder 34)"
+        if _ADJECTIVE_COMMA.match(text, m.start()):
+            continue
         out, pos = candidate, m.start()
     if out and pos >= max_chars // 3 and not _SUBORDINATE.match(out):
         return out
