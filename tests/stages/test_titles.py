@@ -244,6 +244,19 @@ def test_a_comma_between_two_adjectives_is_no_clause_break():
                "is volgens de gemeente") == "Hij krijgt geen uitkering"  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [("Corporatie weigert toewijzing vanwege oude huurschuld (ca. € 2.000). Zij woont elders.",
+      "Corporatie weigert toewijzing vanwege oude huurschuld"),
+     ("Bijstand ingetrokken [DATUM], nieuwe aanvragen afgewezen.",
+      "Bijstand ingetrokken, nieuwe aanvragen afgewezen")],
+)  # fmt: skip
+def test_a_title_has_no_bracket_stump_and_no_space_before_a_comma(text, title):
+    # real round-5 titles were "... oude huurschuld (ca" ("(ca." ended the sentence) and
+    # "Bijstand ingetrokken , nieuwe ..." (a date placeholder removed before the comma)
+    assert make_title(text) == title
+
+
 def test_a_cut_never_ends_inside_an_open_bracket():
     text = (
         "Een gezin met drie kinderen (vader 36, moeder 34 en de kinderen die allemaal nog "

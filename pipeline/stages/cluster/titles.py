@@ -24,7 +24,7 @@ _DATED = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'“‘(\[])")
 _ABBREVIATION = re.compile(
-    r"(^|\s)(mw|mevr|dhr|hr|ca|nr|bijv|o\.a|i\.v\.m|m\.b\.t|t\.a\.v|z\.g\.a|e\.d|a\.s|jl|jr)\.$",
+    r"(^|[\s(])(mw|mevr|dhr|hr|ca|nr|bijv|o\.a|i\.v\.m|m\.b\.t|t\.a\.v|z\.g\.a|e\.d|a\.s|jl|jr)\.$",
     re.IGNORECASE,
 )
 _CLIENT_HEAD = re.compile(
@@ -106,7 +106,8 @@ def clean(text: str) -> str:
     text = _DATED.sub(_undate, (text or "").strip())
     text = _PLACEHOLDER.sub(" ", text)
     text = re.sub(r"\(\s*\)", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r" ([,;:!?])", r"\1", text)  # "ingetrokken , nieuwe" after a placeholder
 
 
 def sentences(text: str) -> list[str]:
@@ -252,6 +253,8 @@ def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHA
     core = _FILLER.sub("", core)
     core = _ASIDE.sub("", core)  # "(vader 36, moeder 34)": an aside, never the barrier
     core = cut(core, max_chars)
+    if core.count("(") > core.count(")"):  # "... huurschuld (ca": never end inside a bracket
+        core = core[: core.rfind("(")].rstrip(",;: ")
     if len(re.findall(r"[^\W\d_]{2,}", core)) < 2:
         return ""
     return capitalise(core)
