@@ -246,9 +246,9 @@ def test_a_comma_between_two_adjectives_is_no_clause_break():
 
 @pytest.mark.parametrize(
     ("text", "title"),
-    [("Corporatie weigert toewijzing vanwege oude huurschuld (ca. € 2.000). Zij woont elders.",
+    [("Corporatie weigert toewijzing vanwege oude huurschuld (ca. 2 jaar oud). Zij woont elders.",
       "Corporatie weigert toewijzing vanwege oude huurschuld"),
-     ("Bijstand ingetrokken [DATUM], nieuwe aanvragen afgewezen.",
+     ("Bijstand ingetrokken per [DATUM], nieuwe aanvragen afgewezen.",
       "Bijstand ingetrokken, nieuwe aanvragen afgewezen")],
 )  # fmt: skip
 def test_a_title_has_no_bracket_stump_and_no_space_before_a_comma(text, title):
