@@ -257,6 +257,18 @@ def test_a_title_has_no_bracket_stump_and_no_space_before_a_comma(text, title):
     assert make_title(text) == title
 
 
+def test_a_pronoun_subject_moves_back_before_its_comma_and_an_insertion_is_dropped():
+    # a real round-5 title was "Krijgt hij, zonder aankondiging of herinnering"
+    text = (
+        "In 2015 krijgt hij, zonder aankondiging of herinnering, te horen dat hij nog een maand "
+        "premie moet betalen."
+    )
+    assert make_title(text).startswith("Hij krijgt te horen dat hij")
+    assert make_title("Zij woont, net als haar moeder, in een te dure woning.") == (
+        "Zij woont in een te dure woning"
+    )
+
+
 def test_a_cut_never_ends_inside_an_open_bracket():
     text = (
         "Een gezin met drie kinderen (vader 36, moeder 34 en de kinderen die allemaal nog "

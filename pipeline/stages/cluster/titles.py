@@ -87,6 +87,9 @@ _ASIDE = re.compile(r"\s*\([^()]*\)")
 # a comma between two attributive adjectives ("gesubsidieerde, aangepaste arbeid") is no clause
 # break: a title cut there ends in an adjective without its noun
 _ADJECTIVE_COMMA = re.compile(r"(?<=[a-zà-ÿ]e),\s+(?=[a-zà-ÿ]+e\s)")
+# an insertion right after a pronoun subject and its verb ("Hij krijgt, zonder aankondiging of
+# herinnering, te horen ..."): a title keeps the clause around it, not the insertion
+_INSERTION = re.compile(r"^((?:ze|zij|hij|men|we|wij|ik|je|u|er) \w+), [^,;:]{3,60}, ", re.I)
 _SUBORDINATE = re.compile(
     r"^(omdat|doordat|als|wanneer|nadat|toen|hoewel|terwijl|zodra|voordat|indien)\b", re.I
 )
@@ -179,11 +182,14 @@ def _unfront(text: str) -> str | None:
     words = text.split(" ", 2)
     if len(words) < 2 or not words[0].isalpha() or not words[0].islower():
         return text
-    first, second = words[0], words[1].lower()
+    first, subject = words[0], words[1].rstrip(",")
+    second = subject.lower()
     if first in _NOT_A_VERB or second not in _SUBJECT_START:
         return text
     if second in _PRONOUN_SUBJECTS:
-        return " ".join([words[1], first, *words[2:]])
+        # "krijgt hij, zonder aankondiging, ..." -> "hij krijgt, zonder aankondiging, ..."
+        comma = "," if words[1].endswith(",") else ""
+        return " ".join([subject, first + comma, *words[2:]])
     return None
 
 
@@ -250,6 +256,7 @@ def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHA
     # the sentence is picked with its placeholders (a leading date counts against it)
     sent = clean(best_sentence(" ".join((text or "").split()), keywords))
     core = strip_lead(sent)
+    core = _INSERTION.sub(r"\1 ", core)
     core = _FILLER.sub("", core)
     core = _ASIDE.sub("", core)  # "(vader 36, moeder 34)": an aside, never the barrier
     core = cut(core, max_chars)
