@@ -267,6 +267,10 @@ def test_a_pronoun_subject_moves_back_before_its_comma_and_an_insertion_is_dropp
     assert make_title("Zij woont, net als haar moeder, in een te dure woning.") == (
         "Zij woont in een te dure woning"
     )
+    # a list of verbs is no insertion
+    assert make_title("Zij studeerde, werkte, had een goede woning.").startswith(
+        "Zij studeerde, werkte"
+    )
 
 
 def test_a_cut_never_ends_inside_an_open_bracket():

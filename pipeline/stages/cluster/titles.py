@@ -89,7 +89,11 @@ _ASIDE = re.compile(r"\s*\([^()]*\)")
 _ADJECTIVE_COMMA = re.compile(r"(?<=[a-zà-ÿ]e),\s+(?=[a-zà-ÿ]+e\s)")
 # an insertion right after a pronoun subject and its verb ("Hij krijgt, zonder aankondiging of
 # herinnering, te horen ..."): a title keeps the clause around it, not the insertion
-_INSERTION = re.compile(r"^((?:ze|zij|hij|men|we|wij|ik|je|u|er) \w+), [^,;:]{3,60}, ", re.I)
+_INSERTION = re.compile(
+    r"^((?:ze|zij|hij|men|we|wij|ik|je|u|er) \w+), (?:zonder|na|net als|ondanks|volgens|tijdens"
+    r"|sinds|met|door|ook|zo|al)\b[^,;:]{0,60}, ",
+    re.I,
+)  # a preposition opens it: "Zij studeerde, werkte, had ..." is a list, no insertion
 _SUBORDINATE = re.compile(
     r"^(omdat|doordat|als|wanneer|nadat|toen|hoewel|terwijl|zodra|voordat|indien)\b", re.I
 )
