@@ -540,9 +540,9 @@ _LOWER_HONORIFIC_RE = re.compile(
 )
 # "Naam: ..." and "naam cliënt: ..." fields: the value is a name even in lower case.
 _NAME_FIELD_RE = re.compile(
-    r"(?im)^[ \t]*(?:voor|achter|roep|meisjes|geboorte|familie|geslachts)?(?:naam|namen)"
-    r"(?:[ \t]+[\w\-]+){0,2}[ \t]*:[ \t]*([^\n]+)$"
-)
+    r"(?im)^[ \t]*(?:(?:voor|achter|roep|meisjes|geboorte|familie|geslachts)?(?:naam|namen)"
+    r"(?:[ \t]+[\w\-]+){0,2}|van|afzender)[ \t]*:[ \t]*([^\n]+)$"
+)  # also a message's sender line ("Van: Y. El-Amrani")
 # "X en haar man", "X, moeder van twee": a family word right after X
 _KIN_AFTER_RE = re.compile(
     r"(?:[ \u00a0]+en[ \u00a0]+(?:zijn|haar|hun|de)[ \u00a0]+|,[ \u00a0]+|[ \u00a0]*\()"
@@ -1153,7 +1153,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.3b"
+GATE_VERSION = "2026.12.3c"
 
 
 class Anonymiser:
@@ -1922,10 +1922,15 @@ class Anonymiser:
                     pos += len(part)
                     continue
                 toks = part.split()
+                # a form in capitals ("NAAM: JANSEN, P."): judge each word as written normally
+                words = [
+                    t.strip(".").capitalize() if t.isupper() and len(t) > 3 else t.strip(".")
+                    for t in toks
+                ]
                 ok = (
                     0 < len(toks) <= 5
                     and all(re.fullmatch(r"[^\W\d_][\w'’\-.]*", t) for t in toks)
-                    and any(self._name_like(t.strip(".")) for t in toks)
+                    and any(self._name_like(w) for w in words)
                 )
                 if ok and (k == 0 or (len(toks) == 1 and self._name_like(toks[0]))):
                     lead = len(part) - len(part.lstrip())

@@ -507,6 +507,19 @@ def test_lower_case_value_of_a_name_field_is_removed(rules):
     assert res.text == "naam: [PERSOON-1]\nadres: onbekend"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("NAAM: JANSEN, P.\nGEMEENTE: Zwolle", "NAAM: [PERSOON-1], [PERSOON-2].\nGEMEENTE: Zwolle"),
+     ("Van: Y. El-Amrani\nAan: Wmo-loket", "Van: [PERSOON-1]\nAan: Wmo-loket"),
+     ("NAAM ORGANISATIE: GGD", "NAAM ORGANISATIE: GGD"),
+     ("Van: de gemeente Utrecht", "Van: de gemeente Utrecht")],
+)  # fmt: skip
+def test_a_name_field_in_capitals_and_a_senders_line_hold_a_name(gate, text, expected):
+    # fresh dev set d801-d808: a form in capitals and an e-mail's "Van:" line were missed
+    assert gate.anonymise(text).text == expected
+
+
 def test_law_and_scheme_names_are_kept(rules):
     text = "De Wmo, de Participatiewet, de Jeugdwet en de kostendelersnorm."
     assert rules.anonymise(text).text == text
