@@ -470,14 +470,13 @@ _INSTITUTION_WORDS = {
 }  # fmt: skip
 # Greetings and sign-offs: like family words, they make the next known first name a person
 # ("Groet, Jet", "Hoi Wil").
-_GREETINGS = {
-    "hoi", "hallo", "hey", "beste", "lieve", "groet", "groeten", "groetjes", "gr", "mvg", "doei",
-}  # fmt: skip
+_SIGN_OFFS = {"groet", "groeten", "groetjes", "gr", "mvg", "doei"}
+_GREETINGS = {"hoi", "hallo", "hey", "beste", "lieve"} | _SIGN_OFFS
 _KIN_OR_GREETING = _KIN_WORDS | _GREETINGS
 # A lower-case first name closing a message after a sign-off: "gr bas", "groetjes\nroos".
 # There it is the writer, even when it is also a word.
 _SIGN_OFF_NAME_RE = re.compile(
-    r"(?i:\b(?:gr|groet|groeten|groetjes|mvg|doei|liefs)\b)[.,!]?[ \t]*\n?[ \t]*"
+    rf"(?i:\b(?:{'|'.join(sorted(_SIGN_OFFS | {'liefs'}))})\b)[.,!]?[ \t]*\n?[ \t]*"
     r"([a-zß-öø-ÿ][a-zß-öø-ÿ'’\-]{1,20})[ \t]*[.!]?[ \t]*(?=\n|\Z)"
 )
 # after a name ("X, partner van de gemeente") "partner" is as often an organisation's

@@ -90,8 +90,8 @@ _ADJECTIVE_COMMA = re.compile(r"(?<=[a-zà-ÿ]e),\s+(?=[a-zà-ÿ]+e\s)")
 # an insertion right after a pronoun subject and its verb ("Hij krijgt, zonder aankondiging of
 # herinnering, te horen ..."): a title keeps the clause around it, not the insertion
 _INSERTION = re.compile(
-    r"^((?:ze|zij|hij|men|we|wij|ik|je|u|er) \w+), (?:zonder|na|net als|ondanks|volgens|tijdens"
-    r"|sinds|met|door|ook|zo|al)\b[^,;:]{0,60}, ",
+    rf"^((?:{'|'.join(sorted(_PRONOUN_SUBJECTS))}) \w+), "
+    r"(?:zonder|na|net als|ondanks|volgens|tijdens|sinds|met|door|ook|zo|al)\b[^,;:]{0,60}, ",
     re.I,
 )  # a preposition opens it: "Zij studeerde, werkte, had ..." is a list, no insertion
 _SUBORDINATE = re.compile(
@@ -221,12 +221,19 @@ def strip_lead(text: str) -> str:
     return text
 
 
+def _before_open_bracket(text: str) -> str:
+    """The text up to an unclosed "(" ("... huurschuld (ca" -> "... huurschuld")."""
+    if text.count("(") > text.count(")"):
+        return text[: text.rfind("(")].rstrip(",;: ")
+    return text
+
+
 def cut(text: str, max_chars: int = MAX_CHARS) -> str:
     """The leading clauses that fit in `max_chars`; a single long clause is cut at a word with
-    an ellipsis."""
+    an ellipsis. Never ends inside an open bracket."""
     text = text.strip().rstrip(".!?;:, ")
     if len(text) <= max_chars:
-        return text
+        return _before_open_bracket(text)
     out = ""
     pos = 0
     for m in _CLAUSE_BREAK.finditer(text):
@@ -240,9 +247,7 @@ def cut(text: str, max_chars: int = MAX_CHARS) -> str:
         out, pos = candidate, m.start()
     if out and pos >= max_chars // 3 and not _SUBORDINATE.match(out):
         return out
-    head = text[: max_chars - 1].rsplit(" ", 1)[0]
-    if head.count("(") > head.count(")"):
-        head = head[: head.rfind("(")]  # never end inside an open bracket
+    head = _before_open_bracket(text[: max_chars - 1].rsplit(" ", 1)[0])
     words = head.rstrip(",;: ").split()
     stops = spacy_stop_words()
     while len(words) > 1 and words[-1].lower() in stops:  # no "... in een…"
@@ -264,8 +269,6 @@ def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHA
     core = _FILLER.sub("", core)
     core = _ASIDE.sub("", core)  # "(vader 36, moeder 34)": an aside, never the barrier
     core = cut(core, max_chars)
-    if core.count("(") > core.count(")"):  # "... huurschuld (ca": never end inside a bracket
-        core = core[: core.rfind("(")].rstrip(",;: ")
     if len(re.findall(r"[^\W\d_]{2,}", core)) < 2:
         return ""
     return capitalise(core)

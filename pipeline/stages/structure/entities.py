@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 _HERE = Path(__file__).parent
@@ -96,9 +96,13 @@ def _alternation(names, districts: bool = False) -> re.Pattern[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def load_places() -> dict[str, _Place]:
-    """Surface form → place, from municipalities.tsv plus regular adjectives ("Almelose")."""
+def _place_table() -> tuple[dict[str, _Place], frozenset[str]]:
+    """One pass over municipalities.tsv: surface form → place (with the regular adjectives,
+    "Almelose"), and the names whose adjective before a neuter noun is the name and "s" ("een
+    Rotterdams stel"): those that take "-se" and do not end in "s". The place regex matches that
+    "s" as an optional suffix (a second alternative per name would slow every text down)."""
     places: dict[str, _Place] = {}
+    s_adjectives: set[str] = set()
     for row in _read_tsv(_HERE / "municipalities.tsv"):
         name, kind = row["name"], row["kind"]
         target = row["municipality"] or name
@@ -106,22 +110,19 @@ def load_places() -> dict[str, _Place]:
         places[name] = _Place(target, needs, kind == "demonym")
         if kind == "current" and " " not in name and not name.endswith(("e", "a", "o")):
             places.setdefault(f"{name}se", _Place(target, False, True))  # Tilburgse, Amersfoortse
-    return places
+            if not name.endswith("s"):
+                s_adjectives.add(name)
+    return places, frozenset(s_adjectives)
 
 
-@functools.lru_cache(maxsize=1)
+def load_places() -> dict[str, _Place]:
+    """Surface form → place, from municipalities.tsv plus regular adjectives ("Almelose")."""
+    return _place_table()[0]
+
+
 def s_adjective_places() -> frozenset[str]:
-    """Names whose adjective before a neuter noun is the name and "s" ("een Rotterdams stel",
-    "een Utrechts gezin"): the current one-word names that take "-se" and do not end in "s".
-    The place regex matches the "s" as an optional suffix (a second alternative per name would
-    slow every text down)."""
-    return frozenset(
-        row["name"]
-        for row in _read_tsv(_HERE / "municipalities.tsv")
-        if row["kind"] == "current"
-        and " " not in row["name"]
-        and not row["name"].endswith(("e", "a", "o", "s"))
-    )
+    """Names whose "s" form is an adjective before a neuter noun ("een Utrechts gezin")."""
+    return _place_table()[1]
 
 
 def municipality_aliases() -> dict[str, str]:
@@ -188,7 +189,7 @@ def _scores_and_first(text: str) -> tuple[dict[str, float], dict[str, int]]:
         if m.group("adj"):
             if m.group("name") not in s_adjective_places():
                 continue
-            place = _Place(place.municipality, place.needs_cue, True)
+            place = replace(place, demonym=True)
         first.setdefault(place.municipality, m.start())
         if m.start() in listed:
             continue
