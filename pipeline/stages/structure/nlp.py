@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -269,8 +270,15 @@ class GapMatcher:
         for i, lem in enumerate(lemmas):
             where.setdefault(lem, []).append(i)
 
+        lemma_tuple = tuple(lemmas)
+
         def at(seg: tuple[str, ...], i: int) -> bool:
-            return i + len(seg) <= n and all(lemmas[i + k] == w for k, w in enumerate(seg))
+            return lemma_tuple[i : i + len(seg)] == seg
+
+        def starts(seg: tuple[str, ...], lo: int, hi: int) -> list[int]:
+            # where seg starts at a position lo..hi: only where its first lemma stands
+            pos = where.get(seg[0], ())
+            return [j for j in pos[bisect_left(pos, lo) : bisect_right(pos, hi)] if at(seg, j)]
 
         out: dict[tuple[int, int, int], None] = {}
         for first in where.keys() & self._by_first.keys():
@@ -283,8 +291,7 @@ class GapMatcher:
                         ends = {
                             j + len(seg)
                             for e in ends
-                            for j in range(e, min(e + self.MAX_GAP, n - 1) + 1)
-                            if at(seg, j)
+                            for j in starts(seg, e, min(e + self.MAX_GAP, n - 1))
                         }
                         if not ends:
                             break
