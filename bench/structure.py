@@ -20,11 +20,17 @@ Prints one JSON object:
   page; each fold is structured by models trained on the demo dev split and the other 4 folds
   (`fit_all`, the same training as `train_structure`). This is what settings are tuned on; it takes
   a few minutes (5 trainings).
+- `real_dev_by_round` (with `--by-round`): how the stage reads writing it has not seen. The real
+  dev cases came in collection rounds (the digit in a case id's batch: `geld3` is round 3, no
+  digit is round 1); each round from the third on is structured by the stage trained on the demo
+  dev split and the earlier rounds only. The cue lists in such a run are today's, which the
+  later rounds helped to write: the figure is a little kind.
 
     .venv/bin/python bench/structure.py                   # ingests data/real/cases.jsonl (temp)
     .venv/bin/python bench/structure.py --workdir /tmp/kb # reuse a work dir's cases.parquet
     .venv/bin/python bench/structure.py --dev-cv          # also out-of-fold dev figures
     .venv/bin/python bench/structure.py --only 'real-[a-z]+5-'  # a new round's cases only
+    .venv/bin/python bench/structure.py --by-round        # each round, trained on those before
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -185,12 +192,41 @@ def dev_cross_validated(cfg, cases: pd.DataFrame, nlp) -> tuple[pd.DataFrame, pd
     parts_cs, parts_st = [], []
     for k in range(DEV_FOLDS):
         train = pd.concat([demo_dev, real[fold != k]], ignore_index=True)
-        model = fit_all(train, nlp, matcher, params.seed, params.real_weight)
+        model = fit_all(
+            train, nlp, matcher, params.seed, params.real_weight, params.told_late_share
+        )
         held = cases[cases["source_id"].isin(real.loc[fold == k, "id"])]
         cs, st = S.structure_cases(held, nlp, model, params)
         parts_cs.append(cs)
         parts_st.append(st)
     return pd.concat(parts_cs, ignore_index=True), pd.concat(parts_st, ignore_index=True)
+
+
+def collection_round(case_id: str) -> int:
+    """The collection round of a real case: the digit after its batch name ('real-geld3-004' is
+    round 3; 'real-geld-004', with no digit, round 1)."""
+    m = re.match(r"real-[a-z]+(\d*)-", case_id)
+    return int(m.group(1)) if m and m.group(1) else 1
+
+
+def by_round(cfg, cases: pd.DataFrame, nlp, first: int = 3) -> dict[int, tuple]:
+    """Each real dev round from `first` on, structured by the stage trained on the demo dev split
+    and the earlier rounds only: {round: (its labels, case_structure, statements)}."""
+    params = cfg.structure
+    matcher = S.CueMatcher(nlp)
+    demo = load_training_frame(cfg)
+    demo_dev = demo[demo["split"] == "dev"]
+    real = load_real_frame(cfg, split="dev")
+    rounds = real["id"].map(collection_round)
+    out = {}
+    for r in sorted(set(rounds[rounds >= first])):
+        train = pd.concat([demo_dev, real[rounds < r]], ignore_index=True)
+        model = fit_all(
+            train, nlp, matcher, params.seed, params.real_weight, params.told_late_share
+        )
+        held = cases[cases["source_id"].isin(real.loc[rounds == r, "id"])]
+        out[int(r)] = (real.loc[rounds == r, "id"], *S.structure_cases(held, nlp, model, params))
+    return out
 
 
 def main() -> None:
@@ -203,6 +239,11 @@ def main() -> None:
         default=None,
         metavar="REGEX",
         help="score only the real cases whose id matches (a fresh check of a new round's cases)",
+    )
+    ap.add_argument(
+        "--by-round",
+        action="store_true",
+        help="also each later collection round structured by the stage trained on the earlier",
     )
     args = ap.parse_args()
     cfg = load_config(args.params) if args.params else load_config()
@@ -266,6 +307,17 @@ def main() -> None:
             "casuswijzer_errors": error_counts(sub, cs_cv),
             "note": "out-of-fold: each dev fold structured by a model that did not see it",
         }
+
+    if args.by_round:
+        result["real_dev_by_round"] = {}
+        for r, (ids, cs_r, st_r) in by_round(cfg, cases, nlp).items():
+            sub = frame[frame["split"].eq("dev") & frame["source_id"].isin(ids)]
+            result["real_dev_by_round"][f"round_{r}"] = {
+                "casuswijzer": evaluate_structure(sub, cs_r, st_r, sentences, alias),
+                "no_solution_ever": evaluate_structure(
+                    sub, *base["no_solution_ever"], sentences, alias
+                ),
+            }
 
     demo = load_training_frame(cfg)
     heldout = demo[demo["split"] == "heldout"].reset_index(drop=True)

@@ -67,11 +67,10 @@ class StructureParams(_Section):
     real_cases: str  # labelled real published cases (JSONL) trained on besides the demo corpus
     real_split: str  # the split of real_cases used for training (never the test split)
     real_weight: float  # weight of one real case against one demo case in training
-    told_weak_weight: float  # a weak solution cue counts this much of a strong one
+    told_weak_weight: float  # a weak solution cue counts this much of a strong one (statements)
     untold_weight: float  # an "untold" cue (no solution, still waiting) subtracts this much
     told_early_weight: float  # cues before the text's last part count this much
-    told_late_share: float  # the last part of a text (share of its sentences)
-    told_threshold: float  # solution described when the told score reaches this
+    told_late_share: float  # the last part of a text (share of its sentences): the ending reader's
     solution_role_threshold: float  # ... or the role model reads a late sentence as a solution
     municipality_min_score: float  # cue score a named municipality needs to be the case's
 

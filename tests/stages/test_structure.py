@@ -11,7 +11,8 @@ from pipeline.core.config import PROJECT_ROOT, Workdir
 from pipeline.core.text import lemmas_of
 from pipeline.stages import structure as S
 from pipeline.stages.structure import entities as E
-from pipeline.stages.structure.train import fit_all
+from pipeline.stages.structure.extract import ending_tokens
+from pipeline.stages.structure.train import fit_all, fit_told
 from tests.helpers import case_frame, sample_cases_frame, structure_one
 
 
@@ -196,6 +197,38 @@ def test_trained_model_is_stored_without_pickles():
     assert {p.suffix for p in folder.iterdir()} <= {".json", ".npz"}
     for path in folder.glob("*.npz"):
         np.load(path, allow_pickle=False)["coef"]
+
+
+def test_a_model_folder_without_the_ending_reader_is_refused_by_name(tmp_path):
+    folder = PROJECT_ROOT / "models/structure"
+    for path in folder.iterdir():
+        if not path.name.startswith("told."):
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    with pytest.raises(FileNotFoundError, match=r"missing \['told'\].*train-structure"):
+        S.StructureModel.load(tmp_path)
+
+
+def test_the_ending_reader_learns_from_the_real_rows_when_there_are_any(nlp, config):
+    # demo rows say the opposite of the real rows: with real rows present only they count
+    endings = ["De gemeente betaalt de reparatie.", "De man wacht nog steeds op antwoord."]
+    frame = pd.DataFrame(
+        {
+            "narrative": [f"Een man zit vast tussen twee loketten. {e}" for e in endings] * 6,
+            "solution": ["betaalt", None] * 3 + [None, "wacht"] * 3,
+            "solution_type": ["maatwerk", "geen"] * 3 + ["geen", "maatwerk"] * 3,
+            "source": ["real"] * 6 + ["demo"] * 6,
+        }
+    )
+    sents = [S.analyse_text(t, nlp, S.CueMatcher(nlp)) for t in frame["narrative"]]
+    solved = frame["solution"].notna().to_numpy()
+    told = fit_told(frame, sents, solved, 13, config.structure.told_late_share)
+    p = told.predict_proba([ending_tokens(sents[0], 0.4), ending_tokens(sents[1], 0.4)])
+    yes = told.classes.index("yes")
+    assert p[0, yes] > 0.5 > p[1, yes]
+    # without real rows the demo rows teach it
+    demo_only = fit_told(frame.assign(source="demo"), sents, solved, 13, 0.4)
+    q = demo_only.predict_proba([ending_tokens(sents[0], 0.4)])
+    assert abs(q[0, demo_only.classes.index("yes")] - 0.5) < abs(p[0, yes] - 0.5)
 
 
 def test_training_is_reproducible_with_the_seed(nlp):

@@ -17,6 +17,7 @@ from pipeline.core.config import PROJECT_ROOT, load_config
 from pipeline.stages import structure as S
 from pipeline.stages.structure.extract import (
     barrier_runs,
+    ending_says,
     main_run,
     role_solution_sentence,
     told_scores,
@@ -361,6 +362,13 @@ def test_main_barrier_of_a_narrative_is_two_consecutive_sentences(nlp, model, co
             False,
         ),
         ("Veilig Thuis komt niet met een oplossing en wijst naar de gemeente.", False),
+        # the ending reader (learned on real dev): a ruling won on a point of procedure that
+        # leaves the refusal standing; the cue rule read "gegrond" as a solution
+        (
+            "Het beroep is alleen gegrond omdat de gemeente haar niet heeft gehoord; inhoudelijk "
+            "blijft de weigering staan.",
+            False,
+        ),
     ],
 )
 def test_how_a_case_ends_decides_whether_a_solution_is_told(nlp, model, config, ending, told):
@@ -385,3 +393,56 @@ def test_a_form_whose_aanpak_is_none_tells_no_solution(nlp, model, config):
     assert not (statements["kind"] == "solution").any()
     won = text.replace("Aanpak: geen.\nResultaat: geen.", "Resultaat: opvang geregeld.")
     assert structure_one(nlp, model, config, won)[0]["solution_described"]
+
+
+@pytest.mark.parametrize(
+    "ending,says",
+    [
+        ("De wethouder pleit ervoor dat het Rijk de regels aanpast.", False),
+        ("Hoe het afliep, vertelt het bericht niet.", False),
+        ("De ontruiming gaat niet door.", True),
+        ("De gemeente betaalt de reparatie.", None),
+        # a call for change beside a strong told cue: the reader decides
+        ("Het college stort het bedrag terug, en de wethouder pleit voor een andere regel.", None),
+    ],
+)
+def test_what_the_ending_says_in_so_many_words_comes_before_the_reader(nlp, config, ending, says):
+    text = (
+        f"Een man wacht al maanden op een traplift. De Wmo wijst naar de zorgverzekeraar. {ending}"
+    )
+    sents = S.analyse_text(text, nlp, S.CueMatcher(nlp))
+    assert ending_says(sents, config.structure) is says
+
+
+@pytest.mark.parametrize(
+    "text,told",
+    [
+        ("De gemeente betaalde uiteindelijk de reparatie van de traplift.", True),
+        ("Na bemiddeling van de ombudsman kreeg de man alsnog een nieuwe traplift vergoed.", True),
+        # a one-sentence barrier names the help it lacks: the reader alone would call it told
+        ("De man wacht al maanden op een traplift en niemand wil de reparatie betalen.", False),
+        (
+            "De gemeente en de zorgverzekeraar wijzen naar elkaar, en de traplift blijft kapot.",
+            False,
+        ),
+        (
+            "Een moeder met schulden krijgt geen bijzondere bijstand: haar inkomen is te hoog.",
+            False,
+        ),
+    ],
+)
+def test_a_one_sentence_case_has_a_solution_only_where_a_sentence_tells_one(
+    nlp, model, config, text, told
+):
+    row, statements = structure_one(nlp, model, config, text)
+    assert bool(row["solution_described"]) is told
+    assert (statements["kind"] == "solution").sum() == int(told)
+
+
+def test_the_collection_round_is_read_from_a_real_case_id():
+    from bench.structure import collection_round
+
+    ids = ("real-geld-004", "real-geld3-004", "real-vorm5-001")
+    assert [collection_round(i) for i in ids] == [1, 3, 5]
+    # every real case id names its round
+    assert {collection_round(i) for i in _real_texts()} == {1, 2, 3, 4, 5}

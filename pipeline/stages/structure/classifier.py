@@ -193,14 +193,14 @@ class LinearFeatureModel:
         )
 
 
-TASKS = ("role", "barrier_type", "domains", "orde", "outcome", "solution_type")
+TASKS = ("role", "told", "barrier_type", "domains", "orde", "outcome", "solution_type")
 RANKERS = ("main",)  # LinearFeatureModel tasks: the main barrier sentence
 
 
 @dataclass
 class StructureModel:
-    """The trained components: sentence role (barrier/solution/other), the case-level labels and
-    the main-barrier ranker."""
+    """The trained components: sentence role (barrier/solution/other), the ending reader (is a
+    solution told?), the case-level labels and the main-barrier ranker."""
 
     models: dict[str, LinearTextModel]
     rankers: dict[str, LinearFeatureModel]

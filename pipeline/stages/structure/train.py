@@ -21,7 +21,7 @@ from pipeline.stages.structure.classifier import (
     LinearTextModel,
     StructureModel,
 )
-from pipeline.stages.structure.extract import structure_cases
+from pipeline.stages.structure.extract import ending_tokens, structure_cases
 from pipeline.stages.structure.nlp import (
     MAIN_FEATURES,
     CueMatcher,
@@ -229,10 +229,44 @@ def _out_of_fold_role(
     return out
 
 
+TOLD_C = 4.0  # the ending reader's regularisation: chosen on the real dev split (see fit_told)
+
+
+def fit_told(
+    frame: pd.DataFrame,
+    case_sents: list[list[Sentence]],
+    solved: np.ndarray,
+    seed: int,
+    late_share: float,
+) -> LinearTextModel:
+    """The ending reader: is a solution described? Read from the lemmas and cue tokens of the
+    text's last part, learned on the real published cases only (the demo narratives end the way
+    the team wrote them; adding them cost real dev accuracy). Without real rows it learns from
+    the demo rows.
+
+    Chosen on the real dev split over the cue rule it replaces: with the stage trained on the
+    rounds collected before, it read each later round's dev cases better (rounds 3-5, 210 cases:
+    0.814 vs 0.749 for the cue rule as it stood before each round's fixes)."""
+    real = (
+        (frame["source"] == "real").to_numpy()
+        if "source" in frame
+        else np.zeros(len(frame), dtype=bool)
+    )
+    rows = np.flatnonzero(real) if real.any() else np.arange(len(frame))
+    docs = [ending_tokens(case_sents[i], late_share) for i in rows]
+    return LinearTextModel.fit(docs, ["yes" if solved[i] else "no" for i in rows], seed, c=TOLD_C)
+
+
 def fit_all(
-    frame: pd.DataFrame, nlp, matcher: CueMatcher, seed: int, real_weight: float = 1.0
+    frame: pd.DataFrame,
+    nlp,
+    matcher: CueMatcher,
+    seed: int,
+    real_weight: float = 1.0,
+    late_share: float = 0.4,
 ) -> StructureModel:
-    """Fit every component on the labelled cases in `frame` (demo and/or real rows)."""
+    """Fit every component on the labelled cases in `frame` (demo and/or real rows);
+    `late_share` is the text's last part that the ending reader reads (`told_late_share`)."""
     sent_docs, sent_y, sent_case, case_docs, case_sents = _featurise(frame, nlp, matcher)
     w = _weights(frame, real_weight)
     solved = frame["solution_type"].fillna("geen").ne("geen").to_numpy()
@@ -250,6 +284,7 @@ def fit_all(
     role = LinearTextModel.fit(sent_docs, sent_y, seed, sample_weight=w[sent_case])
     models = {
         "role": role,
+        "told": fit_told(frame, case_sents, solved, seed, late_share),
         "barrier_type": LinearTextModel.fit(
             case_docs, frame["barrier_type"].tolist(), seed, sample_weight=w
         ),
@@ -326,7 +361,7 @@ def train_structure(cfg: Config, out_dir: Path) -> dict[str, Any]:
     train = pd.concat([dev, real], ignore_index=True)
     nlp = build_nlp(params)
     matcher = CueMatcher(nlp)
-    model = fit_all(train, nlp, matcher, params.seed, params.real_weight)
+    model = fit_all(train, nlp, matcher, params.seed, params.real_weight, params.told_late_share)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics: dict[str, Any] = {
