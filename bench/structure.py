@@ -176,30 +176,35 @@ def error_counts(labelled: pd.DataFrame, case_structure: pd.DataFrame) -> dict:
 DEV_FOLDS = 5
 
 
+def _trained_without(cfg, cases: pd.DataFrame, nlp, real: pd.DataFrame, parts):
+    """For each (train mask, held mask) over the real dev cases `real`: the held cases
+    structured by the stage trained on the demo dev split plus the train mask's real cases."""
+    params = cfg.structure
+    matcher = S.CueMatcher(nlp)
+    demo = load_training_frame(cfg)
+    demo_dev = demo[demo["split"] == "dev"]
+    for train_mask, held_mask in parts:
+        train = pd.concat([demo_dev, real[train_mask]], ignore_index=True)
+        model = fit_all(train, nlp, matcher, params)
+        held = cases[cases["source_id"].isin(real.loc[held_mask, "id"])]
+        yield S.structure_cases(held, nlp, model, params)
+
+
 def dev_cross_validated(cfg, cases: pd.DataFrame, nlp) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Out-of-fold structure of the real dev cases: folds by a hash of the source page, each
     fold structured by a model trained on the demo dev split plus the other dev folds."""
     import hashlib
 
-    params = cfg.structure
-    matcher = S.CueMatcher(nlp)
-    demo = load_training_frame(cfg)
-    demo_dev = demo[demo["split"] == "dev"]
     real = load_real_frame(cfg, split="dev")
     fold = real["source_url"].map(
         lambda u: int(hashlib.sha256(str(u).encode()).hexdigest(), 16) % DEV_FOLDS
     )
-    parts_cs, parts_st = [], []
-    for k in range(DEV_FOLDS):
-        train = pd.concat([demo_dev, real[fold != k]], ignore_index=True)
-        model = fit_all(
-            train, nlp, matcher, params.seed, params.real_weight, params.told_late_share
-        )
-        held = cases[cases["source_id"].isin(real.loc[fold == k, "id"])]
-        cs, st = S.structure_cases(held, nlp, model, params)
-        parts_cs.append(cs)
-        parts_st.append(st)
-    return pd.concat(parts_cs, ignore_index=True), pd.concat(parts_st, ignore_index=True)
+    parts = [(fold != k, fold == k) for k in range(DEV_FOLDS)]
+    runs = list(_trained_without(cfg, cases, nlp, real, parts))
+    return (
+        pd.concat([cs for cs, _ in runs], ignore_index=True),
+        pd.concat([st for _, st in runs], ignore_index=True),
+    )
 
 
 def collection_round(case_id: str) -> int:
@@ -212,21 +217,15 @@ def collection_round(case_id: str) -> int:
 def by_round(cfg, cases: pd.DataFrame, nlp, first: int = 3) -> dict[int, tuple]:
     """Each real dev round from `first` on, structured by the stage trained on the demo dev split
     and the earlier rounds only: {round: (its labels, case_structure, statements)}."""
-    params = cfg.structure
-    matcher = S.CueMatcher(nlp)
-    demo = load_training_frame(cfg)
-    demo_dev = demo[demo["split"] == "dev"]
     real = load_real_frame(cfg, split="dev")
     rounds = real["id"].map(collection_round)
-    out = {}
-    for r in sorted(set(rounds[rounds >= first])):
-        train = pd.concat([demo_dev, real[rounds < r]], ignore_index=True)
-        model = fit_all(
-            train, nlp, matcher, params.seed, params.real_weight, params.told_late_share
-        )
-        held = cases[cases["source_id"].isin(real.loc[rounds == r, "id"])]
-        out[int(r)] = (real.loc[rounds == r, "id"], *S.structure_cases(held, nlp, model, params))
-    return out
+    later = sorted(set(rounds[rounds >= first]))
+    parts = [(rounds < r, rounds == r) for r in later]
+    runs = _trained_without(cfg, cases, nlp, real, parts)
+    return {
+        int(r): (real.loc[rounds == r, "id"], cs, st)
+        for r, (cs, st) in zip(later, runs, strict=True)
+    }
 
 
 def main() -> None:

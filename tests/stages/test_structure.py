@@ -221,17 +221,18 @@ def test_the_ending_reader_learns_from_the_real_rows_when_there_are_any(nlp, con
     )
     sents = [S.analyse_text(t, nlp, S.CueMatcher(nlp)) for t in frame["narrative"]]
     solved = frame["solution"].notna().to_numpy()
-    told = fit_told(frame, sents, solved, 13, config.structure.told_late_share)
-    p = told.predict_proba([ending_tokens(sents[0], 0.4), ending_tokens(sents[1], 0.4)])
+    params = config.structure
+    told = fit_told(frame, sents, solved, params)
+    p = told.predict_proba([ending_tokens(sents[0], params), ending_tokens(sents[1], params)])
     yes = told.classes.index("yes")
     assert p[0, yes] > 0.5 > p[1, yes]
     # without real rows the demo rows teach it
-    demo_only = fit_told(frame.assign(source="demo"), sents, solved, 13, 0.4)
-    q = demo_only.predict_proba([ending_tokens(sents[0], 0.4)])
+    demo_only = fit_told(frame.assign(source="demo"), sents, solved, params)
+    q = demo_only.predict_proba([ending_tokens(sents[0], params)])
     assert abs(q[0, demo_only.classes.index("yes")] - 0.5) < abs(p[0, yes] - 0.5)
 
 
-def test_training_is_reproducible_with_the_seed(nlp):
+def test_training_is_reproducible_with_the_seed(nlp, config):
     frame = pd.DataFrame(
         {
             "narrative": [
@@ -252,8 +253,8 @@ def test_training_is_reproducible_with_the_seed(nlp):
         }
     )
     matcher = S.CueMatcher(nlp)
-    a = fit_all(frame, nlp, matcher, seed=13)
-    b = fit_all(frame, nlp, matcher, seed=13)
+    a = fit_all(frame, nlp, matcher, config.structure)
+    b = fit_all(frame, nlp, matcher, config.structure)
     for task in S.TASKS:
         assert np.array_equal(a.models[task].coef, b.models[task].coef)
     assert np.array_equal(a.rankers["main"].coef, b.rankers["main"].coef)

@@ -133,22 +133,18 @@ def _rule_boost(cues: Counter, prefix: str, weight: float = 0.15) -> dict[str, f
 
 
 def in_last_part(i: int, n: int, params: StructureParams) -> bool:
-    """Is sentence i of n in the text's last part (`told_late_share`), where endings are told?"""
-    return _late(i, n, params.told_late_share)
+    """Is sentence i of n in the text's last part (`told_late_share`), where endings are told?
+    The last sentence always is: a one- or two-sentence text has no last part of its own."""
+    return i >= n * (1 - params.told_late_share) - 1e-9 or i == n - 1
 
 
-def _late(i: int, n: int, share: float) -> bool:
-    # the last sentence always: a one- or two-sentence text has no last part of its own
-    return i >= n * (1 - share) - 1e-9 or i == n - 1
-
-
-def ending_tokens(sents: Sequence[Sentence], late_share: float) -> list[str]:
+def ending_tokens(sents: Sequence[Sentence], params: StructureParams) -> list[str]:
     """What the ending reader (the `told` model) reads: the lemmas and cue tokens of the text's
     last part, where endings are told."""
     n = len(sents)
     out: list[str] = []
     for i, s in enumerate(sents):
-        if _late(i, n, late_share):
+        if in_last_part(i, n, params):
             out += s.lemmas + cue_tokens(s.cues)
     return out
 
@@ -334,7 +330,7 @@ def structure_cases(
     }
     # the ending reader: does the text's last part tell a solution?
     told_model = model.models["told"]
-    endings = [ending_tokens(p["sents"], params.told_late_share) for p in parsed]
+    endings = [ending_tokens(p["sents"], params) for p in parsed]
     told_p = (
         told_model.predict_proba(endings)[:, told_model.classes.index("yes")]
         if "yes" in told_model.classes

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.core.config import PROJECT_ROOT, Config
+from pipeline.core.config import PROJECT_ROOT, Config, StructureParams
 from pipeline.core.vocab import DOMAINS
 from pipeline.stages.structure.classifier import (
     LinearFeatureModel,
@@ -236,8 +236,7 @@ def fit_told(
     frame: pd.DataFrame,
     case_sents: list[list[Sentence]],
     solved: np.ndarray,
-    seed: int,
-    late_share: float,
+    params: StructureParams,
 ) -> LinearTextModel:
     """The ending reader: is a solution described? Read from the lemmas and cue tokens of the
     text's last part, learned on the real published cases only (the demo narratives end the way
@@ -253,22 +252,19 @@ def fit_told(
         else np.zeros(len(frame), dtype=bool)
     )
     rows = np.flatnonzero(real) if real.any() else np.arange(len(frame))
-    docs = [ending_tokens(case_sents[i], late_share) for i in rows]
-    return LinearTextModel.fit(docs, ["yes" if solved[i] else "no" for i in rows], seed, c=TOLD_C)
+    docs = [ending_tokens(case_sents[i], params) for i in rows]
+    labels = ["yes" if solved[i] else "no" for i in rows]
+    return LinearTextModel.fit(docs, labels, params.seed, c=TOLD_C)
 
 
 def fit_all(
-    frame: pd.DataFrame,
-    nlp,
-    matcher: CueMatcher,
-    seed: int,
-    real_weight: float = 1.0,
-    late_share: float = 0.4,
+    frame: pd.DataFrame, nlp, matcher: CueMatcher, params: StructureParams
 ) -> StructureModel:
-    """Fit every component on the labelled cases in `frame` (demo and/or real rows);
-    `late_share` is the text's last part that the ending reader reads (`told_late_share`)."""
+    """Fit every component on the labelled cases in `frame` (demo and/or real rows), with the
+    structure settings' seed, real-case weight and last part (`told_late_share`)."""
+    seed = params.seed
     sent_docs, sent_y, sent_case, case_docs, case_sents = _featurise(frame, nlp, matcher)
-    w = _weights(frame, real_weight)
+    w = _weights(frame, params.real_weight)
     solved = frame["solution_type"].fillna("geen").ne("geen").to_numpy()
     if "solution" in frame:  # real cases: a described solution is what has an orde
         solved = solved | frame["solution"].map(lambda v: isinstance(v, str) and bool(v)).to_numpy()
@@ -284,7 +280,7 @@ def fit_all(
     role = LinearTextModel.fit(sent_docs, sent_y, seed, sample_weight=w[sent_case])
     models = {
         "role": role,
-        "told": fit_told(frame, case_sents, solved, seed, late_share),
+        "told": fit_told(frame, case_sents, solved, params),
         "barrier_type": LinearTextModel.fit(
             case_docs, frame["barrier_type"].tolist(), seed, sample_weight=w
         ),
@@ -361,7 +357,7 @@ def train_structure(cfg: Config, out_dir: Path) -> dict[str, Any]:
     train = pd.concat([dev, real], ignore_index=True)
     nlp = build_nlp(params)
     matcher = CueMatcher(nlp)
-    model = fit_all(train, nlp, matcher, params.seed, params.real_weight, params.told_late_share)
+    model = fit_all(train, nlp, matcher, params)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics: dict[str, Any] = {
