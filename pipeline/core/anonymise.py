@@ -405,7 +405,7 @@ _SPEECH_VERBS = {
 # after it, or "volgens"/"aldus" before it, makes it a person. ("De Hoop", "De Schakel" and the
 # like are as often an organisation: "De" names are left to the other rules.)
 _PARTICLE_NAME_RE = re.compile(
-    r"(?<![\w'’\-])Van(?:[ \u00a0](?:der|den|de|het|'t))?[ \u00a0]"
+    r"(?<![\w'’\-])(?:Van(?:[ \u00a0](?:der|den|de|het|'t))?|De|Den|Ter|Ten)[ \u00a0]"
     r"([A-ZÀ-Þ][a-zß-ÿ'’\-]+)(?![\w'’\-])"
 )
 _PARTICLE_VERBS = _SPEECH_VERBS | {
@@ -462,6 +462,12 @@ _KIN_WORDS = {
     "schoonmoeder", "schoonvader", "kleinzoon", "kleindochter", "buurman", "buurvrouw",
     "kinderen", "kind", "ouders", "baby", "peuter", "kleuter", "tweeling", "gezin",
 }  # fmt: skip
+# A person's role in brackets after a name: "Bakker (cliënt, niet de buurman)", "Visser (moeder)"
+_BRACKET_ROLE_RE = re.compile(r"[ \t]*\(([^\W\d_][\w-]*)")
+_BRACKET_ROLES = (_KIN_WORDS - {"kinderen", "gezin", "tweeling"}) | {
+    "cliënt", "cliënte", "client", "cliente", "clt", "betrokkene", "aanvrager", "aanvraagster",
+    "verzoeker", "verzoekster", "melder", "huurder", "bewoner", "bewoonster", "ouder",
+}  # fmt: skip
 # Words that name the kind of place or body whose name follows: "gemeente Dantumadiel".
 _INSTITUTION_WORDS = {
     "gemeente", "gemeenten", "provincie", "stad", "dorp", "regio", "wijk", "buurt", "stichting",
@@ -489,6 +495,16 @@ _WORKER_CUES = {
     "wijkverpleegkundige", "schuldhulpverlener", "verpleegkundige", "psychiater", "psycholoog",
     "docent", "leerkracht", "medewerker", "medewerkster",
 }  # fmt: skip
+# Job titles and family words used as a title before a surname: "wijkagent De Boer", "oom Van Dam"
+_PERSON_TITLE_WORDS = (
+    _WORKER_CUES
+    | _KIN_WORDS
+    | {
+        "wijkagent", "agent", "dokter", "arts", "jeugdarts", "leerplichtambtenaar", "juf",
+        "meester", "praktijkondersteuner", "woonconsulent", "trajectbegeleider", "therapeut",
+        "wijkcoach", "jobcoach", "klantmanager", "casushouder", "behandelaar",
+    }
+) - {"gezin", "kinderen", "ouders", "tweeling"}  # fmt: skip
 # Hurried-note abbreviations before a person: "m/ Gidey" (met), "t.a.v. Tsegai", "i.o.m. X"
 _NOTE_CUES = {"m/", "t.a.v.", "tav", "t.a.v", "i.o.m.", "iom", "i.o.m"}
 # Nouns that belong to a person: "het verhaal van Mulu", "de situatie van Abeba"
@@ -1152,7 +1168,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.3c"
+GATE_VERSION = "2026.12.4"
 
 
 class Anonymiser:
@@ -1347,6 +1363,13 @@ class Anonymiser:
         """True if simplemma lemmatises the word to itself ("bakker"), not for "belt", "wil"."""
         return self._lexicon.lemmatize(token, lang="nl") == token
 
+    @staticmethod
+    def _role_in_brackets(text: str, e: int) -> bool:
+        """Does a bracket with a person's role follow ``e``: "Bakker (cliënt, ...)",
+        "Visser (moeder)"?"""
+        m = _BRACKET_ROLE_RE.match(text, e)
+        return bool(m) and _fold(m.group(1)) in _BRACKET_ROLES
+
     def _verb_says_person(self, text: str, s: int, e: int, word: str) -> bool:
         """Does the verb after a single capitalised word make it a person?
 
@@ -1480,6 +1503,15 @@ class Anonymiser:
         if strong and len(tokens) == 1 and _previous_word(text, s) in _ADDRESSEE_PRONOUNS:
             if self._word_name_in_slot(text, s, e):
                 return False  # "Kun jij Jet vragen": no place stands there
+        if (
+            strong
+            and len(tokens) == 2
+            and tokens[0] in ("De", "Den", "Ter", "Ten", "Van")
+            and _fold(tokens[1]) in self._surnames
+            and folded not in self._areas
+            and _previous_word(text, s) in _PERSON_TITLE_WORDS
+        ):
+            return False  # "wijkagent De Boer": a surname after a cue, not the hamlet De Boer
         if folded in self._places or self._in_place_phrase(text, s, e):
             return True
         if len(tokens) == 1 and self._place_district(name):
@@ -1508,8 +1540,12 @@ class Anonymiser:
                 word in self._words or (word not in self._first_names and self._is_word(word))
             ):
                 # "Schuld is opgelopen", "Pas in mei", "Visser van beroep": a Dutch word opening
-                # the sentence, unless a verb says person ("Bos vertelde", "Visser komt mee")
-                return not self._verb_says_person(text, s, e, word)
+                # the sentence, unless a verb says person ("Bos vertelde", "Visser komt mee") or
+                # a known surname has its role in brackets ("Bakker (cliënt) heeft ...")
+                return not (
+                    self._verb_says_person(text, s, e, word)
+                    or (self._is_name(word) and self._role_in_brackets(text, e))
+                )
         elif len(tokens) == 2 and tokens[0] in ("De", "de"):
             # "De Bakker kwam" / "als de Bakker": an article plus a profession word
             if _fold(tokens[1]) in _PROFESSION_SURNAMES and (
@@ -1519,16 +1555,22 @@ class Anonymiser:
         return False
 
     def _particle_names(self, text: str) -> list[tuple[int, int]]:
-        """Known surnames with a capitalised "Van" and no first name, where a report verb
-        follows or "volgens"/"aldus" precedes: "Van der Meer stelt", "volgens Van den Berg"."""
+        """Known surnames with a capitalised particle and no first name: after "Van" where a
+        report verb follows or "volgens"/"aldus" precedes ("Van der Meer stelt", "volgens Van
+        den Berg"); after any particle ("De", "Den", "Ter", "Ten", "Van") where a job title or
+        family word stands right before ("wijkagent De Boer")."""
         out: list[tuple[int, int]] = []
         for m in _PARTICLE_NAME_RE.finditer(text):
             if _fold(m.group(1)) not in self._surnames:
                 continue
-            if (
-                _next_word(text, m.end()) in _PARTICLE_VERBS
-                or _previous_word(text, m.start()) in _PARTICLE_BEFORE
+            before = _previous_word(text, m.start())
+            if m.group(0).startswith("Van") and (
+                _next_word(text, m.end()) in _PARTICLE_VERBS or before in _PARTICLE_BEFORE
             ):
+                out.append(m.span())
+            elif before in _PERSON_TITLE_WORDS:
+                # "wijkagent De Boer", "huisarts Van Dam"; but "volgens De Hoop" may be the
+                # addiction care provider
                 out.append(m.span())
         return out
 
