@@ -400,10 +400,11 @@ _SPEECH_VERBS = {
     "antwoordde", "reageerde", "verwijst", "verwees", "legde", "gaf", "geeft", "vindt", "vond",
     "liet", "laat",
 }  # fmt: skip
-# A surname with a capitalised "Van" and no first name or title: "Van der Meer stelt", "volgens
-# Van den Berg". Its last word is often also a Dutch word ("Meer", "Berg"), so only a report verb
-# after it, or "volgens"/"aldus" before it, makes it a person. ("De Hoop", "De Schakel" and the
-# like are as often an organisation: "De" names are left to the other rules.)
+# A surname with a capitalised particle and no first name: "Van der Meer stelt", "volgens Van
+# den Berg", "wijkagent De Boer". Its last word is often also a Dutch word ("Meer", "Berg"), so
+# only a report verb after it or "volgens"/"aldus" before it makes a "Van" name a person; "De
+# Hoop", "De Schakel" and the like are as often an organisation, so a "De", "Den", "Ter" or "Ten"
+# name needs a job title or family word right before it (`_PERSON_TITLE_WORDS`).
 _PARTICLE_NAME_RE = re.compile(
     r"(?<![\w'’\-])(?:Van(?:[ \u00a0](?:der|den|de|het|'t))?|De|Den|Ter|Ten)[ \u00a0]"
     r"([A-ZÀ-Þ][a-zß-ÿ'’\-]+)(?![\w'’\-])"
@@ -462,9 +463,11 @@ _KIN_WORDS = {
     "schoonmoeder", "schoonvader", "kleinzoon", "kleindochter", "buurman", "buurvrouw",
     "kinderen", "kind", "ouders", "baby", "peuter", "kleuter", "tweeling", "gezin",
 }  # fmt: skip
+# Family words that name one person ("zoon", "buurvrouw"), not a group ("kinderen", "gezin")
+_ONE_PERSON_KIN = _KIN_WORDS - {"kinderen", "gezin", "tweeling"}
 # A person's role in brackets after a name: "Bakker (cliënt, niet de buurman)", "Visser (moeder)"
 _BRACKET_ROLE_RE = re.compile(r"[ \t]*\(([^\W\d_][\w-]*)")
-_BRACKET_ROLES = (_KIN_WORDS - {"kinderen", "gezin", "tweeling"}) | {
+_BRACKET_ROLES = _ONE_PERSON_KIN | {
     "cliënt", "cliënte", "client", "cliente", "clt", "betrokkene", "aanvrager", "aanvraagster",
     "verzoeker", "verzoekster", "melder", "huurder", "bewoner", "bewoonster", "ouder",
 }  # fmt: skip
@@ -498,13 +501,13 @@ _WORKER_CUES = {
 # Job titles and family words used as a title before a surname: "wijkagent De Boer", "oom Van Dam"
 _PERSON_TITLE_WORDS = (
     _WORKER_CUES
-    | _KIN_WORDS
+    | (_ONE_PERSON_KIN - {"ouders"})
     | {
         "wijkagent", "agent", "dokter", "arts", "jeugdarts", "leerplichtambtenaar", "juf",
         "meester", "praktijkondersteuner", "woonconsulent", "trajectbegeleider", "therapeut",
-        "wijkcoach", "jobcoach", "klantmanager", "casushouder", "behandelaar",
+        "casushouder", "behandelaar",
     }
-) - {"gezin", "kinderen", "ouders", "tweeling"}  # fmt: skip
+)  # fmt: skip
 # Hurried-note abbreviations before a person: "m/ Gidey" (met), "t.a.v. Tsegai", "i.o.m. X"
 _NOTE_CUES = {"m/", "t.a.v.", "tav", "t.a.v", "i.o.m.", "iom", "i.o.m"}
 # Nouns that belong to a person: "het verhaal van Mulu", "de situatie van Abeba"
@@ -1495,23 +1498,23 @@ class Anonymiser:
             return True
         if _ORG_TAIL_RE.match(text[e : e + 20]):
             return True
-        honorific = _previous_word(text, s) in _HONORIFICS
-        if honorific:
+        before = _previous_word(text, s)
+        if before in _HONORIFICS:
             return False  # "Dhr. Koning", "mevrouw De Boer", "meneer Assen": a person
+        if (
+            strong
+            and before in _PERSON_TITLE_WORDS
+            and len(tokens) == 2
+            and tokens[0] in ("De", "Den", "Ter", "Ten", "Van")
+            and _fold(tokens[1]) in self._surnames
+            and folded not in self._areas
+        ):
+            return False  # "wijkagent De Boer": a title like "mevrouw", not the hamlet De Boer
         if strong and len(tokens) == 1 and name[:1].isupper() and self._kin_before(text, s):
             return False  # "zus (Saba)", "tante Jet": a family word names a person
         if strong and len(tokens) == 1 and _previous_word(text, s) in _ADDRESSEE_PRONOUNS:
             if self._word_name_in_slot(text, s, e):
                 return False  # "Kun jij Jet vragen": no place stands there
-        if (
-            strong
-            and len(tokens) == 2
-            and tokens[0] in ("De", "Den", "Ter", "Ten", "Van")
-            and _fold(tokens[1]) in self._surnames
-            and folded not in self._areas
-            and _previous_word(text, s) in _PERSON_TITLE_WORDS
-        ):
-            return False  # "wijkagent De Boer": a surname after a cue, not the hamlet De Boer
         if folded in self._places or self._in_place_phrase(text, s, e):
             return True
         if len(tokens) == 1 and self._place_district(name):
