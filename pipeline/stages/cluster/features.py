@@ -17,17 +17,18 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.config import ClusterParams
-from pipeline.core.text import lemmas_of, stop_words
+from pipeline.core.text import content_lemmas, stop_words
 from pipeline.core.tfidf import TfidfSpace
 
 
 def lexical_text(*texts: str | None) -> str:
-    """Space-joined content lemmas of the texts (stop words, numbers and short words dropped)."""
+    """Space-joined content lemmas of the texts (stop words, numbers, short words and
+    anonymisation placeholders dropped)."""
     stops = stop_words()
     return " ".join(
         t
         for text in texts
-        for t in lemmas_of(text or "")
+        for t in content_lemmas(text or "")
         if len(t) > 2 and t not in stops and not any(ch.isdigit() for ch in t)
     )
 

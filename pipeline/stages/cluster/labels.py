@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.config import ClusterParams
-from pipeline.core.text import lemmas_of, stop_words
+from pipeline.core.text import content_lemmas, stop_words
 from pipeline.stages.cluster.ranking import rank_clusters
 from pipeline.stages.cluster.titles import pick_title
 
@@ -69,7 +69,7 @@ def summarise(
     names: Mapping[int, str] | None = None,
 ) -> pd.DataFrame:
     """The clusters table: title (`label`), keywords, representative, counts and ranking."""
-    lem = [lemmas_of(t) for t in statements["text"].tolist()]
+    lem = [content_lemmas(t) for t in statements["text"].tolist()]
     keywords = ctfidf_keywords(lem, labels, params.n_keywords)
     members = statements.assign(cluster_id=labels)
     members = members[members["cluster_id"] >= 0]
