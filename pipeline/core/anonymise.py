@@ -291,17 +291,20 @@ _CLIENT_CUE_RE = re.compile(
     r"(?i)\b(?:klant|cli[eë]nt|dossier|zaak|relatie|registratie|referentie|aanvraag|beschikking"
     r"|debiteur|polis|verzekerden|huurder|contract|lid|pati[eë]nt|casus|melding|cjib|burger"
     r"|v|vreemdelingen|a|administratie|cak|uwv|svb|duo|ind|coa|bezwaar|aanslag|factuur"
-    r"|machtiging|verzekerings|zorgpas)"
+    r"|machtiging|verzekerings|zorgpas|insolventie|rekest|parket)"
     r"[\s\-]?(?:nummer|nr\.?|no\.?|#)"
     r"|\b(?:ons|uw)?\s?kenmerk|\bdossier(?=\s*[:#]?\s*[A-Z]{0,4}[\-/]?\d)|\bbetalingskenmerk"
     r"|\bvnr\b|\bref(?:erentie)?\b(?=[\s\-.:#]{0,3}[A-Z]{0,5}[\-/]?\d)"
+    r"|\bnr\.?(?=\s*[:#]?\s*\d{6,})"  # "CAK-schuld, nr 2024118830"
 )
 # The number may follow a dash ("ref-111222333"), an agency or a word ("klantnummer UWV 884...",
 # "v-nr partner 345...").
+# "dossiernr is DH-20417", "dossiernummer gemeente: SD-2024-11873", "zaaknummer: ROT 24/5127"
 _CLIENT_ID_RE = re.compile(
+    r"(?:\s+(?:is|was)\b)?"
     r"(?:\s+(?:bij\s+|van\s+(?:het\s+|de\s+)?)?(?:[A-Z]{2,6}|[a-zë]{2,12}|[A-Z][a-zë]{2,15})"
-    r"(?=\s*[:#.]?\s*[A-Za-z]{0,5}\d))?"
-    r"[\s\-]*[:#.]?\s*((?=[\w./\-]*\d)[A-Za-z0-9][\w./\-]*[A-Za-z0-9])"
+    r"(?=(?:\s+|\s*[:#.]\s*)[A-Za-z]{0,5}[\-/]?\d))?"
+    r"[\s\-]*[:#.]?\s*((?:[A-Z]{2,5}\s(?=\d))?(?=[\w./\-]*\d)[A-Za-z0-9][\w./\-]*[A-Za-z0-9])"
 )
 
 _MONEY_RE = re.compile(
@@ -413,12 +416,63 @@ _PARTICLE_VERBS = _SPEECH_VERBS | {
     "stelt", "stelde", "meent", "meende", "betoogt", "betoogde", "klaagt", "klaagde",
     "verklaart", "verklaarde", "wil", "wilde", "kreeg", "krijgt", "woont", "woonde",
 }  # fmt: skip
-_PARTICLE_BEFORE = {"volgens", "aldus"}
+# before a "Van" name: "volgens", "aldus", and a quote's verb in inverted order ('"...," zegt
+# Van der Meer')
+_PARTICLE_BEFORE = {
+    "volgens", "aldus", "zegt", "zei", "vertelt", "vertelde", "stelt", "stelde", "meent",
+    "schrijft", "schreef", "reageert", "reageerde", "benadrukt", "benadrukte", "vindt", "vond",
+}  # fmt: skip
 _COMPASS = {
     "noord", "oost", "zuid", "west", "midden", "noordoost", "noordwest", "zuidoost", "zuidwest",
     "groot", "klein", "nieuw", "oud", "sint", "hoog", "laag", "boven", "beneden",
 }  # fmt: skip
 _ARTICLES = {"de", "het", "een", "deze", "die", "dit", "dat"}
+# Common Dutch first names that are also Dutch words ("roos kramer belde", "storm slaapt bij
+# vriend mees"): general knowledge, not taken from any evaluation set.
+_WORD_FIRST_NAMES = {
+    "roos", "storm", "noor", "fleur", "mees", "sterre", "lot", "bas", "mark", "job", "rob",
+    "joy", "hope", "jade", "iris", "merel", "bloem", "lieve", "teun", "pien",
+    "dirk", "frank", "jet", "kim", "liza", "bram", "gijs", "hidde", "luuk", "thijs", "koen",
+    "sil", "stijn", "cas", "ruben", "daan", "jan", "pim", "bo", "isa", "lotte", "puck",
+    "hanna", "zoë", "sky",
+}  # fmt: skip
+# The commonest Dutch surnames that are also Dutch words (from the top of the national surname
+# counts, general knowledge): in lower case after a form of address or a job title or family
+# word they are the name ("mw. vos", "buurman wolf", "juf winter"); any other listed surname
+# there is as often a verb or pronoun ("moeder wilde", "dochter haar").
+_WORD_SURNAMES = {
+    "bakker", "visser", "smit", "mulder", "bos", "vos", "dekker", "brouwer", "kok", "koster",
+    "prins", "blom", "post", "kuiper", "kramer", "groen", "jonker", "boer", "schipper",
+    "koning", "mol", "molenaar", "wolf", "hart", "baas", "schaap", "winter", "zomer", "hoek",
+    "haan", "visscher", "de wit", "de jong", "de vries", "de graaf", "de haan", "de boer",
+    "de groot", "de lange", "de leeuw", "de ruiter", "de koning", "de vos", "de bruin",
+    "de jonge", "de kok", "de bakker", "de roos", "van dam", "van dijk", "van den berg",
+    "van der meer", "van der linden", "van den broek", "van der heijden", "van leeuwen",
+    "van beek", "van vliet", "van wijk", "van loon", "van der wal", "van der veen",
+    "van den bosch", "van der horst", "van der laan", "van de pol", "smid", "timmer",
+    "snoek", "haas", "kraai", "vink", "mees", "storm", "roos", "berg", "hoekstra", "smits",
+    "bruin", "zwart", "kooi", "veen", "dijk", "brink", "beek", "vogel", "de vogel", "kamp",
+    "dam", "boon", "spijker", "haring", "kuiken", "valk", "de valk", "kuijpers", "wit",
+    "de bruijn", "van veen", "van der velde", "van de ven", "ruiter", "jager",
+    "de jager", "schouten", "schutte", "veenstra", "bosch", "rijken", "verbeek", "steen",
+}  # fmt: skip
+# Abbreviations that stand before a number and read like names ("Art. 13", "Nr. 4")
+_NUMBER_ABBREVIATIONS = {"art", "nr", "blz", "lid", "par", "hfst", "fig", "afb", "bijl", "sub"}
+# First names and surnames that are also common verb forms: never looked for in another case.
+_NAME_VERB_FORMS = {
+    "ben", "wil", "hoop", "kan", "zal", "mag", "had", "was", "kom", "zie", "sta", "loop",
+    "werk", "vind", "geef", "neem", "blijf", "word", "doe", "heb", "ga", "hoor", "help",
+    "groet", "wens", "dank", "lig", "zit", "leg", "zeg", "weet", "denk", "ken", "hou", "houd",
+}  # fmt: skip
+# Before a name that is also a word, these make it the word: "een vos", "ik hoop", "mijn baas",
+# "geen groen", "'t bos".
+_WORD_NAME_BLOCKERS = _ARTICLES | {
+    "'t", "t", "ik", "je", "jij", "we", "wij", "ze", "zij", "hij", "u", "men", "mijn", "m'n",
+    "mn", "jouw", "zijn", "z'n", "zn", "haar", "hun", "onze", "ons", "uw", "jullie", "elke",
+    "ieder", "iedere", "geen", "veel", "weinig", "meer", "minder", "wat", "welke", "zo", "te",
+    "erg", "heel", "zeer", "nog", "al", "niet", "wel", "ook", "is", "was", "wordt", "werd",
+    "blijft", "bleef", "lijkt", "leek", "als", "even", "best", "echt",
+}  # fmt: skip
 _SUBJECT_PRONOUNS = {
     "ik", "je", "jij", "u", "hij", "zij", "ze", "we", "wij", "jullie", "men", "er", "het",
 }  # fmt: skip
@@ -476,6 +530,8 @@ _INSTITUTION_WORDS = {
     "gemeente", "gemeenten", "provincie", "stad", "dorp", "regio", "wijk", "buurt", "stichting",
     "vereniging", "organisatie", "bedrijf", "corporatie", "woningcorporatie", "instelling",
     "ziekenhuis", "basisschool", "afdeling", "project", "programma", "dienst", "platform",
+    "restaurant", "café", "cafe", "moskee", "kerk", "museum", "hotel", "school", "camping",
+    "theater", "buurthuis", "wijkcentrum", "winkel", "supermarkt",
 }  # fmt: skip
 # Greetings and sign-offs: like family words, they make the next known first name a person
 # ("Groet, Jet", "Hoi Wil").
@@ -508,6 +564,16 @@ _PERSON_TITLE_WORDS = (
         "casushouder", "behandelaar",
     }
 )  # fmt: skip
+_LOWER_LIST_NAME_RE = re.compile(
+    r"(?m)(?:^|\|)[ \t]*(?:[-*•][ \t]*)?"
+    r"(((?:(?:van|de|der|den|ter|ten)[ ]+){0,3}[a-zß-öø-ÿ][\w'’\-]+),[ ]?[a-z]\.)"
+)
+_TITLED_LOWER_RE = re.compile(
+    r"(?<![\w\-])("
+    + "|".join(sorted((re.escape(w) for w in _PERSON_TITLE_WORDS), key=len, reverse=True))
+    + r")[ \u00a0]+((?:(?:van|de|der|den|ter|ten)[ \u00a0]+){0,3}[a-zß-öø-ÿ][\w'’\-]+)",
+    re.IGNORECASE,
+)
 # Hurried-note abbreviations before a person: "m/ Gidey" (met), "t.a.v. Tsegai", "i.o.m. X"
 _NOTE_CUES = {"m/", "t.a.v.", "tav", "t.a.v", "i.o.m.", "iom", "i.o.m"}
 # Nouns that belong to a person: "het verhaal van Mulu", "de situatie van Abeba"
@@ -694,10 +760,17 @@ _LOWER_STREET_RE = re.compile(
     r"(?![\d]|[.,]\d|\s(?:jaar|jr|euro|mnd|maanden|weken|dagen|keer|uur|kinderen|%))"
 )
 _STREET_SUFFIX_END_RE = re.compile(_STREET_SUFFIX.replace("str\\.", "str") + r"$")
-_ORG_TAIL_RE = re.compile(
-    r"^\s*(?:Ziekenhuis|ziekenhuis|Kliniek|kliniek|Instituut|Stichting|Huis|College|School"
-    r"|Kinderziekenhuis|Zorg|zorg|Groep|Centrum|Fonds|Academie|Universiteit|Gasthuis)\b"
+# The head noun of a body named after a person: "Sint Maartenskliniek", "Ronald McDonald Huis",
+# "Johan Cruijff Foundation", "Van Gogh Museum", "Johannes Hospitium"; at most two more
+# capitalised words may stand between the name and its head.
+_ORG_HEADS = (
+    r"(?:Ziekenhuis|ziekenhuis|Kliniek|kliniek|Instituut|Stichting|Huis|College|School"
+    r"|Kinderziekenhuis|Zorg|zorg|Groep|Centrum|Fonds|Academie|Universiteit|Gasthuis"
+    r"|Hospitium|Hospice|Museum|museum|Foundation|Hogeschool|Lyceum|Gymnasium|Kerk|Moskee"
+    r"|Stadion|Theater|Schouwburg|Paviljoen|Prijs|Park|Bibliotheek|Kazerne)"
 )
+_ORG_TAIL_RE = re.compile(rf"^\s*(?:[A-Z][\w'’\-]*\s+){{0,2}}{_ORG_HEADS}\b")
+_ORG_HEAD_RE = re.compile(_ORG_HEADS)
 _PLACEHOLDER_NAME_RE = re.compile(r"^(?:[A-Z]\.?|X{1,6}|N\.?N\.?|[A-Z]{1,2}\.|\.{2,})$")
 _INITIALS_RE = re.compile(r"^(?:[A-ZÀ-Þ]\.){1,4}[A-ZÀ-Þ]?$|^[A-ZÀ-Þ]$")
 _TOKEN_RE = re.compile(r"[^\s]+")
@@ -1171,7 +1244,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.4"
+GATE_VERSION = "2026.12.5"
 
 
 class Anonymiser:
@@ -1264,6 +1337,12 @@ class Anonymiser:
             f
             for f in self._first_names
             if len(f) >= 3 and f not in _NOTE_ABBREVIATIONS and not self._is_word(f)
+        }
+        # first names that are also words ("roos", "storm"): a lower-case name only with a
+        # listed surname after them. deduce's list also holds "witte", "klaar" and "baan", so
+        # only the common ones count here
+        self._lower_word_first_names = {
+            f for f in _WORD_FIRST_NAMES if f in self._first_names and self._name_as_word_ok(f)
         }
         # no look-behind in front: it would stop re's first-character scan (3x slower);
         # _keep_spans checks the character before each match instead
@@ -1415,6 +1494,21 @@ class Anonymiser:
             )
         return True  # a non-word before a finite verb (checked above)
 
+    def _first_and_surname(self, span: str) -> bool:
+        """Capitalised, a listed first name followed by a listed surname (with its particles):
+        "Johannes Bakker", "Roos Visser", "Ben de Vries". Each alone may be a Dutch word
+        ("Johannes" is in the lexicon, "Wil" is a verb); together they are a name."""
+        tokens = span.split()
+        if len(tokens) < 2 or not all(t[:1].isupper() for t in (tokens[0], tokens[-1])):
+            return False
+        if tokens[0].isupper() or tokens[-1].isupper():
+            return False  # "HULP BIJ", a heading in capitals
+        if _fold(tokens[0]) in _SENTENCE_WORDS:
+            return False  # "Dan Hoop Ik Dat Het Lukt": a heading in title case
+        return _fold(tokens[0]) in self._first_names and (
+            _fold(" ".join(tokens[1:])) in self._surnames or _fold(tokens[-1]) in self._surnames
+        )
+
     def _is_name(self, token: str) -> bool:
         f = _fold(token)
         return f in self._first_names or f in self._surnames
@@ -1496,8 +1590,10 @@ class Anonymiser:
             return True
         if folded in self._keep or folded in self._keep_words:
             return True
-        if _ORG_TAIL_RE.match(text[e : e + 20]):
+        if _ORG_TAIL_RE.match(text[e : e + 40]) or _ORG_HEAD_RE.fullmatch(tokens[-1]):
             return True
+        if folded in _NUMBER_ABBREVIATIONS and re.match(r"\.?\s*\d", text[e : e + 4]):
+            return True  # "Art. 13 WWB", "Nr 4": an abbreviation before a number
         before = _previous_word(text, s)
         if before in _HONORIFICS:
             return False  # "Dhr. Koning", "mevrouw De Boer", "meneer Assen": a person
@@ -1521,10 +1617,21 @@ class Anonymiser:
             return True  # "in Helmond-Oost"
         if len(tokens) == 1 and self._is_word(name) and self._place_follows(text, e):
             return True  # "Gerechtshof Den Haag", "Rechtbank Den Haag": a body and its seat
-        if len(tokens) >= 2 and tokens[0] in ("van", "aan", "in", "uit", "bij", "naar", "den"):
-            # "college van Arnhem", "aan den IJssel": a preposition and a place, no first name
-            if _fold(" ".join(tokens[1:])) in self._places and self._is_word(
-                (_previous_word(text, s) or "x").rsplit("-", 1)[-1]
+        if len(tokens) >= 2 and tokens[0] in (
+            "van",
+            "aan",
+            "in",
+            "uit",
+            "bij",
+            "naar",
+            "den",
+            "te",
+        ):
+            # "college van Arnhem", "aan den IJssel", "wonende te Apeldoorn": a preposition and
+            # a place, no first name
+            if _fold(" ".join(tokens[1:])) in self._places and (
+                tokens[0] == "te"  # "geboren op 3 juli 1961 te Apeldoorn"
+                or self._is_word((_previous_word(text, s) or "x").rsplit("-", 1)[-1])
             ):
                 return True
         if strong:
@@ -1604,6 +1711,18 @@ class Anonymiser:
                 (t.start() + m.start(), t.end() + m.start(), t.group())
                 for t in _NONSPACE_RE.finditer(m.group())
             ]
+            # a listed first name and surname that are both words: "Hoop Koning", "Wil Mol"
+            pair = next(
+                (
+                    (run[0][0], run[k][1])
+                    for k in range(min(len(run), 4) - 1, 0, -1)
+                    if self._first_and_surname(text[run[0][0] : run[k][1]])
+                ),
+                None,
+            )
+            if pair:
+                out.append(pair)
+                continue
             # leading cue or title words inside the run ("Zoon Daan", "Verzoeker Farah") are
             # context, not name; leading and trailing Dutch words are no part of the name
             cue_inside = False
@@ -1667,7 +1786,7 @@ class Anonymiser:
         return False
 
     def _decide_run(self, text: str, s: int, e: int, names: list[str], cue_inside: bool) -> bool:
-        if _previous_word(text, s) in _INSTITUTION_WORDS:
+        if _previous_word(text, s) in _INSTITUTION_WORDS and not _sentence_start(text, s):
             return False  # "de gemeente Dantumadiel zou", "stichting Kadera biedt"
         if len(names) == 1 and text[e : e + 1] == ":":
             # a speaker in a chat log or transcript ("[12:04] Tesfay: ok", 'Senait: "Ik..."');
@@ -1679,6 +1798,8 @@ class Anonymiser:
             )
         dutch = [self._is_word(t) for t in names]
         foreign = any(c in _FOREIGN_LETTERS for c in _fold(" ".join(names)))
+        if self._first_and_surname(text[s:e]):
+            return True  # "Johannes Bakker", "Wil Mol": both words, but a listed pair
         if len(names) >= 2 and not all(dutch):
             # a known name that is no Dutch word, or foreign letters: "Kidane Berhe", "Łukasz
             # Wójcik"; not "Meldpunt Huurtoeslag", "Raad van State"
@@ -1903,17 +2024,33 @@ class Anonymiser:
         for m in _LOWER_HONORIFIC_RE.finditer(text):
             toks = m.group(1).split()
             last = toks[-1]
-            if last in _NOTE_ABBREVIATIONS:
-                continue
+            if last in _NOTE_ABBREVIATIONS or _fold(last).strip(".") in _TITLES:
+                continue  # "mw. mr. C.A. Wiersma": a title, the name follows
             interfix = len(toks) > 1
             surname = _fold(last) in self._surnames or _fold(m.group(1)) in self._surnames
             if not self._is_word(last) or (
-                surname and (interfix or (last not in self._words and self._is_base_form(last)))
+                surname
+                and (
+                    interfix
+                    # "mw. vos", "dhr. kok": after a form of address a common surname is
+                    # the name even when it is a word; "mw. woning kwijtraakt" and "meneer
+                    # wilde niet" are no names
+                    or (
+                        _fold(m.group(1)) in _WORD_SURNAMES
+                        and self._name_as_word_ok(last)
+                        and last not in _ROLE_WORDS
+                        and last not in _TITLES
+                        and last not in self._cues
+                    )
+                )
             ):
                 out.append(m.span(1))
         # a first name, interfixes and a surname, all lower case (most texts hold no lower-case
         # first name at all: one set intersection in C decides that)
-        if self._lower_first_names.isdisjoint(_LOWER_WORD_RE.findall(text)):
+        lower_words = _LOWER_WORD_RE.findall(text)
+        if self._lower_first_names.isdisjoint(
+            lower_words
+        ) and self._lower_word_first_names.isdisjoint(lower_words):
             words = []
         else:
             words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
@@ -1921,7 +2058,24 @@ class Anonymiser:
         for i, (s, e, w) in enumerate(words):
             if w not in self._first_names or not w.islower() or len(w) < 3:
                 continue  # lower-case tokens fold to themselves: one set look-up for most words
-            if w in _NOTE_ABBREVIATIONS or self._is_word(w):
+            if w in _NOTE_ABBREVIATIONS:
+                continue
+            if self._is_word(w):
+                # a first name that is a word names a person only with a listed surname right
+                # after it: "roos kramer", "dewi hart"; not "de roos", "ik hoop", "wil graag"
+                j = i + 1
+                while j < n and words[j][2] in _NAME_INTERFIXES and j - i <= 3:
+                    j += 1
+                if (
+                    j < n
+                    and w in self._lower_word_first_names
+                    and _previous_word(text, s) not in _WORD_NAME_BLOCKERS
+                    and _GAP_RE.fullmatch(text, e, words[j][0])
+                    and words[j][2].islower()
+                    and words[j][2] not in _NAME_VERB_FORMS
+                    and _fold(" ".join(x[2] for x in words[i + 1 : j + 1])) in self._surnames
+                ):
+                    out.append((s, words[j][1]))
                 continue
             j = i + 1
             while j < n and words[j][2] in _NAME_INTERFIXES and j - i <= 3:
@@ -1947,6 +2101,28 @@ class Anonymiser:
                 or _next_word(text, e) in self._verbs
             ):
                 out.append((s, e))
+        # a listed name that is also a word, in lower case right after a job title or family
+        # word: "buurman wolf", "juf winter", "wijkagent post", "huisarts de wit"
+        for m in _TITLED_LOWER_RE.finditer(text):
+            name = m.group(2)
+            last = name.split()[-1]
+            if (
+                name.islower()
+                and _fold(m.group(1)) in _PERSON_TITLE_WORDS
+                and self._name_as_word_ok(last)
+                and last not in _ROLE_WORDS
+                and last not in _TITLES
+                and last not in self._cues
+                and last not in _INSTITUTION_WORDS  # "contactpersoon school"
+                and text[m.end(2) : m.end(2) + 1] != ":"
+                and (_fold(name) in _WORD_SURNAMES or _fold(name) in _WORD_FIRST_NAMES)
+            ):
+                out.append(m.span(2))
+        # a list row or table cell "kok, m." / "de jong, j.": a listed surname and an initial
+        for m in _LOWER_LIST_NAME_RE.finditer(text):
+            sur = _fold(m.group(2))
+            if sur in self._surnames or sur.split()[-1] in self._surnames:
+                out.append(m.span(1))
         for m in _SIGN_OFF_NAME_RE.finditer(text):
             if m.group(1) in self._first_names and m.group(1) not in _NOTE_ABBREVIATIONS:
                 out.append(m.span(1))
@@ -1961,7 +2137,7 @@ class Anonymiser:
         # first name: "Naam: Gebru, Selam")
         for m in _NAME_FIELD_RE.finditer(text):
             pos = m.start(1)
-            for k, part in enumerate(re.split(r"([,;(/|]|\s-\s)", m.group(1))):
+            for k, part in enumerate(re.split(r"([,;(/|<]|\s-\s)", m.group(1))):
                 if k % 2 == 1:
                     pos += len(part)
                     continue
@@ -1995,8 +2171,8 @@ class Anonymiser:
                     continue
                 if f in self._cues or f in _ROLE_WORDS:
                     continue
-                if t.islower() and self._is_word(t):
-                    continue  # "vries" of "sanne de vries" stays a verb elsewhere
+                if t.islower() and self._is_word(t) and not self._name_as_word_ok(t):
+                    continue  # "wil" of "mw. wil" stays a verb elsewhere
                 if self._kept(f):
                     continue  # "Eindhoven" of a false "Eindhoven Woensel"
                 names.add(t)
@@ -2005,18 +2181,47 @@ class Anonymiser:
         taken = _Intervals([(s, e) for s, e, _ in found])
         out = []
         for name in names:
-            s = text.find(name)
-            while s >= 0:
-                e = s + len(name)
-                if (
-                    not (s and (text[s - 1].isalnum() or text[s - 1] in "_'’-"))
-                    and not (e < len(text) and (text[e].isalnum() or text[e] in "_'’-"))
-                    and taken.first_overlap(s, e) is None
-                    and keep.first_overlap(s, e) is None
-                ):
-                    out.append((s, e))
-                s = text.find(name, e)
+            # the name as found, and typed in lower case or capitalised at a sentence's start
+            # ("mw. Vos ... vos is gevallen", "Wil Mol ... mol belde"), where a name that is
+            # also a word must stand where the word cannot: no article or pronoun before it
+            # ("een vos", "ik hoop"), no verb form ("ben", "wil")
+            variants = {name, name.lower(), name[:1].upper() + name[1:].lower()}
+            word = self._is_word(name)
+            for variant in variants:
+                if word and variant[:1].islower() and not self._name_as_word_ok(variant):
+                    continue
+                s = text.find(variant)
+                while s >= 0:
+                    e = s + len(variant)
+                    if (
+                        not (s and (text[s - 1].isalnum() or text[s - 1] in "_'’-"))
+                        and not (e < len(text) and (text[e].isalnum() or text[e] in "_'’-"))
+                        and taken.first_overlap(s, e) is None
+                        and keep.first_overlap(s, e) is None
+                        and (
+                            not word
+                            or not variant[:1].islower()
+                            or _previous_word(text, s) not in _WORD_NAME_BLOCKERS
+                        )
+                    ):
+                        out.append((s, e))
+                        taken.add(s, e)
+                    s = text.find(variant, e)
         return out
+
+    @staticmethod
+    def _name_as_word_ok(token: str) -> bool:
+        """May a found name that is also a Dutch word be looked for in another case? Not a
+        common verb form ("ben" of "Ben de Vries", "wil" of "Wil Mol", "hoop") or function
+        word: those stand in every sentence."""
+        f = _fold(token)
+        if len(f) < 3 or f in _SENTENCE_WORDS or f in _NAME_VERB_FORMS:
+            return False
+        if f.endswith("en"):
+            return False  # "hebben", "allen": an infinitive or plural, no name
+        lemma = _dutch_lexicon().lemmatize(f, lang="nl")
+        # "belt" (bellen), "praat" (praten): a verb's finite form
+        return not (f.endswith("t") and lemma != f and lemma.endswith("en"))
 
     def _word_and_number(self, span: str) -> bool:
         """A location deduce found that is an ordinary Dutch word and a number, no street: "Moest
@@ -2068,12 +2273,21 @@ class Anonymiser:
         if self._deduce is not None:
             for offset, chunk in _chunks(text):
                 doc = self._deduce.deidentify(chunk, disabled=_DEDUCE_DISABLED)
+                persons = [
+                    (a.start_char, a.end_char)
+                    for a in doc.annotations
+                    if "persoon" in a.tag or a.tag == "patient"
+                ]
                 for a in doc.annotations:
                     s, e = a.start_char + offset, a.end_char + offset
                     tag = a.tag
                     if "persoon" in tag or tag == "patient":
                         raw.append((s, e))
                     elif tag in ("ziekenhuis", "zorginstelling"):
+                        if _fold(a.text) in self._first_names and any(
+                            ps <= a.start_char and a.end_char < pe for ps, pe in persons
+                        ):
+                            continue  # "Johannes" (a hospital) of "Johannes Bakker"
                         keep_spans.append((s, e))
                     elif tag == "locatie" and a.priority >= 1 and re.search(r"\d", a.text):
                         if self._word_and_number(a.text):

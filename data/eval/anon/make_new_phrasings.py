@@ -14,7 +14,10 @@ Inside the text, ``[[shown text|LABEL]]`` or ``[[shown text|PERSOON|P1]]`` marks
 ``negative`` hold no identifier at all.
 
 The held-out file was written first, before any rule of the gate changed, and is not used to
-tune rules; the dev file is. Run with any Python >= 3.11:
+tune rules; the dev file is. Its last three sets (d1201-d1425) were written by independent
+writers from one brief, without seeing the gate or any earlier set; a lone initial they marked
+as a name ("de heer K.") is marked ``placeholder`` here, as the gate keeps such initials (an
+ombudsman's or court's own pseudonym). Run with any Python >= 3.11:
 
     python data/eval/anon/make_new_phrasings.py
 """
