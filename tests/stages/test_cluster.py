@@ -311,6 +311,18 @@ def test_keywords_are_distinctive_lemmas_without_stop_words():
     assert "de" not in keywords[1]
 
 
+def test_keywords_skip_number_words_and_figures_and_join_separable_verbs():
+    docs = [
+        ["zes", "2019-2020", "af_sluiten", "energie", "circa"],
+        ["zes", "energie", "af_sluiten", "geval"],
+        ["briefadres", "weigeren", "vier"],
+        ["briefadres", "weigeren", "zes"],
+    ]
+    keywords = C.ctfidf_keywords(docs, np.array([0, 0, 1, 1]), 8)
+    assert set(keywords[0]) == {"afsluiten", "energie"}
+    assert set(keywords[1]) == {"briefadres", "weigeren"}
+
+
 def test_representative_is_the_medoid():
     x = np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0]])
     x /= np.linalg.norm(x, axis=1, keepdims=True)
