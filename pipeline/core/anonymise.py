@@ -291,8 +291,9 @@ _CLIENT_CUE_RE = re.compile(
     r"(?i)\b(?:klant|cli[eë]nt|dossier|zaak|relatie|registratie|referentie|aanvraag|beschikking"
     r"|debiteur|polis|verzekerden|huurder|contract|lid|pati[eë]nt|casus|melding|cjib|burger"
     r"|v|vreemdelingen|a|administratie|cak|uwv|svb|duo|ind|coa|bezwaar|aanslag|factuur"
-    r"|machtiging|verzekerings|zorgpas|insolventie|rekest|parket)"
-    r"[\s\-]?(?:nummer|nr\.?|no\.?|#)"
+    r"|machtiging|verzekerings|zorgpas|insolventie|rekest|parket|personeels|toeslag|vordering"
+    r"|factuur|cjib)"
+    r"[\s\-]?(?:nummers?|nrs?\.?|no\.?|#)"
     r"|\b(?:ons|uw)?\s?kenmerk|\bdossier(?=\s*[:#]?\s*[A-Z]{0,4}[\-/]?\d)|\bbetalingskenmerk"
     r"|\bvnr\b|\bref(?:erentie)?\b(?=[\s\-.:#]{0,3}[A-Z]{0,5}[\-/]?\d)"
     r"|\bnr\.?(?=\s*[:#]?\s*\d{6,})"  # "CAK-schuld, nr 2024118830"
@@ -304,7 +305,9 @@ _CLIENT_ID_RE = re.compile(
     r"(?:\s+(?:is|was)\b)?"
     r"(?:\s+(?:bij\s+|van\s+(?:het\s+|de\s+)?)?(?:[A-Z]{2,6}|[a-zë]{2,12}|[A-Z][a-zë]{2,15})"
     r"(?=(?:\s+|\s*[:#.]\s*)[A-Za-z]{0,5}[\-/]?\d))?"
-    r"[\s\-]*[:#.]?\s*((?:[A-Z]{2,5}\s(?=\d))?(?=[\w./\-]*\d)[A-Za-z0-9][\w./\-]*[A-Za-z0-9])"
+    r"[\s\-]*[:#.]?\s*("
+    r"\d{1,6}(?:\s\d{1,5}){1,4}(?![\w\-/]|[.,]\d)"  # in spaced groups: "2024 0000 4471 8823"
+    r"|(?:[A-Z]{2,5}\s(?=\d))?(?=[\w./\-]*\d)[A-Za-z0-9][\w./\-]*[A-Za-z0-9])"
 )
 
 _MONEY_RE = re.compile(
@@ -532,7 +535,13 @@ _INSTITUTION_WORDS = {
     "ziekenhuis", "basisschool", "afdeling", "project", "programma", "dienst", "platform",
     "restaurant", "café", "cafe", "moskee", "kerk", "museum", "hotel", "school", "camping",
     "theater", "buurthuis", "wijkcentrum", "winkel", "supermarkt",
+    # a law, scheme or method named after a person ("Wet Mulder", "methode Marte Meo"), a
+    # court's seat ("Rechtbank Gelderland"), a firm ("schoonmaakbedrijf Hollander")
+    "wet", "regeling", "methode", "rechtbank", "gerechtshof", "schoonmaakbedrijf",
+    "uitzendbureau", "firma", "kantoor", "bewindvoerderskantoor",
 }  # fmt: skip
+# Before these a name is what the law, method or court is named after, never a person
+_NAMED_AFTER_WORDS = {"wet", "regeling", "methode", "rechtbank", "gerechtshof"}
 # Greetings and sign-offs: like family words, they make the next known first name a person
 # ("Groet, Jet", "Hoi Wil").
 _SIGN_OFFS = {"groet", "groeten", "groetjes", "gr", "mvg", "doei"}
@@ -767,10 +776,23 @@ _ORG_HEADS = (
     r"(?:Ziekenhuis|ziekenhuis|Kliniek|kliniek|Instituut|Stichting|Huis|College|School"
     r"|Kinderziekenhuis|Zorg|zorg|Groep|Centrum|Fonds|Academie|Universiteit|Gasthuis"
     r"|Hospitium|Hospice|Museum|museum|Foundation|Hogeschool|Lyceum|Gymnasium|Kerk|Moskee"
-    r"|Stadion|Theater|Schouwburg|Paviljoen|Prijs|Park|Bibliotheek|Kazerne)"
+    r"|Stadion|Theater|Schouwburg|Paviljoen|Prijs|Park|Bibliotheek|Kazerne"
+    # firms named after their owner: "Van der Poel Incasso", "Lammers Budgetbeheer"
+    r"|Incasso|Bewindvoering|Budgetbeheer|Bewind|Gerechtsdeurwaarders|Deurwaarders"
+    r"|Advocaten|Advocatuur|Notarissen|Accountants|Administratie|Administraties)"
 )
-_ORG_TAIL_RE = re.compile(rf"^\s*(?:[A-Z][\w'’\-]*\s+){{0,2}}{_ORG_HEADS}\b")
+_ORG_TAIL_RE = re.compile(
+    rf"^[ \t]*(?:[A-Z][\w'’\-]*[ \t]+){{0,2}}{_ORG_HEADS}\b"
+    # a school or street named after a person, glued: "Anne Frankschool", "Willem Dreeslaan"
+    r"|^[ \t]+[A-Z][\w'’\-]*(?:school|college|ziekenhuis|kliniek|straat|laan|weg|plein|singel"
+    r"|gracht|kade|dreef|steeg|plantsoen|boulevard|allee)\b"
+)
 _ORG_HEAD_RE = re.compile(_ORG_HEADS)
+# a school or street named after a person, glued to its head: "Frankschool", "Bernhardlaan"
+_GLUED_PLACE_RE = re.compile(
+    r"^[A-Z][\w'’\-]{2,}(?:school|college|ziekenhuis|kliniek|straat|laan|weg|plein|singel"
+    r"|gracht|kade|dreef|steeg|plantsoen|boulevard|allee)$"
+)
 _PLACEHOLDER_NAME_RE = re.compile(r"^(?:[A-Z]\.?|X{1,6}|N\.?N\.?|[A-Z]{1,2}\.|\.{2,})$")
 _INITIALS_RE = re.compile(r"^(?:[A-ZÀ-Þ]\.){1,4}[A-ZÀ-Þ]?$|^[A-ZÀ-Þ]$")
 _TOKEN_RE = re.compile(r"[^\s]+")
@@ -983,8 +1005,21 @@ def _find_plates(text: str) -> list[_Cand]:
     return out
 
 
+# A reference code right after the thing it refers to, without "nummer": "vordering
+# V24.118.773", "factuur F2024-088127", "huurcontract HC-0077/3412", "melding VT-24-08812"
+_CODE_AFTER_NOUN_RE = re.compile(
+    r"(?i:\b(?:vordering|factuur|melding|huurcontract|contract|huurovereenkomst|polis"
+    r"|beschikking|aanmelding|zaak|dossier))\s*[:#]?\s*"
+    r"([A-Z]{1,4}[\-./]?\d[\d./\-]*\d)(?![\w\-])"
+)
+
+
 def _find_client_numbers(text: str) -> list[_Cand]:
-    out = []
+    out = [
+        (m.start(1), m.end(1), "KLANTNUMMER")
+        for m in _CODE_AFTER_NOUN_RE.finditer(text)
+        if sum(c.isdigit() for c in m.group(1)) >= 5
+    ]
     for m in _CLIENT_CUE_RE.finditer(text):
         idm = _CLIENT_ID_RE.match(text, m.end())
         if not idm:
@@ -1244,7 +1279,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.5"
+GATE_VERSION = "2026.12.6"
 
 
 class Anonymiser:
@@ -1590,13 +1625,21 @@ class Anonymiser:
             return True
         if folded in self._keep or folded in self._keep_words:
             return True
-        if _ORG_TAIL_RE.match(text[e : e + 40]) or _ORG_HEAD_RE.fullmatch(tokens[-1]):
-            return True
+        if _ORG_TAIL_RE.match(text[e : e + 40]) or (
+            _ORG_HEAD_RE.fullmatch(tokens[-1]) and "van" not in tokens[1:-1]
+        ):
+            return True  # not "mr. J. Oosterhout van Kroes Advocaten": a person and a firm
         if folded in _NUMBER_ABBREVIATIONS and re.match(r"\.?\s*\d", text[e : e + 4]):
             return True  # "Art. 13 WWB", "Nr 4": an abbreviation before a number
         before = _previous_word(text, s)
         if before in _HONORIFICS:
             return False  # "Dhr. Koning", "mevrouw De Boer", "meneer Assen": a person
+        if _GLUED_PLACE_RE.search(tokens[-1]):
+            return True  # "Nieuwsbrief Anne Frankschool", "Prins Bernhardlaan"
+        if _fold(tokens[0]) in _INSTITUTION_WORDS or (
+            _previous_word(text, s) in _NAMED_AFTER_WORDS and not _sentence_start(text, s)
+        ):
+            return True  # "Wet Mulder", "de Rechtbank Gelderland", "methode Marte Meo"
         if (
             strong
             and before in _PERSON_TITLE_WORDS

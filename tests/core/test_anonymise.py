@@ -1202,3 +1202,52 @@ def test_verbs_pronouns_places_feasts_and_bodies_named_after_people_are_no_perso
 def test_file_numbers_after_a_verb_a_body_or_a_bare_nr_are_removed(rules, text, number):
     assert number not in rules.anonymise(text).text
     assert "KLANTNUMMER" in rules.anonymise(text).text
+
+
+# Gate 2026.12.6: two more independent sets (d1501-d1625: youth care and families; debts,
+# creditors' letters and bewind reports).
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Vordering van Van der Poel Incasso, Lammers Budgetbeheer en Wouters Bewindvoering.",
+     "Volgens de Wet Mulder is de boete hoger; de Rechtbank Gelderland besliste.",
+     "Nieuwsbrief Anne Frankschool. Kantoor aan de Prins Bernhardlaan.",
+     "Schulden bij Klarna, Wehkamp en Flanderijn."],
+)  # fmt: skip
+def test_firms_laws_courts_schools_and_streets_named_after_people_are_kept(gate, text):
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Met vriendelijke groet,\nJeroen Wouters\nWouters Bewindvoering, namens cliënt", "Jeroen"),
+        ("Door Tom Lagerwey\n\nZaandam – Als de brievenbus klappert", "Lagerwey"),
+        ("bewindvoerder mr. J. Oosterhout van Kroes Advocaten belde", "Oosterhout"),
+        ("Agenda: huur, DUO, school Elif. Marloes", "Elif"),
+        ("Mw. Verweg kwam te laat.", "Verweg"),
+    ],
+)
+def test_a_person_beside_a_firm_a_place_or_a_street_word_is_still_removed(gate, text, name):
+    assert name not in gate.anonymise(text).text
+
+
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("schulden bij Flanderijn (vordering V24.118.773)", "V24.118.773"),
+        ("huurcontract HC-0077/3412 loopt af", "HC-0077/3412"),
+        ("Terugkoppeling melding VT-24-08812", "VT-24-08812"),
+        ("toeslagnummer 8231 4790 6.", "4790"),
+        ("CJIB-nummers 2024 0000 4471 8823 en meer", "4471 8823"),
+        ("Personeelsnr: 0044127", "0044127"),
+    ],
+)
+def test_references_after_their_noun_or_in_spaced_groups_are_removed(rules, text, number):
+    assert number not in rules.anonymise(text).text
+
+
+def test_a_spaced_reference_does_not_swallow_a_following_count(rules):
+    out = rules.anonymise("dossiernr 2024-0045 12 maanden open").text
+    assert out == "dossiernr [KLANTNUMMER] 12 maanden open"
