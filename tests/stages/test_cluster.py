@@ -329,6 +329,21 @@ def test_representative_is_the_medoid():
     assert C.medoid_index(x) in (1, 2)
 
 
+def _four_case_info() -> pd.DataFrame:
+    """Case context of the four cases a-d: one municipality, organisation and year."""
+    return pd.DataFrame(
+        {
+            "case_id": list("abcd"),
+            "municipality": "G",
+            "organisation": "O",
+            "year": 2024,
+            "solution_type": "regulier",
+            "outcome": "deels",
+            "orde": 1,
+        }
+    )
+
+
 def test_representative_is_a_main_barrier_even_when_a_side_remark_is_more_central():
     x = np.array([[0.7, 0.7], [1.0, 0.0], [0.9, 0.3], [0.0, 1.0]])
     x /= np.linalg.norm(x, axis=1, keepdims=True)
@@ -341,17 +356,7 @@ def test_representative_is_a_main_barrier_even_when_a_side_remark_is_more_centra
             "barrier_type": "regel/wet",
         }
     )
-    info = pd.DataFrame(
-        {
-            "case_id": list("abcd"),
-            "municipality": "G",
-            "organisation": "O",
-            "year": 2024,
-            "solution_type": "regulier",
-            "outcome": "deels",
-            "orde": 1,
-        }
-    )
+    info = _four_case_info()
     assert C.medoid_index(x) == 0  # the side remark is the plain medoid
     clusters = C.summarise(statements, x, np.zeros(4, dtype=int), info, _params())
     assert clusters.loc[0, "representative"].startswith("hoofdknelpunt")
@@ -369,17 +374,7 @@ def test_keywords_and_titles_hold_no_anonymisation_placeholders():
     statements = pd.DataFrame(
         {"case_id": list("abcd"), "text": texts, "is_main": True, "barrier_type": "regel/wet"}
     )
-    info = pd.DataFrame(
-        {
-            "case_id": list("abcd"),
-            "municipality": "G",
-            "organisation": "O",
-            "year": 2024,
-            "solution_type": "regulier",
-            "outcome": "deels",
-            "orde": 1,
-        }
-    )
+    info = _four_case_info()
     clusters = C.summarise(statements, x, np.array([0, 0, 1, 1]), info, _params())
     words = {w for kw in clusters["keywords"] for w in kw}
     assert {"uwv", "huurtoeslag"} <= words
