@@ -291,8 +291,7 @@ _CLIENT_CUE_RE = re.compile(
     r"(?i)\b(?:klant|cli[eë]nt|dossier|zaak|relatie|registratie|referentie|aanvraag|beschikking"
     r"|debiteur|polis|verzekerden|huurder|contract|lid|pati[eë]nt|casus|melding|cjib|burger"
     r"|v|vreemdelingen|a|administratie|cak|uwv|svb|duo|ind|coa|bezwaar|aanslag|factuur"
-    r"|machtiging|verzekerings|zorgpas|insolventie|rekest|parket|personeels|toeslag|vordering"
-    r"|factuur|cjib)"
+    r"|machtiging|verzekerings|zorgpas|insolventie|rekest|parket|personeels|toeslag|vordering)"
     r"[\s\-]?(?:nummers?|nrs?\.?|no\.?|#)"
     r"|\b(?:ons|uw)?\s?kenmerk|\bdossier(?=\s*[:#]?\s*[A-Z]{0,4}[\-/]?\d)|\bbetalingskenmerk"
     r"|\bvnr\b|\bref(?:erentie)?\b(?=[\s\-.:#]{0,3}[A-Z]{0,5}[\-/]?\d)"
@@ -425,6 +424,9 @@ _PARTICLE_BEFORE = {
     "volgens", "aldus", "zegt", "zei", "vertelt", "vertelde", "stelt", "stelde", "meent",
     "schrijft", "schreef", "reageert", "reageerde", "benadrukt", "benadrukte", "vindt", "vond",
 }  # fmt: skip
+# Lower-case words that may open a false person before a place: "college van Arnhem", "aan den
+# IJssel", "wonende te Apeldoorn"
+_PLACE_LEADS = {"van", "aan", "in", "uit", "bij", "naar", "den", "te"}
 _COMPASS = {
     "noord", "oost", "zuid", "west", "midden", "noordoost", "noordwest", "zuidoost", "zuidwest",
     "groot", "klein", "nieuw", "oud", "sint", "hoog", "laag", "boven", "beneden",
@@ -528,6 +530,9 @@ _BRACKET_ROLES = _ONE_PERSON_KIN | {
     "cliënt", "cliënte", "client", "cliente", "clt", "betrokkene", "aanvrager", "aanvraagster",
     "verzoeker", "verzoekster", "melder", "huurder", "bewoner", "bewoonster", "ouder",
 }  # fmt: skip
+# Before these a name is what the law, method or court is named after, never a person: "Wet
+# Mulder", "methode Marte Meo", "Rechtbank Gelderland" (the court's seat)
+_NAMED_AFTER_WORDS = {"wet", "regeling", "methode", "rechtbank", "gerechtshof"}
 # Words that name the kind of place or body whose name follows: "gemeente Dantumadiel".
 _INSTITUTION_WORDS = {
     "gemeente", "gemeenten", "provincie", "stad", "dorp", "regio", "wijk", "buurt", "stichting",
@@ -535,13 +540,9 @@ _INSTITUTION_WORDS = {
     "ziekenhuis", "basisschool", "afdeling", "project", "programma", "dienst", "platform",
     "restaurant", "café", "cafe", "moskee", "kerk", "museum", "hotel", "school", "camping",
     "theater", "buurthuis", "wijkcentrum", "winkel", "supermarkt",
-    # a law, scheme or method named after a person ("Wet Mulder", "methode Marte Meo"), a
-    # court's seat ("Rechtbank Gelderland"), a firm ("schoonmaakbedrijf Hollander")
-    "wet", "regeling", "methode", "rechtbank", "gerechtshof", "schoonmaakbedrijf",
-    "uitzendbureau", "firma", "kantoor", "bewindvoerderskantoor",
-}  # fmt: skip
-# Before these a name is what the law, method or court is named after, never a person
-_NAMED_AFTER_WORDS = {"wet", "regeling", "methode", "rechtbank", "gerechtshof"}
+    # a firm ("schoonmaakbedrijf Hollander")
+    "schoonmaakbedrijf", "uitzendbureau", "firma", "kantoor", "bewindvoerderskantoor",
+} | _NAMED_AFTER_WORDS  # fmt: skip
 # Greetings and sign-offs: like family words, they make the next known first name a person
 # ("Groet, Jet", "Hoi Wil").
 _SIGN_OFFS = {"groet", "groeten", "groetjes", "gr", "mvg", "doei"}
@@ -781,18 +782,19 @@ _ORG_HEADS = (
     r"|Incasso|Bewindvoering|Budgetbeheer|Bewind|Gerechtsdeurwaarders|Deurwaarders"
     r"|Advocaten|Advocatuur|Notarissen|Accountants|Administratie|Administraties)"
 )
+# The head of a school or street named after a person, glued to the name: "Frankschool",
+# "Bernhardlaan" (only heads no surname ends in: not "-dijk", "-veld", "-dam")
+_GLUED_HEADS = (
+    r"(?:school|college|ziekenhuis|kliniek|straat|laan|weg|plein|singel|gracht|kade|dreef"
+    r"|steeg|plantsoen|boulevard|allee)"
+)
 _ORG_TAIL_RE = re.compile(
     rf"^[ \t]*(?:[A-Z][\w'’\-]*[ \t]+){{0,2}}{_ORG_HEADS}\b"
     # a school or street named after a person, glued: "Anne Frankschool", "Willem Dreeslaan"
-    r"|^[ \t]+[A-Z][\w'’\-]*(?:school|college|ziekenhuis|kliniek|straat|laan|weg|plein|singel"
-    r"|gracht|kade|dreef|steeg|plantsoen|boulevard|allee)\b"
+    rf"|^[ \t]+[A-Z][\w'’\-]*{_GLUED_HEADS}\b"
 )
 _ORG_HEAD_RE = re.compile(_ORG_HEADS)
-# a school or street named after a person, glued to its head: "Frankschool", "Bernhardlaan"
-_GLUED_PLACE_RE = re.compile(
-    r"^[A-Z][\w'’\-]{2,}(?:school|college|ziekenhuis|kliniek|straat|laan|weg|plein|singel"
-    r"|gracht|kade|dreef|steeg|plantsoen|boulevard|allee)$"
-)
+_GLUED_PLACE_RE = re.compile(rf"^[A-Z][\w'’\-]{{2,}}{_GLUED_HEADS}$")
 _PLACEHOLDER_NAME_RE = re.compile(r"^(?:[A-Z]\.?|X{1,6}|N\.?N\.?|[A-Z]{1,2}\.|\.{2,})$")
 _INITIALS_RE = re.compile(r"^(?:[A-ZÀ-Þ]\.){1,4}[A-ZÀ-Þ]?$|^[A-ZÀ-Þ]$")
 _TOKEN_RE = re.compile(r"[^\s]+")
@@ -1637,7 +1639,7 @@ class Anonymiser:
         if _GLUED_PLACE_RE.search(tokens[-1]):
             return True  # "Nieuwsbrief Anne Frankschool", "Prins Bernhardlaan"
         if _fold(tokens[0]) in _INSTITUTION_WORDS or (
-            _previous_word(text, s) in _NAMED_AFTER_WORDS and not _sentence_start(text, s)
+            before in _NAMED_AFTER_WORDS and not _sentence_start(text, s)
         ):
             return True  # "Wet Mulder", "de Rechtbank Gelderland", "methode Marte Meo"
         if (
@@ -1660,16 +1662,7 @@ class Anonymiser:
             return True  # "in Helmond-Oost"
         if len(tokens) == 1 and self._is_word(name) and self._place_follows(text, e):
             return True  # "Gerechtshof Den Haag", "Rechtbank Den Haag": a body and its seat
-        if len(tokens) >= 2 and tokens[0] in (
-            "van",
-            "aan",
-            "in",
-            "uit",
-            "bij",
-            "naar",
-            "den",
-            "te",
-        ):
+        if len(tokens) >= 2 and tokens[0] in _PLACE_LEADS:
             # "college van Arnhem", "aan den IJssel", "wonende te Apeldoorn": a preposition and
             # a place, no first name
             if _fold(" ".join(tokens[1:])) in self._places and (
@@ -2078,13 +2071,7 @@ class Anonymiser:
                     # "mw. vos", "dhr. kok": after a form of address a common surname is
                     # the name even when it is a word; "mw. woning kwijtraakt" and "meneer
                     # wilde niet" are no names
-                    or (
-                        _fold(m.group(1)) in _WORD_SURNAMES
-                        and self._name_as_word_ok(last)
-                        and last not in _ROLE_WORDS
-                        and last not in _TITLES
-                        and last not in self._cues
-                    )
+                    or (_fold(m.group(1)) in _WORD_SURNAMES and self._word_name_after_title(last))
                 )
             ):
                 out.append(m.span(1))
@@ -2152,10 +2139,7 @@ class Anonymiser:
             if (
                 name.islower()
                 and _fold(m.group(1)) in _PERSON_TITLE_WORDS
-                and self._name_as_word_ok(last)
-                and last not in _ROLE_WORDS
-                and last not in _TITLES
-                and last not in self._cues
+                and self._word_name_after_title(last)
                 and last not in _INSTITUTION_WORDS  # "contactpersoon school"
                 and text[m.end(2) : m.end(2) + 1] != ":"
                 and (_fold(name) in _WORD_SURNAMES or _fold(name) in _WORD_FIRST_NAMES)
@@ -2265,6 +2249,16 @@ class Anonymiser:
         lemma = _dutch_lexicon().lemmatize(f, lang="nl")
         # "belt" (bellen), "praat" (praten): a verb's finite form
         return not (f.endswith("t") and lemma != f and lemma.endswith("en"))
+
+    def _word_name_after_title(self, word: str) -> bool:
+        """May a lower-case word after a form of address or a job or family word be a name
+        ("mw. vos", "buurman wolf")? Not a verb form, role, title or person cue."""
+        return (
+            self._name_as_word_ok(word)
+            and word not in _ROLE_WORDS
+            and word not in _TITLES
+            and word not in self._cues
+        )
 
     def _word_and_number(self, span: str) -> bool:
         """A location deduce found that is an ordinary Dutch word and a number, no street: "Moest
