@@ -543,6 +543,31 @@ _INSTITUTION_WORDS = {
     # a firm ("schoonmaakbedrijf Hollander")
     "schoonmaakbedrijf", "uitzendbureau", "firma", "kantoor", "bewindvoerderskantoor",
 } | _NAMED_AFTER_WORDS  # fmt: skip
+# Words that introduce an organisation by its name ("woningcorporatie Woonwenz", "stichting
+# Kadera"): the same name later in the text ("kreeg Woonwenz bericht") is that body, no person.
+# Not "verhuurder" or "huisbaas": a private landlord is a person.
+_ORG_INTRO_WORDS = {
+    "woningcorporatie", "wooncorporatie", "corporatie", "woningbouwvereniging", "woonstichting",
+    "stichting", "vereniging", "organisatie", "zorgorganisatie", "zorgaanbieder", "zorginstelling",
+    "instelling", "welzijnsorganisatie", "thuiszorgorganisatie", "zorgverzekeraar", "verzekeraar",
+    "energieleverancier", "uitzendbureau", "incassobureau", "bedrijf", "platform", "ziekenhuis",
+}  # fmt: skip
+_ORG_INTRO_RE = re.compile(
+    rf"(?i:\b(?:{'|'.join(sorted(_ORG_INTRO_WORDS))}))[ \t]+"
+    r"((?:[A-ZÀ-Þ][\w'’&\-]*|[A-ZÀ-Þ]{2,})(?:[ \t]+[A-ZÀ-Þ][\w'’&\-]*){0,2})"
+)
+# Nationality and language adjectives, capitalised in Dutch: "een Duits opleidingsinstituut"
+_NATIONALITY_ADJECTIVES = {
+    "duits", "pools", "turks", "marokkaans", "surinaams", "antilliaans", "frans", "engels",
+    "spaans", "italiaans", "portugees", "belgisch", "roemeens", "bulgaars", "hongaars",
+    "oekraiens", "russisch", "syrisch", "eritrees", "somalisch", "afghaans", "iraaks", "iraans",
+    "chinees", "indonesisch", "amerikaans", "brits", "grieks", "kaapverdisch", "arabisch",
+    "koerdisch", "nederlands", "fries", "europees", "afrikaans", "aziatisch", "litouws", "lets",
+    "tsjechisch", "slowaaks", "kroatisch", "servisch", "bosnisch", "albanees", "ghanees",
+    "nigeriaans", "ethiopisch", "soedanees", "jemenitisch", "pakistaans", "indiaas", "thais",
+    "filipijns", "vietnamees", "braziliaans", "colombiaans", "venezolaans", "dominicaans",
+}  # fmt: skip
+_DETERMINERS = {"een", "het", "de", "geen", "dit", "dat", "deze", "die", "zo'n", "elk", "ieder"}
 # Greetings and sign-offs: like family words, they make the next known first name a person
 # ("Groet, Jet", "Hoi Wil").
 _SIGN_OFFS = {"groet", "groeten", "groetjes", "gr", "mvg", "doei"}
@@ -1281,7 +1306,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.6"
+GATE_VERSION = "2026.12.7"
 
 
 class Anonymiser:
@@ -1469,12 +1494,14 @@ class Anonymiser:
         """A Dutch compound the lexicon lacks: "werkplein", "veiligheidshuis", "burgerzaken"."""
         if len(f) < 9 or not f.isalpha():
             return False
-        known = self._lexicon.is_known
+
+        def known(part: str) -> bool:
+            # a part may be a compound itself: "huisvestings|verordening"
+            return self._is_word(part)
+
         for i in range(4, len(f) - 3):
             head, tail = f[:i], f[i:]
-            if known(tail, lang="nl") and (
-                known(head, lang="nl") or (head[-1] in "se" and known(head[:-1], lang="nl"))
-            ):
+            if known(tail) and (known(head) or (head[-1] in "se" and known(head[:-1]))):
                 return True
         return False
 
@@ -1662,6 +1689,25 @@ class Anonymiser:
             return True  # "in Helmond-Oost"
         if len(tokens) == 1 and self._is_word(name) and self._place_follows(text, e):
             return True  # "Gerechtshof Den Haag", "Rechtbank Den Haag": a body and its seat
+        if (
+            len(tokens) >= 2
+            and _fold(" ".join(tokens[1:])) in self._places
+            and _fold(tokens[0]) not in _INTERFIXES | _NAME_INTERFIXES
+            and self._is_word(tokens[0])
+            and not self._is_name(tokens[0])
+        ):
+            return True  # "Huisvestingsverordening Den Haag": a word and a place, no first name
+        if len(tokens) == 1 and re.search(r"\d", name):
+            letters = re.sub(r"[\d\W_]+", "", name)
+            if letters and self._is_word(letters) and not self._is_name(letters):
+                return True  # "Ieder1", "Wonen4All": a brand, not a name with a number
+        if (
+            len(tokens) == 1
+            and folded in _NATIONALITY_ADJECTIVES
+            and before in _DETERMINERS
+            and re.match(r"[ \t]+[a-zß-ÿ]", text[e : e + 3])
+        ):
+            return True  # "een Duits opleidingsinstituut", "het Pools consulaat"
         if len(tokens) >= 2 and tokens[0] in _PLACE_LEADS:
             # "college van Arnhem", "aan den IJssel", "wonende te Apeldoorn": a preposition and
             # a place, no first name
@@ -2260,6 +2306,15 @@ class Anonymiser:
             and word not in self._cues
         )
 
+    def _place_and_year(self, text: str, s: int, span: str) -> bool:
+        """A place and a year, no address: "Huisvestingsverordening Den Haag 2023" (deduce's
+        "Haag 2023"), "Utrecht 2019"."""
+        m = re.fullmatch(r"(.+?)[ \t]+(?:19|20)\d\d", span.strip())
+        if not m:
+            return False
+        place = _fold(m.group(1))
+        return place in self._places or f"{_fold(_previous_word(text, s))} {place}" in self._places
+
     def _word_and_number(self, span: str) -> bool:
         """A location deduce found that is an ordinary Dutch word and a number, no street: "Moest
         8 maanden wachten", "Kreeg 3 brieven". A word on the street list ("Brink 5") or with a
@@ -2302,10 +2357,32 @@ class Anonymiser:
             out.append(m.span())
             pos = m.end()
 
+    def _introduced_orgs(self, text: str) -> list[tuple[int, int]]:
+        """Every mention of a name that an organisation word introduces somewhere in the text
+        ("woningcorporatie Hof Wonen", then "Hof Wonen zette hem op straat"). A name with a
+        known first name in it stays a person candidate ("stichting Jan de Vries" is rare; a
+        leaked first name is worse than a redacted body)."""
+        names: set[str] = set()
+        for m in _ORG_INTRO_RE.finditer(text):
+            tokens = m.group(1).split()
+            if any(_fold(t) in self._first_names for t in tokens):
+                continue
+            if len(tokens) == 1 and _fold(tokens[0]) in self._surnames:
+                continue  # "stichting Bakker": maybe named after a person
+            names.add(" ".join(tokens))
+        if not names:
+            return []
+        pattern = re.compile(
+            r"(?<![\w])(?:"
+            + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+            + r")(?![\w])"
+        )
+        return [m.span() for m in pattern.finditer(text)]
+
     def _persons(self, text: str) -> list[_Cand]:
         raw: list[tuple[int, int]] = []
         strong: list[tuple[int, int]] = []
-        keep_spans = self._keep_spans(text)
+        keep_spans = self._keep_spans(text) + self._introduced_orgs(text)
         streets: list[_Cand] = self._lowercase_streets(text)
         if self._deduce is not None:
             for offset, chunk in _chunks(text):
@@ -2327,7 +2404,7 @@ class Anonymiser:
                             continue  # "Johannes" (a hospital) of "Johannes Bakker"
                         keep_spans.append((s, e))
                     elif tag == "locatie" and a.priority >= 1 and re.search(r"\d", a.text):
-                        if self._word_and_number(a.text):
+                        if self._word_and_number(a.text) or self._place_and_year(text, s, a.text):
                             continue
                         m = _TOEVOEGING_RE.match(text, e)
                         streets.append((s, m.end() if m else e, "ADRES"))

@@ -1251,3 +1251,49 @@ def test_references_after_their_noun_or_in_spaced_groups_are_removed(rules, text
 def test_a_spaced_reference_does_not_swallow_a_following_count(rules):
     out = rules.anonymise("dossiernr 2024-0045 12 maanden open").text
     assert out == "dossiernr [KLANTNUMMER] 12 maanden open"
+
+
+# ---------------------------------------------------------------- gate 2026.12.7: bodies kept
+@pytest.mark.parametrize(
+    "text",
+    ["Woningcorporatie Woonwenz reageert op het artikel. Pas een dag voor de zitting kreeg "
+     "Woonwenz bericht van de advocaat. Woonwenz wil nu bekijken wat er mis ging.",
+     "In mei zette woningcorporatie Hof Wonen hem op straat. Hof Wonen zegt dat de schuld te "
+     "hoog was."],
+)  # fmt: skip
+def test_a_name_an_organisation_word_introduces_is_that_body_throughout_the_text(gate, text):
+    # the later mentions stand where a person would ("kreeg X bericht", "X zegt"), but the
+    # text itself said what X is
+    assert gate.anonymise(text).text == text
+
+
+def test_a_first_name_after_an_organisation_word_is_still_a_person(gate):
+    # "stichting" before a known first name proves nothing about the later mention
+    out = gate.anonymise("De stichting Fatima hielp. Fatima zegt dat het zwaar was.").text
+    assert "Fatima zegt" not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["De gemeente wees de aanvraag af op grond van de Huisvestingsverordening Den Haag 2023.",
+     "De verhuurder Ieder1 moest de woning in voor onderhoud.",
+     "Hij tekende voor een opleiding bij een Duits opleidingsinstituut.",
+     "De Bijstandsbond en de Ombudscommissie Eindhoven kregen de klacht."],
+)  # fmt: skip
+def test_a_regulation_with_its_place_and_year_a_brand_with_a_digit_and_a_nationality_are_kept(
+    gate, text
+):
+    # each was redacted in real case texts ("[PERSOON-1] Den [ADRES]", "een [PERSOON-1]
+    # opleidingsinstituut")
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text,name",
+    [("Gezin ter Horst: moeder Nadia (55 jr) en vader.", "ter Horst"),
+     ("Toen Frans kwam, was de brief al weg.", "Frans"),
+     ("Gebruiker Sanne92 schreef op het forum dat het niet lukte.", "Sanne92")],
+)  # fmt: skip
+def test_names_like_the_kept_bodies_are_still_removed(gate, text, name):
+    # an interfix and a place, a first name that is a nationality, a first name with digits
+    assert name not in gate.anonymise(text).text
