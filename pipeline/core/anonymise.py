@@ -2308,7 +2308,7 @@ class Anonymiser:
 
     def _place_and_year(self, text: str, s: int, span: str) -> bool:
         """A place and a year, no address: "Huisvestingsverordening Den Haag 2023" (deduce's
-        "Haag 2023"), "Utrecht 2019"."""
+        "Haag 2023"), "Woonruimtebemiddeling regio Rotterdam 2020" (a street's "-dam")."""
         m = re.fullmatch(r"(.+?)[ \t]+(?:19|20)\d\d", span.strip())
         if not m:
             return False
@@ -2549,7 +2549,11 @@ class Anonymiser:
             return AnonResult(text=text, spans=())
         # "_" separates words in file names and ids ("Jansen_111222333.docx"); same length,
         # so the offsets stay those of the input
-        cands = _structured(text) + self._persons(text.replace("_", " "))
+        cands = [
+            c
+            for c in _structured(text)
+            if not (c[2] == "ADRES" and self._place_and_year(text, c[0], text[c[0] : c[1]]))
+        ] + self._persons(text.replace("_", " "))
         resolved = _resolve(cands, _guards(text))
         numbers = self._number_persons(text, resolved)
         spans = []
