@@ -109,6 +109,16 @@ def test_inflected_verb_matches_its_lemma_cue(nlp):
     assert matcher.counts(nlp("De aanvraag werd geweigerd."))["barrier"] >= 1
 
 
+def test_a_stuck_cue_on_the_words_of_a_strong_told_cue_does_not_count(nlp):
+    # "gaf ... gelijk" is stuck for "gaf de gemeente gelijk", but "gaf haar gelijk" is a ruling
+    # for the person (a strong told cue on exactly the same words)
+    matcher = S.CueMatcher(nlp)
+    won = matcher.counts(nlp("De rechter gaf haar gelijk."))
+    lost = matcher.counts(nlp("De rechter gaf de gemeente gelijk."))
+    assert won["sol:told:strong"] == 1 and won["sol:untold:stuck"] == 0
+    assert lost["sol:untold:stuck"] == 1 and lost["sol:told:strong"] == 0
+
+
 def test_housing_words_are_found_by_the_domain_lexicon(nlp):
     counts = S.CueMatcher(nlp).counts(nlp("Hij heeft een briefadres bij de nachtopvang."))
     assert counts["domain:wonen"] >= 2
