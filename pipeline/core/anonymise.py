@@ -567,7 +567,7 @@ _NATIONALITY_ADJECTIVES = {
     "nigeriaans", "ethiopisch", "soedanees", "jemenitisch", "pakistaans", "indiaas", "thais",
     "filipijns", "vietnamees", "braziliaans", "colombiaans", "venezolaans", "dominicaans",
 }  # fmt: skip
-_DETERMINERS = {"een", "het", "de", "geen", "dit", "dat", "deze", "die", "zo'n", "elk", "ieder"}
+_DETERMINERS = _ARTICLES | {"geen", "zo'n", "elk", "ieder"}
 # Greetings and sign-offs: like family words, they make the next known first name a person
 # ("Groet, Jet", "Hoi Wil").
 _SIGN_OFFS = {"groet", "groeten", "groetjes", "gr", "mvg", "doei"}
@@ -1494,11 +1494,8 @@ class Anonymiser:
         """A Dutch compound the lexicon lacks: "werkplein", "veiligheidshuis", "burgerzaken"."""
         if len(f) < 9 or not f.isalpha():
             return False
-
-        def known(part: str) -> bool:
-            # a part may be a compound itself: "huisvestings|verordening"
-            return self._is_word(part)
-
+        # a part may be a compound itself: "huisvestings|verordening"
+        known = self._is_word
         for i in range(4, len(f) - 3):
             head, tail = f[:i], f[i:]
             if known(tail) and (known(head) or (head[-1] in "se" and known(head[:-1]))):
@@ -2404,7 +2401,7 @@ class Anonymiser:
                             continue  # "Johannes" (a hospital) of "Johannes Bakker"
                         keep_spans.append((s, e))
                     elif tag == "locatie" and a.priority >= 1 and re.search(r"\d", a.text):
-                        if self._word_and_number(a.text) or self._place_and_year(text, s, a.text):
+                        if self._word_and_number(a.text):
                             continue
                         m = _TOEVOEGING_RE.match(text, e)
                         streets.append((s, m.end() if m else e, "ADRES"))
@@ -2549,11 +2546,14 @@ class Anonymiser:
             return AnonResult(text=text, spans=())
         # "_" separates words in file names and ids ("Jansen_111222333.docx"); same length,
         # so the offsets stay those of the input
+        cands = _structured(text) + self._persons(text.replace("_", " "))
+        # an address from any rule (deduce's "Haag 2023", a street's "-dam" in "Rotterdam 2020")
+        # that is a place and a year is none
         cands = [
             c
-            for c in _structured(text)
+            for c in cands
             if not (c[2] == "ADRES" and self._place_and_year(text, c[0], text[c[0] : c[1]]))
-        ] + self._persons(text.replace("_", " "))
+        ]
         resolved = _resolve(cands, _guards(text))
         numbers = self._number_persons(text, resolved)
         spans = []
