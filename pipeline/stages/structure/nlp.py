@@ -401,19 +401,21 @@ class CueMatcher:
         out: list[Counter] = [Counter() for _ in spans]
         told: set[tuple[int, str, int]] = set()
         # a span both matchers find ('nog geen' and 'nog ... geen' with no gap) counts once
-        matches = dict.fromkeys([*self.matcher(doc), *self.cue_phrases(doc)])
+        matches = [
+            (self.nlp.vocab.strings[match_id], start, end)
+            for match_id, start, end in dict.fromkeys([*self.matcher(doc), *self.cue_phrases(doc)])
+        ]
         # a stuck cue on exactly the words of a strong told cue is that told cue's: "gaf ...
         # gelijk" (stuck: "gaf de gemeente gelijk") on "gaf haar gelijk" (told)
         strong_told = {
             (key.removesuffix("told:strong"), start, end)
-            for match_id, start, end in matches
-            if (key := self.nlp.vocab.strings[match_id]).endswith("told:strong")
+            for key, start, end in matches
+            if key.endswith("told:strong")
         }
-        for match_id, start, end in matches:
+        for key, start, end in matches:
             k = sent_of[start]
             if k < 0 or sent_of[end - 1] != k:
                 continue
-            key = self.nlp.vocab.strings[match_id]
             if (
                 key.endswith("untold:stuck")
                 and (key.removesuffix("untold:stuck"), start, end) in strong_told
