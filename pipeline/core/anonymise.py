@@ -556,6 +556,14 @@ _ORG_INTRO_RE = re.compile(
     rf"(?i:\b(?:{'|'.join(sorted(_ORG_INTRO_WORDS))}))[ \t]+"
     r"((?:[A-ZÀ-Þ][\w'’&\-]*|[A-ZÀ-Þ]{2,})(?:[ \t]+[A-ZÀ-Þ][\w'’&\-]*){0,2})"
 )
+# A disease named after a person ("de ziekte van Sjögren", "het syndroom van Tourette"): the
+# name is the disease, not someone in the case.
+_EPONYM_RE = re.compile(r"(?i:\b(?:ziekte|syndroom) van)[ \t]+([A-ZÀ-Þ][\w'’\-]*)")
+# An English name that starts with "The" ("The Colour Kitchen", "The House of Hope"): a body,
+# a brand or a title in a Dutch case text.
+_ENGLISH_NAME_RE = re.compile(
+    r"\bThe(?:[ \t]+(?:(?:of|and|for|the)[ \t]+)?[A-ZÀ-Þ][\w'’&\-]*){1,4}"
+)
 # Nationality and language adjectives, capitalised in Dutch: "een Duits opleidingsinstituut"
 _NATIONALITY_ADJECTIVES = {
     "duits", "pools", "turks", "marokkaans", "surinaams", "antilliaans", "frans", "engels",
@@ -1306,7 +1314,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.7"
+GATE_VERSION = "2026.12.8"
 
 
 class Anonymiser:
@@ -2367,6 +2375,17 @@ class Anonymiser:
             if len(tokens) == 1 and _fold(tokens[0]) in self._surnames:
                 continue  # "stichting Bakker": maybe named after a person
             names.add(" ".join(tokens))
+            # "stichting GGZ Momentum", later just "Momentum": the name after the acronyms and
+            # known words it starts with is that body too
+            lead = 0
+            while lead < len(tokens) - 1 and (
+                (len(tokens[lead]) > 1 and tokens[lead].isupper())
+                or _fold(tokens[lead]) in self._keep_words
+            ):
+                lead += 1
+            tail = tokens[lead:]
+            if lead and not (len(tail) == 1 and _fold(tail[0]) in self._surnames):
+                names.add(" ".join(tail))
         if not names:
             return []
         pattern = re.compile(
@@ -2376,10 +2395,29 @@ class Anonymiser:
         )
         return [m.span() for m in pattern.finditer(text)]
 
+    def _named_things(self, text: str) -> list[tuple[int, int]]:
+        """Names that are no person by the words around them: a disease named after someone
+        ("ziekte van Lyme"; not a known first name or surname: "de ziekte van Fatima") and an
+        English name that starts with "The" ("The Colour Kitchen"), unless every word of the
+        latter is a known first name or surname."""
+        out = [
+            m.span(1)
+            for m in _EPONYM_RE.finditer(text)
+            # "de ziekte van Fatima" is her illness
+            if _fold(m.group(1)) not in self._first_names
+            and _fold(m.group(1)) not in self._surnames
+        ]
+        for m in _ENGLISH_NAME_RE.finditer(text):
+            words = [w for w in m.group().split()[1:] if w[:1].isupper()]
+            if all(_fold(w) in self._first_names or _fold(w) in self._surnames for w in words):
+                continue
+            out.append(m.span())
+        return out
+
     def _persons(self, text: str) -> list[_Cand]:
         raw: list[tuple[int, int]] = []
         strong: list[tuple[int, int]] = []
-        keep_spans = self._keep_spans(text) + self._introduced_orgs(text)
+        keep_spans = self._keep_spans(text) + self._introduced_orgs(text) + self._named_things(text)
         streets: list[_Cand] = self._lowercase_streets(text)
         if self._deduce is not None:
             for offset, chunk in _chunks(text):

@@ -1300,3 +1300,31 @@ def test_names_like_the_kept_bodies_are_still_removed(gate, text, name):
     # an interfix and a place, a first name that is a nationality, a first name with digits, a
     # street (not a place) with a house number that could be a year
     assert name not in gate.anonymise(text).text
+
+
+# ---------------------------------------------------------------- gate 2026.12.8: bodies kept
+@pytest.mark.parametrize(
+    "text",
+    ["Hij kreeg hulp van Stichting GGZ Momentum. Later belde Momentum de wijkcoach.",
+     "Ze werkt nu bij The Colour Kitchen in Utrecht.",
+     "Een gezin uit Leidsche Rijn kreeg een brief van de gemeente.",
+     "Als Wajonger had hij recht op een uitkering.",
+     "Ze heeft de ziekte van Sjögren en kan niet werken. Hij kreeg de ziekte van Lyme."],
+)  # fmt: skip
+def test_a_body_after_its_acronym_an_english_name_a_district_and_a_disease_are_kept(gate, text):
+    # each was redacted in round-10 real case texts ("belde [PERSOON-1] de wijkcoach", "bij
+    # [PERSOON-1] in Utrecht", "de ziekte van [PERSOON-1]")
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text,name",
+    [("Door de ziekte van Fatima kon het gezin niet op vakantie.", "Fatima"),
+     ("Na de ziekte van Bakker nam zijn zoon de zaak over.", "Bakker"),
+     ("Stichting GGZ Fatima Yilmaz hielp. Later belde Yilmaz.", "Yilmaz"),
+     ("Woningcorporatie WBV Jansen hielp. Later kwam Jansen langs.", "Jansen"),
+     ("Hij vroeg The Nguyen om hulp.", "Nguyen")],
+)  # fmt: skip
+def test_persons_next_to_a_disease_word_an_acronym_or_the_are_still_removed(gate, text, name):
+    # someone's own illness, a name after an organisation's acronym, a surname after "The"
+    assert name not in gate.anonymise(text).text
