@@ -564,6 +564,12 @@ _EPONYM_RE = re.compile(r"(?i:\b(?:ziekte|syndroom) van)[ \t]+([A-ZÀ-Þ][\w'’
 _ENGLISH_NAME_RE = re.compile(
     r"\bThe(?:[ \t]+(?:(?:of|and|for|the)[ \t]+)?[A-ZÀ-Þ][\w'’&\-]*){1,4}"
 )
+# Abbreviations that read like first names before a number: a month before a year ("Jan.
+# 2015 opnieuw 4 boetes"), a maximum before an amount ("Max. € 800 kale huur")
+_NUMBER_ABBREVIATION_RE = re.compile(
+    r"\b(?:(?:Jan|Feb|Mrt|Apr|Jun|Jul|Aug|Sep|Sept|Okt|Nov|Dec)\.(?=[ \t]+(?:19|20)\d\d\b)"
+    r"|(?:Max|Min)\.(?=[ \t]*(?:€|\d)))"
+)
 # Nationality and language adjectives, capitalised in Dutch: "een Duits opleidingsinstituut"
 _NATIONALITY_ADJECTIVES = {
     "duits", "pools", "turks", "marokkaans", "surinaams", "antilliaans", "frans", "engels",
@@ -2313,11 +2319,15 @@ class Anonymiser:
 
     def _place_and_year(self, text: str, s: int, span: str) -> bool:
         """A place and a year, no address: "Huisvestingsverordening Den Haag 2023" (deduce's
-        "Haag 2023"), "Woonruimtebemiddeling regio Rotterdam 2020" (a street's "-dam")."""
+        "Haag 2023"), "Woonruimtebemiddeling regio Rotterdam 2020" (a street's "-dam"), "Rb.
+        Zeeland-West-Brabant 2016" (a court district)."""
         m = re.fullmatch(r"(.+?)[ \t]+(?:19|20)\d\d", span.strip())
         if not m:
             return False
-        place = _fold(m.group(1))
+        head = s
+        while head and (text[head - 1].isalpha() or text[head - 1] == "-"):
+            head -= 1  # deduce's "Brabant 2016" in "Rb. Zeeland-West-Brabant 2016"
+        place = _fold(text[head:s] + m.group(1))
         return place in self._places or f"{_fold(_previous_word(text, s))} {place}" in self._places
 
     def _word_and_number(self, span: str) -> bool:
@@ -2396,11 +2406,13 @@ class Anonymiser:
         return [m.span() for m in pattern.finditer(text)]
 
     def _named_things(self, text: str) -> list[tuple[int, int]]:
-        """Names that are no person by the words around them: a disease named after someone
+        """Names that are no person by the words around them: a month or maximum abbreviated
+        before a number ("Jan. 2015", "Max. € 800"), a disease named after someone
         ("ziekte van Lyme"; not a known first name or surname: "de ziekte van Fatima") and an
         English name that starts with "The" ("The Colour Kitchen"), unless every word of the
         latter is a known first name or surname."""
-        out = [
+        out = [m.span() for m in _NUMBER_ABBREVIATION_RE.finditer(text)]
+        out += [
             m.span(1)
             for m in _EPONYM_RE.finditer(text)
             # "de ziekte van Fatima" is her illness
