@@ -362,6 +362,11 @@ def test_main_barrier_of_a_narrative_is_two_consecutive_sentences(nlp, model, co
             False,
         ),
         ("Veilig Thuis komt niet met een oplossing en wijst naar de gemeente.", False),
+        # eleventh round (schulden11, wonen11, zorg11; dev split): a fine lowered on appeal, a
+        # place that came free, back on one's feet
+        ("De Centrale Raad verlaagde de boete van 343 euro naar 150 euro.", True),
+        ("Dan komt er een plek vrij in een verpleeghuis in Schagen.", True),
+        ("Huisarts verwijst naar Leger des Heils. Inmiddels er weer bovenop.", True),
         # the ending reader (learned on real dev): a ruling won on a point of procedure that
         # leaves the refusal standing; the cue rule read "gegrond" as a solution
         (
@@ -449,4 +454,4 @@ def test_the_collection_round_is_read_from_a_real_case_id():
     ids = ("real-geld-004", "real-geld3-004", "real-vorm5-001")
     assert [collection_round(i) for i in ids] == [1, 3, 5]
     # every real case id names its round
-    assert {collection_round(i) for i in _real_texts()} == {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+    assert {collection_round(i) for i in _real_texts()} == {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
