@@ -2382,9 +2382,6 @@ class Anonymiser:
             tokens = m.group(1).split()
             if any(_fold(t) in self._first_names for t in tokens):
                 continue
-            if len(tokens) == 1 and _fold(tokens[0]) in self._surnames:
-                continue  # "stichting Bakker": maybe named after a person
-            names.add(" ".join(tokens))
             # "stichting GGZ Momentum", later just "Momentum": the name after the acronyms and
             # known words it starts with is that body too
             lead = 0
@@ -2393,9 +2390,10 @@ class Anonymiser:
                 or _fold(tokens[lead]) in self._keep_words
             ):
                 lead += 1
-            tail = tokens[lead:]
-            if lead and not (len(tail) == 1 and _fold(tail[0]) in self._surnames):
-                names.add(" ".join(tail))
+            for name in (tokens, tokens[lead:]) if lead else (tokens,):
+                if len(name) == 1 and _fold(name[0]) in self._surnames:
+                    continue  # "stichting Bakker": maybe named after a person
+                names.add(" ".join(name))
         if not names:
             return []
         pattern = re.compile(
@@ -2412,18 +2410,11 @@ class Anonymiser:
         English name that starts with "The" ("The Colour Kitchen"), unless every word of the
         latter is a known first name or surname."""
         out = [m.span() for m in _NUMBER_ABBREVIATION_RE.finditer(text)]
-        out += [
-            m.span(1)
-            for m in _EPONYM_RE.finditer(text)
-            # "de ziekte van Fatima" is her illness
-            if _fold(m.group(1)) not in self._first_names
-            and _fold(m.group(1)) not in self._surnames
-        ]
+        # "de ziekte van Fatima" is her illness
+        out += [m.span(1) for m in _EPONYM_RE.finditer(text) if not self._is_name(m.group(1))]
         for m in _ENGLISH_NAME_RE.finditer(text):
-            words = [w for w in m.group().split()[1:] if w[:1].isupper()]
-            if all(_fold(w) in self._first_names or _fold(w) in self._surnames for w in words):
-                continue
-            out.append(m.span())
+            if not all(self._is_name(w) for w in m.group().split()[1:] if w[:1].isupper()):
+                out.append(m.span())
         return out
 
     def _persons(self, text: str) -> list[_Cand]:
