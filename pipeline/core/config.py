@@ -63,7 +63,9 @@ class StructureParams(_Section):
     main_neighbour_min_ratio: float  # a neighbour joins the main barrier sentence at these odds
     secondary_type_threshold: float  # extra barrier types of a case
     type_cue_boost: float  # added to a barrier type's probability per type cue hit (max 2)
-    domain_min_hits: int  # lexicon hits that add a life domain without the classifier
+    domain_threshold: float  # a life domain at this probability: classifier + lexicon hits
+    domain_lexicon_weight: float  # log-odds a life domain's lexicon hit adds
+    domain_lexicon_cap: int  # at most this many lexicon hits count
     real_cases: str  # labelled real published cases (JSONL) trained on besides the demo corpus
     real_split: str  # the split of real_cases used for training (never the test split)
     real_weight: float  # weight of one real case against one demo case in training

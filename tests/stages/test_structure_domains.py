@@ -87,3 +87,31 @@ def test_a_case_naming_debt_counselling_and_rent_arrears_gets_financien_and_wone
     row, _ = structure_one(nlp, model, config, text)
     assert {"financien", "wonen"} <= set(row["domains"])
     assert "inkomen" not in row["domains"]
+
+
+def _life_domains(config, proba: dict[str, float], hits: dict[str, int]) -> list[str]:
+    from pipeline.stages.structure.extract import life_domains
+
+    params = config.structure.model_copy(
+        update={"domain_threshold": 0.57, "domain_lexicon_weight": 0.5, "domain_lexicon_cap": 2}
+    )
+    classes = list(proba)
+    return life_domains(classes, [proba[d] for d in classes], hits, params)
+
+
+def test_lexicon_hits_raise_a_domain_the_classifier_half_believes(config):
+    proba = {"wonen": 0.40, "financien": 0.40, "gezin": 0.05}
+    # log-odds of 0.40 plus 2 x 0.5 passes those of 0.57; plus 1 x 0.5 does not
+    assert _life_domains(config, proba, {"wonen": 2, "financien": 1}) == ["wonen"]
+
+
+def test_lexicon_hits_alone_do_not_make_a_domain_the_classifier_rejects(config):
+    # before, two lexicon hits gave a domain whatever the classifier said; now they are capped
+    proba = {"wonen": 0.90, "gezin": 0.15}
+    assert _life_domains(config, proba, {"gezin": 6}) == ["wonen"]
+
+
+def test_a_case_no_domain_reaches_gets_the_classifiers_likeliest_in_domain_order(config):
+    assert _life_domains(config, {"zorg": 0.30, "wonen": 0.20}, {}) == ["zorg"]
+    both = _life_domains(config, {"zorg": 0.90, "financien": 0.80}, {})
+    assert both == ["financien", "zorg"]  # the order of DOMAINS, not of the classifier

@@ -265,6 +265,32 @@ def solution_sentences(sents: Sequence[Sentence], scores: Sequence[float]) -> li
     return sorted(best)
 
 
+def life_domains(
+    classes: Sequence[str], proba: np.ndarray, lexicon_hits: dict[str, int], params: StructureParams
+) -> list[str]:
+    """The life domains of a case, in `DOMAINS` order: each whose classifier log-odds, raised by
+    `domain_lexicon_weight` per hit of its lexicon (at most `domain_lexicon_cap` hits), reach
+    the log-odds of `domain_threshold`; the classifier's likeliest when none does.
+
+    It replaces "classifier >= 0.5, or >= 2 lexicon hits on their own": on the real dev split
+    (744 cases, 5 folds by source page) the lexicon-only domains were right 147 times and wrong
+    157. Settings: the largest smaller margin over both targets (0.80/0.75) among caps 1-3,
+    weights 0.2-0.8 and thresholds 0.45-0.65 (the F1 stays near 0.80 on that plateau). The
+    stage then reads the folds at precision/recall 0.825/0.780 against 0.805/0.775, and rounds
+    3-11 (each by the stage trained on the rounds before, which did not choose the settings)
+    at 0.809/0.757 against 0.786/0.763."""
+    if not len(proba):
+        return []
+    p = np.clip(np.asarray(proba, dtype=float), 1e-9, 1 - 1e-9)
+    hits = np.array([min(lexicon_hits.get(d, 0), params.domain_lexicon_cap) for d in classes])
+    t = params.domain_threshold
+    score = np.log(p / (1 - p)) + params.domain_lexicon_weight * hits
+    chosen = {d for d, ok in zip(classes, score >= np.log(t / (1 - t)), strict=True) if ok}
+    if not chosen:
+        chosen = {classes[int(np.argmax(p))]}
+    return [d for d in DOMAINS if d in chosen]
+
+
 def structure_cases(
     cases: pd.DataFrame, nlp, model: StructureModel, params: StructureParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -475,14 +501,7 @@ def structure_cases(
         dm = model.models["domains"]
         dp = proba["domains"][n]
         lex = {k.split(":", 1)[1]: v for k, v in case_cues.items() if k.startswith(DOMAIN_SIDE)}
-        domains = [
-            d
-            for d, p_d in zip(dm.classes, dp, strict=True)
-            if p_d >= dm.threshold or lex.get(d, 0) >= params.domain_min_hits
-        ]
-        if not domains and len(dp):
-            domains = [dm.classes[int(np.argmax(dp))]]
-        domains = [d for d in DOMAINS if d in domains]
+        domains = life_domains(dm.classes, dp, lex, params)
         full_text = " ".join(t for t in p["fields"].values() if t)
         organisations = find_organisations(full_text)
         case_rows.append(
