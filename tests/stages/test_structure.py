@@ -11,8 +11,8 @@ from pipeline.core.config import PROJECT_ROOT, Workdir
 from pipeline.core.text import lemmas_of
 from pipeline.stages import structure as S
 from pipeline.stages.structure import entities as E
-from pipeline.stages.structure.extract import ending_tokens
-from pipeline.stages.structure.train import fit_all, fit_told
+from pipeline.stages.structure.extract import ending_tokens, untold_outcome
+from pipeline.stages.structure.train import fit_all, fit_outcome, fit_told
 from tests.helpers import case_frame, sample_cases_frame, structure_one
 
 
@@ -240,6 +240,44 @@ def test_the_ending_reader_learns_from_the_real_rows_when_there_are_any(nlp, con
     demo_only = fit_told(frame.assign(source="demo"), sents, solved, params)
     q = demo_only.predict_proba([ending_tokens(sents[0], params)])
     assert abs(q[0, demo_only.classes.index("yes")] - 0.5) < abs(p[0, yes] - 0.5)
+
+
+def test_the_outcome_reader_reads_the_last_part_only(nlp, config):
+    # the same opening for every case, with a word ("wasmachine") only the openings hold; the
+    # ending alone tells the outcome
+    endings = {
+        "opgelost": "Uiteindelijk betaalt de gemeente het hele bedrag.",
+        "niet": "Het bezwaar wordt afgewezen en ze zit nog zonder.",
+    }
+    opening = "Een moeder vraagt geld voor een wasmachine. De aanvraag blijft liggen."
+    frame = pd.DataFrame(
+        {
+            "narrative": [f"{opening} {e}" for e in endings.values()] * 6,
+            "outcome": list(endings) * 6,
+            "source": "real",
+        }
+    )
+    sents = [S.analyse_text(t, nlp, S.CueMatcher(nlp)) for t in frame["narrative"]]
+    params = config.structure
+    reader = fit_outcome(frame, sents, np.ones(len(frame)), params)
+    assert sorted(reader.classes) == ["niet", "opgelost"]
+    assert not any("wasmachine" in term for term in reader.vocab)
+    p = reader.predict_proba([ending_tokens(sents[0], params), ending_tokens(sents[1], params)])
+    assert p[0, reader.classes.index("opgelost")] > 0.5 > p[1, reader.classes.index("opgelost")]
+
+
+def test_without_a_solution_the_last_parts_stuck_or_open_cues_tell_niet_or_onbekend(nlp, config):
+    params, matcher = config.structure, S.CueMatcher(nlp)
+    start = "Een vrouw vraagt bijzondere bijstand. De gemeente wijst het af. Zij maakt bezwaar."
+
+    def read(text: str) -> str | None:
+        return untold_outcome(S.analyse_text(text, nlp, matcher), params)
+
+    assert read(f"{start} Het bezwaar wordt ongegrond verklaard.") == "niet"
+    assert read(f"{start} Het bezwaar loopt nog.") == "onbekend"
+    assert read(f"{start} Ze woont in Deventer.") is None
+    # a ruling early in the text, the last part telling nothing: the cues do not decide
+    assert read(f"Het bezwaar is ongegrond. {start} Ze woont in Deventer.") is None
 
 
 def test_training_is_reproducible_with_the_seed(nlp, config):

@@ -149,6 +149,22 @@ def ending_tokens(sents: Sequence[Sentence], params: StructureParams) -> list[st
     return out
 
 
+def untold_outcome(sents: Sequence[Sentence], params: StructureParams) -> str | None:
+    """How a case with no solution described ended, where the text's last part says it: "niet"
+    when its stuck cues (a refusal, a ruling against the person, a form's "Aanpak: geen") outweigh
+    its open ones, "onbekend" when the open cues (a plea, an advice, a decision still to come;
+    the text saying it does not tell the ending) do; None when they do not decide. On the real
+    dev split they decide 187 of 425 such cases, right for 75% of them, against 70% for the
+    outcome reader on all of them."""
+    n = len(sents)
+    c: Counter = Counter()
+    for i, s in enumerate(sents):
+        if in_last_part(i, n, params):
+            c.update(s.cues)
+    stuck, open_ = c[STUCK] + c[NONE], c[OPEN] + c[UNKNOWN]
+    return None if stuck == open_ else ("niet" if stuck > open_ else "onbekend")
+
+
 def told_scores(sents: Sequence[Sentence], params: StructureParams) -> list[float]:
     """Per sentence: how much it tells that a solution was found (strong + weak told cues minus
     untold cues), weighted down before the last part of the text, where endings are told. The
@@ -167,27 +183,6 @@ def told_scores(sents: Sequence[Sentence], params: StructureParams) -> list[floa
         raw = told - params.untold_weight * (c.get(STUCK, 0) + c.get(OPEN, 0))
         out.append(raw if in_last_part(i, n, params) else params.told_early_weight * raw)
     return out
-
-
-def outcome_from_cues(
-    sents: Sequence[Sentence], described: bool, params: StructureParams
-) -> str | None:
-    """How the case ended, as far as the text's cue phrases tell (weighted towards the end):
-    with a solution "opgelost" or "deels", without one "niet" (refused, still stuck) or
-    "onbekend" (no ending told). None when the cues do not decide."""
-    n = len(sents)
-    c: Counter = Counter()
-    for i, s in enumerate(sents):
-        w = 1.0 if in_last_part(i, n, params) else params.told_early_weight
-        for k, v in s.cues.items():
-            if k.startswith(("outcome:", SOLUTION_SIDE + "untold:")):
-                c[k] += w * v
-    if described:
-        yes, no = c["outcome:opgelost"], c["outcome:deels"]
-        return None if yes == no else ("opgelost" if yes > no else "deels")
-    stuck = c[STUCK] + c[NONE] + c["outcome:niet"]
-    open_ = c[OPEN] + c["outcome:onbekend"]
-    return None if stuck == open_ else ("niet" if stuck > open_ else "onbekend")
 
 
 def role_solution_sentence(
@@ -357,7 +352,7 @@ def structure_cases(
     ctoks = [p["ctoks"] for p in parsed]
     proba = {
         task: model.models[task].predict_proba(ctoks)
-        for task in ("barrier_type", "domains", "orde", "outcome", "solution_type")
+        for task in ("barrier_type", "domains", "orde", "solution_type")
     }
     # the ending reader: does the text's last part tell a solution?
     told_model = model.models["told"]
@@ -366,6 +361,10 @@ def structure_cases(
         told_model.predict_proba(endings)[:, told_model.classes.index("yes")]
         if "yes" in told_model.classes
         else np.zeros(len(parsed))
+    )
+    # how it ended, read the same way: the last part, and a form's oplossing field
+    proba["outcome"] = model.models["outcome"].predict_proba(
+        [e + case_tokens(p["extra"][1]) for e, p in zip(endings, parsed, strict=True)]
     )
 
     # pass 3: statements and case labels
@@ -471,17 +470,19 @@ def structure_cases(
                 }
             )
 
-        # case labels: the input wins; else the classifier + rule boost, within what the text
-        # tells: no solution described → outcome niet/onbekend, no orde, solution type geen
+        # case labels: the input wins; else the classifier (+ rule boost for orde and solution
+        # type), within what the text tells: no solution described → outcome niet/onbekend, no
+        # orde, solution type geen
         def predict(
             task: str,
-            prefix: str,
+            prefix: str | None,
             allowed: Sequence[str] | None = None,
             row: int = n,
             cues: Counter = case_cues,
         ) -> str:
             m = model.models[task]
-            return _pick(proba[task][row], m.classes, _rule_boost(cues, prefix), allowed)
+            boost = _rule_boost(cues, prefix) if prefix else {}
+            return _pick(proba[task][row], m.classes, boost, allowed)
 
         if orde_given:
             orde: int | None = int(orde_in)
@@ -490,8 +491,11 @@ def structure_cases(
         if outcome_in in OUTCOMES:
             outcome = outcome_in
         else:
-            outcome = outcome_from_cues(sents + extra[1], described, params) or predict(
-                "outcome", "outcome", SOLVED if described else NOT_SOLVED
+            # the outcome reader, after what the last part's stuck / open cues say when no
+            # solution is described; the outcome cue phrases deciding first or nudging the
+            # reader cost real dev accuracy (see train.fit_outcome)
+            outcome = (None if described else untold_outcome(sents, params)) or predict(
+                "outcome", None, SOLVED if described else NOT_SOLVED
             )
         solution_type = (
             predict("solution_type", "soltype", ("maatwerk", "doorbraak", "regulier"))
