@@ -280,6 +280,23 @@ def test_without_a_solution_the_last_parts_stuck_or_open_cues_tell_niet_or_onbek
     assert read(f"Het bezwaar is ongegrond. {start} Ze woont in Deventer.") is None
 
 
+@pytest.mark.parametrize(
+    ("last_sentence", "oplossing", "outcome"),
+    [
+        ("Haar bezwaar is ongegrond.", "Beroep ingesteld, het beroep loopt nog.", "onbekend"),
+        ("Haar bezwaar loopt nog.", "Het bezwaar is ongegrond verklaard.", "niet"),
+    ],
+)
+def test_a_forms_oplossing_field_is_the_ending_that_tells_niet_or_onbekend(
+    nlp, model, config, last_sentence, oplossing, outcome
+):
+    # the narrative's last sentence says one thing, the form's later oplossing field the other
+    narrative = f"Een vrouw vraagt bijzondere bijstand. De gemeente zegt nee. {last_sentence}"
+    row, _ = structure_one(nlp, model, config, narrative, oplossing=oplossing)
+    assert not row["solution_described"]
+    assert row["outcome"] == outcome
+
+
 def test_training_is_reproducible_with_the_seed(nlp, config):
     frame = pd.DataFrame(
         {

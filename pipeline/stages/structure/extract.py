@@ -491,10 +491,10 @@ def structure_cases(
         if outcome_in in OUTCOMES:
             outcome = outcome_in
         else:
-            # the outcome reader, after what the last part's stuck / open cues say when no
-            # solution is described; the outcome cue phrases deciding first or nudging the
-            # reader cost real dev accuracy (see train.fit_outcome)
-            outcome = (None if described else untold_outcome(sents, params)) or predict(
+            # the outcome reader, after what the last part's (or a form's oplossing field's)
+            # stuck / open cues say when no solution is described; the outcome cue phrases
+            # deciding first or nudging the reader cost real dev accuracy (train.fit_outcome)
+            outcome = (None if described else untold_outcome(sents + extra[1], params)) or predict(
                 "outcome", None, SOLVED if described else NOT_SOLVED
             )
         solution_type = (
