@@ -12,6 +12,7 @@ from pipeline.core.text import lemmas_of
 from pipeline.stages import structure as S
 from pipeline.stages.structure import entities as E
 from pipeline.stages.structure.extract import ending_tokens, untold_outcome
+from pipeline.stages.structure.nlp import case_tokens
 from pipeline.stages.structure.train import fit_all, fit_outcome, fit_told
 from tests.helpers import case_frame, sample_cases_frame, structure_one
 
@@ -264,6 +265,37 @@ def test_the_outcome_reader_reads_the_last_part_only(nlp, config):
     assert not any("wasmachine" in term for term in reader.vocab)
     p = reader.predict_proba([ending_tokens(sents[0], params), ending_tokens(sents[1], params)])
     assert p[0, reader.classes.index("opgelost")] > 0.5 > p[1, reader.classes.index("opgelost")]
+
+
+def test_the_outcome_reader_learns_from_a_forms_oplossing_field_as_it_reads_it(nlp, config):
+    # forms whose narratives end alike; only the oplossing field tells how it ended, and the
+    # stage reads that field at predict time, so the reader must learn from it too
+    fields = {
+        "opgelost": "De gemeente betaalt de reparatie van de auto en hij werkt weer.",
+        "niet": "Het bezwaar is ongegrond verklaard en er is nog steeds geen vervoer.",
+    }
+    narrative = "Een vader heeft vervoer nodig naar het werk. De taxi is te duur."
+    frame = pd.DataFrame(
+        {
+            "narrative": [narrative] * 12,
+            "oplossing": list(fields.values()) * 6,
+            "outcome": list(fields) * 6,
+            "source": "demo",
+        }
+    )
+    matcher = S.CueMatcher(nlp)
+    sents = [S.analyse_text(t, nlp, matcher) for t in frame["narrative"]]
+    opl = [S.analyse_text(t, nlp, matcher) for t in frame["oplossing"]]
+    params = config.structure
+    reader = fit_outcome(frame, sents, np.ones(len(frame)), params, opl)
+    end = ending_tokens(sents[0], params)
+    p = reader.predict_proba([end + case_tokens(opl[0]), end + case_tokens(opl[1])])
+    solved = reader.classes.index("opgelost")
+    assert p[0, solved] > 0.5 > p[1, solved]
+    # without the fields it has nothing to tell them apart by
+    blind = fit_outcome(frame, sents, np.ones(len(frame)), params)
+    q = blind.predict_proba([end + case_tokens(opl[0]), end + case_tokens(opl[1])])
+    assert abs(q[0, solved] - q[1, solved]) < abs(p[0, solved] - p[1, solved])
 
 
 def test_without_a_solution_the_last_parts_stuck_or_open_cues_tell_niet_or_onbekend(nlp, config):

@@ -119,12 +119,13 @@ def load_real_frame(
 
 
 def _featurise(frame: pd.DataFrame, nlp, matcher: CueMatcher):
-    """Sentence-role examples, case token lists, and each case's sentences.
+    """Sentence-role examples, case token lists, each case's sentences and its form's
+    `oplossing` field sentences (empty for a plain narrative).
 
     Sentence roles are weak (cue rules) except a form's fields and, where the labels give them,
     the sentences that best match the labelled main barrier and solution.
     """
-    sent_docs, sent_y, sent_case, case_docs, case_sents = [], [], [], [], []
+    sent_docs, sent_y, sent_case, case_docs, case_sents, oplossing = [], [], [], [], [], []
     for k, rec in enumerate(frame.to_dict("records")):
         sents = analyse_text(rec.get("narrative"), nlp, matcher)
         texts = [s.text for s in sents]
@@ -156,7 +157,8 @@ def _featurise(frame: pd.DataFrame, nlp, matcher: CueMatcher):
                 sent_case.append(k)
         case_docs.append(case_tokens(sents + [s for v in fields.values() for s in v]))
         case_sents.append(sents)
-    return sent_docs, sent_y, np.array(sent_case, dtype=int), case_docs, case_sents
+        oplossing.append(fields["oplossing"])
+    return sent_docs, sent_y, np.array(sent_case, dtype=int), case_docs, case_sents, oplossing
 
 
 def _weights(frame: pd.DataFrame, real_weight: float) -> np.ndarray:
@@ -262,11 +264,13 @@ def fit_outcome(
     case_sents: list[list[Sentence]],
     weights: np.ndarray,
     params: StructureParams,
+    oplossing: Sequence[Sequence[Sentence]] | None = None,
 ) -> LinearTextModel:
     """The outcome reader (opgelost / deels / niet / onbekend; the stage keeps to the two that
     fit whether a solution is described): read like the ending reader, from the lemmas and cue
-    tokens of the text's last part, learned on every case with an outcome (real rows weighted
-    by `real_weight`).
+    tokens of the text's last part and of a form's `oplossing` field (`oplossing`, per row; the
+    stage reads the same at predict time), learned on every case with an outcome (real rows
+    weighted by `real_weight`).
 
     Chosen on the real dev split over the whole-text classifier whose answer the outcome cue
     phrases overruled or nudged. Outcome accuracy out of fold (5 folds by page) / on rounds 3-11
@@ -278,7 +282,10 @@ def fit_outcome(
     0.500); the whole text, real rows only, 0.531 / 0.479; whole text plus last part 0.547 /
     0.495. The demo held-out outcome stays 0.586."""
     rows = np.flatnonzero(frame["outcome"].notna().to_numpy())
-    docs = [ending_tokens(case_sents[i], params) for i in rows]
+    docs = [
+        ending_tokens(case_sents[i], params) + (case_tokens(oplossing[i]) if oplossing else [])
+        for i in rows
+    ]
     labels = frame["outcome"].iloc[rows].tolist()
     return LinearTextModel.fit(docs, labels, params.seed, sample_weight=weights[rows])
 
@@ -289,7 +296,7 @@ def fit_all(
     """Fit every component on the labelled cases in `frame` (demo and/or real rows), with the
     structure settings' seed, real-case weight and last part (`told_late_share`)."""
     seed = params.seed
-    sent_docs, sent_y, sent_case, case_docs, case_sents = _featurise(frame, nlp, matcher)
+    sent_docs, sent_y, sent_case, case_docs, case_sents, oplossing = _featurise(frame, nlp, matcher)
     w = _weights(frame, params.real_weight)
     solved = frame["solution_type"].fillna("geen").ne("geen").to_numpy()
     if "solution" in frame:  # real cases: a described solution is what has an orde
@@ -319,7 +326,7 @@ def fit_all(
             sample_weight=w,
         ),
         "orde": LinearTextModel.fit(od, oy, seed, sample_weight=ow),
-        "outcome": fit_outcome(frame, case_sents, w, params),
+        "outcome": fit_outcome(frame, case_sents, w, params, oplossing),
         "solution_type": LinearTextModel.fit(sd, sy, seed, sample_weight=sw),
     }
     oof = _out_of_fold_role(frame, sent_docs, sent_y, sent_case, w, seed)
