@@ -323,6 +323,32 @@ def test_keywords_skip_number_words_and_figures_and_join_separable_verbs():
     assert set(keywords[1]) == {"briefadres", "weigeren"}
 
 
+def test_keywords_drop_a_notes_gem_abbreviation_and_citation_quotes():
+    docs = [
+        ["gem", "leerlingenvervoer", "kilometergrens", "bezig'"],
+        ["gem", "leerlingenvervoer", "bezig'", "kilometergrens"],
+        ["gem", "briefadres", "weigeren"],
+        ["briefadres", "weigeren", "gem"],
+    ]
+    keywords = C.ctfidf_keywords(docs, np.array([0, 0, 1, 1]), 8)
+    assert set(keywords[0]) == {"leerlingenvervoer", "kilometergrens", "bezig"}
+    assert set(keywords[1]) == {"briefadres", "weigeren"}
+
+
+def test_keywords_name_the_barrier_not_the_places_of_its_cases():
+    # lemmas as the stage sees them: "Haarlemmermeer", "Den Haag", "Haagse" and "Almelo"
+    docs = [
+        ["haarlemmermeer", "urgentieverklaring", "weigeren", "haarlemmermeer"],
+        ["den", "haag", "urgentieverklaring", "haags", "weigeren"],
+        ["almelo", "briefadres", "bijstand", "almelo"],
+        ["briefadres", "bijstand", "almelo", "straat"],
+    ]
+    keywords = C.ctfidf_keywords(docs, np.array([0, 0, 1, 1]), 8)
+    assert set(keywords[0]) == {"urgentieverklaring", "weigeren"}
+    # an ordinary word that is also a village's name ("Straat") stays a word
+    assert set(keywords[1]) == {"briefadres", "bijstand", "straat"}
+
+
 def test_representative_is_the_medoid():
     x = np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0]])
     x /= np.linalg.norm(x, axis=1, keepdims=True)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.config import ClusterParams
+from pipeline.core.places import is_place_word
 from pipeline.core.text import content_lemmas, stop_words
 from pipeline.stages.cluster.ranking import rank_clusters
 from pipeline.stages.cluster.titles import pick_title
@@ -21,7 +22,7 @@ from pipeline.stages.cluster.titles import pick_title
 _KEYWORD_STOPS = frozenset(
     """twee drie vier vijf zes zeven acht negen tien twaalf twintig dertig honderd duizend half
     circa ca max ongeveer geval heel echt gewoon bedoelen houden vallen dienen gelden blijken
-    stellen man vrouw""".split()
+    stellen man vrouw gem""".split()  # "gem." is a note's "gemeente"
 )
 
 
@@ -30,16 +31,28 @@ def ctfidf_keywords(
 ) -> dict[int, list[str]]:
     """BERTopic's class-based TF-IDF: tf of a lemma in a cluster (normalised by the cluster's
     length) × log(1 + average words per cluster / frequency of the lemma over all clusters).
-    The noise class takes part (so its words are not distinctive) but gets no keywords."""
+    The noise class takes part (so its words are not distinctive) but gets no keywords. Place
+    names are no keywords: a pattern's words say what the barrier is, its spread over
+    municipalities is shown beside them (`pipeline.core.places`)."""
     stops = stop_words() | _KEYWORD_STOPS
     per_class: dict[int, Counter] = {}
     for toks, c in zip(docs_lemmas, labels.tolist(), strict=True):
         words = [
-            t.replace("_", "")  # simplemma's separable verbs: "af_sluiten" -> "afsluiten"
-            for t in toks
-            if len(t) > 2 and t not in stops and not any(ch.isdigit() for ch in t)
+            w
+            for w in (
+                # simplemma's separable verbs ("af_sluiten" -> "afsluiten"); a quote that
+                # closed a citation is no part of the word ("bezig'" -> "bezig")
+                t.replace("_", "").strip("'’‘")
+                for t in toks
+            )
+            if len(w) > 2 and w not in stops and not any(ch.isdigit() for ch in w)
         ]
         per_class.setdefault(int(c), Counter()).update(words)
+    vocabulary = set().union(*per_class.values()) if per_class else set()
+    places = {w for w in vocabulary if is_place_word(w)}
+    for cnt in per_class.values():
+        for w in places & cnt.keys():
+            del cnt[w]
     if not per_class:
         return {}
     total: Counter[str] = Counter()
