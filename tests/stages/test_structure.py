@@ -560,6 +560,23 @@ def test_main_organisation_is_not_an_oversight_body():
     assert E.main_organisation(found) == "SVB"
 
 
+def test_a_named_municipal_body_is_an_organisation_but_never_the_main_one():
+    found = E.find_organisations(
+        "De gemeente Lelystad verwijst haar naar het UWV. Een Lelystadse buurvrouw helpt. "
+        "Later zegt Gemeente Den Haag hetzelfde."
+    )
+    assert [name for name, _ in found] == ["gemeente Lelystad", "UWV", "gemeente Den Haag"]
+    assert E.main_organisation(found) == "UWV"
+    # only the municipality named: no main organisation (the municipality has its own column)
+    assert E.main_organisation(E.find_organisations("De gemeente Lelystad weigert.")) is None
+
+
+def test_a_case_notes_court_abbreviation_is_the_court():
+    found = E.find_organisations("Beroep ongegrond. Rb Noord-Holland (2020): beleid redelijk.")
+    assert found == [("Rechtbank Noord-Holland", "oversight")]
+    assert E.main_organisation(found) == "Rechtbank Noord-Holland"
+
+
 def test_the_input_municipality_wins_and_the_text_fills_the_gap(tmp_path, config):
     from pipeline.stages import publish
 

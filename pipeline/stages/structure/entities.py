@@ -68,6 +68,12 @@ _OVERSIGHT_PATTERNS = (
     r"|Justitie(?:\s+en\s+Veiligheid)?|Onderwijs(?:,\s+Cultuur\s+en\s+Wetenschap)?)",
 )
 _CORPORATION = re.compile(r"(?:[Ww]oning)?[Cc]orporatie\s+((?:[A-Z][\w·'-]+)(?:\s+[A-Z][\w·'-]+)?)")
+# "Rb Amsterdam", "Rb. Noord-Holland": a case note's court, published as "Rechtbank ..."
+_COURT_ABBREVIATION = re.compile(r"\bRb\.?\s+([A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?)")
+# "gemeente Amsterdam", "Gemeente Súdwest-Fryslân": the municipality as an organisation the case
+# deals with (kind "municipality": never the case's main organisation, which counts the other
+# bodies a pattern spreads over; the municipality has its own column)
+_MUNICIPAL_BODY = re.compile(r"\b[Gg]emeente\s+(?=[A-Z'])")
 
 
 @dataclass(frozen=True)
@@ -251,6 +257,14 @@ def find_organisations(text: str) -> list[tuple[str, str]]:
         found.append((m.start(), m.end(), " ".join(m.group(0).split()), "oversight"))
     for m in _CORPORATION.finditer(text):
         found.append((m.start(1), m.end(1), m.group(1), "housing"))
+    for m in _COURT_ABBREVIATION.finditer(text):
+        found.append((m.start(), m.end(), f"Rechtbank {m.group(1)}", "oversight"))
+    places, place_re = load_places(), place_regex()
+    for cue in _MUNICIPAL_BODY.finditer(text):
+        m = place_re.match(text, cue.end())
+        place = places.get(m.group("name")) if m else None
+        if m and place and not place.demonym and not m.group("adj"):
+            found.append((cue.start(), m.end(), f"gemeente {place.municipality}", "municipality"))
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
     covered: list[tuple[int, int]] = []
@@ -266,8 +280,12 @@ def find_organisations(text: str) -> list[tuple[str, str]]:
 
 
 def main_organisation(organisations: list[tuple[str, str]]) -> str | None:
-    """The organisation the case is about: the first one named that is not an oversight body."""
+    """The organisation the case is about: the first one named that is not an oversight body
+    or the municipality itself; else the first oversight body."""
     for name, kind in organisations:
-        if kind != "oversight":
+        if kind not in ("oversight", "municipality"):
             return name
-    return organisations[0][0] if organisations else None
+    for name, kind in organisations:
+        if kind == "oversight":
+            return name
+    return None
