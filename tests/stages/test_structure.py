@@ -571,6 +571,14 @@ def test_a_named_municipal_body_is_an_organisation_but_never_the_main_one():
     assert E.main_organisation(E.find_organisations("De gemeente Lelystad weigert.")) is None
 
 
+def test_the_police_are_named_but_never_the_main_organisation():
+    found = E.find_organisations(
+        "De politie brengt hem naar huis. Het zorgkantoor wil geen Wlz-indicatie geven."
+    )
+    assert [name for name, _ in found] == ["politie", "zorgkantoor"]
+    assert E.main_organisation(found) == "zorgkantoor"
+
+
 def test_a_case_notes_court_abbreviation_is_the_court():
     found = E.find_organisations("Beroep ongegrond. Rb Noord-Holland (2020): beleid redelijk.")
     assert found == [("Rechtbank Noord-Holland", "oversight")]

@@ -280,10 +280,10 @@ def find_organisations(text: str) -> list[tuple[str, str]]:
 
 
 def main_organisation(organisations: list[tuple[str, str]]) -> str | None:
-    """The organisation the case is about: the first one named that is not an oversight body
-    or the municipality itself; else the first oversight body."""
+    """The organisation the case is about: the first one named that is not an oversight body,
+    the police or the municipality itself; else the first oversight body."""
     for name, kind in organisations:
-        if kind not in ("oversight", "municipality"):
+        if kind not in ("oversight", "police", "municipality"):
             return name
     for name, kind in organisations:
         if kind == "oversight":
