@@ -579,6 +579,19 @@ def test_the_police_are_named_but_never_the_main_organisation():
     assert E.main_organisation(found) == "zorgkantoor"
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Ze vraagt hulp bij de sociaal raadslieden.", "Sociaal Raadslieden"),
+        ("Volgens het Nibud is dat te weinig om van te leven.", "Nibud"),
+        ("De NZa stelt de tarieven vast.", "NZa"),
+        ("Het Uwv stopt de uitkering.", "UWV"),
+    ],
+)
+def test_social_domain_bodies_are_found_under_their_published_name(text, name):
+    assert [n for n, _ in E.find_organisations(text)] == [name]
+
+
 def test_a_case_notes_court_abbreviation_is_the_court():
     found = E.find_organisations("Beroep ongegrond. Rb Noord-Holland (2020): beleid redelijk.")
     assert found == [("Rechtbank Noord-Holland", "oversight")]
