@@ -243,6 +243,12 @@ def test_the_ending_reader_learns_from_the_real_rows_when_there_are_any(nlp, con
     assert abs(q[0, demo_only.classes.index("yes")] - 0.5) < abs(p[0, yes] - 0.5)
 
 
+def _outcome_frame(texts: dict[str, str], row, source: str = "demo") -> pd.DataFrame:
+    """Six cases per outcome; `row` turns an outcome's text into the case's text columns."""
+    rows = [{**row(text), "outcome": outcome, "source": source} for outcome, text in texts.items()]
+    return pd.DataFrame(rows * 6)
+
+
 def test_the_outcome_reader_reads_the_last_part_only(nlp, config):
     # the same opening for every case, with a word ("wasmachine") only the openings hold; the
     # ending alone tells the outcome
@@ -251,13 +257,7 @@ def test_the_outcome_reader_reads_the_last_part_only(nlp, config):
         "niet": "Het bezwaar wordt afgewezen en ze zit nog zonder.",
     }
     opening = "Een moeder vraagt geld voor een wasmachine. De aanvraag blijft liggen."
-    frame = pd.DataFrame(
-        {
-            "narrative": [f"{opening} {e}" for e in endings.values()] * 6,
-            "outcome": list(endings) * 6,
-            "source": "real",
-        }
-    )
+    frame = _outcome_frame(endings, lambda ending: {"narrative": f"{opening} {ending}"}, "real")
     sents = [S.analyse_text(t, nlp, S.CueMatcher(nlp)) for t in frame["narrative"]]
     params = config.structure
     reader = fit_outcome(frame, sents, np.ones(len(frame)), params)
@@ -275,14 +275,7 @@ def test_the_outcome_reader_learns_from_a_forms_oplossing_field_as_it_reads_it(n
         "niet": "Het bezwaar is ongegrond verklaard en er is nog steeds geen vervoer.",
     }
     narrative = "Een vader heeft vervoer nodig naar het werk. De taxi is te duur."
-    frame = pd.DataFrame(
-        {
-            "narrative": [narrative] * 12,
-            "oplossing": list(fields.values()) * 6,
-            "outcome": list(fields) * 6,
-            "source": "demo",
-        }
-    )
+    frame = _outcome_frame(fields, lambda field: {"narrative": narrative, "oplossing": field})
     matcher = S.CueMatcher(nlp)
     sents = [S.analyse_text(t, nlp, matcher) for t in frame["narrative"]]
     opl = [S.analyse_text(t, nlp, matcher) for t in frame["oplossing"]]
