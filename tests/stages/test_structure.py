@@ -489,6 +489,8 @@ def test_gemeente_cue_outweighs_a_place_named_in_passing():
     ["De Rechtbank Amsterdam oordeelt dat het UWV de uitkering niet mocht stopzetten.",
      "Rb Breda, 16-6-2006. Dhr. vraagt bijzondere bijstand.",
      "Zij ging in beroep bij de Rechtbank Overijssel (zittingsplaats Zwolle).",
+     "De kantonrechter in Den Haag ziet geen grond voor ontbinding van de huur.",
+     "Kantonrechter Alkmaar: de huurachterstand is te laag.",
      "Dat vertelt de moeder aan het Utrechts Nieuwsblad."],
 )  # fmt: skip
 def test_court_seat_or_a_papers_name_alone_is_not_the_municipality(text):

@@ -46,8 +46,8 @@ _NOT_PLACE_AFTER = re.compile(
 # a place inside an institution's name: the institution sits there, the case need not play there
 _INSTITUTION_CUE = re.compile(
     r"(?:[Rr]echtbank|[Gg]erechtshof|\b[Hh]of|[Mm]etropool|[Kk]redietbank|[Ss]tadsbank"
-    r"|[Gg]eschillencommissie|[Uu]niversiteit|[Hh]ogeschool|[Zz]iekenhuis|UMC|[Rr]egio|[Pp]rovincie"
-    r"|[Zz]ittingsplaats|\bRb\.?)"
+    r"|[Gg]eschillencommissie|[Kk]antonrechter|[Uu]niversiteit|[Hh]ogeschool|[Zz]iekenhuis|UMC"
+    r"|[Rr]egio|[Pp]rovincie|[Zz]ittingsplaats|\bRb\.?)"
     r"\s+(?:van\s+|in\s+)?$"
 )
 # a compass district after a hyphen: "Amsterdam-Noord", "Den Haag-Zuidwest", "Utrecht-Centrum"
@@ -204,10 +204,10 @@ def _scores_and_first(text: str) -> tuple[dict[str, float], dict[str, int]]:
             continue
         if _NAME_BEFORE.search(before) and not _OWN_BODY.search(before):
             cue = "institution"
+        elif _INSTITUTION_CUE.search(before):  # also "kantonrechter in X": the court's seat
+            cue = "institution"
         elif _PLACE_CUE.search(before) and not _STRONG_CUE.search(before):
             cue = "place"
-        elif _INSTITUTION_CUE.search(before):
-            cue = "institution"
         elif _STRONG_CUE.search(before):
             cue = "strong"
         elif place.demonym:
