@@ -1226,6 +1226,20 @@ def _import_deduce() -> Any:
     return deduce
 
 
+def deduce_list(name: str) -> list[str]:
+    """The lines of one of deduce's word lists (`name` under its `data/lookup/src`, e.g.
+    "locations/lst_placename/lst_municipality"), deduce imported without its logging set-up.
+
+    Raises:
+        GateListError: if the list is missing, unreadable or empty.
+    """
+    return _read_lines(_deduce_src(_import_deduce()) / name / "items.txt")
+
+
+def _deduce_src(deduce_module: Any) -> Path:
+    return Path(deduce_module.__file__).parent / "data" / "lookup" / "src"
+
+
 def _deduce_cache_exists(deduce_module: Any) -> bool:
     cache = Path(deduce_module.__file__).parent / "data" / "lookup" / "cache"
     return any(cache.glob("lookup_structs*"))
@@ -1379,7 +1393,7 @@ class Anonymiser:
                     file=sys.stderr,
                     flush=True,
                 )
-            src = Path(deduce.__file__).parent / "data" / "lookup" / "src"
+            src = _deduce_src(deduce)
             # read the lists before loading deduce: a missing list fails fast and clearly
             first_names += _read_lines(src / "names/lst_first_name/items.txt")
             surnames += _read_lines(src / "names/lst_surname/items.txt")

@@ -14,18 +14,12 @@ village's name ("buurt", "straat", "huis") stay words. A place's adjective count
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
+from pipeline.core.anonymise import deduce_list
 from pipeline.core.text import fold
 
 _LISTS = ("lst_municipality", "lst_residence", "lst_province", "lst_region")
 _SHORT_FORMS = ("den bosch",)  # no list holds it; "bosch" is an (old) Dutch word
-
-
-def _lists_dir() -> Path:
-    import deduce  # noqa: PLC0415  (installed with the gate; imported only when asked)
-
-    return Path(deduce.__file__).parent / "data" / "lookup" / "src" / "locations" / "lst_placename"
 
 
 @lru_cache(maxsize=1)
@@ -33,22 +27,15 @@ def place_words() -> frozenset[str]:
     """The lower-case, accent-folded words that name a Dutch place (module docstring).
 
     Raises:
-        FileNotFoundError: naming the list when one of deduce's location lists is missing.
+        GateListError: when one of deduce's lists is missing or empty (`deduce_list`).
     """
     import simplemma  # noqa: PLC0415
 
-    folder = _lists_dir()
-    common_path = folder.parent.parent / "whitelist" / "lst_common_word" / "items.txt"
-    if not common_path.is_file():
-        raise FileNotFoundError(f"deduce's common-word list is missing: {common_path}")
-    common = {fold(w.strip()).lower() for w in common_path.read_text("utf-8").splitlines()}
+    common = {fold(w).lower() for w in deduce_list("whitelist/lst_common_word")}
     words: set[str] = set()
     for name in _LISTS:
-        path = folder / name / "items.txt"
-        if not path.is_file():
-            raise FileNotFoundError(f"deduce's place list is missing: {path}")
-        for line in path.read_text(encoding="utf-8").splitlines():
-            place = fold(line.strip()).lower()
+        for line in deduce_list(f"locations/lst_placename/{name}"):
+            place = fold(line).lower()
             parts = place.replace("-", " ").replace("(", " ").replace(")", " ").split()
             if name == "lst_municipality" and len(parts) == 2 and parts[0] == "den":
                 words.add(parts[1])

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from pipeline.core.places import is_place_word, place_words
@@ -36,3 +38,18 @@ def test_the_place_words_come_from_deduces_lists():
     words = place_words()
     assert len(words) > 3000  # 342 municipalities, ~6700 residences, regions, provinces
     assert {"wassenaar", "vlieland", "lelystad", "moerdijk"} <= words
+
+
+def test_reading_the_place_lists_leaves_logging_alone():
+    # deduce sets up DEBUG logging to stdout when imported plainly; narrative text could follow
+    import subprocess
+    import sys
+
+    code = (
+        "import logging\n"
+        "from pipeline.core.places import place_words\n"
+        "place_words()\n"
+        "print(len(logging.getLogger().handlers), logging.getLogger().level)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", str(logging.WARNING)]
