@@ -149,6 +149,13 @@ def ending_tokens(sents: Sequence[Sentence], params: StructureParams) -> list[st
     return out
 
 
+def outcome_tokens(ending: Sequence[str], oplossing: Sequence[Sentence]) -> list[str]:
+    """What the outcome reader reads, in training and in the stage alike: the text's last part
+    (`ending_tokens`, which the ending reader reads too) and a form's `oplossing` field
+    sentences (none for a plain narrative)."""
+    return [*ending, *case_tokens(oplossing)]
+
+
 def last_part_cues(sents: Sequence[Sentence], params: StructureParams) -> Counter:
     """The cue counts of the text's last part (`in_last_part`), where endings are told."""
     n = len(sents)
@@ -366,7 +373,7 @@ def structure_cases(
     )
     # how it ended, read the same way: the last part, and a form's oplossing field
     proba["outcome"] = model.models["outcome"].predict_proba(
-        [e + case_tokens(p["extra"][1]) for e, p in zip(endings, parsed, strict=True)]
+        [outcome_tokens(e, p["extra"][1]) for e, p in zip(endings, parsed, strict=True)]
     )
 
     # pass 3: statements and case labels

@@ -21,7 +21,7 @@ from pipeline.stages.structure.classifier import (
     LinearTextModel,
     StructureModel,
 )
-from pipeline.stages.structure.extract import ending_tokens, structure_cases
+from pipeline.stages.structure.extract import ending_tokens, outcome_tokens, structure_cases
 from pipeline.stages.structure.nlp import (
     MAIN_FEATURES,
     CueMatcher,
@@ -283,7 +283,7 @@ def fit_outcome(
     0.495. The demo held-out outcome stays 0.586."""
     rows = np.flatnonzero(frame["outcome"].notna().to_numpy())
     docs = [
-        ending_tokens(case_sents[i], params) + (case_tokens(oplossing[i]) if oplossing else [])
+        outcome_tokens(ending_tokens(case_sents[i], params), oplossing[i] if oplossing else [])
         for i in rows
     ]
     labels = frame["outcome"].iloc[rows].tolist()
