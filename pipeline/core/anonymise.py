@@ -34,6 +34,7 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import itertools
 import logging
 import re
 import sys
@@ -177,6 +178,8 @@ _POSTCODE_CUE_RE = re.compile(
     r"(?i)(?:postcode|adres|woonplaats|\b\d{1,5}(?:[a-z]|-\w{1,3}|\s[a-z])?)\W{0,4}$"
 )
 _POSTCODE_BAD = {"SA", "SD", "SS"}
+# a year right before: "over 2018, 2019 en 2020" lists years, no house number and postcode
+_YEAR_BEFORE_RE = re.compile(r"\b(?:19|20)\d\d\W{1,4}$")
 _POSTCODE_LOWER_BAD = {
     "mg", "kg", "km", "cm", "mm", "ml", "gr", "ie", "st", "nd", "rd", "th", "jr", "pm", "am",
     "de", "en", "in", "op", "te", "is", "na", "om", "al", "of", "er", "ze", "we", "nu", "zo",
@@ -376,6 +379,7 @@ _ROLE_WORDS = set(
     hulpverlener maatschappelijk werker medewerker contactpersoon leeratelier casusbespreking
     melding aanmelding gesprek afspraak overleg onderwerp situatie knelpunt oplossing
     naam adres telefoon kort dossier gezin familie ex-partner verwijzer sociaal wijkteam
+    rechter voorzieningenrechter kantonrechter kinderrechter bestuursrechter strafrechter
     """.split()
 )
 # Cues before a first name typed in lower case in a hurried note ("zus naima", "hoi rachid").
@@ -551,14 +555,34 @@ _ORG_INTRO_WORDS = {
     "stichting", "vereniging", "organisatie", "zorgorganisatie", "zorgaanbieder", "zorginstelling",
     "instelling", "welzijnsorganisatie", "thuiszorgorganisatie", "zorgverzekeraar", "verzekeraar",
     "energieleverancier", "uitzendbureau", "incassobureau", "bedrijf", "platform", "ziekenhuis",
+    "inrichting", "kliniek", "wijkteam", "wijk", "tehuis", "verpleeghuis", "zorgboerderij",
+    "hulporganisatie",
 }  # fmt: skip
+# Heads that also introduce a body at the end of a compound: "thuiszorgbedrijf Dolia",
+# "afkickkliniek White River Manor", "hulporganisatie Geldfit", "kortverblijftehuis"
+_ORG_INTRO_HEADS = {"bedrijf", "organisatie", "kliniek", "stichting", "corporatie", "tehuis"}
+_ORG_NAME = r"((?:[A-ZÀ-Þ][\w'’&\-]*|[A-ZÀ-Þ]{2,})(?:[ \t]+[A-ZÀ-Þ][\w'’&\-]*){0,2})"
+# each word as it is typed: lower case, capitalised or in capitals (no case folding, so re can
+# skip ahead to a word's first letter)
 _ORG_INTRO_RE = re.compile(
-    rf"(?i:\b(?:{'|'.join(sorted(_ORG_INTRO_WORDS))}))[ \t]+"
-    r"((?:[A-ZÀ-Þ][\w'’&\-]*|[A-ZÀ-Þ]{2,})(?:[ \t]+[A-ZÀ-Þ][\w'’&\-]*){0,2})"
+    r"\b(?:"
+    + "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}|{w.upper()}" for w in sorted(_ORG_INTRO_WORDS))
+    + rf")[ \t]+{_ORG_NAME}"
 )
+# a head ends a compound in lower case, so this needs no case folding (which would make re try
+# every position instead of skipping to a head's first letter)
+_ORG_INTRO_COMPOUND_RE = re.compile(rf"(?:{'|'.join(sorted(_ORG_INTRO_HEADS))})[ \t]+{_ORG_NAME}")
 # A disease named after a person ("de ziekte van Sjögren", "het syndroom van Tourette"): the
 # name is the disease, not someone in the case.
 _EPONYM_RE = re.compile(r"(?i:\b(?:ziekte|syndroom) van)[ \t]+([A-ZÀ-Þ][\w'’\-]*)")
+# A service "made to measure": "Vervoer op Maat", "Werk op Maat" (deduce lists "Maat" as a surname)
+_MADE_TO_MEASURE_RE = re.compile(r"\bop[ \t]+Maat\b")
+# "het syndroom van Gilles de la Tourette": after "syndroom van" a name (with its particles) is
+# always the syndrome; after "ziekte van" it may be the person's illness ("de ziekte van Fatima")
+_SYNDROME_RE = re.compile(
+    r"\b[Ss]yndroom van[ \t]+([A-ZÀ-Þ][\w'’\-]*(?:[ \t]+(?:(?:de|la|le|van|der)[ \t]+)*"
+    r"[A-ZÀ-Þ][\w'’\-]*){0,3})"
+)
 # An English name that starts with "The" ("The Colour Kitchen", "The House of Hope"): a body,
 # a brand or a title in a Dutch case text.
 _ENGLISH_NAME_RE = re.compile(
@@ -580,7 +604,28 @@ _NATIONALITY_ADJECTIVES = {
     "tsjechisch", "slowaaks", "kroatisch", "servisch", "bosnisch", "albanees", "ghanees",
     "nigeriaans", "ethiopisch", "soedanees", "jemenitisch", "pakistaans", "indiaas", "thais",
     "filipijns", "vietnamees", "braziliaans", "colombiaans", "venezolaans", "dominicaans",
+    "hindoestaans", "creools", "javaans", "moluks", "caribisch", "joods", "islamitisch",
 }  # fmt: skip
+# their inflected forms ("van Hindoestaanse afkomst", "de Europese regels", "Chinese")
+_NATIONALITY_INFLECTED = {
+    a[:-3] + "ese" if a.endswith("ees") else a + "e" for a in _NATIONALITY_ADJECTIVES
+}
+# Bodies of the state, capitalised alone: "Raad" (voor de Kinderbescherming), "de Staat", "'s
+# Rijks kas", "het Hof". deduce lists each as a surname; after a form of address ("mevrouw Hof")
+# or a job title they still are one.
+_STATE_BODIES = {"raad", "staat", "rijk", "rijks", "hof", "kabinet", "overheid", "kamer"}
+# Court abbreviations in case notes and summaries: "Rb gaf haar gelijk", "CRvB oordeelt"
+_COURT_ABBREVIATIONS = {"rb", "crvb", "abrvs", "rvs", "cbb", "hr", "gh"}
+# A law or rule by its compound name: "Huisvestingswet", "Taxiverordening"
+_LAW_COMPOUND_RE = re.compile(
+    r"^([A-ZÀ-Þ][a-zß-ÿ\-]{2,}?)s?(?:wet|verordening|regeling|besluit|richtlijn)$"
+)
+# A profession by its acronym: "IT'er", "ZZP'er", "MBO'ers"
+_ACRONYM_PROFESSION_RE = re.compile(r"^[A-Z]{2,5}['’]ers?$")
+# A brand written with a capital inside ("WerkSaam", "GeldFit"); not "McDonald", "DeVries"
+_CAMEL_BRAND_RE = re.compile(
+    r"^(?!Mc|Mac|De|Di|Da|Du|La|Le|Van|Ten|Ter|O['’])[A-Z][a-z]+[A-Z][a-z]"
+)
 _DETERMINERS = _ARTICLES | {"geen", "zo'n", "elk", "ieder"}
 # Greetings and sign-offs: like family words, they make the next known first name a person
 # ("Groet, Jet", "Hoi Wil").
@@ -963,8 +1008,10 @@ def _find_postcodes(text: str) -> list[_Cand]:
             ):
                 continue
         elif letters.islower():
-            if letters in _POSTCODE_LOWER_BAD and not cue:
-                continue  # "2023 op", "2021 de": a year and a word
+            if letters in _POSTCODE_LOWER_BAD and (
+                not cue or _YEAR_BEFORE_RE.search(text[max(0, m.start() - 12) : m.start()])
+            ):
+                continue  # "2023 op", "2021 de", "2018, 2019 en 2020": a year and a word
             if m.group(2) and not (cue or place_after):
                 continue
         else:
@@ -1312,6 +1359,28 @@ def _strip_accents(s: str) -> str:
     )
 
 
+def _trie_pattern(phrases: Iterable[str]) -> str:
+    """A regular expression that matches exactly the given phrases, written as a trie:
+    "Wmo", "Wmo 2015", "Wet" -> "W(?:mo(?: 2015)?|et)". Longer phrases are tried first."""
+    root: dict[str, Any] = {}
+    for phrase in phrases:
+        node = root
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            return "(?:" + body + ")?"
+        return body
+
+    return emit(root)
+
+
 def _fold_set(items: Iterable[str]) -> set[str]:
     """Folded forms plus their accent-free spelling ("Ayşe" also as "ayse")."""
     out = set()
@@ -1334,7 +1403,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.8"
+GATE_VERSION = "2026.12.9"
 
 
 class Anonymiser:
@@ -1436,11 +1505,9 @@ class Anonymiser:
         }
         # no look-behind in front: it would stop re's first-character scan (3x slower);
         # _keep_spans checks the character before each match instead
-        self._org_re = re.compile(
-            "(?:"
-            + "|".join(re.escape(o) for o in sorted(set(keep_phrases), key=len, reverse=True))
-            + r")(?![\w])"
-        )
+        # the phrases as a trie, so that re follows one branch per character instead of trying
+        # every phrase; its greedy optional tails take the longest phrase that ends a word
+        self._org_re = re.compile("(?:" + _trie_pattern(set(keep_phrases)) + r")(?![\w])")
         self._cue_phrases = self._cues | _HONORIFICS
         self._title_person_re = re.compile(
             r"(?<![\w])(?:[Mm]evrouw|[Mm]evr\.|[Mm]w\.|[Mm]eneer|[Mm]ijnheer|[Dd]hr\.|[Dd]e heer)"
@@ -1517,6 +1584,12 @@ class Anonymiser:
                 self._word_cache.clear()
             self._word_cache[token] = known
         return known
+
+    def _law_compound(self, token: str) -> bool:
+        """A law or rule by its compound name: "Huisvestingswet", "Taxiverordening"; a word
+        before the ending, so not a name that ends alike ("Ghebrehiwet")."""
+        m = _LAW_COMPOUND_RE.match(token)
+        return bool(m) and self._is_word(m.group(1).rstrip("-"))
 
     def _is_compound(self, f: str) -> bool:
         """A Dutch compound the lexicon lacks: "werkplein", "veiligheidshuis", "burgerzaken"."""
@@ -1685,9 +1758,31 @@ class Anonymiser:
             return True  # not "mr. J. Oosterhout van Kroes Advocaten": a person and a firm
         if folded in _NUMBER_ABBREVIATIONS and re.match(r"\.?\s*\d", text[e : e + 4]):
             return True  # "Art. 13 WWB", "Nr 4": an abbreviation before a number
+        if len(tokens) == 1 and (
+            self._law_compound(name)
+            or _ACRONYM_PROFESSION_RE.match(name)
+            or _CAMEL_BRAND_RE.match(name)
+            or folded.rstrip(".") in _COURT_ABBREVIATIONS
+        ):
+            return True  # "Huisvestingswet", "IT'er", "WerkSaam", "Rb gaf haar gelijk"
         before = _previous_word(text, s)
         if before in _HONORIFICS:
+            # "uitkering mw. Eerste advies was ...": an abbreviated form of address ends the
+            # sentence and a common word opens the next, no name of anyone
+            if (
+                len(tokens) == 1
+                and text[max(0, s - 2) : s].startswith(".")
+                and folded in self._words
+                and not self._is_name(name)
+            ):
+                return True
             return False  # "Dhr. Koning", "mevrouw De Boer", "meneer Assen": a person
+        if len(tokens) == 1 and folded in _STATE_BODIES and before not in _PERSON_TITLE_WORDS:
+            return True  # "Raad wil binnen dagen starten", "Staat heeft ...", "'s Rijks kas"
+        if _fold(tokens[0]) in _NATIONALITY_INFLECTED and (
+            len(tokens) > 1 or re.match(r"[ \t]+[a-zß-ÿ]", text[e : e + 3])
+        ):
+            return True  # "van Hindoestaanse afkomst", "het Europese Hof van Justitie"
         if _GLUED_PLACE_RE.search(tokens[-1]):
             return True  # "Nieuwsbrief Anne Frankschool", "Prins Bernhardlaan"
         if _fold(tokens[0]) in _INSTITUTION_WORDS or (
@@ -2342,7 +2437,20 @@ class Anonymiser:
         while head and (text[head - 1].isalpha() or text[head - 1] == "-"):
             head -= 1  # deduce's "Brabant 2016" in "Rb. Zeeland-West-Brabant 2016"
         place = _fold(text[head:s] + m.group(1))
-        return place in self._places or f"{_fold(_previous_word(text, s))} {place}" in self._places
+        if place in self._places or f"{_fold(_previous_word(text, s))} {place}" in self._places:
+            return True
+        # a rule's word and its place: "Huisvestingsverordening Amsterdam 2020" (a street's
+        # "-dam"); not a street and its place ("Kerkstraat Amsterdam 2020" stays an address)
+        words = place.split()
+        for k in range(1, min(3, len(words) - 1) + 1):
+            lead = words[: len(words) - k]
+            if (
+                " ".join(words[-k:]) in self._places
+                and len(lead) == 1
+                and self._law_compound(lead[0].capitalize())
+            ):
+                return True
+        return False
 
     def _word_and_number(self, span: str) -> bool:
         """A location deduce found that is an ordinary Dutch word and a number, no street: "Moest
@@ -2366,6 +2474,12 @@ class Anonymiser:
                 if _fold(name) in self._streets and (
                     len(cand) >= 2 or _STREET_SUFFIX_END_RE.search(cand[-1])
                 ):
+                    if (
+                        re.fullmatch(r"(?:19|20)\d\d", m.group(2))
+                        and self._is_word(cand[-1])
+                        and not _STREET_SUFFIX_END_RE.search(cand[-1])
+                    ):
+                        break  # "de jaren 2012": a word and a year, no street
                     start = m.start(1) + len(" ".join(toks[:k])) + (1 if k else 0)
                     out.append((start, m.end(2), "ADRES"))
                     break
@@ -2392,10 +2506,17 @@ class Anonymiser:
         known first name in it stays a person candidate ("stichting Jan de Vries" is rare; a
         leaked first name is worse than a redacted body)."""
         names: set[str] = set()
-        for m in _ORG_INTRO_RE.finditer(text):
+        for m in itertools.chain(
+            _ORG_INTRO_RE.finditer(text),
+            (  # the head of a compound: "thuiszorgbedrijf Dolia"
+                m
+                for m in _ORG_INTRO_COMPOUND_RE.finditer(text)
+                if m.start() and (text[m.start() - 1].isalpha() or text[m.start() - 1] == "-")
+            ),
+        ):
             tokens = m.group(1).split()
-            if any(_fold(t) in self._first_names for t in tokens):
-                continue
+            if any(_fold(t) in self._first_names and _fold(t) not in _INTERFIXES for t in tokens):
+                continue  # not the particle of "inrichting De Schie"
             # "stichting GGZ Momentum", later just "Momentum": the name after the acronyms and
             # known words it starts with is that body too
             lead = 0
@@ -2404,9 +2525,11 @@ class Anonymiser:
                 or _fold(tokens[lead]) in self._keep_words
             ):
                 lead += 1
+            place = _fold(m.group().split()[0]) == "wijk"  # "de wijk Sterrenburg"
             for name in (tokens, tokens[lead:]) if lead else (tokens,):
-                if len(name) == 1 and _fold(name[0]) in self._surnames:
-                    continue  # "stichting Bakker": maybe named after a person
+                core = [t for t in name if _fold(t) not in _INTERFIXES]
+                if len(core) == 1 and _fold(core[0]) in self._surnames and not place:
+                    continue  # "stichting Bakker", "stichting De Wit": maybe after a person
                 names.add(" ".join(name))
         if not names:
             return []
@@ -2426,6 +2549,8 @@ class Anonymiser:
         out = [m.span() for m in _NUMBER_ABBREVIATION_RE.finditer(text)]
         # "de ziekte van Fatima" is her illness
         out += [m.span(1) for m in _EPONYM_RE.finditer(text) if not self._is_name(m.group(1))]
+        out += [m.span(1) for m in _SYNDROME_RE.finditer(text)]
+        out += [m.span() for m in _MADE_TO_MEASURE_RE.finditer(text)]
         for m in _ENGLISH_NAME_RE.finditer(text):
             if not all(self._is_name(w) for w in m.group().split()[1:] if w[:1].isupper()):
                 out.append(m.span())

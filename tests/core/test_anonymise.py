@@ -1335,3 +1335,53 @@ def test_persons_next_to_a_disease_word_an_acronym_or_the_are_still_removed(gate
     # someone's own illness, a name after an organisation's acronym, a surname after "The", a
     # first name with a dot but no year, a hyphenated street and a house number
     assert name not in gate.anonymise(text).text
+
+
+# ---------------------------------------------------------- gate 2026.12.9: real texts kept
+@pytest.mark.parametrize(
+    "text",
+    ["Voorzieningenrechter Rechtbank Den Haag, vonnis in kort geding. Eiser wacht op een plek.",
+     "Bijstand stopgezet wegens samenwonen met partner (die kort zelf bijstand had). Rb gaf "
+     "haar gelijk, dienst in hoger beroep.",
+     "Onderzoek door de Raad voor de Kinderbescherming. Raad wil binnen dagen starten.",
+     "Wie uit 's Rijks kas bekostigd onderwijs kan volgen, krijgt geen bijstand. Staat betaalt.",
+     "De rechter vroeg het Europese Hof van Justitie of dit past bij de Europese regels.",
+     "Bezwaar: huisvestingsverordening strijdig met Huisvestingswet, voorwaarden te streng.",
+     "Ze begon te werken als IT'er en later als ZZP'er.",
+     "Ze belde WerkSaam. WerkSaam zegt dat het niet kan.",
+     "Hij komt uit Sierra Leone, zij uit Costa Rica.",
+     "Een moeder van Hindoestaanse afkomst vroeg om hulp.",
+     "Een jongen met autisme en het syndroom van Gilles de la Tourette. ADHD en Tourette.",
+     "De gemeente kent hem Vervoer op Maat toe.",
+     "Hij kreeg een flat in de wijk Sterrenburg. Zij verblijft in penitentiaire inrichting "
+     "De Hoogvliet. De zorg kwam van thuiszorgbedrijf Dolia; Dolia is failliet.",
+     "Inhouding op de uitkering van mw. Eerste advies was beschermd wonen.",
+     "Ze wil inzicht in de berekeningen over 2018, 2019 en 2020.",
+     "DUO heeft hen in de jaren 2012 tot 2016 nooit gewezen op de regeling.",
+     "De aanvraag werd afgewezen op grond van de Huisvestingsverordening Amsterdam 2020."],
+)  # fmt: skip
+def test_courts_state_bodies_laws_countries_brands_and_years_in_real_texts_are_kept(gate, text):
+    # each was redacted in the real published corpus ("[PERSOON-1] Den Haag", "[PERSOON-1] wil
+    # binnen dagen starten", "uit [PERSOON-1]", "over 2018, [POSTCODE] 2020", "[ADRES]")
+    assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text,name",
+    [("De kinderrechter Jansen besliste dat het kind thuis blijft.", "Jansen"),
+     ("Mevrouw Hof belde de wijkcoach.", "Hof"),
+     ("Wijkagent Raad kwam langs.", "Raad"),
+     ("Gesprek met mw. Zondag over de schulden.", "Zondag"),
+     ("Uitkering mw. Visser stopt per mei.", "Visser"),
+     ("Stichting De Wit hielp. Later belde De Wit de wijkcoach.", "Wit"),
+     ("Het syndroom van haar zoon Daan maakt school lastig.", "Daan"),
+     ("Ze woont aan de Kerkstraat 2019 en in Zwolle.", "Kerkstraat 2019")],
+)  # fmt: skip
+def test_persons_next_to_a_court_a_state_body_or_a_form_of_address_are_still_removed(
+    gate, text, name
+):
+    # a judge's surname, a surname that is a state body after a form of address or a job title,
+    # a surname after an abbreviated form of address, a particle surname after an organisation
+    # word, a child after "syndroom van" that names no syndrome, and a street with a year-like
+    # house number
+    assert name not in gate.anonymise(text).text
