@@ -1375,12 +1375,15 @@ def test_courts_state_bodies_laws_countries_brands_and_years_in_real_texts_are_k
      ("Uitkering mw. Visser stopt per mei.", "Visser"),
      ("Stichting De Wit hielp. Later belde De Wit de wijkcoach.", "Wit"),
      ("Het syndroom van haar zoon Daan maakt school lastig.", "Daan"),
+     ("AnneMarie belde de wijkcoach over de huur.", "AnneMarie"),
+     ("Op het spreekuur vertelde de Marokkaanse Fatima El Amrani over haar schulden.", "Fatima"),
      ("Ze woont aan de Kerkstraat 2019 en in Zwolle.", "Kerkstraat 2019")],
 )  # fmt: skip
 def test_persons_next_to_a_court_a_state_body_or_a_form_of_address_are_still_removed(
     gate, text, name
 ):
     # a judge's surname, a surname that is a state body after a form of address or a job title,
+    # first names written together like a brand, a name after a nationality adjective,
     # a surname after an abbreviated form of address, a particle surname after an organisation
     # word, a child after "syndroom van" that names no syndrome, and a street with a year-like
     # house number
