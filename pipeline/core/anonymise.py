@@ -624,6 +624,7 @@ _LAW_COMPOUND_RE = re.compile(
 _ACRONYM_PROFESSION_RE = re.compile(r"^[A-Z]{2,5}['’]ers?$")
 # A brand written with a capital inside ("WerkSaam", "GeldFit"); not "McDonald", "DeVries"
 _CAP_PART_RE = re.compile(r"[A-Z][a-z]+")
+_INITIALS_ONLY_RE = re.compile(r"^(?:[A-ZÀ-Þ]\.){1,4}$")
 _CAMEL_BRAND_RE = re.compile(
     r"^(?!Mc|Mac|De|Di|Da|Du|La|Le|Van|Ten|Ter|O['’])[A-Z][a-z]+[A-Z][a-z]"
 )
@@ -722,6 +723,7 @@ _NAME_FIELD_RE = re.compile(
     r"(?im)^[ \t]*(?:(?:voor|achter|roep|meisjes|geboorte|familie|geslachts)?(?:naam|namen)"
     r"(?:[ \t]+[\w\-]+){0,2}|van|afzender)[ \t]*:[ \t]*([^\n]+)$"
 )  # also a message's sender line ("Van: Y. El-Amrani")
+_CAPS_SPEAKER_RE = re.compile(r"(?m)^[ \t]*([A-ZÀ-Þ]{3,})[ \t]*:")
 # "X en haar man", "X, moeder van twee": a family word right after X
 _KIN_AFTER_RE = re.compile(
     r"(?:[ \u00a0]+en[ \u00a0]+(?:zijn|haar|hun|de)[ \u00a0]+|,[ \u00a0]+|[ \u00a0]*\()"
@@ -1119,8 +1121,22 @@ def _find_client_numbers(text: str) -> list[_Cand]:
     return out
 
 
+# A court's case number: a court's location code before it ("SBR 04/1461", "... en ROT 16/8")
+# or a law's abbreviation after it, as the Centrale Raad van Beroep writes them ("16/414 WWB",
+# "00/4643 NABW"); not "24/7", "1/3" or a meeting's date ("MDO 12/11")
+_COURT_CODES = (
+    "AMS HAA HLM ROT SGR DHA UTR ARN ZWO ZUT LEE GRO ASS ALK BRE SHE ROE MAA MID DOR ALM LEL "
+    "AWB SBR TIL NIJ APE ENS AMH"
+).split()
+_COURT_NUMBER_RE = re.compile(
+    rf"(?<![\w/])(?:(?:{'|'.join(_COURT_CODES)})[ \t]\d{{2}}/\d{{1,6}}"
+    r"|\d{2}/\d{3,6}[ \t][A-Z]{2,6})(?![\w/])"
+)
+
+
 def _structured(text: str) -> list[_Cand]:
     clients = _find_client_numbers(text)
+    clients += [(m.start(), m.end(), "KLANTNUMMER") for m in _COURT_NUMBER_RE.finditer(text)]
     # a number right after a client or file cue ("Klantnr. Vattenfall: 400512877") is that
     # number, even when it passes the BSN check
     client_spans = {(s, e) for s, e, _ in clients}
@@ -1769,6 +1785,21 @@ class Anonymiser:
             or folded.rstrip(".") in _COURT_ABBREVIATIONS
         ):
             return True  # "Huisvestingswet", "IT'er", "WerkSaam", "Rb gaf haar gelijk"
+        if len(tokens) >= 2 and _INITIALS_ONLY_RE.match(tokens[0]):
+            rest = tokens[1:]
+            if (
+                len(rest) == 1
+                and _fold(rest[0]) in self._words
+                and not self._is_name(rest[0])
+                and not self._name_like(rest[0])
+            ) or (
+                len(rest) >= 2
+                and rest[0] in ("te", "in", "uit")
+                and _fold(" ".join(rest[1:])) in self._places
+            ):
+                # "mevrouw A. Toen zij ...", "mevrouw T. te Vlaardingen", "I. Bevindingen": an
+                # initial (already no name) and the next sentence's word or a place
+                return True
         before = _previous_word(text, s)
         if before in _HONORIFICS:
             # "uitkering mw. Eerste advies was ...": an abbreviated form of address ends the
@@ -2338,6 +2369,11 @@ class Anonymiser:
             if word not in _NOTE_ABBREVIATIONS and (
                 not self._is_word(word) or (word in self._first_names and word not in self._words)
             ):
+                out.append(m.span(1))
+        # an interview's speaker in capitals at a line start: "LAKEISHA: Toen ik ..."
+        for m in _CAPS_SPEAKER_RE.finditer(text):
+            word = m.group(1)
+            if _fold(word) in self._first_names and not self._is_word(word):
                 out.append(m.span(1))
         # "Naam: ..." fields: the value up to a comma or bracket (a second comma part may be a
         # first name: "Naam: Gebru, Selam")

@@ -1388,3 +1388,47 @@ def test_persons_next_to_a_court_a_state_body_or_a_form_of_address_are_still_rem
     # word, a child after "syndroom van" that names no syndrome, and a street with a year-like
     # house number
     assert name not in gate.anonymise(text).text
+
+
+@pytest.mark.parametrize(
+    "text,number",
+    [("RECHTBANK UTRECHT\n\nReg. nr.: SBR 04/1461\n\nUITSPRAAK van de rechtbank", "04/1461"),
+     ("zaaknummers: ROT 16/7 en ROT 16/8\n\nuitspraak van de enkelvoudige kamer", "16/8"),
+     ("Uitspraak\n\n16/414 WWB\nCentrale Raad van Beroep", "16/414"),
+     ("Centrale Raad van Beroep 00/4643 NABW\nU I T S P R A A K", "00/4643")],
+)  # fmt: skip
+def test_a_court_case_number_with_its_court_code_or_law_is_removed(rules, text, number):
+    # found in raw published rulings (a fresh check on 46 real pages): a court's own number
+    # identifies the case as a client number does
+    assert number not in rules.anonymise(text).text
+
+
+def test_a_round_the_clock_a_fraction_or_a_meeting_date_is_no_case_number(rules):
+    text = "Ze kreeg 24/7 zorg en betaalt 1/3 van de huur; zie ook regel 12/2024 en MDO 12/11."
+    assert rules.anonymise(text).text == text
+
+
+def test_a_first_name_in_capitals_labelling_a_speaker_is_removed(gate):
+    # an interview on a care provider's page: the speakers' first names as labels
+    text = (
+        "LAKEISHA: Toen ik hoogzwanger op straat stond, wist ik niet waarheen.\n\n"
+        "KARLIJN: Mensen kunnen problemen hebben."
+    )
+    out = gate.anonymise(text).text
+    assert "LAKEISHA" not in out and "KARLIJN" not in out
+    assert gate.anonymise("LET OP: de brief komt later.\nNB: bel eerst.").text.startswith("LET OP")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Zo ging het bij de klacht van mevrouw A. Toen zij geen inkomen meer had, vroeg ze bijstand.",
+     "De ombudsman sprak met mevrouw T. te Vlaardingen over haar aanvraag."],
+)  # fmt: skip
+def test_an_initial_and_the_next_sentence_or_a_place_are_kept(gate, text):
+    # an initial is already no name; the gate joined it to "Toen" and "te Vlaardingen"
+    assert gate.anonymise(text).text == text
+
+
+def test_an_initial_and_a_surname_are_still_removed(gate):
+    out = gate.anonymise("Ze sprak met mevrouw A. Bakker en met de heer J. Visser.").text
+    assert "Bakker" not in out and "Visser" not in out
