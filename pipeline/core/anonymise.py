@@ -172,7 +172,7 @@ _INTL_PHONE_RE = re.compile(
     rf"(?<![\w+/.,])(?:\+|00)(?!31)[1-9]\d{{0,2}}(?:(?:{_SP}?{_DASH}{_SP}?|{_SP})?\(?\d+\)?){{1,6}}"
     r"(?![\d])"
 )
-_POSTCODE_RE = re.compile(r"(?<![\w€.,])([1-9]\d{3})( ?)([A-Za-z]{2})(?![\w])")
+_POSTCODE_RE = re.compile(r"(?<![\w€.,/])([1-9]\d{3})( ?)([A-Za-z]{2})(?![\w])")
 # address context just before a postcode: a cue word or a house number ("Kerkstraat 12, ")
 _POSTCODE_CUE_RE = re.compile(
     r"(?i)(?:postcode|adres|woonplaats|\b\d{1,5}(?:[a-z]|-\w{1,3}|\s[a-z])?)\W{0,4}$"

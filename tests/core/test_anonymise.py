@@ -1404,8 +1404,10 @@ def test_a_court_case_number_with_its_court_code_or_law_is_removed(rules, text, 
 
 
 def test_a_round_the_clock_a_fraction_or_a_meeting_date_is_no_case_number(rules):
-    text = "Ze kreeg 24/7 zorg en betaalt 1/3 van de huur; zie ook regel 12/2024 en MDO 12/11."
+    text = "Ze kreeg 24/7 zorg en betaalt 1/3 van de huur; zie ook regel 12/2024 en verder."
     assert rules.anonymise(text).text == text
+    # a meeting's date stays a date
+    assert labels(rules.anonymise("Verslag MDO 12/11 zorgteam")) == ["DATUM"]
 
 
 def test_a_first_name_in_capitals_labelling_a_speaker_is_removed(gate):
