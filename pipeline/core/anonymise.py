@@ -622,12 +622,14 @@ _LAW_COMPOUND_RE = re.compile(
 )
 # A profession by its acronym: "IT'er", "ZZP'er", "MBO'ers"
 _ACRONYM_PROFESSION_RE = re.compile(r"^[A-Z]{2,5}['’]ers?$")
-# A brand written with a capital inside ("WerkSaam", "GeldFit"); not "McDonald", "DeVries"
-_CAP_PART_RE = re.compile(r"[A-Z][a-z]+")
-_INITIALS_ONLY_RE = re.compile(r"^(?:[A-ZÀ-Þ]\.){1,4}$")
+# A brand written with a capital inside ("WerkSaam", "GeldFit"); not "McDonald", "DeVries",
+# and not when a part is a first name ("AnneMarie": `_CAP_PART_RE` finds the parts)
 _CAMEL_BRAND_RE = re.compile(
     r"^(?!Mc|Mac|De|Di|Da|Du|La|Le|Van|Ten|Ter|O['’])[A-Z][a-z]+[A-Z][a-z]"
 )
+_CAP_PART_RE = re.compile(r"[A-Z][a-z]+")
+# Initials alone ("A.", "J.H."): already no name
+_INITIALS_ONLY_RE = re.compile(r"^(?:[A-ZÀ-Þ]\.){1,4}$")
 _DETERMINERS = _ARTICLES | {"geen", "zo'n", "elk", "ieder"}
 # Greetings and sign-offs: like family words, they make the next known first name a person
 # ("Groet, Jet", "Hoi Wil").
