@@ -572,15 +572,15 @@ _ORG_INTRO_RE = re.compile(
 # a head ends a compound in lower case, so this needs no case folding (which would make re try
 # every position instead of skipping to a head's first letter)
 _ORG_INTRO_COMPOUND_RE = re.compile(rf"(?:{'|'.join(sorted(_ORG_INTRO_HEADS))})[ \t]+{_ORG_NAME}")
-# A disease named after a person ("de ziekte van Sjögren", "het syndroom van Tourette"): the
-# name is the disease, not someone in the case.
-_EPONYM_RE = re.compile(r"(?i:\b(?:ziekte|syndroom) van)[ \t]+([A-ZÀ-Þ][\w'’\-]*)")
+# A disease named after a person ("de ziekte van Sjögren"): the name is the disease, not someone
+# in the case, unless it is a known name ("de ziekte van Fatima"); "syndroom van": _SYNDROME_RE
+_EPONYM_RE = re.compile(r"(?i:\bziekte van)[ \t]+([A-ZÀ-Þ][\w'’\-]*)")
 # A service "made to measure": "Vervoer op Maat", "Werk op Maat" (deduce lists "Maat" as a surname)
 _MADE_TO_MEASURE_RE = re.compile(r"\bop[ \t]+Maat\b")
 # "het syndroom van Gilles de la Tourette": after "syndroom van" a name (with its particles) is
 # always the syndrome; after "ziekte van" it may be the person's illness ("de ziekte van Fatima")
 _SYNDROME_RE = re.compile(
-    r"\b[Ss]yndroom van[ \t]+([A-ZÀ-Þ][\w'’\-]*(?:[ \t]+(?:(?:de|la|le|van|der)[ \t]+)*"
+    r"(?i:\bsyndroom van)[ \t]+([A-ZÀ-Þ][\w'’\-]*(?:[ \t]+(?:(?:de|la|le|van|der)[ \t]+)*"
     r"[A-ZÀ-Þ][\w'’\-]*){0,3})"
 )
 # An English name that starts with "The" ("The Colour Kitchen", "The House of Hope"): a body,
@@ -1107,22 +1107,6 @@ _CODE_AFTER_NOUN_RE = re.compile(
 )
 
 
-def _find_client_numbers(text: str) -> list[_Cand]:
-    out = [
-        (m.start(1), m.end(1), "KLANTNUMMER")
-        for m in _CODE_AFTER_NOUN_RE.finditer(text)
-        if sum(c.isdigit() for c in m.group(1)) >= 5
-    ]
-    for m in _CLIENT_CUE_RE.finditer(text):
-        idm = _CLIENT_ID_RE.match(text, m.end())
-        if not idm:
-            continue
-        token = idm.group(1)
-        if sum(c.isdigit() for c in token) >= 3:
-            out.append((idm.start(1), idm.end(1), "KLANTNUMMER"))
-    return out
-
-
 # A court's case number: a court's location code before it ("SBR 04/1461", "... en ROT 16/8")
 # or a law's abbreviation after it, as the Centrale Raad van Beroep writes them ("16/414 WWB",
 # "00/4643 NABW"); not "24/7", "1/3" or a meeting's date ("MDO 12/11")
@@ -1136,9 +1120,25 @@ _COURT_NUMBER_RE = re.compile(
 )
 
 
+def _find_client_numbers(text: str) -> list[_Cand]:
+    out = [
+        (m.start(1), m.end(1), "KLANTNUMMER")
+        for m in _CODE_AFTER_NOUN_RE.finditer(text)
+        if sum(c.isdigit() for c in m.group(1)) >= 5
+    ]
+    for m in _CLIENT_CUE_RE.finditer(text):
+        idm = _CLIENT_ID_RE.match(text, m.end())
+        if not idm:
+            continue
+        token = idm.group(1)
+        if sum(c.isdigit() for c in token) >= 3:
+            out.append((idm.start(1), idm.end(1), "KLANTNUMMER"))
+    out += [(m.start(), m.end(), "KLANTNUMMER") for m in _COURT_NUMBER_RE.finditer(text)]
+    return out
+
+
 def _structured(text: str) -> list[_Cand]:
     clients = _find_client_numbers(text)
-    clients += [(m.start(), m.end(), "KLANTNUMMER") for m in _COURT_NUMBER_RE.finditer(text)]
     # a number right after a client or file cue ("Klantnr. Vattenfall: 400512877") is that
     # number, even when it passes the BSN check
     client_spans = {(s, e) for s, e, _ in clients}
@@ -1604,6 +1604,11 @@ class Anonymiser:
             self._word_cache[token] = known
         return known
 
+    def _holds_first_name(self, tokens: Sequence[str]) -> bool:
+        """Whether a known first name is among the words, particles aside ("De" of "inrichting
+        De Schie" is no first name here, though deduce's list holds it)."""
+        return any(_fold(t) in self._first_names and _fold(t) not in _INTERFIXES for t in tokens)
+
     def _law_compound(self, token: str) -> bool:
         """A law or rule by its compound name: "Huisvestingswet", "Taxiverordening"; a word
         before the ending, so not a name that ends alike ("Ghebrehiwet")."""
@@ -1817,13 +1822,7 @@ class Anonymiser:
         if len(tokens) == 1 and folded in _STATE_BODIES and before not in _PERSON_TITLE_WORDS:
             return True  # "Raad wil binnen dagen starten", "Staat heeft ...", "'s Rijks kas"
         if _fold(tokens[0]) in _NATIONALITY_INFLECTED and (
-            (
-                len(tokens) > 1
-                and not any(
-                    _fold(t) in self._first_names and _fold(t) not in _INTERFIXES
-                    for t in tokens[1:]
-                )
-            )
+            (len(tokens) > 1 and not self._holds_first_name(tokens[1:]))
             or (len(tokens) == 1 and re.match(r"[ \t]+[a-zß-ÿ]", text[e : e + 3]))
         ):
             # "van Hindoestaanse afkomst", "het Europese Hof van Justitie"; not "de Marokkaanse
@@ -2492,16 +2491,12 @@ class Anonymiser:
             return True
         # a rule's word and its place: "Huisvestingsverordening Amsterdam 2020" (a street's
         # "-dam"); not a street and its place ("Kerkstraat Amsterdam 2020" stays an address)
-        words = place.split()
-        for k in range(1, min(3, len(words) - 1) + 1):
-            lead = words[: len(words) - k]
-            if (
-                " ".join(words[-k:]) in self._places
-                and len(lead) == 1
-                and self._law_compound(lead[0].capitalize())
-            ):
-                return True
-        return False
+        head, *rest = place.split()
+        return (
+            1 <= len(rest) <= 3
+            and " ".join(rest) in self._places
+            and self._law_compound(head.capitalize())
+        )
 
     def _word_and_number(self, span: str) -> bool:
         """A location deduce found that is an ordinary Dutch word and a number, no street: "Moest
@@ -2566,8 +2561,8 @@ class Anonymiser:
             ),
         ):
             tokens = m.group(1).split()
-            if any(_fold(t) in self._first_names and _fold(t) not in _INTERFIXES for t in tokens):
-                continue  # not the particle of "inrichting De Schie"
+            if self._holds_first_name(tokens):
+                continue
             # "stichting GGZ Momentum", later just "Momentum": the name after the acronyms and
             # known words it starts with is that body too
             lead = 0
