@@ -288,6 +288,8 @@ def main() -> None:
     result: dict = {"targets": TARGETS, "lexicon_domains_min_hits": k_lexicon}
     for split in ("test", "dev"):
         sub = frame[frame["split"] == split]
+        if sub.empty:  # a work dir built from one split only (--workdir)
+            continue
         block = {
             "casuswijzer": evaluate_structure(sub, case_structure, statements, sentences, alias)
         }

@@ -276,6 +276,35 @@ def ward_baseline(vectors: np.ndarray, cases_per_cluster: float = 4.0) -> np.nda
     return (fcluster(linkage(x, method="ward"), k, criterion="maxclust") - 1).astype(np.int64)
 
 
+def tryout_draws(
+    patterns: pd.Series,
+    n_draws: int,
+    n_patterns: int = 27,
+    per_pattern: tuple[int, int] = (2, 4),
+    seed: int = 0,
+) -> list[list[str]]:
+    """Small corpora shaped like the real-text tryout of issue #12 (about 80 cases of some 27
+    recurring patterns): each draw takes `n_patterns` patterns at random among those with at
+    least two cases, and of each 2-4 cases (`per_pattern`, inclusive) at random.
+
+    Args:
+        patterns: case id -> its labelled pattern.
+    Returns one list of case ids per draw; deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    members = {p: sorted(g.index.astype(str)) for p, g in patterns.groupby(patterns)}
+    eligible = sorted(p for p, ids in members.items() if len(ids) >= 2)
+    lo, hi = per_pattern
+    draws = []
+    for _ in range(n_draws):
+        chosen = rng.choice(eligible, size=min(n_patterns, len(eligible)), replace=False)
+        ids: list[str] = []
+        for p in chosen:
+            k = min(len(members[p]), int(rng.integers(lo, hi + 1)))
+            ids += rng.choice(members[p], size=k, replace=False).tolist()
+        draws.append(ids)
+    return draws
+
+
 def partition_stability(
     cluster: Any,
     case_ids: list[str],

@@ -88,3 +88,18 @@ def test_partition_stability_tells_a_deterministic_clustering_from_a_random_one(
     assert steady == {"stability": 1.0, "stability_subsample": 1.0}
     random = E.partition_stability(coin, ids, ids, seeds=[0, 1, 2])
     assert random["stability"] < 0.2 and random["stability_subsample"] < 0.2
+
+
+def test_tryout_draws_take_27_patterns_of_2_to_4_cases():
+    patterns = pd.Series(
+        [f"p{k}" for k in range(40) for _ in range(k % 6 + 1)],  # 1-6 cases per pattern
+    )
+    patterns.index = [f"c{i}" for i in range(len(patterns))]
+    draws = E.tryout_draws(patterns, 5, seed=3)
+    assert draws == E.tryout_draws(patterns, 5, seed=3)  # deterministic
+    assert draws[0] != draws[1]
+    for ids in draws:
+        assert len(set(ids)) == len(ids)
+        counts = patterns.loc[ids].value_counts()
+        assert len(counts) == 27
+        assert counts.between(2, 4).all()  # no pattern of one case: those are never drawn
