@@ -284,3 +284,68 @@ def test_a_cut_never_ends_inside_an_open_bracket():
     )
     out = cut(text)
     assert out.count("(") == out.count(")") and len(out) <= 70
+
+
+# Cuts that real published notes and stories showed (data/real): each title below was a fragment.
+
+
+def test_no_cut_between_an_elliptic_compound_part_and_en():
+    text = (
+        "In een pilot van het landelijke Actieprogramma Dak- en Thuisloze Jongeren krijgen "
+        "jongeren een eigen woning en een vaste coach."
+    )
+    title = make_title(text)
+    assert not title.rstrip("…").endswith("-")
+    assert "Dak- en Thuisloze" in title
+
+
+def test_a_subject_with_a_relative_clause_keeps_its_main_verb():
+    text = "Een man die geen zorgverzekering had afgesloten, kreeg van het CVZ een boete."
+    assert make_title(text) == "Een man kreeg van het CVZ een boete"  # not "Een man die ..."
+    text = "Een 58-jarige man die in de gevangenis had gezeten, stond na zijn vrijlating op straat."
+    assert make_title(text) == "Een 58-jarige man stond na zijn vrijlating op straat"
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        # an apposition after the comma, no main verb: the relative clause stays
+        (
+            "Een vrouw die in 2016 uit Syrië vluchtte en in Hoofddorp, gemeente Haarlemmermeer, "
+            "woont, vroeg om een urgentieverklaring.",
+            "Een vrouw die in 2016",
+        ),
+        # "die" as a demonstrative, a conjunction after the comma
+        (
+            "De gemeente trok die beschikking met ingang van januari in, omdat het paar een "
+            "woning had verzwegen.",
+            "De gemeente trok die beschikking",
+        ),
+    ],
+)
+def test_a_relative_clause_goes_only_before_a_main_verb(text, kept):
+    assert make_title(text).startswith(kept)
+
+
+def test_gem_before_a_place_ends_no_sentence():
+    from pipeline.stages.cluster.titles import sentences
+
+    assert sentences("Dhr., bijstand, gem. Den Haag. Hij krijgt geen urgentie.") == [
+        "Dhr., bijstand, gem. Den Haag.",
+        "Hij krijgt geen urgentie.",
+    ]
+    assert not make_title("Aanvraag opvang afgewezen door gem. Amsterdam.").endswith("gem")
+    # before a figure it does end one
+    assert len(sentences("Mw. vraagt Wmo aan bij gem. 2 mnd geen reactie.")) == 2
+
+
+def test_a_note_heading_with_its_municipality_goes():
+    text = "Melding Daklozenloket gem. Den Haag: geen opvang, vader zou zelf woonruimte regelen."
+    assert make_title(text) == "Geen opvang, vader zou zelf woonruimte regelen"
+
+
+def test_no_title_opens_with_a_bracket_closed_in_the_sentence_before():
+    title = make_title(
+        "Halderberge), weduwe, woont sinds het overlijden van haar partner op een park."
+    )
+    assert ")" not in title and title.startswith("Weduwe")

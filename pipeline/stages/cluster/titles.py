@@ -27,6 +27,8 @@ _ABBREVIATION = re.compile(
     r"(^|[\s(])(mw|mevr|dhr|hr|ca|nr|bijv|o\.a|i\.v\.m|m\.b\.t|t\.a\.v|z\.g\.a|e\.d|a\.s|jl|jr)\.$",
     re.IGNORECASE,
 )
+# "gem." before a place name ("gem. Den Haag") ends no sentence
+_PLACE_ABBREVIATION = re.compile(r"(^|[\s(])gem\.$", re.IGNORECASE)
 _CLIENT_HEAD = re.compile(
     r"^(mw|mevr|mevrouw|dhr|meneer|de heer|cliënt|client|cliente|cliënte|klant|man|vrouw|"
     r"gezin|jongere|moeder|vader|stel)\b",
@@ -34,6 +36,10 @@ _CLIENT_HEAD = re.compile(
 )
 _CLIENT_WORD = re.compile(r"\d|\b(jr|jaar|jarig|kids|kinderen|kind|alleenstaand\w*)\b", re.I)
 _LABEL_PREFIX = re.compile(r"^([\w .-]{1,25}):\s+(?=\S)")
+# a note's longer heading: who reports, where ("Melding Daklozenloket gem. Den Haag: geen opvang")
+_NOTE_HEADING = re.compile(
+    r"^([\w .,/()+-]{1,60}?\b(?:gem\.|casus)[\w .,/()-]{0,40}):\s+(?=\S)", re.I
+)
 _CONNECTIVES = (
     "daardoor|daarom|maar|ook|toch|dus|en|bovendien|vervolgens|daarna|nu|inmiddels|"
     "uiteindelijk|helaas|echter|tevens|verder|zo|intussen|wel|dan|hierdoor|daarbij|want|"
@@ -94,6 +100,24 @@ _INSERTION = re.compile(
     r"(?:zonder|na|net als|ondanks|volgens|tijdens|sinds|met|door|ook|zo|al)\b[^,;:]{0,60}, ",
     re.I,
 )  # a preposition opens it: "Zij studeerde, werkte, had ..." is a list, no insertion
+# a subject with a relative clause before the main verb ("Een man die zijn premie niet betaalde,
+# kreeg een boete"): cut at its comma, a title would be the subject alone; the clause goes
+# instead. The words before the noun are inflected adjectives or ages ("Een oudere vrouw die",
+# "Een 58-jarige man die"), and the word after the comma reads as a finite verb: one ending in
+# -t or -d, or a common irregular one ("Een vrouw die ... in Hoofddorp, gemeente Haarlemmermeer,
+# woont, vroeg ..." has an apposition there, and keeps its cut).
+_IRREGULAR_FINITE = (
+    "is|was|waren|kan|kon|konden|moet|moest|moesten|mag|mocht|zal|zou|zouden|wil|wilde|kreeg|"
+    "kregen|vroeg|vroegen|stond|ging|gingen|kwam|kwamen|bleef|verbleef|zat|lag|liep|viel|werd|"
+    "werden|had|hadden|nam|gaf|zag|vond|schreef|zei|bleek|sprak|trok|sliep|hoorde|kent|weet|wist|"
+    "heeft|wordt|krijgt|staat|gaat|komt|doet|zit|ligt|loopt|valt|blijft|vindt|geeft|neemt|ziet"
+)
+_RELATIVE_SUBJECT = re.compile(
+    r"^((?:een|de|het)\s+(?:(?:[\w'-]+e|\d+-jarige)\s+){0,2}[\w'-]+)\s+die\s+[^,;:()]{3,90},\s+"
+    r"(?!(?:en|maar|of|want|omdat|doordat|terwijl|zodat|waarna|waardoor|toen|als|dat|wat)\s)"
+    rf"(?=(?:{_IRREGULAR_FINITE}|[a-zà-ÿ]+[td])\s)",
+    re.IGNORECASE,
+)
 _SUBORDINATE = re.compile(
     r"^(omdat|doordat|als|wanneer|nadat|toen|hoewel|terwijl|zodra|voordat|indien)\b", re.I
 )
@@ -124,7 +148,10 @@ def sentences(text: str) -> list[str]:
     for part in (s.strip() for s in _SENTENCE.split(text)):
         if not part:
             continue
-        if out and _ABBREVIATION.search(out[-1]):
+        if out and (
+            _ABBREVIATION.search(out[-1])
+            or (_PLACE_ABBREVIATION.search(out[-1]) and part[0].isupper())
+        ):
             out[-1] = f"{out[-1]} {part}"
         else:
             out.append(part)
@@ -208,6 +235,9 @@ def strip_lead(text: str) -> str:
         m = _LABEL_PREFIX.match(text)
         if m and len(m.group(1).split()) <= 4:
             text = text[m.end() :]
+        m = _NOTE_HEADING.match(text)
+        if m and len(m.group(1).split()) <= 8:
+            text = text[m.end() :]
         text = strip_client(text)
         for lead in (_LEADING_CONNECTIVE, _TIME_PHRASE):
             rest = lead.sub("", text)
@@ -244,6 +274,8 @@ def cut(text: str, max_chars: int = MAX_CHARS) -> str:
             continue  # a break inside brackets: "Een gezin (vader 36, moeder 34)"
         if _ADJECTIVE_COMMA.match(text, m.start()):
             continue
+        if candidate.endswith("-"):
+            continue  # "dak- en thuislozen": a title cut there ends in half a word
         out, pos = candidate, m.start()
     if out and pos >= max_chars // 3 and not _SUBORDINATE.match(out):
         return out
@@ -265,6 +297,10 @@ def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHA
     # the sentence is picked with its placeholders (a leading date counts against it)
     sent = clean(best_sentence(" ".join((text or "").split()), keywords))
     core = strip_lead(sent)
+    core = _RELATIVE_SUBJECT.sub(r"\1 ", core)
+    close = core.find(")")
+    if close >= 0 and "(" not in core[:close]:  # "Halderberge), weduwe, ...": after "(gem."
+        core = core[close + 1 :].lstrip(" ,;:")
     core = _INSERTION.sub(r"\1 ", core)
     core = _FILLER.sub("", core)
     core = _ASIDE.sub("", core)  # "(vader 36, moeder 34)": an aside, never the barrier
