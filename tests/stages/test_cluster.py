@@ -497,6 +497,27 @@ def test_evidence_is_a_dutch_sentence_with_the_counts():
     assert "maatwerk" in evidence
 
 
+def test_one_cases_remarks_alone_form_no_cluster_in_the_second_pass():
+    """Side remarks that no main barrier is like may form a pattern of their own, but only when
+    they recur in two cases or more: two remarks of one case are alike by their shared context."""
+    vectors, truth = make_synthetic_vectors(70, 7, seed=5)
+    main = truth < 6
+    side = np.flatnonzero(truth == 6)[:4]  # a seventh pattern: four side remarks only
+    keep = np.concatenate([np.flatnonzero(main), side])
+    x = vectors[keep]
+    is_main = np.arange(len(keep)) < main.sum()
+    ids = [f"s{i}" for i in range(len(keep))]
+    own = [f"c{i}" for i in range(main.sum())]
+
+    def labels(side_cases: list[str]) -> np.ndarray:
+        res = C.cluster_barriers(x, ids, _params(), fit_mask=is_main, case_ids=own + side_cases)
+        return res.labels[-4:]
+
+    recurring = labels(["c0", "c1", "c2", "c3"])
+    assert recurring[0] >= 0 and len(set(recurring.tolist())) == 1
+    assert (labels(["c0"] * 4) == -1).all()
+
+
 def test_keyword_support_is_the_share_of_cases_that_hold_the_keywords():
     from pipeline.stages.cluster.labels import keyword_support
 

@@ -292,6 +292,7 @@ def cluster_barriers(
     seed: int | None = None,
     lexical_texts: Sequence[str] | None = None,
     fit_mask: np.ndarray | None = None,
+    case_ids: Sequence[str] | None = None,
 ) -> ClusterResult:
     """Pure core: barrier vectors → stable cluster ids, probabilities, 2-D coordinates, state.
 
@@ -310,6 +311,9 @@ def cluster_barriers(
         seed: overrides params.seed (stability checks).
         lexical_texts: n texts from `lexical_text` (statement + its case), or None: no lexical
             part in the features.
+        case_ids: n case ids: a group the second pass forms from one case's statements alone is
+            no recurring barrier (they are alike because they share their case's context) and
+            stays unclustered. None: every statement its own case.
         fit_mask: n booleans, the statements clusters form on (each case's main barrier) when
             `params.fit_on` is 'main'; the others are assigned afterwards. None: all.
     """
@@ -389,7 +393,10 @@ def cluster_barriers(
             fit = np.asarray(fit_mask, dtype=bool)
             if fit.sum() < max(3, params.min_cluster_size):
                 fit = np.ones(n, dtype=bool)
-        raw, probs, coords, threshold = _fit_then_assign(x, fit, params, seed_, clusterer, timings)
+        cases = None if case_ids is None else np.asarray([str(c) for c in case_ids], dtype=object)
+        raw, probs, coords, threshold = _fit_then_assign(
+            x, fit, params, seed_, clusterer, timings, cases
+        )
         prev = previous_state.assignments if previous_state is not None else None
         start = previous_state.next_id if previous_state is not None else 0
         labels, next_id = match_ids(raw, list(ids), prev, start, params.match_min_jaccard)
@@ -419,9 +426,11 @@ def _fit_then_assign(
     seed: int,
     clusterer: Clusterer | None,
     timings: dict[str, float],
+    cases: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Cluster the `fit` rows; assign the others to the nearest cluster above the calibrated
-    threshold; let the rest that recur form clusters of their own (second pass)."""
+    threshold; let the rest that recur in at least two cases (`cases`, per row) form clusters of
+    their own (second pass)."""
     n = len(x)
     if fit.all():
         return fit_labels(x, params, seed, clusterer, timings)
@@ -450,6 +459,11 @@ def _fit_then_assign(
                 mcs = min_cluster_size_for(int(fit.sum()), params)
                 again = AgglomerativeClusterer(params.link_z, mcs)
         extra, extra_p, _, _ = fit_labels(x[left], params, seed, again, {})
+        if cases is not None:  # one case's remarks alone recur nowhere
+            for c in np.unique(extra[extra >= 0]):
+                if len(set(cases[left][extra == c].tolist())) < 2:
+                    extra_p[extra == c] = 0.0
+                    extra[extra == c] = -1
         offset = int(labels.max()) + 1
         labels[left] = np.where(extra >= 0, extra + offset, -1)
         probs[left] = extra_p
@@ -467,8 +481,8 @@ def cluster_frame(
     clusterer: Clusterer | None = None,
     seed: int | None = None,
 ) -> ClusterResult:
-    """`cluster_barriers` over a statements frame: ids, `lexical_text` (when present) and
-    `is_main` (the fit mask) come from its columns."""
+    """`cluster_barriers` over a statements frame: ids, and when present `lexical_text`,
+    `is_main` (the fit mask) and `case_id` come from its columns."""
     texts = statements["lexical_text"].tolist() if "lexical_text" in statements else None
     mask = statements["is_main"].to_numpy(dtype=bool) if "is_main" in statements else None
     return cluster_barriers(
@@ -482,6 +496,7 @@ def cluster_frame(
         seed,
         lexical_texts=texts,
         fit_mask=mask,
+        case_ids=statements["case_id"].tolist() if "case_id" in statements else None,
     )
 
 
