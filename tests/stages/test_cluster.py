@@ -518,49 +518,6 @@ def test_one_cases_remarks_alone_form_no_cluster_in_the_second_pass():
     assert (labels(["c0"] * 4) == -1).all()
 
 
-def test_keyword_support_is_the_share_of_cases_that_hold_the_keywords():
-    from pipeline.stages.cluster.labels import keyword_support
-
-    lemmas = [
-        ["briefadres", "bijstand"],  # cluster 0: every case names both keywords
-        ["briefadres", "bijstand", "weigeren"],
-        ["briefadres", "bijstand"],
-        ["detox", "wachtlijst"],  # cluster 1: each keyword from one case only
-        ["schuld", "beslag"],
-        ["school", "vervoer"],
-    ]
-    cases = ["a", "b", "c", "d", "e", "f"]
-    labels = np.array([0, 0, 0, 1, 1, 1])
-    keywords = {0: ["briefadres", "bijstand"], 1: ["detox", "schuld", "school"]}
-    support = keyword_support(lemmas, cases, labels, keywords)
-    assert support[0] == 1.0
-    assert support[1] == pytest.approx(1 / 3)
-
-
-def test_a_group_of_unrelated_cases_ranks_below_a_shared_barrier():
-    """The same counts and spread, but one cluster's cases share no words: it ranks lower, and
-    the evidence says how far the keywords are shared."""
-    info = pd.concat(
-        [_case_info(3, "maatwerk", "niet", "a"), _case_info(3, "maatwerk", "niet", "b")]
-    )
-    members = pd.DataFrame(
-        {
-            "statement_id": [f"x{i}" for i in range(12)],
-            "case_id": info["case_id"].tolist(),
-            "cluster_id": [0] * 6 + [1] * 6,
-            "barrier_type": "regel/wet",
-        }
-    )
-    plain = C.rank_clusters(members, info, _params()).set_index("cluster_id")
-    assert plain.loc[0, "systemic_score"] == plain.loc[1, "systemic_score"]
-    ranked = C.rank_clusters(members, info, _params(), {0: 1.0, 1: 0.25}).set_index("cluster_id")
-    assert ranked.loc[0, "systemic_score"] == plain.loc[0, "systemic_score"]
-    assert ranked.loc[1, "systemic_score"] == pytest.approx(
-        0.25 * plain.loc[1, "systemic_score"], abs=0.002
-    )
-    assert "kernwoorden gedeeld door 25% van de casussen" in ranked.loc[1, "evidence"]
-
-
 # ------------------------------------------------------------------ the stage on a work dir
 
 

@@ -86,33 +86,6 @@ def medoid_index(x: np.ndarray, max_points: int = 2000, seed: int = 0) -> int:
     return int(centrality_order(x, max_points, seed)[0])
 
 
-SUPPORT_KEYWORDS = 3
-
-
-def keyword_support(
-    lemmas: Sequence[Sequence[str]],
-    case_ids: Sequence[str],
-    labels: np.ndarray,
-    keywords: Mapping[int, Sequence[str]],
-    k: int = SUPPORT_KEYWORDS,
-) -> dict[int, float]:
-    """How far a cluster's cases share its words: per cluster, the mean over its top `k`
-    keywords of the share of its cases whose statements in the cluster hold that keyword
-    (`lemmas`: the content lemmas of each statement, as the keywords were counted). A group of
-    unrelated cases that the embedding happened to join scores low: each of its keywords comes
-    from one or two of them. 1.0 for a cluster without keywords."""
-    words: dict[int, dict[str, set[str]]] = {}
-    for lem, case, cid in zip(lemmas, case_ids, labels.tolist(), strict=True):
-        if cid >= 0:
-            words.setdefault(int(cid), {}).setdefault(str(case), set()).update(lem)
-    out: dict[int, float] = {}
-    for cid, per_case in words.items():
-        kw = list(keywords.get(cid, []))[:k]
-        held = [[w in ws for ws in per_case.values()] for w in kw]
-        out[cid] = float(np.mean([np.mean(h) for h in held])) if kw else 1.0
-    return out
-
-
 def summarise(
     statements: pd.DataFrame,
     x: np.ndarray,
@@ -126,8 +99,7 @@ def summarise(
     keywords = ctfidf_keywords(lem, labels, params.n_keywords)
     members = statements.assign(cluster_id=labels)
     members = members[members["cluster_id"] >= 0]
-    support = keyword_support(lem, statements["case_id"].tolist(), labels, keywords)
-    ranking = rank_clusters(members, case_info, params, support)
+    ranking = rank_clusters(members, case_info, params)
     if ranking.empty:
         return pd.DataFrame(columns=["cluster_id", "label", "name", "keywords", "representative"])
     texts = statements["text"].to_numpy(dtype=object)

@@ -5,7 +5,7 @@ and the (case, cluster) rows of the knowledge base."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,10 +30,7 @@ def _trend_slope(years: pd.Series, all_years: Sequence[int]) -> float:
 
 
 def rank_clusters(
-    members: pd.DataFrame,
-    case_info: pd.DataFrame,
-    params: ClusterParams,
-    keyword_support: Mapping[int, float] | None = None,
+    members: pd.DataFrame, case_info: pd.DataFrame, params: ClusterParams
 ) -> pd.DataFrame:
     """Per cluster: counts, spread, trend, type mix, maatwerk/solved shares, systemic score,
     orde candidate and a Dutch evidence sentence.
@@ -41,10 +38,6 @@ def rank_clusters(
     Args:
         members: statement_id, case_id, cluster_id (>= 0 only), barrier_type.
         case_info: case_id, municipality, organisation, year, solution_type, outcome, orde.
-        keyword_support: cluster_id -> how far its cases share its keywords (0-1,
-            `labels.keyword_support`); the systemic score is multiplied by it, so a group of
-            unrelated cases does not top the list on the spread that their being unrelated gives
-            it. None: 1 for all.
     """
     info = case_info.set_index("case_id")
     all_years = sorted(int(y) for y in info["year"].dropna().unique())
@@ -81,8 +74,6 @@ def rank_clusters(
             + 0.05 * share_orde23
             + 0.05 * growth
         )
-        support = 1.0 if keyword_support is None else float(keyword_support.get(int(cid), 1.0))
-        score *= support
         orde_candidate = 3 if ((system_share >= 0.5 and n_mun >= 2) or share_orde3 >= 0.3) else 2
         span = f"{min(years)}–{max(years)}" if len(years) else "onbekende jaren"
         parts = [
@@ -97,8 +88,6 @@ def rank_clusters(
             parts.append(f"vooral {top_type} ({type_mix.iloc[0]:.0%})")
         if slope > 0.05:
             parts.append(f"stijgend (+{slope:.1f} casus per jaar)")
-        if keyword_support is not None and n_cases > 1:
-            parts.append(f"kernwoorden gedeeld door {support:.0%} van de casussen")
         reason = (
             "regels, wetgeving of financiering in meerdere gemeenten: orde 3"
             if orde_candidate == 3
