@@ -293,6 +293,13 @@ def test_main_barrier_statement_takes_the_better_neighbour_of_the_best_sentence(
     assert main_run([0.2, 0.9, 1.5, 0.1], [False] * 4, min_ratio=0.0, max_len=2) == [1, 2]
 
 
+def test_main_barrier_statement_is_the_pair_most_likely_to_hold_it():
+    # the best sentence (2.0) has a weak neighbour; two adjacent 1.8s hold more of the odds
+    assert main_run([2.0, 0.0, 1.8, 1.8], [False] * 4, min_ratio=0.0, max_len=2) == [2, 3]
+    # ties: the earlier pair
+    assert main_run([1.0, 1.0, 1.0], [False] * 3, min_ratio=0.0, max_len=2) == [0, 1]
+
+
 def test_main_barrier_statement_of_a_one_sentence_text_is_that_sentence():
     assert main_run([0.4], [False], min_ratio=0.0, max_len=2) == [0]
 

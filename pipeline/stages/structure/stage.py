@@ -11,8 +11,8 @@ lexicons (PhraseMatcher) mark sentences; their hits become extra features of sma
 classifiers (lemma uni/bigram TF-IDF + logistic regression, stored as JSON + .npz, no pickles)
 trained on the demo corpus's dev split and the real published cases' dev split
 (`train_structure`). A small ranker (JSON) picks the main barrier sentence; the main barrier
-statement is its run of barrier sentences, or with `main_neighbour_min_ratio` <= 1 that sentence
-and its better-ranked neighbour.
+statement is its run of barrier sentences, or with `main_neighbour_min_ratio` <= 1 the two
+adjacent sentences with the highest summed ranker odds.
 Municipality and organisations come from the lists in `municipalities.tsv` / `organisations.tsv`
 (`entities`).
 Whether (and where) a solution is told is decided by the solution-side cues (`solution_side` in
