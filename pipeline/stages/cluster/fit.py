@@ -460,10 +460,12 @@ def _fit_then_assign(
                 again = AgglomerativeClusterer(params.link_z, mcs)
         extra, extra_p, _, _ = fit_labels(x[left], params, seed, again, {})
         if cases is not None:  # one case's remarks alone recur nowhere
+            left_cases = cases[left]
             for c in np.unique(extra[extra >= 0]):
-                if len(set(cases[left][extra == c].tolist())) < 2:
-                    extra_p[extra == c] = 0.0
-                    extra[extra == c] = -1
+                group = extra == c
+                if len(set(left_cases[group].tolist())) < 2:
+                    extra_p[group] = 0.0
+                    extra[group] = -1
         offset = int(labels.max()) + 1
         labels[left] = np.where(extra >= 0, extra + offset, -1)
         probs[left] = extra_p
