@@ -218,7 +218,10 @@ def small_corpora(corpus: Corpus, split: str, methods: dict, n_draws: int = SMAL
     return {
         "n_draws": n_draws,
         "n_cases_mean": round(float(np.mean([len(d) for d in draws])), 1),
-        "methods": {n: {"ari_mean": round(float(np.mean(v)), 3)} for n, v in ari.items()},
+        "methods": {
+            n: {"ari_mean": round(float(np.mean(v)), 3), "ari_draws": [round(a, 3) for a in v]}
+            for n, v in ari.items()
+        },
         "ari_ratio_of_means": round(float(ours_.mean() / base.mean()), 2)
         if base.mean() > 0
         else None,
