@@ -10,6 +10,8 @@ Prints one JSON object:
   - `no_solution_ever`: no solution described, outcome "onbekend", no orde;
   - `first_cue_sentence`: the main barrier is the first sentence with a barrier cue (else the
     first sentence);
+  - `last_sentence_solution`: the solution statement is the text's last sentence (endings tell
+    what was done), for every case;
   - `lexicon_domains`: a domain when its lexicon has at least k hits (k chosen on dev);
   - `first_named_municipality`: the first municipality name in the text, no cues.
 - `demo_heldout`: `score_structure` on the demo corpus's held-out originals (orde/outcome hidden).
@@ -103,7 +105,8 @@ def baselines(
     rows = {name: [] for name in ("majority", "no_solution_ever", "first_cue_sentence")}
     rows["lexicon_domains"] = []
     rows["first_named_municipality"] = []
-    stmts = []
+    rows["last_sentence_solution"] = []
+    stmts, last = [], []
     for rec in cases.itertuples():
         cid = rec.case_id
         sents = S.analyse_text(rec.narrative, nlp, matcher)
@@ -132,6 +135,17 @@ def baselines(
             {**base, "municipality": places[first.group("name")].municipality if first else None}
         )
         rows["first_cue_sentence"].append(base)
+        rows["last_sentence_solution"].append(base)
+        if sents:
+            last.append(
+                {
+                    "case_id": cid,
+                    "kind": "solution",
+                    "text": sents[-1].text,
+                    "sent_index": len(sents) - 1,
+                    "is_main": False,
+                }
+            )
         cue = next((i for i, s in enumerate(sents) if s.cues.get("barrier", 0)), 0)
         if sents:
             stmts.append(
@@ -145,10 +159,8 @@ def baselines(
             )
     first_cue = pd.DataFrame(stmts)
     empty = first_cue.iloc[0:0]
-    return {
-        name: (pd.DataFrame(r), first_cue if name == "first_cue_sentence" else empty)
-        for name, r in rows.items()
-    }
+    own = {"first_cue_sentence": first_cue, "last_sentence_solution": pd.DataFrame(last)}
+    return {name: (pd.DataFrame(r), own.get(name, empty)) for name, r in rows.items()}
 
 
 def error_counts(labelled: pd.DataFrame, case_structure: pd.DataFrame) -> dict:

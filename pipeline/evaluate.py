@@ -438,6 +438,8 @@ def evaluate_structure(
             only the statement's first sentence (fair against a one-sentence baseline);
             main_barrier_near_best: the statement holds a sentence whose overlap is at least 75%
             of the best sentence's (near-ties count: the labels often paraphrase two sentences).
+        solution_statement_agreement / _near_best: the same for the solution statements and
+            the labelled solution, on the cases that have one (`_solution_statement_scores`).
     """
     from sklearn.metrics import f1_score
 
@@ -540,15 +542,62 @@ def evaluate_structure(
                 first_hits += covered
                 near += covered
                 continue
-            start = int(st["sent_index"])
-            text = str(st["text"])
-            n_sent = next((k for k in range(1, 6) if " ".join(sents[start : start + k]) == text), 1)
-            hits += start <= g < start + n_sent
-            first_hits += start == g
+            span = _statement_span(sents, int(st["sent_index"]), str(st["text"]))
+            hits += g in span
+            first_hits += span.start == g
             dice = [_dice(s, label) for s in sents]
-            near += max(dice[start : start + n_sent]) >= 0.75 * dice[g]
+            near += max(dice[span.start : span.stop]) >= 0.75 * dice[g]
         out["main_barrier_agreement"] = round(hits / n, 3) if n else None
         out["main_barrier_first_sentence_agreement"] = round(first_hits / n, 3) if n else None
         out["main_barrier_near_best"] = round(near / n, 3) if n else None
         out["main_barrier_n"] = n
+        out.update(_solution_statement_scores(lab, statements, sentences))
     return out
+
+
+def _statement_span(sents: list[str], start: int, text: str) -> range:
+    """The sentences a statement starting at `start` covers (its text joins 1-5 of them)."""
+    n_sent = next((k for k in range(1, 6) if " ".join(sents[start : start + k]) == text), 1)
+    return range(start, start + n_sent)
+
+
+def _solution_statement_scores(
+    lab: pd.DataFrame, statements: pd.DataFrame, sentences: dict[str, list[str]]
+) -> dict[str, Any]:
+    """What the app shows as the solution that worked, against the labelled solution, on the
+    cases whose label describes one: solution_statement_agreement, the share whose solution
+    statements hold the sentence that best matches the label (`gold_sentence`; a case the
+    stage calls unsolved holds none); solution_statement_near_best, a sentence with at least
+    75% of the best sentence's overlap; solution_statement_agreement_when_shown, the agreement
+    on the cases that show a solution statement (what a professional reads as what worked)."""
+    sol = statements[statements["kind"] == "solution"]
+    by_case = {cid: g for cid, g in sol.groupby("case_id")}
+    hits = near = n = shown = 0
+    for cid, row in lab.iterrows():
+        if _is_null(row["solution"]):
+            continue
+        sents = sentences.get(cid, [])
+        label = str(row["solution"])
+        g = gold_sentence(sents, label)
+        if g < 0:
+            continue
+        n += 1
+        rows = by_case.get(cid)
+        if rows is None:
+            continue
+        covered: set[int] = set()
+        for st in rows.itertuples():
+            if not _is_null(st.sent_index):
+                covered.update(_statement_span(sents, int(st.sent_index), str(st.text)))
+        covered &= set(range(len(sents)))
+        shown += bool(covered)
+        hits += g in covered
+        dice = [_dice(s, label) for s in sents]
+        near += bool(covered) and max(dice[i] for i in covered) >= 0.75 * dice[g]
+    return {
+        "solution_statement_agreement": round(hits / n, 3) if n else None,
+        "solution_statement_near_best": round(near / n, 3) if n else None,
+        "solution_statement_n": n,
+        "solution_statement_agreement_when_shown": round(hits / shown, 3) if shown else None,
+        "solution_statement_shown": shown,
+    }

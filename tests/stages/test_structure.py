@@ -661,6 +661,72 @@ def test_main_barrier_agreement_counts_the_sentence_closest_to_the_label():
     assert right["solution_described_accuracy"] == 1.0
 
 
+def test_solution_statement_agreement_counts_the_sentence_closest_to_the_labelled_solution():
+    from pipeline.evaluate import evaluate_structure
+
+    base = {
+        "main_barrier": "Zonder adres geen uitkering.",
+        "barrier_type": "voorwaarden die elkaar uitsluiten",
+        "domains": ["wonen"],
+        "municipality": None,
+        "organisations": [],
+        "orde": 1,
+        "outcome": "opgelost",
+    }
+    labels = pd.DataFrame(
+        [
+            {**base, "case_id": "k1", "solution": "De gemeente regelde een briefadres."},
+            {**base, "case_id": "k2", "solution": "Het wijkteam betaalde de huur."},
+            {**base, "case_id": "k3", "solution": "De schuld werd kwijtgescholden."},
+            {**base, "case_id": "k4", "solution": None, "orde": None, "outcome": "onbekend"},
+        ]
+    )
+    sentences = {
+        "k1": ["Zonder adres geen uitkering.", "De gemeente regelde een briefadres.", "Klaar."],
+        "k2": ["Hij had schulden en weinig geld.", "Toen betaalde het wijkteam de huur."],
+        "k3": ["Zij had een schuld.", "De schuld werd kwijtgescholden.", "Ze is blij."],
+        "k4": ["Zonder adres geen uitkering.", "Het loopt nog."],
+    }
+    structure = pd.DataFrame(
+        [
+            {
+                "case_id": c,
+                "domains": ["wonen"],
+                "barrier_types": ["regel/wet"],
+                "outcome": "opgelost",
+                "orde": 1,
+                "solution_described": c != "k3",
+            }
+            for c in sentences
+        ]
+    )
+
+    def solution(cid, index, n=1):
+        text = " ".join(sentences[cid][index : index + n])
+        return {"case_id": cid, "kind": "solution", "text": text, "sent_index": index}
+
+    statements = pd.DataFrame(
+        [
+            solution("k1", 1, 2),  # a two-sentence statement that holds the labelled sentence
+            solution("k2", 0),  # the wrong sentence
+            solution("k4", 1),  # no solution labelled: not counted
+            {"case_id": "k1", "kind": "barrier", "text": "x", "sent_index": 0, "is_main": True},
+        ]
+    ).assign(is_main=lambda f: f["is_main"].fillna(False).astype(bool))
+    scores = evaluate_structure(labels, structure, statements, sentences)
+    # k3: called unsolved, so it shows no solution: a miss
+    assert scores["solution_statement_n"] == 3
+    assert scores["solution_statement_agreement"] == round(1 / 3, 3)
+    assert scores["solution_statement_near_best"] == round(1 / 3, 3)
+    assert scores["solution_statement_shown"] == 2  # k1 and k2
+    assert scores["solution_statement_agreement_when_shown"] == 0.5
+    # a wrong sentence nearly as close to the label as the best one counts as near-best
+    sentences["k2"][0] = "Hij kon de huur niet betalen."
+    scores = evaluate_structure(labels, structure, statements, sentences)
+    assert scores["solution_statement_agreement"] == round(1 / 3, 3)
+    assert scores["solution_statement_near_best"] == round(2 / 3, 3)
+
+
 def test_clusters_rank_cases_whose_text_names_a_place_but_describes_no_solution(config):
     from pipeline.stages.cluster.ranking import case_info_frame, rank_clusters
 
