@@ -136,6 +136,7 @@ def baselines(
         )
         rows["first_cue_sentence"].append(base)
         rows["last_sentence_solution"].append(base)
+        cue = next((i for i, s in enumerate(sents) if s.cues.get("barrier", 0)), 0)
         if sents:
             last.append(
                 {
@@ -146,8 +147,6 @@ def baselines(
                     "is_main": False,
                 }
             )
-        cue = next((i for i, s in enumerate(sents) if s.cues.get("barrier", 0)), 0)
-        if sents:
             stmts.append(
                 {
                     "case_id": cid,

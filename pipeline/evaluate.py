@@ -379,11 +379,18 @@ def gold_sentence(sentences: list[str], label: str) -> int:
     return best_overlap_sentence(sentences, label)
 
 
-def _dice(sentence: str, label: str) -> float:
+def _overlaps(sentences: list[str], label: str) -> tuple[list[float], int]:
+    """Each sentence's Dice overlap of content lemmas with a label (the label lemmatised once),
+    and the index of the best (`gold_sentence`: ties the earlier, -1 when none shares a lemma)."""
     from pipeline.stages.structure.nlp import content_lemmas
 
-    a, b = content_lemmas(sentence), content_lemmas(label)
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+    b = content_lemmas(label)
+    dice = []
+    for sentence in sentences:
+        a = content_lemmas(sentence)
+        dice.append(2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0)
+    best = int(np.argmax(dice)) if dice else -1
+    return dice, best if best >= 0 and dice[best] > 0 else -1
 
 
 def _norm_name(v: str) -> str:
@@ -526,8 +533,7 @@ def evaluate_structure(
         hits = first_hits = near = n = 0
         for cid, row in lab.iterrows():
             sents = sentences.get(cid, [])
-            label = str(row["main_barrier"] or "")
-            g = gold_sentence(sents, label)
+            dice, g = _overlaps(sents, str(row["main_barrier"] or ""))
             if g < 0:
                 continue
             n += 1
@@ -545,7 +551,6 @@ def evaluate_structure(
             span = _statement_span(sents, int(st["sent_index"]), str(st["text"]))
             hits += g in span
             first_hits += span.start == g
-            dice = [_dice(s, label) for s in sents]
             near += max(dice[span.start : span.stop]) >= 0.75 * dice[g]
         out["main_barrier_agreement"] = round(hits / n, 3) if n else None
         out["main_barrier_first_sentence_agreement"] = round(first_hits / n, 3) if n else None
@@ -577,8 +582,7 @@ def _solution_statement_scores(
         if _is_null(row["solution"]):
             continue
         sents = sentences.get(cid, [])
-        label = str(row["solution"])
-        g = gold_sentence(sents, label)
+        dice, g = _overlaps(sents, str(row["solution"]))
         if g < 0:
             continue
         n += 1
@@ -592,7 +596,6 @@ def _solution_statement_scores(
         covered &= set(range(len(sents)))
         shown += bool(covered)
         hits += g in covered
-        dice = [_dice(s, label) for s in sents]
         near += bool(covered) and max(dice[i] for i in covered) >= 0.75 * dice[g]
     return {
         "solution_statement_agreement": round(hits / n, 3) if n else None,
