@@ -7,7 +7,7 @@ rebuilt here, so a model transforms new documents exactly as it did its training
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,22 @@ class TfidfSpace:
 
         Raises ValueError when no term reaches `min_df`.
         """
+        return cls.fit_transform(docs, analyzer, min_df, max_features, dtype, matrix=False)[0]
+
+    @classmethod
+    def fit_transform(
+        cls,
+        docs: Sequence[Any],
+        analyzer: Callable[[Any], list[str]] = _identity,
+        min_df: int = 1,
+        max_features: int | None = None,
+        dtype: Any = np.float64,
+        matrix: bool = True,
+        vocabulary: Collection[str] | None = None,
+    ) -> tuple[TfidfSpace, Any]:
+        """`fit`, and the documents' `transform` from the same counting pass (None when
+        `matrix` is false). `vocabulary`: exactly these terms (`min_df` and `max_features`
+        then do not apply). Raises ValueError when no term reaches `min_df`."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         vec = TfidfVectorizer(
@@ -46,9 +62,14 @@ class TfidfSpace:
             max_features=max_features,
             sublinear_tf=True,
             dtype=dtype,
-        ).fit(list(docs))
+            vocabulary=None if vocabulary is None else sorted(vocabulary),
+        )
+        x = vec.fit_transform(list(docs)).tocsr() if matrix else None
+        if not matrix:
+            vec.fit(list(docs))
         terms = vec.get_feature_names_out().tolist()
-        return cls({t: i for i, t in enumerate(terms)}, np.asarray(vec.idf_, dtype=dtype))
+        space = cls({t: i for i, t in enumerate(terms)}, np.asarray(vec.idf_, dtype=dtype))
+        return space, x
 
     def transform(
         self,

@@ -33,7 +33,13 @@ the app are applied; an incremental build keeps existing assignments and assigns
 statements to existing clusters. Deterministic given the seed.
 """
 
-from pipeline.stages.cluster.features import LexicalModel, centre, features, lexical_text
+from pipeline.stages.cluster.features import (
+    CompoundTokens,
+    LexicalModel,
+    centre,
+    features,
+    lexical_text,
+)
 from pipeline.stages.cluster.fit import (
     AgglomerativeClusterer,
     ClusterResult,
@@ -59,6 +65,7 @@ __all__ = [
     "AgglomerativeClusterer",
     "ClusterResult",
     "ClusterState",
+    "CompoundTokens",
     "LexicalModel",
     "algorithm_for",
     "assign_to_centroids",

@@ -3,15 +3,19 @@
 Reads  nothing from disk: statement vectors, their case (narrative) vectors and lexical texts.
 Writes nothing; returns unit feature rows: the centred e5 vector of a statement plus
 `context_weight` times its case's centred vector, joined with `lexical_weight` times an LSA
-projection of lemma TF-IDF (`LexicalModel`, saved with the cluster state).
+projection of lemma TF-IDF (`LexicalModel`, saved with the cluster state). A lemma also counts
+the corpus lemmas it begins or ends with (Dutch compounds: "huurachterstand" counts "huur" and
+"achterstand"), so cases that name one barrier in different compounds share terms.
 Guarantees: deterministic (the LSA basis is an exact ARPACK SVD); an incremental run projects
 new statements with the saved means and lexical model, so old and new rows share one space.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -33,40 +37,95 @@ def lexical_text(*texts: str | None) -> str:
     )
 
 
+class CompoundTokens(dict):
+    """Tokenizer of lexical texts: each word, then its parts wherever it splits into two `known`
+    words (the first may end in a linking s, e or en), parts of at least `min_chars` letters:
+    "huurachterstand" → huurachterstand, huur, achterstand; "uitkeringsgeld" → ..., uitkering,
+    geld. Both halves must be words: a part that merely begins many words ("woord" in
+    "woordabc") would tie unrelated texts together. A dict of each word's tokens, filled as
+    words come; `min_chars` 0 splits on spaces only."""
+
+    LINKS = ("s", "e", "en")
+
+    def __init__(self, known: set[str], min_chars: int):
+        super().__init__()
+        self.known, self.min_chars = known, min_chars
+
+    def __missing__(self, word: str) -> list[str]:
+        hit = [word]
+        for i in range(3, len(word) - 2):
+            head, tail = self._head(word[:i]), word[i:]
+            if head is not None and tail in self.known:
+                hit += [p for p in (head, tail) if len(p) >= self.min_chars]
+        self[word] = hit
+        return hit
+
+    def _head(self, part: str) -> str | None:
+        """The known word a compound's first half is, with its linking letters left off."""
+        if part in self.known:
+            return part
+        for link in self.LINKS:
+            if part.endswith(link) and part[: -len(link)] in self.known:
+                return part[: -len(link)]
+        return None
+
+    def of_words(self, words: list[str]) -> list[str]:
+        if self.min_chars <= 0:
+            return words
+        return list(chain.from_iterable(map(self.__getitem__, words)))
+
+    def __call__(self, text: str) -> list[str]:
+        return self.of_words(text.split())
+
+
 @dataclass
 class LexicalModel:
-    """Sublinear lemma TF-IDF projected on an LSA basis: the fitted vocabulary, idf and basis
-    are saved with the cluster state, so an incremental run projects new statements the same way.
-    """
+    """Sublinear lemma TF-IDF (with compound parts, `CompoundTokens`) projected on an LSA basis:
+    the fitted vocabulary, idf and basis are saved with the cluster state, so an incremental run
+    projects new statements the same way."""
 
     vocab: np.ndarray  # (V,) str
     idf: np.ndarray  # (V,) float32
     components: np.ndarray  # (k, V) float32
+    part_min_chars: int = 0  # 0: no compound parts (states saved before they existed)
 
     @classmethod
-    def fit(
-        cls, texts: Sequence[str], n_components: int, max_features: int, seed: int
-    ) -> LexicalModel | None:
-        """Fit on lexical texts (see `lexical_text`); None when there are too few words."""
+    def fit_transform(
+        cls,
+        texts: Sequence[str],
+        n_components: int,
+        max_features: int,
+        seed: int,
+        part_min_chars: int,
+        min_captured: float,
+    ) -> tuple[LexicalModel | None, np.ndarray | None]:
+        """Fit on lexical texts (see `lexical_text`) and project them (`transform`) from one
+        counting pass; (None, None) when there are too few words. `part_min_chars` > 0: words
+        also count the corpus words they begin or end with."""
         from sklearn.decomposition import TruncatedSVD
 
-        try:
-            space = TfidfSpace.fit(
-                list(texts), str.split, min_df=2, max_features=max_features, dtype=np.float32
-            )
-        except ValueError:  # empty vocabulary
-            return None
-        tfidf = space.transform(list(texts), str.split, dtype=np.float32)
+        split = [text.split() for text in texts]
+        # the terms: words in at least two texts (at most `max_features`, most frequent first);
+        # compounds split into them only, so the terms are exactly what `transform` knows
+        df = Counter(chain.from_iterable(set(words) for words in split))
+        terms = [w for w, c in sorted(df.items(), key=lambda t: (-t[1], t[0])) if c >= 2]
+        if not terms:  # empty vocabulary
+            return None, None
+        tokens = CompoundTokens(set(terms[:max_features]), part_min_chars)
+        docs = [tokens.of_words(words) for words in split]
+        space, tfidf = TfidfSpace.fit_transform(docs, dtype=np.float32, vocabulary=tokens.known)
         k = min(n_components, tfidf.shape[1] - 1, tfidf.shape[0] - 1)
         if k < 2:
-            return None
+            return None, None
         # arpack: the exact leading singular vectors, so the basis does not depend on the seed
         svd = TruncatedSVD(n_components=k, algorithm="arpack", random_state=seed).fit(tfidf)
-        return cls(
+        model = cls(
             np.asarray(space.terms, dtype=str),
             space.idf.astype(np.float32),
             svd.components_.astype(np.float32),
+            part_min_chars,
         )
+        return model, model._project(tfidf, min_captured)
 
     def transform(self, texts: Sequence[str], min_captured: float) -> np.ndarray:
         """(n, k) LSA vectors: unit length when the basis captures at least `min_captured` of
@@ -74,8 +133,15 @@ class LexicalModel:
         for texts without known words). Scaling every row to unit length would make all texts
         whose own words lie outside the basis look alike: what is left of them is mostly the
         words they share with everything."""
-        space = TfidfSpace({w: i for i, w in enumerate(self.vocab.tolist())}, self.idf)
-        tfidf = space.transform(list(texts), str.split, dtype=np.float32)
+        terms = self.vocab.tolist()
+        space = TfidfSpace({w: i for i, w in enumerate(terms)}, self.idf)
+        # parts looked up among the fitted terms: on the fitted texts this gives the same
+        # tokens as the fit did (a part outside the terms has no weight either way)
+        tokens = CompoundTokens(set(terms), self.part_min_chars)
+        docs = [tokens.of_words(text.split()) for text in texts]
+        return self._project(space.transform(docs, dtype=np.float32), min_captured)
+
+    def _project(self, tfidf, min_captured: float) -> np.ndarray:
         z = np.asarray(tfidf @ self.components.T, dtype=np.float32)
         norms = np.linalg.norm(z, axis=1, keepdims=True)
         return z / np.maximum(norms, max(min_captured, 1e-12))

@@ -377,16 +377,18 @@ def cluster_barriers(
         info = {**st.info, "n_incremental": int(new.sum())}
     else:
         seed_ = params.seed if seed is None else seed
-        lexical = None
+        lexical, lex = None, None
         if lexical_texts is not None and params.lexical_weight > 0:
             t = time.perf_counter()
-            lexical = LexicalModel.fit(
-                lexical_texts, params.lexical_components, params.lexical_max_features, seed_
+            lexical, lex = LexicalModel.fit_transform(
+                lexical_texts,
+                params.lexical_components,
+                params.lexical_max_features,
+                seed_,
+                params.lexical_part_min_chars,
+                params.lexical_min_captured,
             )
             timings["lexical_s"] = round(time.perf_counter() - t, 3)
-        lex = None
-        if lexical is not None and lexical_texts is not None:
-            lex = lexical.transform(lexical_texts, params.lexical_min_captured)
         x, mean, context_mean = features(vectors, context, params, lexical=lex)
         fit = np.ones(n, dtype=bool)
         if params.fit_on == "main" and fit_mask is not None:

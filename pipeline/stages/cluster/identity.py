@@ -87,6 +87,7 @@ class ClusterState:
                 lex_components=(
                     self.lexical.components if self.lexical else np.zeros((0, 0), np.float32)
                 ),
+                lex_part_min_chars=np.int64(self.lexical.part_min_chars if self.lexical else 0),
             )
         self.assignments.to_parquet(folder / "assignments.parquet", index=False)
         for name in STATE_FILES:
@@ -144,7 +145,10 @@ class ClusterState:
             lexical = None
             if len(arrays.get("lex_vocab", ())):
                 lexical = LexicalModel(
-                    arrays["lex_vocab"], arrays["lex_idf"], arrays["lex_components"]
+                    arrays["lex_vocab"],
+                    arrays["lex_idf"],
+                    arrays["lex_components"],
+                    int(arrays.get("lex_part_min_chars", 0)),  # 0 in states saved before
                 )
             state = cls(
                 arrays["mean"],
