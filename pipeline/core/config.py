@@ -95,7 +95,7 @@ class ClusterParams(_Section):
     lexical_components: int  # LSA dimensions of the lexical part
     lexical_max_features: int  # vocabulary cap of the lexical part
     lexical_min_captured: float  # LSA share of a text's TF-IDF that keeps it unit length
-    lexical_part_min_chars: int  # a lemma also counts corpus lemmas it begins/ends with; 0 = off
+    lexical_part_min_chars: int  # a compound also counts the corpus lemmas it is made of; 0 = off
     fit_on: Literal["main", "all"]  # main: clusters form on each case's main barrier
     reducer: Literal["umap", "pca", "none"]
     pre_pca_components: int  # PCA before UMAP above 5000 statements (speed); 0 = off

@@ -3,9 +3,9 @@
 Reads  nothing from disk: statement vectors, their case (narrative) vectors and lexical texts.
 Writes nothing; returns unit feature rows: the centred e5 vector of a statement plus
 `context_weight` times its case's centred vector, joined with `lexical_weight` times an LSA
-projection of lemma TF-IDF (`LexicalModel`, saved with the cluster state). A lemma also counts
-the corpus lemmas it begins or ends with (Dutch compounds: "huurachterstand" counts "huur" and
-"achterstand"), so cases that name one barrier in different compounds share terms.
+projection of lemma TF-IDF (`LexicalModel`, saved with the cluster state). A Dutch compound
+also counts the two corpus lemmas it is made of ("huurachterstand" counts "huur" and
+"achterstand"), so cases that name one barrier in different words share terms.
 Guarantees: deterministic (the LSA basis is an exact ARPACK SVD); an incremental run projects
 new statements with the saved means and lexical model, so old and new rows share one space.
 """
@@ -100,8 +100,8 @@ class LexicalModel:
         min_captured: float,
     ) -> tuple[LexicalModel | None, np.ndarray | None]:
         """Fit on lexical texts (see `lexical_text`) and project them (`transform`) from one
-        counting pass; (None, None) when there are too few words. `part_min_chars` > 0: words
-        also count the corpus words they begin or end with."""
+        counting pass; (None, None) when there are too few words. `part_min_chars` > 0: a
+        compound also counts the two corpus words it is made of (`CompoundTokens`)."""
         from sklearn.decomposition import TruncatedSVD
 
         split = [text.split() for text in texts]
@@ -135,8 +135,7 @@ class LexicalModel:
         words they share with everything."""
         terms = self.vocab.tolist()
         space = TfidfSpace({w: i for i, w in enumerate(terms)}, self.idf)
-        # parts looked up among the fitted terms: on the fitted texts this gives the same
-        # tokens as the fit did (a part outside the terms has no weight either way)
+        # the fit split compounds among exactly these terms, so its texts get the same tokens
         tokens = CompoundTokens(set(terms), self.part_min_chars)
         docs = [tokens.of_words(text.split()) for text in texts]
         return self._project(space.transform(docs, dtype=np.float32), min_captured)
