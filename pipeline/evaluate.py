@@ -382,15 +382,10 @@ def gold_sentence(sentences: list[str], label: str) -> int:
 def _overlaps(sentences: list[str], label: str) -> tuple[list[float], int]:
     """Each sentence's Dice overlap of content lemmas with a label (the label lemmatised once),
     and the index of the best (`gold_sentence`: ties the earlier, -1 when none shares a lemma)."""
-    from pipeline.stages.structure.nlp import content_lemmas
+    from pipeline.stages.structure.nlp import best_overlap, sentence_overlaps
 
-    b = content_lemmas(label)
-    dice = []
-    for sentence in sentences:
-        a = content_lemmas(sentence)
-        dice.append(2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0)
-    best = int(np.argmax(dice)) if dice else -1
-    return dice, best if best >= 0 and dice[best] > 0 else -1
+    dice = sentence_overlaps(sentences, label)
+    return dice, best_overlap(dice)
 
 
 def _norm_name(v: str) -> str:

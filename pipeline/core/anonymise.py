@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.text import fold
+from pipeline.core.text import compound_splits, fold
 
 LABELS = (
     "PERSOON",
@@ -1620,12 +1620,7 @@ class Anonymiser:
         if len(f) < 9 or not f.isalpha():
             return False
         # a part may be a compound itself: "huisvestings|verordening"
-        known = self._is_word
-        for i in range(4, len(f) - 3):
-            head, tail = f[:i], f[i:]
-            if known(tail) and (known(head) or (head[-1] in "se" and known(head[:-1]))):
-                return True
-        return False
+        return any(compound_splits(f, self._is_word, 4, 4, ("s", "e")))
 
     def _is_base_form(self, token: str) -> bool:
         """True if simplemma lemmatises the word to itself ("bakker"), not for "belt", "wil"."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 DATA = Path(__file__).with_name("data")
@@ -60,6 +61,30 @@ def content_lemmas(text: str) -> list[str]:
     date 345 times in the 749 real cases and says nothing about a barrier, so it is no keyword
     ("datum") and no lexical feature."""
     return lemmas_of(ANON_PLACEHOLDER.sub(" ", text or ""))
+
+
+def compound_splits(
+    word: str,
+    is_word: Callable[[str], bool],
+    min_head: int = 3,
+    min_tail: int = 3,
+    links: Sequence[str] = ("s", "e", "en"),
+) -> Iterator[tuple[str, str]]:
+    """Each way a Dutch compound splits into two words (`is_word`), as (first, second): the
+    first part at least `min_head` letters, the second at least `min_tail`, the first with a
+    linking ending of `links` left off when only that makes it a word ("huisvesting|s|
+    verordening" → ("huisvesting", "verordening"))."""
+    for i in range(min_head, len(word) - min_tail + 1):
+        head, tail = word[:i], word[i:]
+        if not is_word(tail):
+            continue
+        if is_word(head):
+            yield head, tail
+            continue
+        for link in links:
+            if head.endswith(link) and is_word(head[: -len(link)]):
+                yield head[: -len(link)], tail
+                break
 
 
 def read_word_list(path: Path) -> list[str]:

@@ -18,6 +18,25 @@ def _identity(doc: Any) -> Any:
     return doc
 
 
+def _vectorizer(
+    analyzer: Callable[[Any], list[str]],
+    min_df: int,
+    max_features: int | None,
+    dtype: Any,
+    vocabulary: Collection[str] | None,
+) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        analyzer=analyzer,
+        min_df=min_df,
+        max_features=max_features,
+        sublinear_tf=True,
+        dtype=dtype,
+        vocabulary=None if vocabulary is None else sorted(vocabulary),
+    )
+
+
 @dataclass
 class TfidfSpace:
     """A fitted TF-IDF space: `vocab` (term → column) and `idf` (one weight per column)."""
@@ -38,38 +57,26 @@ class TfidfSpace:
 
         Raises ValueError when no term reaches `min_df`.
         """
-        return cls.fit_transform(docs, analyzer, min_df, max_features, dtype, matrix=False)[0]
+        vec = _vectorizer(analyzer, min_df, max_features, dtype, None).fit(list(docs))
+        return cls._of(vec, dtype)
 
     @classmethod
     def fit_transform(
         cls,
         docs: Sequence[Any],
-        analyzer: Callable[[Any], list[str]] = _identity,
-        min_df: int = 1,
-        max_features: int | None = None,
         dtype: Any = np.float64,
-        matrix: bool = True,
         vocabulary: Collection[str] | None = None,
     ) -> tuple[TfidfSpace, Any]:
-        """`fit`, and the documents' `transform` from the same counting pass (None when
-        `matrix` is false). `vocabulary`: exactly these terms (`min_df` and `max_features`
-        then do not apply). Raises ValueError when no term reaches `min_df`."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        """`fit` on token lists (min_df 1) and their `transform`, from one counting pass.
+        `vocabulary`: exactly these terms."""
+        vec = _vectorizer(_identity, 1, None, dtype, vocabulary)
+        x = vec.fit_transform(list(docs)).tocsr()
+        return cls._of(vec, dtype), x
 
-        vec = TfidfVectorizer(
-            analyzer=analyzer,
-            min_df=min_df,
-            max_features=max_features,
-            sublinear_tf=True,
-            dtype=dtype,
-            vocabulary=None if vocabulary is None else sorted(vocabulary),
-        )
-        x = vec.fit_transform(list(docs)).tocsr() if matrix else None
-        if not matrix:
-            vec.fit(list(docs))
+    @classmethod
+    def _of(cls, vec: Any, dtype: Any) -> TfidfSpace:
         terms = vec.get_feature_names_out().tolist()
-        space = cls({t: i for i, t in enumerate(terms)}, np.asarray(vec.idf_, dtype=dtype))
-        return space, x
+        return cls({t: i for i, t in enumerate(terms)}, np.asarray(vec.idf_, dtype=dtype))
 
     def transform(
         self,

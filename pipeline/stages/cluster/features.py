@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.config import ClusterParams
-from pipeline.core.text import content_lemmas, stop_words
+from pipeline.core.text import compound_splits, content_lemmas, stop_words
 from pipeline.core.tfidf import TfidfSpace
 
 
@@ -45,29 +45,16 @@ class CompoundTokens(dict):
     "woordabc") would tie unrelated texts together. A dict of each word's tokens, filled as
     words come; `min_chars` 0 splits on spaces only."""
 
-    LINKS = ("s", "e", "en")
-
     def __init__(self, known: set[str], min_chars: int):
         super().__init__()
         self.known, self.min_chars = known, min_chars
 
     def __missing__(self, word: str) -> list[str]:
         hit = [word]
-        for i in range(3, len(word) - 2):
-            head, tail = self._head(word[:i]), word[i:]
-            if head is not None and tail in self.known:
-                hit += [p for p in (head, tail) if len(p) >= self.min_chars]
+        for head, tail in compound_splits(word, self.known.__contains__):
+            hit += [p for p in (head, tail) if len(p) >= self.min_chars]
         self[word] = hit
         return hit
-
-    def _head(self, part: str) -> str | None:
-        """The known word a compound's first half is, with its linking letters left off."""
-        if part in self.known:
-            return part
-        for link in self.LINKS:
-            if part.endswith(link) and part[: -len(link)] in self.known:
-                return part[: -len(link)]
-        return None
 
     def of_words(self, words: list[str]) -> list[str]:
         if self.min_chars <= 0:

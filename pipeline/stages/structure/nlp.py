@@ -613,16 +613,27 @@ def content_lemmas(text: str) -> set[str]:
     return {w for w in lemmas_of(text) if len(w) > 1 and w not in stop and not w.isdigit()}
 
 
-def best_overlap_sentence(sentences: Sequence[str], label: str) -> int:
-    """Index of the sentence that best matches a labelled statement: the highest Dice overlap of
-    content lemmas (ties: the earlier sentence); -1 when no sentence shares a lemma with it."""
+def sentence_overlaps(sentences: Sequence[str], label: str) -> list[float]:
+    """Each sentence's Dice overlap of content lemmas with a labelled statement (0 when either
+    has none); the label is lemmatised once."""
     target = content_lemmas(label)
-    best, best_i = 0.0, -1
-    for i, s in enumerate(sentences):
+    out = []
+    for s in sentences:
         lem = content_lemmas(s)
-        if not lem or not target:
-            continue
-        dice = 2 * len(lem & target) / (len(lem) + len(target))
+        out.append(2 * len(lem & target) / (len(lem) + len(target)) if lem and target else 0.0)
+    return out
+
+
+def best_overlap(overlaps: Sequence[float]) -> int:
+    """Index of the highest overlap (ties: the earlier sentence); -1 when all are 0."""
+    best, best_i = 0.0, -1
+    for i, dice in enumerate(overlaps):
         if dice > best:
             best, best_i = dice, i
     return best_i
+
+
+def best_overlap_sentence(sentences: Sequence[str], label: str) -> int:
+    """Index of the sentence that best matches a labelled statement: the highest Dice overlap of
+    content lemmas (ties: the earlier sentence); -1 when no sentence shares a lemma with it."""
+    return best_overlap(sentence_overlaps(sentences, label))
