@@ -24,6 +24,13 @@ Scenarios (the clustered cases → the cases scored):
   clustered on its own and scored on itself; baseline and Casuswijzer at the first seed only:
   mean ARI, the ratio of the means, the lowest per-draw ratio and the share of draws below the
   baseline.
+- `real_dev_context` (with `--context`, printed beside the scenarios; measured, not in the
+  product): the shipped real dev cases as clustering context. Each corpus (the test split;
+  each dev fold by source page; each tryout-shaped draw of dev or test) is clustered together
+  with the dev cases it does not hold (their vectors and lexical texts, no labels), and only
+  its own cases are scored, against the baseline on the corpus alone. `other_patterns_only`:
+  the context keeps only dev cases of patterns the corpus does not have (a municipality whose
+  barriers the shipped cases do not cover).
 
 For each method: ARI, NMI, V-measure, noise share, clusters among the scored cases (at the first
 seed), the ARI per seed, `stability` (mean pairwise ARI over 5 seeds), `stability_subsample`
@@ -40,6 +47,7 @@ bench builds it first (about 4 minutes of embedding; later runs reuse it):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -230,6 +238,66 @@ def small_corpora(corpus: Corpus, split: str, methods: dict, n_draws: int = SMAL
     }
 
 
+def with_context(corpus: Corpus, params: ClusterParams, context: list[str]) -> Clustering:
+    """Casuswijzer on the given cases plus the `context` cases, labels of the given cases only."""
+    run = ours(corpus, params)
+
+    def clustered(case_ids: list[str], seed: int) -> pd.Series:
+        own = set(case_ids)
+        labels = run(list(case_ids) + [c for c in context if c not in own], seed)
+        return labels.reindex(list(case_ids)).fillna(-1).astype("int64")
+
+    return clustered
+
+
+def context_scenarios(corpus: Corpus, params: ClusterParams, n_draws: int = SMALL_DRAWS) -> dict:
+    """`real_dev_context` (see the module docstring): ARI alone, with the dev context and with
+    a context of other patterns only, next to the baseline, per corpus kind."""
+    import hashlib
+
+    cases = corpus.cases
+    truth = cases.set_index("case_id")["pattern"]
+    dev_ids = cases.loc[cases["split"] == "dev", "case_id"].tolist()
+    page = None
+    if "source_url" in cases:
+        page = cases.set_index("case_id")["source_url"].map(
+            lambda u: int(hashlib.sha256(str(u).encode()).hexdigest(), 16) % 5
+        )
+
+    def row(corpora: list[list[str]]) -> dict:
+        out: dict = {"n_corpora": len(corpora)}
+        ari: dict[str, list[float]] = {}
+        for ids in corpora:
+            own, pats = set(ids), set(truth.loc[ids])
+            ctx = [c for c in dev_ids if c not in own]
+            other = [c for c in ctx if truth.loc[c] not in pats]
+            runs = {
+                "baseline_ward_n4": baseline(corpus),
+                "alone": ours(corpus, params),
+                "dev_context": with_context(corpus, params, ctx),
+                "other_patterns_only": with_context(corpus, params, other),
+            }
+            for name, fn in runs.items():
+                labels = fn(ids, SEEDS[0])
+                ari.setdefault(name, []).append(score_cases(truth.loc[ids], labels)["ari"])
+        base = np.array(ari["baseline_ward_n4"])
+        for name, v in ari.items():
+            a = np.array(v)
+            out[name] = {"ari_mean": round(float(a.mean()), 3)}
+            if name != "baseline_ward_n4":
+                out[name]["ratio_of_means"] = round(float(a.mean() / base.mean()), 2)
+                out[name]["below_baseline"] = int((a < base).sum())
+        return out
+
+    result = {"test": row([cases.loc[cases["split"] == "test", "case_id"].tolist()])}
+    if page is not None:
+        result["dev_page_folds"] = row([[c for c in dev_ids if page.loc[c] == k] for k in range(5)])
+    result["dev_tryout_draws"] = row(tryout_draws(truth.loc[dev_ids], n_draws))
+    test_ids = cases.loc[cases["split"] == "test", "case_id"].tolist()
+    result["test_tryout_draws"] = row(tryout_draws(truth.loc[test_ids], n_draws))
+    return result
+
+
 def summary(results: dict) -> dict:
     """One line per scenario and method (ARI / NMI / stability), and the issue's targets."""
     small = {k: v for k, v in results.items() if k.endswith("_small")}
@@ -362,6 +430,11 @@ def main(argv: list[str] | None = None) -> dict:
     )
     ap.add_argument("--scale-clusters", type=int, default=300)
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument(
+        "--context",
+        action="store_true",
+        help="also the real dev cases as clustering context (measured, not in the product)",
+    )
     args = ap.parse_args(argv)
     cfg = load_config(args.params)
     params = cfg.cluster.model_copy(update={"full_recluster": True})
@@ -370,6 +443,7 @@ def main(argv: list[str] | None = None) -> dict:
         methods["bertopic_mcs2"] = bertopic
     methods["casuswijzer"] = lambda corpus: ours(corpus, params)
     results: dict = {}
+    context: dict = {}
     if not args.skip_demo:
         labels = pd.read_csv(args.demo_labels, dtype=str, keep_default_na=False)
         demo = load_corpus(Workdir(args.demo_workdir, cfg), labels)
@@ -392,7 +466,18 @@ def main(argv: list[str] | None = None) -> dict:
         results["real_all_scored_on_test"] = scenario(real, None, "test", methods)
         for split in ("test", "dev"):
             results[f"real_{split}_small"] = small_corpora(real, split, methods)
+        if args.context:
+            urls = pd.DataFrame(
+                {
+                    "source_id": [r["id"] for r in rows],
+                    "source_url": [r["source_url"] for r in rows],
+                }
+            )
+            with_urls = dataclasses.replace(real, cases=real.cases.merge(urls, on="source_id"))
+            context = context_scenarios(with_urls, params)
     out: dict = {"summary": summary(results) if results else {}, "scenarios": results}
+    if context:
+        out["real_dev_context"] = context
     if not args.skip_scale:
         out["scale"] = [run_scale(n, args.scale_clusters, params) for n in args.scale_n]
     out["params"] = params.model_dump()
