@@ -30,7 +30,8 @@ Scenarios (the clustered cases → the cases scored):
   with the dev cases it does not hold (their vectors and lexical texts, no labels), and only
   its own cases are scored, against the baseline on the corpus alone. `other_patterns_only`:
   the context keeps only dev cases of patterns the corpus does not have (a municipality whose
-  barriers the shipped cases do not cover).
+  barriers the shipped cases do not cover). `_near`: only the context cases whose nearest
+  corpus case is as close as the corpus's own links (`near_context`).
 
 For each method: ARI, NMI, V-measure, noise share, clusters among the scored cases (at the first
 seed), the ARI per seed, `stability` (mean pairwise ARI over 5 seeds), `stability_subsample`
@@ -250,6 +251,26 @@ def with_context(corpus: Corpus, params: ClusterParams, context: list[str]) -> C
     return clustered
 
 
+def near_context(corpus: Corpus, case_ids: list[str], context: list[str], z: float) -> list[str]:
+    """The context cases whose nearest corpus case is at least as close as a link between the
+    corpus's own cases: cosine of the narrative vectors, centred on the corpus and context, at
+    least median + z x robust sd (1.4826 x MAD) of the corpus's own pairs (the `link_z` rule of
+    the cluster stage)."""
+    row = {c: i for i, c in enumerate(corpus.cases["case_id"].tolist())}
+    own = corpus.case_vectors[[row[c] for c in case_ids]].astype(np.float64)
+    ctx = corpus.case_vectors[[row[c] for c in context]].astype(np.float64)
+    if len(own) < 3 or not len(ctx):
+        return []
+    mean = np.vstack([own, ctx]).mean(axis=0)
+    own = (own - mean) / np.linalg.norm(own - mean, axis=1, keepdims=True)
+    ctx = (ctx - mean) / np.linalg.norm(ctx - mean, axis=1, keepdims=True)
+    pairs = (own @ own.T)[np.triu_indices(len(own), 1)]
+    med = np.median(pairs)
+    cut = med + z * 1.4826 * np.median(np.abs(pairs - med))
+    keep = (ctx @ own.T).max(axis=1) >= cut
+    return [c for c, k in zip(context, keep, strict=True) if k]
+
+
 def context_scenarios(corpus: Corpus, params: ClusterParams, n_draws: int = SMALL_DRAWS) -> dict:
     """`real_dev_context` (see the module docstring): ARI alone, with the dev context and with
     a context of other patterns only, next to the baseline, per corpus kind."""
@@ -275,7 +296,13 @@ def context_scenarios(corpus: Corpus, params: ClusterParams, n_draws: int = SMAL
                 "baseline_ward_n4": baseline(corpus),
                 "alone": ours(corpus, params),
                 "dev_context": with_context(corpus, params, ctx),
+                "dev_context_near": with_context(
+                    corpus, params, near_context(corpus, ids, ctx, params.link_z)
+                ),
                 "other_patterns_only": with_context(corpus, params, other),
+                "other_patterns_only_near": with_context(
+                    corpus, params, near_context(corpus, ids, other, params.link_z)
+                ),
             }
             for name, fn in runs.items():
                 labels = fn(ids, SEEDS[0])
