@@ -66,12 +66,14 @@ import pandas as pd  # noqa: E402
 from pipeline.core.config import ClusterParams, Workdir, load_config  # noqa: E402
 from pipeline.evaluate import (  # noqa: E402
     make_synthetic_vectors,
+    page_fold,
     partition_stability,
     score_cases,
     tryout_draws,
     ward_baseline,
 )
 from pipeline.stages import cluster as C  # noqa: E402
+from pipeline.stages.cluster.fit import link_threshold  # noqa: E402
 
 SEEDS = [0, 1, 2, 3, 4]
 # issue #12's targets
@@ -254,19 +256,17 @@ def with_context(corpus: Corpus, params: ClusterParams, context: list[str]) -> C
 def near_context(corpus: Corpus, case_ids: list[str], context: list[str], z: float) -> list[str]:
     """The context cases whose nearest corpus case is at least as close as a link between the
     corpus's own cases: cosine of the narrative vectors, centred on the corpus and context, at
-    least median + z x robust sd (1.4826 x MAD) of the corpus's own pairs (the `link_z` rule of
-    the cluster stage)."""
+    least the cluster stage's `link_threshold` of the corpus's own pairs."""
+    from scipy.spatial.distance import pdist
+
     row = {c: i for i, c in enumerate(corpus.cases["case_id"].tolist())}
-    own = corpus.case_vectors[[row[c] for c in case_ids]].astype(np.float64)
-    ctx = corpus.case_vectors[[row[c] for c in context]].astype(np.float64)
+    own = corpus.case_vectors[[row[c] for c in case_ids]]
+    ctx = corpus.case_vectors[[row[c] for c in context]]
     if len(own) < 3 or not len(ctx):
         return []
-    mean = np.vstack([own, ctx]).mean(axis=0)
-    own = (own - mean) / np.linalg.norm(own - mean, axis=1, keepdims=True)
-    ctx = (ctx - mean) / np.linalg.norm(ctx - mean, axis=1, keepdims=True)
-    pairs = (own @ own.T)[np.triu_indices(len(own), 1)]
-    med = np.median(pairs)
-    cut = med + z * 1.4826 * np.median(np.abs(pairs - med))
+    _, mean = C.centre(np.vstack([own, ctx]))
+    own, ctx = C.centre(own, mean)[0], C.centre(ctx, mean)[0]
+    cut = link_threshold(pdist(own.astype(np.float64), "cosine"), z)
     keep = (ctx @ own.T).max(axis=1) >= cut
     return [c for c, k in zip(context, keep, strict=True) if k]
 
@@ -274,16 +274,13 @@ def near_context(corpus: Corpus, case_ids: list[str], context: list[str], z: flo
 def context_scenarios(corpus: Corpus, params: ClusterParams, n_draws: int = SMALL_DRAWS) -> dict:
     """`real_dev_context` (see the module docstring): ARI alone, with the dev context and with
     a context of other patterns only, next to the baseline, per corpus kind."""
-    import hashlib
-
     cases = corpus.cases
     truth = cases.set_index("case_id")["pattern"]
     dev_ids = cases.loc[cases["split"] == "dev", "case_id"].tolist()
+    test_ids = cases.loc[cases["split"] == "test", "case_id"].tolist()
     page = None
     if "source_url" in cases:
-        page = cases.set_index("case_id")["source_url"].map(
-            lambda u: int(hashlib.sha256(str(u).encode()).hexdigest(), 16) % 5
-        )
+        page = cases.set_index("case_id")["source_url"].map(page_fold)
 
     def row(corpora: list[list[str]]) -> dict:
         out: dict = {"n_corpora": len(corpora)}
@@ -316,11 +313,10 @@ def context_scenarios(corpus: Corpus, params: ClusterParams, n_draws: int = SMAL
                 out[name]["below_baseline"] = int((a < base).sum())
         return out
 
-    result = {"test": row([cases.loc[cases["split"] == "test", "case_id"].tolist()])}
+    result = {"test": row([test_ids])}
     if page is not None:
         result["dev_page_folds"] = row([[c for c in dev_ids if page.loc[c] == k] for k in range(5)])
     result["dev_tryout_draws"] = row(tryout_draws(truth.loc[dev_ids], n_draws))
-    test_ids = cases.loc[cases["split"] == "test", "case_id"].tolist()
     result["test_tryout_draws"] = row(tryout_draws(truth.loc[test_ids], n_draws))
     return result
 

@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pandas as pd  # noqa: E402
 
 from pipeline.core.config import PROJECT_ROOT, Workdir, load_config  # noqa: E402
-from pipeline.evaluate import evaluate_structure  # noqa: E402
+from pipeline.evaluate import evaluate_structure, page_fold  # noqa: E402
 from pipeline.stages import structure as S  # noqa: E402
 from pipeline.stages.structure.entities import (  # noqa: E402
     load_places,
@@ -204,12 +204,8 @@ def _trained_without(cfg, cases: pd.DataFrame, nlp, real: pd.DataFrame, parts):
 def dev_cross_validated(cfg, cases: pd.DataFrame, nlp) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Out-of-fold structure of the real dev cases: folds by a hash of the source page, each
     fold structured by a model trained on the demo dev split plus the other dev folds."""
-    import hashlib
-
     real = load_real_frame(cfg, split="dev")
-    fold = real["source_url"].map(
-        lambda u: int(hashlib.sha256(str(u).encode()).hexdigest(), 16) % DEV_FOLDS
-    )
+    fold = real["source_url"].map(lambda u: page_fold(u, DEV_FOLDS))
     parts = [(fold != k, fold == k) for k in range(DEV_FOLDS)]
     runs = list(_trained_without(cfg, cases, nlp, real, parts))
     return (

@@ -276,6 +276,14 @@ def ward_baseline(vectors: np.ndarray, cases_per_cluster: float = 4.0) -> np.nda
     return (fcluster(linkage(x, method="ward"), k, criterion="maxclust") - 1).astype(np.int64)
 
 
+def page_fold(url: str, n_folds: int = 5) -> int:
+    """The fold of a real case by its source page (a hash of the URL), so that cases of one
+    page never fall on both sides of a fold split."""
+    import hashlib
+
+    return int(hashlib.sha256(str(url).encode()).hexdigest(), 16) % n_folds
+
+
 def tryout_draws(
     patterns: pd.Series,
     n_draws: int,

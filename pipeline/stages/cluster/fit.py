@@ -98,6 +98,14 @@ def algorithm_for(n: int, params: ClusterParams) -> str:
     return "agglomerative" if n <= params.agglomerative_max_n else "hdbscan"
 
 
+def link_threshold(dist: np.ndarray, link_z: float) -> float:
+    """The cosine two groups must reach to merge: median + `link_z` x sigma of the pairs'
+    cosines, sigma the robust spread 1.4826 x MAD. `dist`: the pairs' cosine distances."""
+    median = float(np.median(dist))  # of cosine distances: 1 - cosine
+    sigma = 1.4826 * float(np.median(np.abs(dist - median)))
+    return 1.0 - median + link_z * sigma
+
+
 class AgglomerativeClusterer:
     """Average-linkage agglomerative clustering on cosine, cut at a threshold the corpus sets.
 
@@ -127,9 +135,7 @@ class AgglomerativeClusterer:
             return np.full(n, -1, dtype=np.int64)
         dist = np.clip(pdist(np.asarray(z, dtype=np.float64), "cosine"), 0.0, 2.0)
         if self.threshold is None:
-            median = float(np.median(dist))  # of cosine distances: 1 - cosine
-            sigma = 1.4826 * float(np.median(np.abs(dist - median)))
-            self.threshold_ = 1.0 - median + self.link_z * sigma
+            self.threshold_ = link_threshold(dist, self.link_z)
         else:
             self.threshold_ = float(self.threshold)
         labels = fcluster(linkage(dist, method="average"), 1.0 - self.threshold_, "distance")
