@@ -341,3 +341,58 @@ def run_build(
         if record:
             _record_inputs(wd, inputs, column_map)
     return manifest
+
+
+def train_cluster_reference(cfg: Config, workdir: Path | None = None) -> dict[str, Any]:
+    """The shipped reference cases of the cluster stage (stages/cluster/reference.py): build
+    the real cases' training split (`structure.real_split`; id and text only, as a user would
+    bring them) through ingest, structure and embed, and write the reference file of the
+    configured embedding model to `cluster.reference_dir`. `workdir`: where to build (kept, so
+    that its embedding cache saves time on a rerun); default a temporary folder."""
+    import tempfile
+
+    import pandas as pd
+
+    from pipeline.core.config import PROJECT_ROOT
+    from pipeline.stages.cluster import load_inputs
+    from pipeline.stages.cluster.reference import (
+        FORMAT,
+        file_for,
+        save_reference,
+        structure_fingerprint,
+    )
+    from pipeline.stages.cluster.stage import embedding_model
+
+    real = pd.read_json(PROJECT_ROOT / cfg.structure.real_cases, lines=True)
+    real = real[real["split"] == cfg.structure.real_split]
+    params = cfg.cluster.model_copy(update={"context_weight": 1.0, "lexical_weight": 1.0})
+    cfg = cfg.model_copy(update={"cluster": params})
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(workdir) if workdir is not None else Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        src = root / "reference_input.jsonl"
+        real[["id", "text"]].to_json(src, orient="records", lines=True, force_ascii=False)
+        wd = Workdir(root, cfg)
+        for stage in ("ingest", "structure", "embed"):
+            run_one(stage, wd, inputs=[src])  # the configured embedder, as a build uses it
+        statements, vectors, context = load_inputs(wd)
+        if context is None:
+            raise RuntimeError("de casusvectoren ontbreken: embed-stap mislukt?")
+        model = embedding_model(wd)
+        out_dir = PROJECT_ROOT / cfg.cluster.reference_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = file_for(out_dir, model)
+        tmp_path = path.with_suffix(".tmp.npz")  # a crash leaves the shipped file as it was
+        counts = save_reference(tmp_path, statements, vectors, context)
+        tmp_path.replace(path)
+    meta = {
+        "format": FORMAT,
+        "model": model,
+        "source": cfg.structure.real_cases,
+        "split": cfg.structure.real_split,
+        **counts,
+        "structure_fingerprint": structure_fingerprint(PROJECT_ROOT / cfg.structure.model_dir),
+    }
+    write_json(path.with_suffix(".json"), meta)
+    shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+    return {"path": str(shown), **meta}

@@ -161,6 +161,12 @@ def build(
         f"{rec.get('quarantined')} in quarantaine (waarvan {rec.get('duplicates')} duplicaten)"
         f"\ntijd: {manifest['timings']['total']:.1f} s"
     )
+    n_ref = stages.get("cluster", {}).get("reference_cases") or 0
+    if n_ref:
+        typer.echo(
+            f"clusters gevormd met {n_ref} gepubliceerde referentiecasussen als achtergrond "
+            "(die staan niet in de kennisbank)"
+        )
     refit = stages.get("cluster", {}).get("refit_reason")
     if refit and refit != "full_recluster":
         typer.echo(f"clusters opnieuw berekend (ids behouden): {refit}")
@@ -170,7 +176,12 @@ def build(
 
 @app.command()
 def stage(
-    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(STAGES)}, train-structure.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help=f"One of: {', '.join(STAGES)}, train-structure, train-cluster-reference."
+        ),
+    ],
     workdir: WorkdirOpt = Path("."),
     params: ParamsOpt = None,
 ):
@@ -182,8 +193,17 @@ def stage(
 
         typer.echo(json.dumps(train_structure(wd.cfg, wd.structure_model), indent=2, default=str))
         return
+    if name == "train-cluster-reference":
+        from pipeline.build import train_cluster_reference
+
+        typer.echo(json.dumps(train_cluster_reference(wd.cfg), indent=2, default=str))
+        return
     if name not in STAGES:
-        _fail(f"onbekende stap '{name}'; kies uit {', '.join(STAGES)}, train-structure", 2)
+        _fail(
+            f"onbekende stap '{name}'; kies uit {', '.join(STAGES)}, train-structure, "
+            "train-cluster-reference",
+            2,
+        )
     from pipeline.build import RecordCountError, exclusive, run_one
     from pipeline.core.io import WorkdirLocked
 

@@ -186,7 +186,13 @@ def test_app_searches_with_the_real_model_and_shows_clusters_of_the_real_build(b
 def test_dvc_repro_builds_offline_and_a_second_repro_does_nothing(tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
-    for item in ("pipeline", "models/structure", "dvc.yaml", "params.yaml"):
+    for item in (
+        "pipeline",
+        "models/structure",
+        "models/cluster_reference",
+        "dvc.yaml",
+        "params.yaml",
+    ):
         src = PROJECT_ROOT / item
         dst = repo / item
         dst.parent.mkdir(parents=True, exist_ok=True)

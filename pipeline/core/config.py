@@ -114,6 +114,8 @@ class ClusterParams(_Section):
     refit_min_new: int  # ... counted only when at least this many statements are new
     recurrence_scale: float  # cases at which recurrence reaches 63% (docs/ranking.md)
     n_keywords: int
+    reference_dir: str  # shipped reference cases (relative to the project root); "" = off
+    reference_max_cases: int  # a full fit of at most this many cases clusters with them
 
 
 class LongQueryParams(_Section):

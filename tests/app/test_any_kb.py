@@ -199,3 +199,34 @@ def test_a_rebuild_into_the_same_work_dir_is_shown_without_restarting_the_app(
     at.text_input(key="zoek_query").input("uitkering").run()
     assert_clean(at)
     assert len([b for b in at.button if b.label == "Meer zoals dit"]) == 4
+
+
+def test_the_real_kb_is_clustered_with_the_reference_and_publishes_only_its_own(published):
+    """40 real test cases: clustered with the shipped real dev cases near them
+    (stages/cluster/reference.py); every published cluster, member and count is the kb's own."""
+    import json
+
+    wd = published("real")
+    stats = json.loads(wd.manifest.read_text("utf-8"))["stages"]["cluster"]
+    assert stats["reference_cases"] > 0
+    own_statements = _count(wd, "SELECT count(*) FROM statement_clusters")
+    assert own_statements == _count(
+        wd,
+        "SELECT count(*) FROM statement_clusters sc JOIN statements s USING (statement_id)",
+    )
+    n_cases = _count(wd, "SELECT count(*) FROM cases")
+    assert _count(wd, "SELECT max(n_cases) FROM clusters") <= n_cases
+    assert _count(wd, "SELECT count(*) FROM clusters WHERE n_cases < 2") == 0
+    assert (
+        _count(
+            wd,
+            "SELECT count(*) FROM case_clusters cc LEFT JOIN cases c USING (case_id) "
+            "WHERE c.case_id IS NULL",
+        )
+        == 0
+    )
+    members = _count(
+        wd,
+        "SELECT count(DISTINCT case_id) FROM case_clusters WHERE cluster_id >= 0",
+    )
+    assert _count(wd, "SELECT sum(n_cases) FROM clusters") >= members > 0

@@ -29,6 +29,7 @@ import pandas as pd
 from pipeline.core.config import ClusterParams
 from pipeline.stages.cluster.features import LexicalModel, features
 from pipeline.stages.cluster.identity import ClusterState, _apply_merges, match_ids
+from pipeline.stages.cluster.reference import Reference
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +300,7 @@ def cluster_barriers(
     lexical_texts: Sequence[str] | None = None,
     fit_mask: np.ndarray | None = None,
     case_ids: Sequence[str] | None = None,
+    reference: Reference | None = None,
 ) -> ClusterResult:
     """Pure core: barrier vectors → stable cluster ids, probabilities, 2-D coordinates, state.
 
@@ -322,6 +324,10 @@ def cluster_barriers(
             stays unclustered. None: every statement its own case.
         fit_mask: n booleans, the statements clusters form on (each case's main barrier) when
             `params.fit_on` is 'main'; the others are assigned afterwards. None: all.
+        reference: shipped reference cases (reference.py) a full fit of a small corpus
+            clusters with; needs `context`, `case_ids` and, when the lexical part is on,
+            `lexical_texts`. Only the corpus's own statements come out, and a cluster with
+            fewer than `min_cluster_size` own cases is none.
     """
     vectors = np.asarray(vectors, dtype=np.float32)
     ids = np.asarray(list(statement_ids), dtype=object)
@@ -383,6 +389,18 @@ def cluster_barriers(
         info = {**st.info, "n_incremental": int(new.sum())}
     else:
         seed_ = params.seed if seed is None else seed
+        fit = np.ones(n, dtype=bool) if fit_mask is None else np.asarray(fit_mask, dtype=bool)
+        cases = None if case_ids is None else np.asarray([str(c) for c in case_ids], dtype=object)
+        ref = _usable_reference(reference, vectors, context, cases, lexical_texts, params)
+        if ref is not None:
+            vectors = np.vstack([vectors, ref.vectors])
+            context = np.vstack([np.asarray(context, np.float32), ref.case_vectors])
+            ref_fit = ref.is_main if fit_mask is not None else np.ones(len(ref), dtype=bool)
+            fit = np.concatenate([fit, ref_fit])
+            cases = np.concatenate([cases, ref.case_ids])
+            if lexical_texts is not None:
+                lexical_texts = [*lexical_texts, *ref.lexical_texts]
+            timings["reference_cases"] = ref.n_cases
         lexical, lex = None, None
         if lexical_texts is not None and params.lexical_weight > 0:
             t = time.perf_counter()
@@ -396,15 +414,15 @@ def cluster_barriers(
             )
             timings["lexical_s"] = round(time.perf_counter() - t, 3)
         x, mean, context_mean = features(vectors, context, params, lexical=lex)
-        fit = np.ones(n, dtype=bool)
-        if params.fit_on == "main" and fit_mask is not None:
-            fit = np.asarray(fit_mask, dtype=bool)
-            if fit.sum() < max(3, params.min_cluster_size):
-                fit = np.ones(n, dtype=bool)
-        cases = None if case_ids is None else np.asarray([str(c) for c in case_ids], dtype=object)
+        if params.fit_on != "main" or fit[:n].sum() < max(3, params.min_cluster_size):
+            fit = np.ones(len(x), dtype=bool)
         raw, probs, coords, threshold = _fit_then_assign(
             x, fit, params, seed_, clusterer, timings, cases
         )
+        if ref is not None and cases is not None:  # own statements only, in clusters of own cases
+            x, raw, probs, coords = x[:n], raw[:n], probs[:n], coords[:n]
+            raw = _own_clusters(raw, cases[:n], params.min_cluster_size)
+            probs = np.where(raw >= 0, probs, 0.0)
         prev = previous_state.assignments if previous_state is not None else None
         start = previous_state.next_id if previous_state is not None else 0
         labels, next_id = match_ids(raw, list(ids), prev, start, params.match_min_jaccard)
@@ -425,6 +443,37 @@ def cluster_barriers(
         mean, cent_ids, cents, threshold, next_id, assignments, info, context_mean, lexical
     )
     return ClusterResult(labels, probs, coords, state, mode, timings, x)
+
+
+def _usable_reference(
+    reference: Reference | None,
+    vectors: np.ndarray,
+    context: np.ndarray | None,
+    cases: np.ndarray | None,
+    lexical_texts: Sequence[str] | None,
+    params: ClusterParams,
+) -> Reference | None:
+    """The reference cases near the corpus (`Reference.near`), or None when there is no
+    reference, when it does not fit these features, or when none is near."""
+    if reference is None or context is None or cases is None or not len(reference):
+        return None
+    if reference.vectors.shape[1:] != vectors.shape[1:]:
+        return None
+    if params.lexical_weight > 0 and lexical_texts is None:
+        return None
+    _, first = np.unique(cases, return_index=True)
+    ref = reference.near(np.asarray(context, np.float32)[first], params.link_z)
+    return ref if len(ref) else None
+
+
+def _own_clusters(labels: np.ndarray, cases: np.ndarray, min_cases: int) -> np.ndarray:
+    """Labels where a cluster holding fewer than `min_cases` distinct cases is noise (-1)."""
+    out = labels.copy()
+    for c in np.unique(labels[labels >= 0]):
+        members = labels == c
+        if len(set(cases[members].tolist())) < min_cases:
+            out[members] = -1
+    return out
 
 
 def _fit_then_assign(
@@ -490,6 +539,7 @@ def cluster_frame(
     merges: Mapping[int, int] | None = None,
     clusterer: Clusterer | None = None,
     seed: int | None = None,
+    reference: Reference | None = None,
 ) -> ClusterResult:
     """`cluster_barriers` over a statements frame: ids, and when present `lexical_text`,
     `is_main` (the fit mask) and `case_id` come from its columns."""
@@ -507,6 +557,7 @@ def cluster_frame(
         lexical_texts=texts,
         fit_mask=mask,
         case_ids=statements["case_id"].tolist() if "case_id" in statements else None,
+        reference=reference,
     )
 
 

@@ -14,20 +14,23 @@ cluster. The reason is in the stage statistics (`refit_reason`) and the log.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.core.config import ClusterParams, Workdir
+from pipeline.core.config import PROJECT_ROOT, ClusterParams, Workdir, stats_path
 from pipeline.core.io import write_parquet
 from pipeline.stages.cluster.features import lexical_texts_of
 from pipeline.stages.cluster.fit import ClusterResult, cluster_frame
 from pipeline.stages.cluster.identity import ClusterState, published_membership
 from pipeline.stages.cluster.labels import summarise
 from pipeline.stages.cluster.ranking import case_cluster_rows, case_info_frame
+from pipeline.stages.cluster.reference import Reference, applies, load_reference
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,17 @@ def load_inputs(
             cases = pd.read_parquet(wd.cases)
         statements["lexical_text"] = lexical_texts_of(statements, cases)
     return statements, vectors, context
+
+
+def embedding_model(wd: Workdir) -> str:
+    """The name of the model the embed stage made this work directory's vectors with (its
+    statistics), else the configured one."""
+    from pipeline.core.embedder import LazyEmbedder
+
+    try:
+        return str(json.loads(stats_path(wd, "embed").read_text(encoding="utf-8"))["model"])
+    except (OSError, ValueError, KeyError):
+        return LazyEmbedder(wd.cfg.embed).name
 
 
 def _annotated_id_floor(annotations) -> int:
@@ -148,10 +162,28 @@ def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, An
         reason = reason or growth_reason(statements, previous, params)
     full = params.model_copy(update={"full_recluster": True})
     t0 = time.perf_counter()
+    n_cases = int(statements["case_id"].nunique()) if len(statements) else 0
+
+    @cache
+    def reference() -> Reference | None:
+        """The shipped reference cases when a full fit of this corpus uses them."""
+        if clusterer is not None or context is None or not applies(n_cases, params):
+            return None
+        return load_reference(
+            PROJECT_ROOT / params.reference_dir, embedding_model(wd), vectors.shape[1]
+        )
 
     def fit(run_params: ClusterParams) -> ClusterResult:
+        full_fit = run_params.full_recluster or previous is None
         return cluster_frame(
-            statements, vectors, run_params, context, previous, annotations.merges, clusterer
+            statements,
+            vectors,
+            run_params,
+            context,
+            previous,
+            annotations.merges,
+            clusterer,
+            reference=reference() if full_fit else None,
         )
 
     result = fit(full if reason else params)
@@ -160,7 +192,6 @@ def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, An
         if late:
             reason = late
             result = fit(full)
-    n_cases = int(statements["case_id"].nunique()) if len(statements) else 0
     if result.mode == "full":
         result.state.info["fit_cases"] = n_cases
     elif "fit_cases" not in result.state.info and previous is not None:
@@ -204,5 +235,6 @@ def run_stage(wd: Workdir, embedder=None, clusterer: Any = None) -> dict[str, An
         "noise_share": round(noise, 3),
         "threshold": round(result.state.threshold, 4),
         "cluster_seconds": round(time.perf_counter() - t0, 3),
+        "reference_cases": int(result.timings.get("reference_cases", 0)),
         **result.timings,
     }
