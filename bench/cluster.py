@@ -12,7 +12,11 @@ Methods, each on the same cases:
   UMAP (5-d, cosine, 15 neighbours) + HDBSCAN with min_cluster_size 2, c-TF-IDF on the
   narratives;
 - `casuswijzer`: the cluster stage's pure core (`cluster_frame`) on the cases' barrier statements,
-  their vectors, case context and lexical part, exactly as a build runs it.
+  their vectors, case context and lexical part, exactly as a build runs it: a corpus of at most
+  `reference_max_cases` cases together with the shipped reference cases near it
+  (stages/cluster/reference.py; the real dev split, so a dev case in the corpus is left out of
+  the reference as the corpus's own);
+- `casuswijzer_alone`: the same core without the reference (as before 2026-12-05).
 
 Scenarios (the clustered cases → the cases scored):
 - `demo_heldout`: the whole demo corpus → its held-out cases (what `casuswijzer evaluate
@@ -24,8 +28,10 @@ Scenarios (the clustered cases → the cases scored):
   clustered on its own and scored on itself; baseline and Casuswijzer at the first seed only:
   mean ARI, the ratio of the means, the lowest per-draw ratio and the share of draws below the
   baseline.
-- `real_dev_context` (with `--context`, printed beside the scenarios; measured, not in the
-  product): the shipped real dev cases as clustering context. Each corpus (the test split;
+- `real_dev_context` (with `--context`, printed beside the scenarios; how the reference was
+  chosen, and what it costs where patterns differ): the shipped real dev cases as clustering
+  context, simulated from the corpus's own vectors (`dev_context_near` is what the product
+  does). Each corpus (the test split;
   each dev fold by source page; each tryout-shaped draw of dev or test) is clustered together
   with the dev cases it does not hold (their vectors and lexical texts, no labels), and only
   its own cases are scored, against the baseline on the corpus alone. `other_patterns_only`:
@@ -36,7 +42,8 @@ Scenarios (the clustered cases → the cases scored):
 For each method: ARI, NMI, V-measure, noise share, clusters among the scored cases (at the first
 seed), the ARI per seed, `stability` (mean pairwise ARI over 5 seeds), `stability_subsample`
 (runs on 5 random 90% subsets against the full run, on the shared scored cases) and seconds per
-run; per scenario the ARI ratio of each method to the baseline.
+run; per scenario the ARI ratio of each method to the baseline. `summary.reference_time_ratio`:
+the core's time with the reference over its time alone, per scenario (small draws: per case).
 
 The real corpus is read from a work directory built from `id` + `text` only (what a user would
 bring; the labels stay in data/real/cases.jsonl). When `--real-workdir` holds no build yet, the
@@ -63,7 +70,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pipeline.core.config import ClusterParams, Workdir, load_config  # noqa: E402
+from pipeline.core.config import PROJECT_ROOT, ClusterParams, Workdir, load_config  # noqa: E402
+from pipeline.core.embedder import LazyEmbedder  # noqa: E402
 from pipeline.evaluate import (  # noqa: E402
     make_synthetic_vectors,
     page_fold,
@@ -74,6 +82,7 @@ from pipeline.evaluate import (  # noqa: E402
 )
 from pipeline.stages import cluster as C  # noqa: E402
 from pipeline.stages.cluster.fit import link_threshold  # noqa: E402
+from pipeline.stages.cluster.reference import Reference, applies, load_reference  # noqa: E402
 
 SEEDS = [0, 1, 2, 3, 4]
 # issue #12's targets
@@ -119,12 +128,15 @@ def load_corpus(wd: Workdir, labels: pd.DataFrame) -> Corpus:
     )
 
 
-def ours(corpus: Corpus, params: ClusterParams) -> Clustering:
+def ours(corpus: Corpus, params: ClusterParams, reference: Reference | None = None) -> Clustering:
+    """The cluster stage's core; with `reference` as the stage uses it (`reference.applies`)."""
+
     def run(case_ids: list[str], seed: int) -> pd.Series:
         mask = corpus.statements["case_id"].isin(case_ids).to_numpy()
         sub = corpus.statements[mask].reset_index(drop=True)
         ctx = None if corpus.context is None else corpus.context[mask]
-        res = C.cluster_frame(sub, corpus.vectors[mask], params, ctx, seed=seed)
+        ref = reference if applies(int(sub["case_id"].nunique()), params) else None
+        res = C.cluster_frame(sub, corpus.vectors[mask], params, ctx, seed=seed, reference=ref)
         return C.primary_of(sub, res.labels)
 
     return run
@@ -219,12 +231,13 @@ def small_corpora(corpus: Corpus, split: str, methods: dict, n_draws: int = SMAL
     """`n_draws` tryout-shaped small corpora from one split, each clustered on its own."""
     cases = corpus.cases[corpus.cases["split"] == split].set_index("case_id")["pattern"]
     draws = tryout_draws(cases, n_draws)
-    names = [n for n in ("baseline_ward_n4", "casuswijzer") if n in methods]
+    names = [n for n in ("baseline_ward_n4", "casuswijzer", "casuswijzer_alone") if n in methods]
     runs = {n: methods[n](corpus) for n in names}
-    ari = {
-        n: [score_cases(cases.loc[ids], runs[n](ids, SEEDS[0]))["ari"] for ids in draws]
-        for n in names
-    }
+    ari, ms_per_case = {}, {}
+    for n in names:
+        t = time.perf_counter()
+        ari[n] = [score_cases(cases.loc[ids], runs[n](ids, SEEDS[0]))["ari"] for ids in draws]
+        ms_per_case[n] = round(1000 * (time.perf_counter() - t) / sum(map(len, draws)), 2)
     base, ours_ = np.array(ari["baseline_ward_n4"]), np.array(ari["casuswijzer"])
     return {
         "n_draws": n_draws,
@@ -237,6 +250,7 @@ def small_corpora(corpus: Corpus, split: str, methods: dict, n_draws: int = SMAL
         if base.mean() > 0
         else None,
         "ari_ratio_min": round(float(np.min(ours_ / np.maximum(base, 1e-9))), 2),
+        "ms_per_case": ms_per_case,
         "share_below_baseline": round(float((ours_ < base).mean()), 2),
     }
 
@@ -358,7 +372,25 @@ def summary(results: dict) -> dict:
         targets["demo_heldout_drop<=0.05"] = (
             ours_["demo_heldout"]["ari"] >= DEMO_HELDOUT_ARI_BEFORE - TARGET_DEMO_DROP
         )
-    return {"table": table, "targets": targets, "demo_heldout_ari_before": DEMO_HELDOUT_ARI_BEFORE}
+    # what the reference cases cost: the core's seconds per run with them / alone
+    cost = {
+        sc: round(r["methods"]["casuswijzer"]["seconds_per_run"] / alone["seconds_per_run"], 2)
+        for sc, r in full.items()
+        if (alone := r["methods"].get("casuswijzer_alone")) and alone["seconds_per_run"] > 0
+    }
+    cost.update(
+        {
+            sc: round(r["ms_per_case"]["casuswijzer"] / r["ms_per_case"]["casuswijzer_alone"], 2)
+            for sc, r in small.items()
+            if r["ms_per_case"].get("casuswijzer_alone")
+        }
+    )
+    return {
+        "table": table,
+        "targets": targets,
+        "demo_heldout_ari_before": DEMO_HELDOUT_ARI_BEFORE,
+        "reference_time_ratio": cost,
+    }
 
 
 def build_real(wd: Workdir, rows: list[dict]) -> None:
@@ -464,7 +496,9 @@ def main(argv: list[str] | None = None) -> dict:
     methods: dict = {"baseline_ward_n4": baseline}
     if not args.skip_bertopic:
         methods["bertopic_mcs2"] = bertopic
-    methods["casuswijzer"] = lambda corpus: ours(corpus, params)
+    reference = load_reference(PROJECT_ROOT / params.reference_dir, LazyEmbedder(cfg.embed).name)
+    methods["casuswijzer"] = lambda corpus: ours(corpus, params, reference)
+    methods["casuswijzer_alone"] = lambda corpus: ours(corpus, params)
     results: dict = {}
     context: dict = {}
     if not args.skip_demo:
