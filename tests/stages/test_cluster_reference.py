@@ -187,9 +187,14 @@ def test_real_tryout_shaped_corpora_cluster_better_with_the_shipped_reference():
     assert min(np.array(ours) / np.array(plain)) >= 1.0
 
 
-def _real_stage_workdir(root: Path, config, model: str) -> tuple[Workdir, set[str]]:
-    """The cluster stage's inputs from the real dev fixture, made by embedding model `model`."""
+def _real_stage_workdir(
+    root: Path, config, model: str, n: int | None = None
+) -> tuple[Workdir, set[str]]:
+    """The cluster stage's inputs from the real dev fixture (its first `n` cases), made by
+    embedding model `model`."""
     statements, vectors, narratives, _ = _real_dev_fixture()
+    if n is not None:
+        statements, vectors, narratives = statements.head(n), vectors[:n], narratives[:n]
     wd = Workdir(root, config)
     wd.interim.mkdir(parents=True, exist_ok=True)
     wd.processed.mkdir(parents=True, exist_ok=True)
@@ -269,3 +274,21 @@ def test_train_cluster_reference_builds_the_dev_split_from_id_and_text(tmp_path,
     norms = np.linalg.norm(ref.case_vectors, axis=1)
     assert np.allclose(norms, 1.0, atol=1e-3)
     assert not list(out.glob("*.tmp*"))
+
+
+def test_cases_added_later_join_the_clusters_fitted_with_the_reference(tmp_path, config):
+    """An incremental build after a fit with the reference: known statements keep their
+    clusters, new ones are projected with the saved (reference-fitted) space and centroids."""
+    wd, _ = _real_stage_workdir(tmp_path, config, MODEL, n=100)
+    first = C.run_stage(wd)
+    assert first["mode"] == "full" and first["reference_cases"] > 0
+    before = pd.read_parquet(wd.statement_clusters).set_index("statement_id")["cluster_id"]
+    wd, own = _real_stage_workdir(tmp_path, config, MODEL)  # ten more cases: +10%, no refit
+    second = C.run_stage(wd)
+    assert second["mode"] == "incremental" and second["reference_cases"] == 0
+    after = pd.read_parquet(wd.statement_clusters).set_index("statement_id")["cluster_id"]
+    assert set(after.index) == own
+    assert (after.loc[before.index] == before).all()
+    new = after.drop(before.index)
+    assert len(new) == 10 and (new >= 0).any()
+    assert set(new[new >= 0]) <= set(before[before >= 0])

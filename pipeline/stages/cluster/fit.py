@@ -423,6 +423,9 @@ def cluster_barriers(
             x, raw, probs, coords = x[:n], raw[:n], probs[:n], coords[:n]
             raw = _own_clusters(raw, cases[:n], params.min_cluster_size)
             probs = np.where(raw >= 0, probs, 0.0)
+            # later statements join own-case centroids: the threshold is calibrated on those,
+            # as `fit_labels` does (one calibrated with the reference's members is stricter)
+            threshold = calibrate_threshold(x, raw, params)
         prev = previous_state.assignments if previous_state is not None else None
         start = previous_state.next_id if previous_state is not None else 0
         labels, next_id = match_ids(raw, list(ids), prev, start, params.match_min_jaccard)
