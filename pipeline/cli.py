@@ -164,8 +164,8 @@ def build(
     n_ref = stages.get("cluster", {}).get("reference_cases") or 0
     if n_ref:
         typer.echo(
-            f"clusters gevormd met {n_ref} gepubliceerde referentiecasussen als achtergrond "
-            "(die staan niet in de kennisbank)"
+            f"geclusterd met {n_ref} gepubliceerde referentiecasussen als achtergrond "
+            "(die tellen nergens mee en staan niet in de kennisbank)"
         )
     refit = stages.get("cluster", {}).get("refit_reason")
     if refit and refit != "full_recluster":

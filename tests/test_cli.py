@@ -301,3 +301,28 @@ def test_report_over_every_case_accepts_period_alle(tiny_workdir, tmp_path):
     from docx import Document
 
     assert Document(str(out)).paragraphs[0].text == "Systeemleren-rapport alle casussen"
+
+
+@pytest.mark.slow
+def test_build_of_real_texts_says_it_clustered_with_reference_cases_kept_out_of_the_kb(tmp_path):
+    """Twelve real test-split texts, `id` + `text`, the real model: the build names the number
+    of reference cases it clustered with, and the knowledge base holds only its own twelve."""
+    import duckdb
+
+    from pipeline.core.config import PROJECT_ROOT
+
+    rows = [
+        json.loads(line)
+        for line in (PROJECT_ROOT / "data/real/cases.jsonl").read_text("utf-8").splitlines()
+    ]
+    test = [r for r in rows if r["split"] == "test"][:12]
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in test), "utf-8"
+    )
+    result = runner.invoke(app, ["build", "--workdir", str(tmp_path), "--input", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "geclusterd met" in result.output and "referentiecasussen" in result.output
+    con = duckdb.connect(str(tmp_path / "data/processed/kb.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 12
+    assert con.execute("SELECT coalesce(max(n_cases), 0) FROM clusters").fetchone()[0] <= 12

@@ -13,6 +13,7 @@ Modules:
 - `identity`: the saved state, stable ids by member overlap, merges from the app;
 - `labels`: c-TF-IDF keywords, medoid representatives, the clusters table;
 - `ranking`: the orde-2/3 score (docs/ranking.md);
+- `reference`: the shipped real dev cases a small corpus is clustered with (never in an output);
 - `stage`: reads the stage inputs, runs the pure core `cluster_frame`, writes the outputs.
 
 Method: the features of a statement are its centred e5 vector (e5 cosines sit in a narrow
@@ -23,9 +24,11 @@ are strong, rare words that e5-small blurs). Clusters form on each case's *main*
 (`fit_on: main`; one vote per case), by average-linkage agglomerative clustering on cosine cut
 where the mean cosine between two groups drops below median + `link_z` robust sd of all pairs
 (deterministic; small and medium corpora; the number of clusters follows the data) or reduce +
-HDBSCAN (large). The other barrier statements join the nearest cluster when their
-cosine reaches a threshold calibrated on the clustered points; those that do not and recur
-among themselves form clusters of their own in a second pass. The rest stays noise (-1).
+HDBSCAN (large). The other barrier statements join the nearest cluster when their cosine
+reaches a threshold calibrated on the clustered points; those that do not and recur among
+themselves form clusters of their own in a second pass. The rest stays noise (-1). A corpus of
+at most `reference_max_cases` cases is fitted together with the shipped reference cases near
+it, and only its own statements come out (`reference`).
 
 Guarantees: cluster ids are stable across rebuilds (Hungarian matching on member Jaccard with the
 previous run; new clusters get never-used ids), so names given in the app survive; merges from
