@@ -696,6 +696,17 @@ def orphan_annotations(kb: KB, state: AnnotationState) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
+def reference_cases(kb: KB) -> int:
+    """How many shipped reference cases the last build clustered with (0: none, or no
+    manifest): they shaped the patterns but are in no table of the knowledge base."""
+    rows = _df(kb, "SELECT value FROM manifest WHERE key = 'stages'")
+    try:
+        return int(json.loads(rows.iloc[0, 0])["cluster"].get("reference_cases") or 0)
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+        return 0
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
 def quality(kb: KB) -> dict[str, Any]:
     """Manifest, great-expectations results and the quarantine list (reasons only)."""
     manifest = _df(kb, "SELECT key, value FROM manifest ORDER BY key")

@@ -19,6 +19,14 @@ st.caption(
     "kaart of in de lijst om een patroon te openen; geef een patroon een betere naam of voeg "
     "twee patronen samen onder 'Beheer'."
 )
+n_reference = data.reference_cases(kb)
+if n_reference:
+    st.caption(
+        f"Om ook patronen van twee of drie casussen te herkennen, zijn de knelpunten gegroepeerd "
+        f"samen met {n_reference} gepubliceerde casussen uit het hele land die erop lijken. Die "
+        "tellen nergens mee en staan niet in deze kennisbank: alle aantallen, titels en "
+        "voorbeelden hieronder komen uit uw eigen casussen."
+    )
 ui.show_flash()
 
 if ctx.frame.empty:

@@ -230,3 +230,25 @@ def test_the_real_kb_is_clustered_with_the_reference_and_publishes_only_its_own(
         "SELECT count(DISTINCT case_id) FROM case_clusters WHERE cluster_id >= 0",
     )
     assert _count(wd, "SELECT sum(n_cases) FROM clusters") >= members > 0
+
+
+def test_patronen_says_the_patterns_were_formed_with_reference_cases_only_when_they_were(
+    published, monkeypatch
+):
+    import json
+
+    for name in ("real", "empty"):
+        wd = published(name)
+        monkeypatch.setenv(data.ENV_WORKDIR, str(wd.root))
+        n = 0  # the empty kb has no manifest: no build clustered anything
+        if wd.manifest.exists():
+            stats = json.loads(wd.manifest.read_text("utf-8"))["stages"]["cluster"]
+            n = int(stats["reference_cases"])
+        at = open_page("patronen")
+        assert_clean(at)
+        said = [c.value for c in at.caption if "gepubliceerde casussen" in c.value]
+        if n:
+            assert said and f"samen met {n} gepubliceerde casussen" in said[0]
+        else:
+            assert not said
+    assert name == "empty" and n == 0
