@@ -292,3 +292,18 @@ def test_cases_added_later_join_the_clusters_fitted_with_the_reference(tmp_path,
     new = after.drop(before.index)
     assert len(new) == 10 and (new >= 0).any()
     assert set(new[new >= 0]) <= set(before[before >= 0])
+
+
+def test_a_damaged_reference_file_means_clustering_alone_not_a_failed_build(tmp_path):
+    shipped = file_for(PROJECT_ROOT / section("cluster").reference_dir, MODEL)
+    broken = tmp_path / shipped.name
+    broken.write_bytes(shipped.read_bytes()[:1000])  # cut off mid-file
+    broken.with_suffix(".json").write_text(
+        shipped.with_suffix(".json").read_text("utf-8"), encoding="utf-8"
+    )
+    assert load_reference(tmp_path, MODEL) is None
+    broken.write_bytes(shipped.read_bytes())
+    broken.with_suffix(".json").unlink()  # the npz without its description
+    assert load_reference(tmp_path, MODEL) is None
+    broken.with_suffix(".json").write_text("{", encoding="utf-8")
+    assert load_reference(tmp_path, MODEL) is None

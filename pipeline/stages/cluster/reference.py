@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,22 +123,37 @@ def load_reference(directory: Path, model: str, dim: int | None = None) -> Refer
     if not path.exists():
         log.info("geen referentiecasussen voor embeddingmodel %s: clusteren zonder", model)
         return None
+    try:
+        reference = _read(path, model, dim)
+    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
+        # a damaged or partial file: cluster alone rather than fail the build
+        log.warning("referentiecasussen %s onleesbaar (%s): clusteren zonder", path.name, exc)
+        return None
+    if reference is None:
+        log.warning(
+            "referentiecasussen %s horen bij een ander model, formaat of dimensie", path.name
+        )
+    return reference
+
+
+def _read(path: Path, model: str, dim: int | None) -> Reference | None:
     meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     if meta.get("model") != model or meta.get("format") != FORMAT:
-        log.warning("referentiecasussen %s horen bij een ander model of formaat", path.name)
         return None
     with np.load(path, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
     vectors = arrays["vectors"].astype(np.float32)
     if dim is not None and vectors.shape[1] != dim:
-        log.warning("referentiecasussen %s: dimensie %d, niet %d", path.name, vectors.shape[1], dim)
         return None
     case = arrays["case_index"]
     keys = np.array([PREFIX + k for k in arrays["case_keys"].tolist()], dtype=object)
+    texts = bytes(arrays["lexical"]).decode("utf-8").split("\n")
+    if not (len(case) == len(vectors) == len(texts) == len(arrays["is_main"])):
+        raise ValueError("rijen van ongelijke lengte")
     return Reference(
         vectors,
         arrays["case_vectors"].astype(np.float32)[case],
-        bytes(arrays["lexical"]).decode("utf-8").split("\n"),
+        texts,
         arrays["is_main"].astype(bool),
         keys[case],
         model,
