@@ -696,26 +696,29 @@ def orphan_annotations(kb: KB, state: AnnotationState) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
+def manifest(kb: KB) -> dict[str, Any]:
+    """The last build's manifest, each value parsed from JSON where it is JSON."""
+    parsed = {}
+    for rec in _df(kb, "SELECT key, value FROM manifest ORDER BY key").to_dict("records"):
+        try:
+            parsed[rec["key"]] = json.loads(rec["value"])
+        except (TypeError, json.JSONDecodeError):
+            parsed[rec["key"]] = rec["value"]
+    return parsed
+
+
 def reference_cases(kb: KB) -> int:
     """How many shipped reference cases the last build clustered with (0: none, or no
     manifest): they shaped the patterns but are in no table of the knowledge base."""
-    rows = _df(kb, "SELECT value FROM manifest WHERE key = 'stages'")
-    try:
-        return int(json.loads(rows.iloc[0, 0])["cluster"].get("reference_cases") or 0)
-    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
-        return 0
+    stages = manifest(kb).get("stages")
+    cluster = stages.get("cluster") if isinstance(stages, dict) else None
+    return int((cluster or {}).get("reference_cases") or 0)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def quality(kb: KB) -> dict[str, Any]:
     """Manifest, great-expectations results and the quarantine list (reasons only)."""
-    manifest = _df(kb, "SELECT key, value FROM manifest ORDER BY key")
-    parsed = {}
-    for rec in manifest.to_dict("records"):
-        try:
-            parsed[rec["key"]] = json.loads(rec["value"])
-        except (TypeError, json.JSONDecodeError):
-            parsed[rec["key"]] = rec["value"]
+    parsed = manifest(kb)
     validations = _df(
         kb, "SELECT suite, success, evaluated, successful, details FROM validations ORDER BY suite"
     )

@@ -30,14 +30,14 @@ Scenarios (the clustered cases → the cases scored):
   baseline.
 - `real_dev_context` (with `--context`, printed beside the scenarios; how the reference was
   chosen, and what it costs where patterns differ): the shipped real dev cases as clustering
-  context, simulated from the corpus's own vectors (`dev_context_near` is what the product
-  does). Each corpus (the test split;
+  context, taken from the corpus's own built vectors. Each corpus (the test split;
   each dev fold by source page; each tryout-shaped draw of dev or test) is clustered together
   with the dev cases it does not hold (their vectors and lexical texts, no labels), and only
   its own cases are scored, against the baseline on the corpus alone. `other_patterns_only`:
   the context keeps only dev cases of patterns the corpus does not have (a municipality whose
-  barriers the shipped cases do not cover). `_near`: only the context cases whose nearest
-  corpus case is as close as the corpus's own links (`near_context`).
+  barriers the shipped cases do not cover). `_near`: the product's path with those dev cases
+  as its reference cases (`reference_of`): only those whose nearest corpus case is as close as
+  the corpus's own links join (`Reference.near`).
 
 For each method: ARI, NMI, V-measure, noise share, clusters among the scored cases (at the first
 seed), the ARI per seed, `stability` (mean pairwise ARI over 5 seeds), `stability_subsample`
@@ -81,8 +81,12 @@ from pipeline.evaluate import (  # noqa: E402
     ward_baseline,
 )
 from pipeline.stages import cluster as C  # noqa: E402
-from pipeline.stages.cluster.fit import link_threshold  # noqa: E402
-from pipeline.stages.cluster.reference import Reference, applies, load_reference  # noqa: E402
+from pipeline.stages.cluster.reference import (  # noqa: E402
+    PREFIX,
+    Reference,
+    applies,
+    load_reference,
+)
 
 SEEDS = [0, 1, 2, 3, 4]
 # issue #12's targets
@@ -267,22 +271,21 @@ def with_context(corpus: Corpus, params: ClusterParams, context: list[str]) -> C
     return clustered
 
 
-def near_context(corpus: Corpus, case_ids: list[str], context: list[str], z: float) -> list[str]:
-    """The context cases whose nearest corpus case is at least as close as a link between the
-    corpus's own cases: cosine of the narrative vectors, centred on the corpus and context, at
-    least the cluster stage's `link_threshold` of the corpus's own pairs."""
-    from scipy.spatial.distance import pdist
-
-    row = {c: i for i, c in enumerate(corpus.cases["case_id"].tolist())}
-    own = corpus.case_vectors[[row[c] for c in case_ids]]
-    ctx = corpus.case_vectors[[row[c] for c in context]]
-    if len(own) < 3 or not len(ctx):
-        return []
-    _, mean = C.centre(np.vstack([own, ctx]))
-    own, ctx = C.centre(own, mean)[0], C.centre(ctx, mean)[0]
-    cut = link_threshold(pdist(own.astype(np.float64), "cosine"), z)
-    keep = (ctx @ own.T).max(axis=1) >= cut
-    return [c for c, k in zip(context, keep, strict=True) if k]
+def reference_of(corpus: Corpus, case_ids: list[str]) -> Reference:
+    """The given cases of the corpus as the cluster stage's reference cases (their statements'
+    vectors, narrative vectors, lexical texts and main flags; no labels): the product's guard
+    (`Reference.near`) and path then run on them, as on the shipped file."""
+    rows = np.flatnonzero(corpus.statements["case_id"].isin(case_ids).to_numpy())
+    sub = corpus.statements.iloc[rows]
+    assert corpus.context is not None, "the reference needs the cases' narrative vectors"
+    return Reference(
+        corpus.vectors[rows],
+        corpus.context[rows],
+        sub["lexical_text"].astype(str).tolist(),
+        sub["is_main"].to_numpy(dtype=bool),
+        (PREFIX + sub["case_id"].astype(str)).to_numpy(dtype=object),
+        "bench",
+    )
 
 
 def context_scenarios(corpus: Corpus, params: ClusterParams, n_draws: int = SMALL_DRAWS) -> dict:
@@ -307,13 +310,9 @@ def context_scenarios(corpus: Corpus, params: ClusterParams, n_draws: int = SMAL
                 "baseline_ward_n4": baseline(corpus),
                 "alone": ours(corpus, params),
                 "dev_context": with_context(corpus, params, ctx),
-                "dev_context_near": with_context(
-                    corpus, params, near_context(corpus, ids, ctx, params.link_z)
-                ),
+                "dev_context_near": ours(corpus, params, reference_of(corpus, ctx)),
                 "other_patterns_only": with_context(corpus, params, other),
-                "other_patterns_only_near": with_context(
-                    corpus, params, near_context(corpus, ids, other, params.link_z)
-                ),
+                "other_patterns_only_near": ours(corpus, params, reference_of(corpus, other)),
             }
             for name, fn in runs.items():
                 labels = fn(ids, SEEDS[0])

@@ -421,7 +421,7 @@ def cluster_barriers(
         )
         if ref is not None and cases is not None:  # own statements only, in clusters of own cases
             x, raw, probs, coords = x[:n], raw[:n], probs[:n], coords[:n]
-            raw = _own_clusters(raw, cases[:n], params.min_cluster_size)
+            raw = _clusters_of_min_cases(raw, cases[:n], params.min_cluster_size)
             probs = np.where(raw >= 0, probs, 0.0)
             # later statements join own-case centroids: the threshold is calibrated on those,
             # as `fit_labels` does (one calibrated with the reference's members is stricter)
@@ -469,8 +469,9 @@ def _usable_reference(
     return ref if len(ref) else None
 
 
-def _own_clusters(labels: np.ndarray, cases: np.ndarray, min_cases: int) -> np.ndarray:
-    """Labels where a cluster holding fewer than `min_cases` distinct cases is noise (-1)."""
+def _clusters_of_min_cases(labels: np.ndarray, cases: np.ndarray, min_cases: int) -> np.ndarray:
+    """Labels where a cluster holding fewer than `min_cases` distinct cases (`cases`, per row)
+    is noise (-1)."""
     out = labels.copy()
     for c in np.unique(labels[labels >= 0]):
         members = labels == c
@@ -520,12 +521,8 @@ def _fit_then_assign(
                 again = AgglomerativeClusterer(params.link_z, mcs)
         extra, extra_p, _, _ = fit_labels(x[left], params, seed, again, {})
         if cases is not None:  # one case's remarks alone recur nowhere
-            left_cases = cases[left]
-            for c in np.unique(extra[extra >= 0]):
-                group = extra == c
-                if len(set(left_cases[group].tolist())) < 2:
-                    extra_p[group] = 0.0
-                    extra[group] = -1
+            extra = _clusters_of_min_cases(extra, cases[left], 2)
+            extra_p = np.where(extra >= 0, extra_p, 0.0)
         offset = int(labels.max()) + 1
         labels[left] = np.where(extra >= 0, extra + offset, -1)
         probs[left] = extra_p
