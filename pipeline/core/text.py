@@ -95,10 +95,55 @@ def read_word_list(path: Path) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def spacy_stop_words() -> frozenset[str]:
-    """spaCy's Dutch stop words (the one base list)."""
-    from spacy.lang.nl.stop_words import STOP_WORDS
+    """spaCy's Dutch stop words (the one base list).
 
-    return frozenset(w for w in STOP_WORDS if w.strip())
+    Read from spaCy's own `lang/nl/stop_words.py` without importing the `spacy` package: that
+    import pulls in thinc and torch (about 2 s), which a stage that only needs this list (the
+    cluster stage run on its own, as `dvc repro` does) should not pay. The file is plain data
+    (`STOP_WORDS = set(<one string literal>.split())`); anything else falls back to the import.
+    """
+    import importlib.util
+
+    words: set[str] | None = None
+    spec = importlib.util.find_spec("spacy")  # locates the package, runs none of it
+    if spec is not None and spec.origin:
+        path = Path(spec.origin).parent / "lang" / "nl" / "stop_words.py"
+        try:
+            words = _stop_word_literal(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            words = None
+    if words is None:
+        from spacy.lang.nl.stop_words import STOP_WORDS
+
+        words = set(STOP_WORDS)
+    return frozenset(w for w in words if w.strip())
+
+
+def _stop_word_literal(source: str) -> set[str] | None:
+    """The words of `STOP_WORDS = set(<one string literal>.split())` in a module's source, or
+    None when the module is written another way."""
+    import ast
+
+    for node in ast.parse(source).body:
+        if not (
+            isinstance(node, ast.Assign)
+            and [getattr(t, "id", None) for t in node.targets] == ["STOP_WORDS"]
+        ):
+            continue
+        call = node.value
+        if (
+            isinstance(call, ast.Call)
+            and getattr(call.func, "id", None) == "set"
+            and len(call.args) == 1
+            and isinstance(call.args[0], ast.Call)
+            and isinstance(call.args[0].func, ast.Attribute)
+            and call.args[0].func.attr == "split"
+            and not call.args[0].args
+            and isinstance(call.args[0].func.value, ast.Constant)
+            and isinstance(call.args[0].func.value.value, str)
+        ):
+            return set(call.args[0].func.value.value.split())
+    return None
 
 
 @functools.lru_cache(maxsize=1)
