@@ -387,6 +387,16 @@ def gold_sentence(sentences: list[str], label: str) -> int:
     return best_overlap_sentence(sentences, label)
 
 
+def _located(sentences: list[str], span: Any) -> set[int]:
+    """The sentences a reader located a label in (`main_barrier_span` / `solution_span`), as
+    `structure.nlp.span_sentences` finds them; empty when the label was not located."""
+    from pipeline.stages.structure.nlp import span_sentences
+
+    if _is_null(span) or not isinstance(span, str):
+        return set()
+    return set(span_sentences(sentences, span))
+
+
 def _overlaps(sentences: list[str], label: str) -> tuple[list[float], int]:
     """Each sentence's Dice overlap of content lemmas with a label (the label lemmatised once),
     and the index of the best (`gold_sentence`: ties the earlier, -1 when none shares a lemma)."""
@@ -442,14 +452,21 @@ def evaluate_structure(
             matches a labelled one when one contains the other after folding.
         domains micro precision/recall/F1.
         barrier_type accuracy and macro-F1 of the case's top type.
-        main_barrier_agreement: share of cases whose main barrier statement contains the
-            sentence with the highest content-lemma Dice overlap with the labelled main
-            barrier (`gold_sentence`); main_barrier_first_sentence_agreement: the same, counting
-            only the statement's first sentence (fair against a one-sentence baseline);
+        main_barrier_agreement: share of cases whose main barrier statement contains a
+            sentence that tells the labelled main barrier: where a reader located the label in
+            the text (`main_barrier_span`), one of those sentences (`_located`); else the
+            sentence with the highest content-lemma Dice overlap with the label
+            (`gold_sentence`). main_barrier_located: how many cases had a located label.
+            main_barrier_overlap_agreement: the overlap sentence alone, located or not (the
+            measure before the labels were located: it often picks the sentence that
+            introduces the person, whose who-words the label repeats);
+            main_barrier_first_sentence_agreement: as the agreement, counting only the
+            statement's first sentence (fair against a one-sentence baseline);
             main_barrier_near_best: the statement holds a sentence whose overlap is at least 75%
             of the best sentence's (near-ties count: the labels often paraphrase two sentences).
         solution_statement_agreement / _near_best: the same for the solution statements and
-            the labelled solution, on the cases that have one (`_solution_statement_scores`).
+            the labelled solution (`solution_span` where located), on the cases that have one
+            (`_solution_statement_scores`).
     """
     from sklearn.metrics import f1_score
 
@@ -532,32 +549,40 @@ def evaluate_structure(
     # main barrier statement
     if sentences is not None:
         main = statements[(statements["kind"] == "barrier") & statements["is_main"]]
+        from pipeline.stages.structure.nlp import content_lemmas
+
         main = main.drop_duplicates("case_id").set_index("case_id")
-        hits = first_hits = near = n = 0
+        hits = first_hits = near = overlap_hits = located = n = 0
         for cid, row in lab.iterrows():
             sents = sentences.get(cid, [])
             dice, g = _overlaps(sents, str(row["main_barrier"] or ""))
             if g < 0:
                 continue
             n += 1
+            gold = _located(sents, row.get("main_barrier_span"))
+            located += bool(gold)
+            gold = gold or {g}
             if cid not in main.index:
                 continue
             st = main.loc[cid]
-            if _is_null(st["sent_index"]):
-                from pipeline.stages.structure.nlp import content_lemmas
-
-                covered = content_lemmas(sents[g]) <= content_lemmas(str(st["text"]))
+            if _is_null(st["sent_index"]):  # a form's knelpunt field: no sentence of the text
+                said = content_lemmas(str(st["text"]))
+                covered = any(content_lemmas(sents[i]) <= said for i in gold)
                 hits += covered
                 first_hits += covered
                 near += covered
+                overlap_hits += content_lemmas(sents[g]) <= said
                 continue
             span = _statement_span(sents, int(st["sent_index"]), str(st["text"]))
-            hits += g in span
-            first_hits += span.start == g
+            hits += bool(gold & set(span))
+            first_hits += span.start in gold
             near += max(dice[span.start : span.stop]) >= 0.75 * dice[g]
+            overlap_hits += g in span
         out["main_barrier_agreement"] = round(hits / n, 3) if n else None
         out["main_barrier_first_sentence_agreement"] = round(first_hits / n, 3) if n else None
         out["main_barrier_near_best"] = round(near / n, 3) if n else None
+        out["main_barrier_overlap_agreement"] = round(overlap_hits / n, 3) if n else None
+        out["main_barrier_located"] = located
         out["main_barrier_n"] = n
         out.update(_solution_statement_scores(lab, statements, sentences))
     return out
@@ -589,6 +614,7 @@ def _solution_statement_scores(
         if g < 0:
             continue
         n += 1
+        gold = _located(sents, row.get("solution_span")) or {g}
         rows = by_case.get(cid)
         if rows is None:
             continue
@@ -598,7 +624,7 @@ def _solution_statement_scores(
                 covered.update(_statement_span(sents, int(st.sent_index), str(st.text)))
         covered &= set(range(len(sents)))
         shown += bool(covered)
-        hits += g in covered
+        hits += bool(gold & covered)
         near += bool(covered) and max(dice[i] for i in covered) >= 0.75 * dice[g]
     return {
         "solution_statement_agreement": round(hits / n, 3) if n else None,

@@ -6,6 +6,9 @@ Queries are split by a hash of their id; a query is kept for a split only when s
 split has one of its patterns (its relevant cases are the split's cases with those patterns).
 
     python data/real/make_split.py        # rewrites cases.jsonl, queries.jsonl and corpus/
+
+`spans.jsonl` (optional) adds where each label stands in its text (`main_barrier_span`,
+`solution_span`); a span that is not a part of its case's text stops the merge.
 """
 
 from __future__ import annotations
@@ -42,7 +45,19 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
+SPANS = ("main_barrier_span", "solution_span")
+
+
+def read_spans(path: Path) -> dict[str, dict]:
+    """`spans.jsonl`: per case id, where in its text a reader located the labelled main barrier
+    and solution (`main_barrier_span`, `solution_span`: the text's own sentences, verbatim)."""
+    if not path.exists():
+        return {}
+    return {rec["id"]: rec for rec in read_jsonl(path)}
+
+
 def main() -> None:
+    spans = read_spans(HERE / "spans.jsonl")
     cases, seen = [], set()
     for path in sorted((HERE / "batches").glob("*.jsonl")):
         if path.name.endswith(".queries.jsonl"):
@@ -55,6 +70,12 @@ def main() -> None:
             if missing:
                 raise SystemExit(f"{path.name}: {rec['id']} lacks {missing}")
             out = {f: rec[f] for f in FIELDS}
+            located = spans.get(rec["id"], {})
+            for f in SPANS:
+                value = located.get(f)
+                if value is not None and value not in rec["text"]:
+                    raise SystemExit(f"spans.jsonl: {rec['id']} {f} is not a part of its text")
+                out[f] = value
             out["split"] = split_of_page(rec["source_url"])
             cases.append(out)
     cases.sort(key=lambda r: r["id"])

@@ -661,6 +661,127 @@ def test_main_barrier_agreement_counts_the_sentence_closest_to_the_label():
     assert right["solution_described_accuracy"] == 1.0
 
 
+def test_main_barrier_agreement_reads_where_a_reader_located_the_label():
+    """The label repeats the who-words of the text's first sentence, so the overlap alone points
+    there; the located span says the barrier is told in the second."""
+    from pipeline.evaluate import evaluate_structure
+
+    sentences = {
+        "k1": [
+            "Een vrouw uit Nuenen revalideert in Eindhoven na een herseninfarct.",
+            "Beide gemeenten weigeren haar een taxipas.",
+            "Ze blijft thuis.",
+        ]
+    }
+    label = {
+        "case_id": "k1",
+        "main_barrier": "Een revaliderende vrouw uit Nuenen krijgt geen taxipas.",
+        "barrier_type": "schotten/samenwerking",
+        "domains": ["vervoer"],
+        "municipality": "Nuenen",
+        "organisations": [],
+        "solution": None,
+        "outcome": "onbekend",
+        "orde": None,
+    }
+    structure = pd.DataFrame(
+        [
+            {
+                "case_id": "k1",
+                "domains": ["vervoer"],
+                "barrier_types": ["regel/wet"],
+                "outcome": "onbekend",
+                "orde": None,
+                "solution_described": False,
+            }
+        ]
+    )
+
+    def main(index):
+        return pd.DataFrame(
+            [
+                {
+                    "case_id": "k1",
+                    "kind": "barrier",
+                    "text": sentences["k1"][index],
+                    "sent_index": index,
+                    "is_main": True,
+                }
+            ]
+        )
+
+    plain = pd.DataFrame([label])
+    located = pd.DataFrame([{**label, "main_barrier_span": sentences["k1"][1]}])
+    assert evaluate_structure(plain, structure, main(0), sentences)["main_barrier_agreement"] == 1
+    assert evaluate_structure(plain, structure, main(1), sentences)["main_barrier_agreement"] == 0
+    on_barrier = evaluate_structure(located, structure, main(1), sentences)
+    on_intro = evaluate_structure(located, structure, main(0), sentences)
+    assert on_barrier["main_barrier_agreement"] == 1.0
+    assert on_intro["main_barrier_agreement"] == 0.0
+    assert on_barrier["main_barrier_located"] == 1
+    # the overlap measure is still reported, and still points at the introduction
+    assert on_barrier["main_barrier_overlap_agreement"] == 0.0
+    assert on_intro["main_barrier_overlap_agreement"] == 1.0
+
+
+def test_span_sentences_finds_the_located_sentences_also_in_changed_text():
+    from pipeline.stages.structure.nlp import gold_sentences, span_sentences
+
+    sents = [
+        "Een man van 40 slaapt in de auto.",
+        "Zonder adres krijgt hij geen uitkering.",
+        "De gemeente  weigert een briefadres.",
+        "Hij wacht.",
+    ]
+    two = "Zonder adres krijgt hij geen uitkering. De gemeente weigert een briefadres."
+    assert span_sentences(sents, two) == [1, 2]  # spacing and case folded
+    # the text was changed after the span was copied (anonymised): the lemmas still match
+    assert span_sentences(
+        ["Op [DATUM] weigert de gemeente Almere een briefadres."],
+        "Op 3 mei weigert de gemeente Almere een briefadres.",
+    ) == [0]
+    assert span_sentences(sents, "") == []
+    assert span_sentences(sents, "Iets heel anders over schulden bij de bank.") == []
+    label = "Een man van 40 krijgt geen briefadres."
+    assert gold_sentences(sents, label) == [0]  # the overlap alone: the introduction
+    assert gold_sentences(sents, label, "De gemeente weigert een briefadres.") == [2]
+    assert gold_sentences(sents, label, float("nan")) == [0]
+    assert gold_sentences(sents, None) == []
+
+
+def test_the_main_barrier_ranker_learns_from_located_spans():
+    from pipeline.stages.structure.nlp import Sentence
+    from pipeline.stages.structure.train import fit_main_ranker
+
+    def sent(text, i):
+        return Sentence(text, i, text.lower().rstrip(".").split(), {})
+
+    texts = ["Een vrouw woont in Nuenen.", "De gemeente weigert een taxipas.", "Ze blijft thuis."]
+    case_sents = [[sent(t, i) for i, t in enumerate(texts)] for _ in range(6)]
+    frame = pd.DataFrame(
+        {
+            "main_barrier": ["Een vrouw uit Nuenen krijgt geen taxipas."] * 6,
+            "main_barrier_span": ["De gemeente weigert een taxipas."] * 6,
+        }
+    )
+    sent_case = np.repeat(np.arange(6), 3)
+    # the role model's barrier probability says nothing here; position does
+    proba = np.tile([[0.5, 0.1], [0.5, 0.1], [0.5, 0.1]], (6, 1))
+    located = fit_main_ranker(frame, case_sents, proba, sent_case, seed=1)
+    overlap = fit_main_ranker(
+        frame.drop(columns="main_barrier_span"), case_sents, proba, sent_case, seed=1
+    )
+    feats = np.array(main_features_of(case_sents[0], proba[:3]))
+    assert int(np.argmax(located.score(feats))) == 1
+    assert int(np.argmax(overlap.score(feats))) == 0
+
+
+def main_features_of(sents, proba):
+    from pipeline.stages.structure.nlp import main_features
+
+    return main_features(sents, proba[:, 0], proba[:, 1])
+
+
 def test_solution_statement_agreement_counts_the_sentence_closest_to_the_labelled_solution():
     from pipeline.evaluate import evaluate_structure
 

@@ -27,9 +27,9 @@ from pipeline.stages.structure.nlp import (
     CueMatcher,
     Sentence,
     analyse_text,
-    best_overlap_sentence,
     build_nlp,
     case_tokens,
+    gold_sentences,
     main_features,
     sentence_tokens,
     weak_role,
@@ -131,11 +131,8 @@ def _featurise(frame: pd.DataFrame, nlp, matcher: CueMatcher):
         texts = [s.text for s in sents]
         gold = {}
         for field, role in (("main_barrier", "barrier"), ("solution", "solution")):
-            label = rec.get(field)
-            if isinstance(label, str) and label:
-                i = best_overlap_sentence(texts, label)
-                if i >= 0:
-                    gold.setdefault(i, role)
+            for i in gold_sentences(texts, rec.get(field), rec.get(f"{field}_span")):
+                gold.setdefault(i, role)
         fields = {
             f: analyse_text(rec.get(f), nlp, matcher)
             for f in ("knelpunt", "oplossing", "structureel")
@@ -178,22 +175,26 @@ def fit_main_ranker(
     seed: int,
 ) -> LinearFeatureModel:
     """The main-barrier ranker: which sentence of a case is its main barrier, learned from the
-    cases with a labelled main barrier (the sentence that best matches the label is positive).
+    cases with a labelled main barrier (the sentences a reader located it in are positive, else
+    the sentence that best matches the label: `gold_sentences`).
 
     `role_proba` holds out-of-fold role-model probabilities of every narrative sentence (so the
     ranker learns how far to trust them on unseen text); `sent_case` maps its rows to cases.
     """
     rows, y = [], []
     labels = frame["main_barrier"] if "main_barrier" in frame else pd.Series(None, frame.index)
-    for k, (sents, label) in enumerate(zip(case_sents, labels, strict=True)):
+    spans = (
+        frame["main_barrier_span"] if "main_barrier_span" in frame else pd.Series(None, frame.index)
+    )
+    for k, (sents, label, span) in enumerate(zip(case_sents, labels, spans, strict=True)):
         if not isinstance(label, str) or not sents:
             continue
-        gold = best_overlap_sentence([s.text for s in sents], label)
-        if gold < 0:
+        gold = gold_sentences([s.text for s in sents], label, span)
+        if not gold:
             continue
         proba = role_proba[sent_case == k][: len(sents)]
         rows.extend(main_features(sents, proba[:, 0], proba[:, 1]))
-        y.extend(i == gold for i in range(len(sents)))
+        y.extend(i in gold for i in range(len(sents)))
     if not any(y):  # no labelled main barriers: rank by the role model's barrier probability
         names = list(MAIN_FEATURES)
         coef = np.array([1.0 if n == "p_barrier" else 0.0 for n in names])
