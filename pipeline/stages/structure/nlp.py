@@ -654,7 +654,7 @@ def span_sentences(sentences: Sequence[str], span: str) -> list[int]:
     if not span or not span.strip():
         return []
     squashed = _squash(span)
-    found = [i for i, s in enumerate(sentences) if _squash(s) and _squash(s) in squashed]
+    found = [i for i, s in enumerate(map(_squash, sentences)) if s and s in squashed]
     if found:
         return found
     target = content_lemmas(span)
