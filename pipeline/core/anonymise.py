@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.text import compound_splits, fold
+from pipeline.core.text import compound_splits, fold, spacing_view
 
 LABELS = (
     "PERSOON",
@@ -1236,6 +1236,7 @@ def residual_pii(text: str) -> dict[str, int]:
     """
     if not isinstance(text, str) or not text:
         return {"bsn": 0, "iban": 0, "email": 0, "telefoon": 0, "postcode_huisnummer": 0}
+    text = spacing_view(text)[0]
     guards = [m.span() for m in _MONEY_RE.finditer(text)]
 
     def unguarded(cands: list[_Cand]) -> list[_Cand]:
@@ -2765,6 +2766,9 @@ class Anonymiser:
             raise TypeError(f"anonymise expects str, got {type(text).__name__}")
         if not text.strip():
             return AnonResult(text=text, spans=())
+        view, where = spacing_view(text)
+        if where is not None:  # read with plain spacing, replace in the text as given
+            return _spans_into(text, self.anonymise(view).spans, where)
         # "_" separates words in file names and ids ("Jansen_111222333.docx"); same length,
         # so the offsets stay those of the input
         cands = _structured(text) + self._persons(text.replace("_", " "))
@@ -2792,6 +2796,21 @@ class Anonymiser:
     def anonymise_many(self, texts: Sequence[str]) -> list[AnonResult]:
         """Anonymise a batch; person numbering restarts for every text."""
         return [self.anonymise(t) for t in texts]
+
+
+def _spans_into(text: str, found: Sequence[Span], where: Sequence[int]) -> AnonResult:
+    """The spans found in `text`'s spacing view (`spacing_view`), replaced in `text` itself:
+    view index i is `text` index where[i]."""
+    spans = []
+    pieces = []
+    pos = 0
+    for sp in found:
+        s, e = where[sp.start], where[sp.end - 1] + 1
+        spans.append(Span(s, e, sp.label, sp.replacement, text[s:e]))
+        pieces += [text[pos:s], sp.replacement]
+        pos = e
+    pieces.append(text[pos:])
+    return AnonResult(text="".join(pieces), spans=tuple(spans))
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:

@@ -31,6 +31,47 @@ def fold(text: str, strip_accents: bool = True) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+# Spacing that pasted web and Word text brings: no-break, narrow, thin and other spaces, tabs,
+# runs of spaces, and invisible characters inside words (zero-width space/joiners, soft hyphen,
+# byte-order mark, direction marks). Detectors written for plain spaces miss what they split
+# ("de\xa0Vries", "3511\xa0AB", "06\u202f12345678", "Pe\u200btra").
+_ODD_SPACE = "\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+_ODD_SPACE_RE = re.compile(f"[{_ODD_SPACE}]")
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+_NEEDS_VIEW = re.compile(f"[{_ODD_SPACE}{_INVISIBLE}]| {{2}}")
+_SPACE_RUN = re.compile(" {2,}")
+
+
+def plain_spacing(text: str) -> str:
+    """`text` with plain spacing: invisible characters removed, every other horizontal space
+    (no-break, narrow, thin, tab) a plain space, runs of spaces one space. Line breaks stay."""
+    if not _NEEDS_VIEW.search(text):
+        return text
+    return _SPACE_RUN.sub(" ", _ODD_SPACE_RE.sub(" ", _INVISIBLE_RE.sub("", text)))
+
+
+def spacing_view(text: str) -> tuple[str, list[int] | None]:
+    """`plain_spacing(text)` and, for each of its characters, its index in `text`; None for
+    the indices when the two are the same. Lets a detector read plain spacing and still point
+    into the text it was given."""
+    if not _NEEDS_VIEW.search(text):
+        return text, None
+    out: list[str] = []
+    where: list[int] = []
+    spaced = False
+    for i, ch in enumerate(text):
+        if _INVISIBLE_RE.match(ch):
+            continue
+        space = ch == " " or bool(_ODD_SPACE_RE.match(ch))
+        if space and spaced:
+            continue
+        out.append(" " if space else ch)
+        where.append(i)
+        spaced = space
+    return "".join(out), where
+
+
 def tokenize(text: str) -> list[str]:
     """Split text into words the way DuckDB FTS does (lower, no accents, no digits/punctuation)."""
     return [t for t in _SPLIT.split(fold(text)) if t]

@@ -1434,3 +1434,44 @@ def test_an_initial_and_the_next_sentence_or_a_place_are_kept(gate, text):
 def test_an_initial_and_a_surname_are_still_removed(gate):
     out = gate.anonymise("Ze sprak met mevrouw A. Bakker en met de heer J. Visser.").text
     assert "Bakker" not in out and "Visser" not in out
+
+
+# ---------------------------------------------------------------- spacing of pasted text
+PLAIN = (
+    "Mevrouw Petra de Vries (geboren 12-03-1980) woont aan de Kerkstraat 12, 3511 AB Utrecht. "
+    "Bel 06 12345678 of mail petra@example.nl. IBAN NL91 ABNA 0417 1643 00. "
+    "Haar buurman Johan Bakker helpt."
+)
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        PLAIN.replace(" ", "\u00a0"),  # no-break spaces (&nbsp; in web text)
+        PLAIN.replace(" ", "\u202f"),  # narrow no-break spaces
+        PLAIN.replace(" ", "\u2009"),  # thin spaces
+        PLAIN.replace(" ", "\t"),
+        PLAIN.replace(" ", "  "),  # double spaces
+        PLAIN.replace("Petra", "Pe\u200btra").replace("Bakker", "Bak\u00adker"),  # inside names
+        "\ufeff" + PLAIN + "\u00a0\u200b",
+    ],
+)
+def test_pasted_spacing_hides_no_personal_data(gate, pasted):
+    # no-break spaces once let "de Vries" and "3511 AB" through, narrow ones the phone and IBAN
+    plain = gate.anonymise(PLAIN)
+    res = gate.anonymise(pasted)
+    assert labels(res) == labels(plain)
+    assert [s.replacement for s in res.spans] == [s.replacement for s in plain.spans]
+    for s in res.spans:  # offsets into the text as given
+        assert pasted[s.start : s.end] == s.text
+    for leak in ("Vries", "3511", "12345678", "0417", "Bakker", "Bak\u00adker", "Pe\u200btra"):
+        assert leak not in res.text
+    # what is not personal data keeps the spacing it came with
+    assert res.text.count("Utrecht") == 1 and "Kerkstraat" not in res.text
+    if "\u00a0" in pasted:
+        assert "\u00a0" in res.text
+
+
+def test_residual_check_reads_pasted_spacing():
+    found = residual_pii("Kerkstraat 12, 3511\u00a0AB Utrecht, bel 06\u202f12345678")
+    assert found["postcode_huisnummer"] == 1 and found["telefoon"] == 1

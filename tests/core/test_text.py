@@ -37,3 +37,15 @@ def test_a_module_written_another_way_is_not_read_as_a_list():
     assert _stop_word_literal("from x import WORDS\nSTOP_WORDS = set(WORDS)\n") is None
     assert _stop_word_literal('STOP_WORDS = set("de het".split(","))\n') is None
     assert _stop_word_literal("OTHER = set('a b'.split())\n") is None
+
+
+def test_plain_spacing_and_its_view_point_into_the_text():
+    from pipeline.core.text import plain_spacing, spacing_view
+
+    text = "\ufeffDe\u00a0heer  Jan\u200b\tde\u202fVries\nwoont\u00adhier."
+    view, where = spacing_view(text)
+    assert view == plain_spacing(text) == "De heer Jan de Vries\nwoonthier."
+    assert where is not None and len(where) == len(view)
+    assert all(text[i] == c or c == " " for c, i in zip(view, where, strict=True))
+    assert text[where[view.index("Vries")] :].startswith("Vries")
+    assert spacing_view("Gewone tekst.\nTweede regel.") == ("Gewone tekst.\nTweede regel.", None)

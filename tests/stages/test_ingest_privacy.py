@@ -449,3 +449,20 @@ def test_a_pseudonym_never_reads_as_a_phone_number_or_bsn():
     values = [pseudonym(p, f"id-{i}") for p in ("bron-", "bestand-") for i in range(20000)]
     assert residual_findings(pd.DataFrame({"source_id": values}), ["source_id"]) == []
     assert pseudonym("bron-", "Jansen 12") == pseudonym("bron-", "Jansen 12")
+
+
+def test_text_pasted_from_a_web_page_is_published_with_plain_spacing(tmp_path):
+    # &nbsp; between words (HTML) and narrow spaces in numbers: read and stored as plain spaces,
+    # so neither the gate nor the structure stage sees split names and numbers
+    pasted = (
+        "<p>Mevrouw&nbsp;Petra&nbsp;de&nbsp;Vries woont in Zwolle, 8011\u00a0AB. Bel "
+        "06\u202f12345678.</p><p>Zonder\u00a0adres  geen uitkering.\u200b</p>"
+    )
+    _write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": pasted}])
+    _, _, cases, _ = _ingest(tmp_path, [tmp_path / "a.jsonl"], anonymiser=Anonymiser())
+    narrative = cases["narrative"][0]
+    assert "Zonder adres geen uitkering." in narrative
+    for odd in ("\u00a0", "\u202f", "\u200b", "  "):
+        assert odd not in narrative
+    for needle in ("petra", "vries", "8011", "12345678"):
+        assert needle not in narrative.lower()

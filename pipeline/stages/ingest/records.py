@@ -20,6 +20,7 @@ import pandas as pd
 
 from pipeline.core.config import IngestParams
 from pipeline.core.db import stable_case_id
+from pipeline.core.text import plain_spacing
 from pipeline.core.vocab import OUTCOME_ALIASES
 from pipeline.stages.ingest.readers import (
     FIELDS,
@@ -155,7 +156,7 @@ def unreadable_share(text: str) -> float:
 def _clean(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
-    s = strip_markup(str(value).replace("\r\n", "\n").replace("\x00", "")).strip()
+    s = plain_spacing(strip_markup(str(value).replace("\r\n", "\n").replace("\x00", ""))).strip()
     return s or None
 
 
