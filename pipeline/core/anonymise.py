@@ -697,6 +697,10 @@ _NAME_INTERFIXES = {
     "bin", "ibn", "abu", "ait", "da", "dos", "das", "du", "le", "la", "von", "zu", "di", "del",
 }  # fmt: skip
 _WORD_RE = re.compile(r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*")
+# Runs of two or more words in capitals ("PETRA DE VRIES"), and their words.
+# Not next to a hyphen ("WIA-uitkering"); the two letters of a postcode are never a name.
+_CAPS_WORD_RE = re.compile(r"(?<![\w'’-])[A-ZÀ-Þ][A-ZÀ-Þ'’]+(?![\w'’-])")
+_CAPS_RUN_RE = re.compile(r"(?<![\w'’-])[A-ZÀ-Þ][A-ZÀ-Þ'’]+(?: [A-ZÀ-Þ][A-ZÀ-Þ'’]+)+(?![\w'’-])")
 # Runs of capitalised words, with interfixes between them ("Karim Ait Haddou", "Y. Haile" is
 # deduce's): the candidates for names outside deduce's lists.
 _UPPER = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper())
@@ -2769,6 +2773,9 @@ class Anonymiser:
         view, where = spacing_view(text)
         if where is not None:  # read with plain spacing, replace in the text as given
             return _spans_into(text, self.anonymise(view).spans, where)
+        cased = self._capitals_view(text)
+        if cased != text:  # names in capitals read as names; same length, same offsets
+            return _spans_into(text, self.anonymise(cased).spans, range(len(text)))
         # "_" separates words in file names and ids ("Jansen_111222333.docx"); same length,
         # so the offsets stay those of the input
         cands = _structured(text) + self._persons(text.replace("_", " "))
@@ -2792,6 +2799,67 @@ class Anonymiser:
             pos = e
         pieces.append(text[pos:])
         return AnonResult(text="".join(pieces), spans=tuple(spans))
+
+    def _capitals_view(self, text: str) -> str:
+        """`text` with the names written in capitals written as names, for the detectors: in
+        each run of two or more words in capitals ("PETRA DE VRIES", "MEVROUW BAKKER") that
+        holds a first name or a surname that is no Dutch word ("JANSEN"), or a name after an
+        honorific ("MEVROUW BAKKER"), the names and the words that are no Dutch word are
+        capitalised and the interfixes put in lower case. Other words, abbreviations ("UWV"),
+        places and a single word in capitals stay as they are, except a first name of four
+        letters or more that is no Dutch word ("gesprek met PETRA"; context rules read
+        "Dhr. JANSEN" already). A word after an interfix is capitalised as a surname
+        ("DE VRIES", though Vries is a village). Same length as `text`."""
+        if not _CAPS_WORD_RE.search(text):
+            return text
+        out = list(text)
+        for w in _CAPS_WORD_RE.finditer(text):  # a first name alone: "gesprek met PETRA"
+            f = _fold(w.group(0))
+            if (
+                len(f) > 3  # "WIA", "PIP", "TIA": abbreviations that are first names too
+                and f in self._first_names
+                and f not in self._places
+                and f not in self._keep_words
+                and not self._is_word(w.group(0))
+                and len(w.group(0).capitalize()) == len(w.group(0))
+            ):
+                out[w.start() : w.end()] = w.group(0).capitalize()
+        for run in _CAPS_RUN_RE.finditer(text):
+            words = [
+                (w.start(), w.group(0), _fold(w.group(0)))
+                for w in _CAPS_WORD_RE.finditer(run.group(0))
+            ]
+
+            def name(f: str) -> bool:
+                return f not in self._places and f not in _NAME_INTERFIXES and self._is_name(f)
+
+            honorific = False
+            found = False
+            for _, word, f in words:
+                if len(f) > 2 and name(f) and (honorific or not self._is_word(word)):
+                    found = True
+                honorific = f in _HONORIFICS
+            if not found:
+                continue
+            after_interfix = False
+            for at, word, f in words:
+                if f in _NAME_INTERFIXES:
+                    new = word.lower()
+                elif (
+                    f in _HONORIFICS
+                    or after_interfix  # "DE VRIES", "VAN DER BERG": a surname, though a place
+                    or ((name(f) or not self._is_word(word)) and f not in self._places)
+                ):
+                    new = word.capitalize()
+                else:
+                    new = word
+                after_interfix = f in _NAME_INTERFIXES
+                if new == word:
+                    continue
+                short = len(f) < 3 and f not in _NAME_INTERFIXES  # "AB" of a postcode
+                if len(new) == len(word) and not short and f not in self._keep_words:
+                    out[run.start() + at : run.start() + at + len(word)] = new
+        return "".join(out)
 
     def anonymise_many(self, texts: Sequence[str]) -> list[AnonResult]:
         """Anonymise a batch; person numbering restarts for every text."""

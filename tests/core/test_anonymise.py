@@ -1475,3 +1475,41 @@ def test_pasted_spacing_hides_no_personal_data(gate, pasted):
 def test_residual_check_reads_pasted_spacing():
     found = residual_pii("Kerkstraat 12, 3511\u00a0AB Utrecht, bel 06\u202f12345678")
     assert found["postcode_huisnummer"] == 1 and found["telefoon"] == 1
+
+
+# ---------------------------------------------------------------- names in capitals
+@pytest.mark.parametrize(
+    "text,leaks",
+    [
+        ("MEVROUW JANSEN (45) WOONT IN UTRECHT.", ["JANSEN"]),
+        ("Cliënt PETRA DE VRIES heeft schulden bij het UWV.", ["PETRA", "VRIES"]),
+        ("Gesprek met PETRA en haar zoon KEES VAN DER BERG.", ["PETRA", "KEES", "BERG"]),
+        ("NAAM CLIËNT: FATIMA EL AMRANI", ["FATIMA", "AMRANI"]),
+        ("DE AANVRAAG VAN MEVROUW BAKKER IS AFGEWEZEN.", ["BAKKER"]),
+    ],
+)
+def test_names_written_in_capitals_are_replaced(gate, text, leaks):
+    res = gate.anonymise(text)
+    assert "PERSOON" in labels(res)
+    for leak in leaks:
+        assert leak not in res.text
+    for s in res.spans:
+        assert text[s.start : s.end] == s.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Een vrouw met een WIA-uitkering en een WW-uitkering kreeg hulp van het UWV en de GGZ.",
+        "Mw. (WIA sinds 2019) kreeg na een TIA via het PIP hulp van het CJIB en de SVB.",
+        "SITUATIE: SCHULDEN BIJ DE BELASTINGDIENST EN HET UWV IN DEN HAAG.",
+        "HET WIJKTEAM VAN ZWOLLE HIELP.",
+    ],
+)
+def test_abbreviations_and_words_in_capitals_stay(gate, text):
+    assert gate.anonymise(text).text == text
+
+
+def test_postcode_letters_in_a_capitals_text_stay_a_postcode(gate):
+    res = gate.anonymise("MEVROUW JANSEN WOONT OP 3511 AB IN UTRECHT.")
+    assert "POSTCODE" in labels(res) and "3511" not in res.text and "JANSEN" not in res.text
