@@ -143,7 +143,8 @@ _URL_RE = re.compile(
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|nl|org|net|be|eu|de|io|info|me|tv)/[^\s<>\"'\]\[]*)",
     re.IGNORECASE,
 )
-_IBAN_RE = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ \u00a0]?[A-Za-z0-9]{1,4}){3,8}\b")
+# groups apart by a space, a hyphen or a dot ("NL91-ABNA-0417-1643-00") or none
+_IBAN_RE = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ \u00a0.-]?[A-Za-z0-9]{1,4}){3,8}\b")
 # A Dutch IBAN the writer partly masked ("NL91 ABNA 04xx xxx3 00"): the visible digits still
 # identify the account.
 _IBAN_MASKED_RE = re.compile(
@@ -959,7 +960,7 @@ def _find_ibans(text: str, valid_only: bool = False) -> list[_Cand]:
     out = []
     for m in _IBAN_RE.finditer(text):
         chunk = m.group(0)
-        parts = re.split("[ \u00a0]", chunk)
+        parts = re.split("[ \u00a0.-]", chunk)
         best = None
         for k in range(len(parts), 0, -1):  # the longest prefix of groups that validates
             candidate = " ".join(parts[:k])

@@ -53,6 +53,13 @@ def test_iban_with_spaces_is_removed(rules):
     assert res.text == "Rekening [IBAN] t.n.v. cliënt."
 
 
+@pytest.mark.parametrize("iban", ["NL91-ABNA-0417-1643-00", "NL91.ABNA.0417.1643.00"])
+def test_iban_with_hyphens_or_dots_is_removed_whole(rules, iban):
+    res = rules.anonymise(f"Rekening {iban} staat rood.")
+    assert labels(res) == ["IBAN"] and res.text == "Rekening [IBAN] staat rood."
+    assert residual_pii(iban)["iban"] == 1
+
+
 def test_compact_lowercase_iban_is_removed(rules):
     assert labels(rules.anonymise("op nl91abna0417164300 gestort")) == ["IBAN"]
 
