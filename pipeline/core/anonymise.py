@@ -173,7 +173,7 @@ _INTL_PHONE_RE = re.compile(
     rf"(?<![\w+/.,])(?:\+|00)(?!31)[1-9]\d{{0,2}}(?:(?:{_SP}?{_DASH}{_SP}?|{_SP})?\(?\d+\)?){{1,6}}"
     r"(?![\d])"
 )
-_POSTCODE_RE = re.compile(r"(?<![\w€.,/])([1-9]\d{3})( ?)([A-Za-z]{2})(?![\w])")
+_POSTCODE_RE = re.compile(r"(?<![\w€.,/-])([1-9]\d{3})( ?|-)([A-Za-z]{2})(?![\w-])")
 # address context just before a postcode: a cue word or a house number ("Kerkstraat 12, ")
 _POSTCODE_CUE_RE = re.compile(
     r"(?i)(?:postcode|adres|woonplaats|\b\d{1,5}(?:[a-z]|-\w{1,3}|\s[a-z])?)\W{0,4}$"
@@ -1012,6 +1012,8 @@ def _find_postcodes(text: str) -> list[_Cand]:
         letters = m.group(3)
         cue = bool(_POSTCODE_CUE_RE.search(text[max(0, m.start() - 30) : m.start()]))
         place_after = bool(re.match(r"\s+[A-ZÀ-Þ'][\w'-]", text[m.end() : m.end() + 4]))
+        if m.group(2) == "-" and not (letters.isupper() and (cue or place_after)):
+            continue  # "3511-AB Utrecht", "postcode 3511-AB"; not "2024-NL"
         if letters.isupper():
             if letters in _POSTCODE_BAD or (
                 letters in _POSTCODE_UPPER_BAD and not (cue or place_after)

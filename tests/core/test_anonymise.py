@@ -87,6 +87,17 @@ def test_postcode_with_or_without_space_is_removed(rules, postcode):
     assert labels(rules.anonymise(f"Postcode {postcode} in Utrecht")) == ["POSTCODE"]
 
 
+@pytest.mark.parametrize("text", ["Postcode 3511-AB Utrecht.", "Kerkstraat 12, 3511-AB Utrecht."])
+def test_postcode_with_a_hyphen_is_removed(rules, text):
+    res = rules.anonymise(text)
+    assert "POSTCODE" in labels(res) and "3511" not in res.text
+
+
+@pytest.mark.parametrize("text", ["Rapport 2024-NL over armoede.", "Zaak 2021-AB-123 loopt."])
+def test_a_year_and_letters_after_a_hyphen_are_no_postcode(rules, text):
+    assert "POSTCODE" not in labels(rules.anonymise(text))
+
+
 def test_year_followed_by_a_word_is_not_a_postcode(rules):
     text = "Sinds mei 2023 op de wachtlijst, in 2021 de schuld."
     assert rules.anonymise(text).text == text
