@@ -2870,8 +2870,9 @@ class Anonymiser:
 
 
 def _spans_into(text: str, found: Sequence[Span], where: Sequence[int]) -> AnonResult:
-    """The spans found in `text`'s spacing view (`spacing_view`), replaced in `text` itself:
-    view index i is `text` index where[i]."""
+    """The spans found in a view of `text` (its plain spacing, `spacing_view`, or its names in
+    capitals written as names), replaced in `text` itself: view index i is `text` index
+    where[i]."""
     spans = []
     pieces = []
     pos = 0

@@ -40,21 +40,18 @@ _INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u
 _ODD_SPACE_RE = re.compile(f"[{_ODD_SPACE}]")
 _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 _NEEDS_VIEW = re.compile(f"[{_ODD_SPACE}{_INVISIBLE}]| {{2}}")
-_SPACE_RUN = re.compile(" {2,}")
 
 
 def plain_spacing(text: str) -> str:
     """`text` with plain spacing: invisible characters removed, every other horizontal space
     (no-break, narrow, thin, tab) a plain space, runs of spaces one space. Line breaks stay."""
-    if not _NEEDS_VIEW.search(text):
-        return text
-    return _SPACE_RUN.sub(" ", _ODD_SPACE_RE.sub(" ", _INVISIBLE_RE.sub("", text)))
+    return spacing_view(text)[0]
 
 
 def spacing_view(text: str) -> tuple[str, list[int] | None]:
-    """`plain_spacing(text)` and, for each of its characters, its index in `text`; None for
-    the indices when the two are the same. Lets a detector read plain spacing and still point
-    into the text it was given."""
+    """`text` with plain spacing (`plain_spacing`) and, for each of its characters, its index
+    in `text`; None for the indices when the two are the same. Lets a detector read plain
+    spacing and still point into the text it was given."""
     if not _NEEDS_VIEW.search(text):
         return text, None
     out: list[str] = []
