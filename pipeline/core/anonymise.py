@@ -136,6 +136,14 @@ def iban_valid(iban: str) -> bool:
 _EMAIL_RE = re.compile(
     r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})*\.[A-Za-z]{2,12}[\w-]*"
 )
+# An address written out against spam bots: "jansen(at)hotmail.com", "j.jansen [at] gemeente
+# [dot] nl", "jansen(apenstaartje)ziggo(punt)nl"; the domain ends in a top-level domain.
+_AT = r"[ \u00a0]?(?:\(at\)|\[at\]|\{at\}|\(apenstaartje\)|\[apenstaartje\])[ \u00a0]?"
+_DOT = r"[ \u00a0]?(?:\.|\(dot\)|\[dot\]|\(punt\)|\[punt\])[ \u00a0]?"
+_EMAIL_WRITTEN_OUT_RE = re.compile(
+    rf"(?i)(?<![\w.+-])[\w.+-]{{1,64}}{_AT}[\w-]{{1,63}}(?:{_DOT}[\w-]{{1,63}})*"
+    rf"{_DOT}(?:nl|com|org|net|be|eu|de|info|nu|online|email)(?![\w-])"
+)
 # Social-media handles ("@sanne_dv", "insta @kiki.xo"); an e-mail address holds no handle.
 _HANDLE_RE = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@])")
 _URL_RE = re.compile(
@@ -166,6 +174,11 @@ _DASH = r"[\-–—.]"
 _PHONE_RE = re.compile(
     rf"(?<![\w+/.,])(?:(?:\+|00)31{_SP}?{_DASH}?{_SP}?(?:\(0\){_SP}?{_DASH}?{_SP}?)?|\(?0)"
     rf"[1-9](?:(?:{_SP}?{_DASH}{_SP}?|{_SP}|\){_SP}?)?\d){{8}}(?![\d])"
+)
+# the area code and the number apart by a slash, once: ten digits in all ("06/12345678"; a date
+# "12/03/2020" has a second slash, "1/3" too few digits)
+_PHONE_SLASH_RE = re.compile(
+    rf"(?<![\w+/.,])0[1-9]\d{{0,2}}{_SP}?/{_SP}?\d(?:{_SP}?\d){{5,7}}(?![\d/])"
 )
 # a foreign number: "+" or "00" and a country code other than 31, then 7 to 12 digits in groups
 # ("+48 512 345 678", "0032 470 12 34 56", "+1 (212) 555-0123")
@@ -943,7 +956,9 @@ _Cand = tuple[int, int, str]
 
 
 def _find_emails(text: str) -> list[_Cand]:
-    return [(m.start(), m.end(), "EMAIL") for m in _EMAIL_RE.finditer(text)]
+    return [(m.start(), m.end(), "EMAIL") for m in _EMAIL_RE.finditer(text)] + [
+        (m.start(), m.end(), "EMAIL") for m in _EMAIL_WRITTEN_OUT_RE.finditer(text)
+    ]
 
 
 def _find_urls(text: str) -> list[_Cand]:
@@ -1002,6 +1017,9 @@ def _find_phones(text: str) -> list[_Cand]:
         out.append((s, m.end(), "TELEFOON"))
     for m in _INTL_PHONE_RE.finditer(text):
         if 9 <= sum(c.isdigit() for c in m.group(0)) <= 15:
+            out.append((m.start(), m.end(), "TELEFOON"))
+    for m in _PHONE_SLASH_RE.finditer(text):  # "06/12345678", "020 / 123 45 67"
+        if sum(c.isdigit() for c in m.group(0)) == 10:
             out.append((m.start(), m.end(), "TELEFOON"))
     return out
 
@@ -1430,7 +1448,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.10"
+GATE_VERSION = "2026.12.11"
 
 
 class Anonymiser:

@@ -77,6 +77,35 @@ def test_email_address_is_removed(rules):
     assert rules.anonymise("mail a.devries84@hotmail.com").text == "mail [EMAIL]"
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "jansen(at)hotmail.com",
+        "j.jansen [at] gemeente [dot] nl",
+        "jansen(apenstaartje)ziggo(punt)nl",
+    ],
+)
+def test_email_address_written_out_against_spam_bots_is_removed(rules, address):
+    res = rules.anonymise(f"Mail naar {address} voor een afspraak.")
+    assert labels(res) == ["EMAIL"] and res.text == "Mail naar [EMAIL] voor een afspraak."
+    assert residual_pii(address)["email"] == 1
+
+
+def test_at_in_a_sentence_is_no_email_address(rules):
+    assert rules.anonymise("Afspraak at home (at) 10 uur.").spans == ()
+
+
+@pytest.mark.parametrize("phone", ["06/12345678", "020 / 123 45 67", "0575/123456"])
+def test_phone_number_with_a_slash_after_the_area_code_is_removed(rules, phone):
+    res = rules.anonymise(f"Bereikbaar op {phone} na vijf uur.")
+    assert labels(res) == ["TELEFOON"] and res.text == "Bereikbaar op [TELEFOON] na vijf uur."
+
+
+@pytest.mark.parametrize("text", ["1/3 van de kosten", "24/7 bereikbaar", "artikel 06/123"])
+def test_slashes_that_are_no_phone_number_stay(rules, text):
+    assert "TELEFOON" not in labels(rules.anonymise(text))
+
+
 def test_profile_url_is_removed(rules):
     res = rules.anonymise("zie https://www.facebook.com/anna.devries.7, daar")
     assert res.text == "zie [URL], daar"
