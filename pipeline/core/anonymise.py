@@ -140,6 +140,7 @@ _EMAIL_RE = re.compile(
 # [dot] nl", "jansen(apenstaartje)ziggo(punt)nl"; the domain ends in a top-level domain.
 _AT = r"[ \u00a0]?(?:\(at\)|\[at\]|\{at\}|\(apenstaartje\)|\[apenstaartje\])[ \u00a0]?"
 _DOT = r"[ \u00a0]?(?:\.|\(dot\)|\[dot\]|\(punt\)|\[punt\])[ \u00a0]?"
+_AT_WRITTEN_OUT_RE = re.compile(r"(?i)[(\[{](?:at|apenstaartje)[)\]}]")
 _EMAIL_WRITTEN_OUT_RE = re.compile(
     rf"(?i)(?<![\w.+-])[\w.+-]{{1,64}}{_AT}[\w-]{{1,63}}(?:{_DOT}[\w-]{{1,63}})*"
     rf"{_DOT}(?:nl|com|org|net|be|eu|de|info|nu|online|email)(?![\w-])"
@@ -711,10 +712,9 @@ _NAME_INTERFIXES = {
     "bin", "ibn", "abu", "ait", "da", "dos", "das", "du", "le", "la", "von", "zu", "di", "del",
 }  # fmt: skip
 _WORD_RE = re.compile(r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)*")
-# Runs of two or more words in capitals ("PETRA DE VRIES"), and their words.
+# Words in capitals (runs of them: "PETRA DE VRIES").
 # Not next to a hyphen ("WIA-uitkering"); the two letters of a postcode are never a name.
 _CAPS_WORD_RE = re.compile(r"(?<![\w'’-])[A-ZÀ-Þ][A-ZÀ-Þ'’]+(?![\w'’-])")
-_CAPS_RUN_RE = re.compile(r"(?<![\w'’-])[A-ZÀ-Þ][A-ZÀ-Þ'’]+(?: [A-ZÀ-Þ][A-ZÀ-Þ'’]+)+(?![\w'’-])")
 # Runs of capitalised words, with interfixes between them ("Karim Ait Haddou", "Y. Haile" is
 # deduce's): the candidates for names outside deduce's lists.
 _UPPER = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper())
@@ -956,9 +956,10 @@ _Cand = tuple[int, int, str]
 
 
 def _find_emails(text: str) -> list[_Cand]:
-    return [(m.start(), m.end(), "EMAIL") for m in _EMAIL_RE.finditer(text)] + [
-        (m.start(), m.end(), "EMAIL") for m in _EMAIL_WRITTEN_OUT_RE.finditer(text)
-    ]
+    out = [(m.start(), m.end(), "EMAIL") for m in _EMAIL_RE.finditer(text)]
+    if _AT_WRITTEN_OUT_RE.search(text):  # the full pattern only where it can match (speed)
+        out += [(m.start(), m.end(), "EMAIL") for m in _EMAIL_WRITTEN_OUT_RE.finditer(text)]
+    return out
 
 
 def _find_urls(text: str) -> list[_Cand]:
@@ -1018,7 +1019,7 @@ def _find_phones(text: str) -> list[_Cand]:
     for m in _INTL_PHONE_RE.finditer(text):
         if 9 <= sum(c.isdigit() for c in m.group(0)) <= 15:
             out.append((m.start(), m.end(), "TELEFOON"))
-    for m in _PHONE_SLASH_RE.finditer(text):  # "06/12345678", "020 / 123 45 67"
+    for m in _PHONE_SLASH_RE.finditer(text) if "/" in text else ():  # "06/12345678"
         if sum(c.isdigit() for c in m.group(0)) == 10:
             out.append((m.start(), m.end(), "TELEFOON"))
     return out
@@ -2831,13 +2832,16 @@ class Anonymiser:
         letters or more that is no Dutch word ("gesprek met PETRA"; context rules read
         "Dhr. JANSEN" already). A word after an interfix is capitalised as a surname
         ("DE VRIES", though Vries is a village). Same length as `text`."""
-        if not _CAPS_WORD_RE.search(text):
+        found = list(_CAPS_WORD_RE.finditer(text))
+        if not found:
             return text
         out = list(text)
-        for w in _CAPS_WORD_RE.finditer(text):  # a first name alone: "gesprek met PETRA"
+        # a first name alone ("gesprek met PETRA"), of four letters or more: "WIA", "PIP" and
+        # "TIA" are abbreviations that are first names too
+        for w in found:
             f = _fold(w.group(0))
             if (
-                len(f) > 3  # "WIA", "PIP", "TIA": abbreviations that are first names too
+                len(f) > 3
                 and f in self._first_names
                 and f not in self._places
                 and f not in self._keep_words
@@ -2845,22 +2849,28 @@ class Anonymiser:
                 and len(w.group(0).capitalize()) == len(w.group(0))
             ):
                 out[w.start() : w.end()] = w.group(0).capitalize()
-        for run in _CAPS_RUN_RE.finditer(text):
-            words = [
-                (w.start(), w.group(0), _fold(w.group(0)))
-                for w in _CAPS_WORD_RE.finditer(run.group(0))
-            ]
+        # runs: words in capitals one space apart
+        runs: list[list[re.Match[str]]] = [[found[0]]]
+        for prev, w in itertools.pairwise(found):
+            if w.start() == prev.end() + 1 and text[prev.end()] == " ":
+                runs[-1].append(w)
+            else:
+                runs.append([w])
 
-            def name(f: str) -> bool:
-                return f not in self._places and f not in _NAME_INTERFIXES and self._is_name(f)
+        def name(f: str) -> bool:
+            return f not in self._places and f not in _NAME_INTERFIXES and self._is_name(f)
 
+        for run in runs:
+            if len(run) < 2:
+                continue
+            words = [(w.start(), w.group(0), _fold(w.group(0))) for w in run]
             honorific = False
-            found = False
+            holds_name = False
             for _, word, f in words:
                 if len(f) > 2 and name(f) and (honorific or not self._is_word(word)):
-                    found = True
+                    holds_name = True
                 honorific = f in _HONORIFICS
-            if not found:
+            if not holds_name:
                 continue
             after_interfix = False
             for at, word, f in words:
@@ -2875,11 +2885,10 @@ class Anonymiser:
                 else:
                     new = word
                 after_interfix = f in _NAME_INTERFIXES
-                if new == word:
-                    continue
                 short = len(f) < 3 and f not in _NAME_INTERFIXES  # "AB" of a postcode
-                if len(new) == len(word) and not short and f not in self._keep_words:
-                    out[run.start() + at : run.start() + at + len(word)] = new
+                if new != word and len(new) == len(word) and not short:
+                    if f not in self._keep_words:
+                        out[at : at + len(word)] = new
         return "".join(out)
 
     def anonymise_many(self, texts: Sequence[str]) -> list[AnonResult]:

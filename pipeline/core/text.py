@@ -39,7 +39,7 @@ _ODD_SPACE = "\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
 _INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
 _ODD_SPACE_RE = re.compile(f"[{_ODD_SPACE}]")
 _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
-_NEEDS_VIEW = re.compile(f"[{_ODD_SPACE}{_INVISIBLE}]| {{2}}")
+_NEEDS_VIEW = re.compile(f"[{_ODD_SPACE}{_INVISIBLE}]")  # or two spaces in a row
 
 
 def plain_spacing(text: str) -> str:
@@ -52,7 +52,7 @@ def spacing_view(text: str) -> tuple[str, list[int] | None]:
     """`text` with plain spacing (`plain_spacing`) and, for each of its characters, its index
     in `text`; None for the indices when the two are the same. Lets a detector read plain
     spacing and still point into the text it was given."""
-    if not _NEEDS_VIEW.search(text):
+    if "  " not in text and not _NEEDS_VIEW.search(text):
         return text, None
     out: list[str] = []
     where: list[int] = []
