@@ -138,9 +138,10 @@ _EMAIL_RE = re.compile(
 )
 # An address written out against spam bots: "jansen(at)hotmail.com", "j.jansen [at] gemeente
 # [dot] nl", "jansen(apenstaartje)ziggo(punt)nl"; the domain ends in a top-level domain.
-_AT = r"[ \u00a0]?(?:\(at\)|\[at\]|\{at\}|\(apenstaartje\)|\[apenstaartje\])[ \u00a0]?"
+_AT_WORD = r"(?:\(at\)|\[at\]|\{at\}|\(apenstaartje\)|\[apenstaartje\])"
+_AT = rf"[ \u00a0]?{_AT_WORD}[ \u00a0]?"
 _DOT = r"[ \u00a0]?(?:\.|\(dot\)|\[dot\]|\(punt\)|\[punt\])[ \u00a0]?"
-_AT_WRITTEN_OUT_RE = re.compile(r"(?i)[(\[{](?:at|apenstaartje)[)\]}]")
+_AT_WRITTEN_OUT_RE = re.compile(f"(?i){_AT_WORD}")  # cheap to look for first
 _EMAIL_WRITTEN_OUT_RE = re.compile(
     rf"(?i)(?<![\w.+-])[\w.+-]{{1,64}}{_AT}[\w-]{{1,63}}(?:{_DOT}[\w-]{{1,63}})*"
     rf"{_DOT}(?:nl|com|org|net|be|eu|de|info|nu|online|email)(?![\w-])"
@@ -1019,9 +1020,10 @@ def _find_phones(text: str) -> list[_Cand]:
     for m in _INTL_PHONE_RE.finditer(text):
         if 9 <= sum(c.isdigit() for c in m.group(0)) <= 15:
             out.append((m.start(), m.end(), "TELEFOON"))
-    for m in _PHONE_SLASH_RE.finditer(text) if "/" in text else ():  # "06/12345678"
-        if sum(c.isdigit() for c in m.group(0)) == 10:
-            out.append((m.start(), m.end(), "TELEFOON"))
+    if "/" in text:  # "06/12345678"; the pattern only where it can match (speed)
+        for m in _PHONE_SLASH_RE.finditer(text):
+            if sum(c.isdigit() for c in m.group(0)) == 10:
+                out.append((m.start(), m.end(), "TELEFOON"))
     return out
 
 
@@ -2836,6 +2838,12 @@ class Anonymiser:
         if not found:
             return text
         out = list(text)
+
+        def put(at: int, word: str, new: str) -> None:
+            """Write `new` over `word` at `at`: same length, and never a kept word."""
+            if new != word and len(new) == len(word) and _fold(word) not in self._keep_words:
+                out[at : at + len(word)] = new
+
         # a first name alone ("gesprek met PETRA"), of four letters or more: "WIA", "PIP" and
         # "TIA" are abbreviations that are first names too
         for w in found:
@@ -2844,11 +2852,9 @@ class Anonymiser:
                 len(f) > 3
                 and f in self._first_names
                 and f not in self._places
-                and f not in self._keep_words
                 and not self._is_word(w.group(0))
-                and len(w.group(0).capitalize()) == len(w.group(0))
             ):
-                out[w.start() : w.end()] = w.group(0).capitalize()
+                put(w.start(), w.group(0), w.group(0).capitalize())
         # runs: words in capitals one space apart
         runs: list[list[re.Match[str]]] = [[found[0]]]
         for prev, w in itertools.pairwise(found):
@@ -2885,10 +2891,8 @@ class Anonymiser:
                 else:
                     new = word
                 after_interfix = f in _NAME_INTERFIXES
-                short = len(f) < 3 and f not in _NAME_INTERFIXES  # "AB" of a postcode
-                if new != word and len(new) == len(word) and not short:
-                    if f not in self._keep_words:
-                        out[at : at + len(word)] = new
+                if len(f) > 2 or f in _NAME_INTERFIXES:  # not "AB" of a postcode
+                    put(at, word, new)
         return "".join(out)
 
     def anonymise_many(self, texts: Sequence[str]) -> list[AnonResult]:
