@@ -137,8 +137,9 @@ _EMAIL_RE = re.compile(
     r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})*\.[A-Za-z]{2,12}[\w-]*"
 )
 # An address written out against spam bots: "jansen(at)hotmail.com", "j.jansen [at] gemeente
-# [dot] nl", "jansen(apenstaartje)ziggo(punt)nl"; the domain ends in a top-level domain.
-_AT_WORD = r"(?:\(at\)|\[at\]|\{at\}|\(apenstaartje\)|\[apenstaartje\])"
+# [dot] nl", "jansen(apenstaartje)ziggo(punt)nl", or with a space beside a plain at sign
+# ("jan.jansen @ gmail.com"); the domain ends in a top-level domain.
+_AT_WORD = r"(?:\(at\)|\[at\]|\{at\}|\(apenstaartje\)|\[apenstaartje\]| @|@ )"
 _AT = rf"[ \u00a0]?{_AT_WORD}[ \u00a0]?"
 _DOT = r"[ \u00a0]?(?:\.|\(dot\)|\[dot\]|\(punt\)|\[punt\])[ \u00a0]?"
 _AT_WRITTEN_OUT_RE = re.compile(f"(?i){_AT_WORD}")  # cheap to look for first
@@ -212,7 +213,7 @@ _STREET_SUFFIX = (
 _CAP = r"[A-ZÀ-Þ][\w'’\-]*"
 _NAME_TOKEN = r"(?:[A-ZÀ-Þ][\w'’.\-]*|van|de|der|den|het|'t|ter|ten)"
 _HOUSE_NUMBER = (
-    r"\d{1,5}(?:-\d{1,3}(?!\d)|-(?:I{1,3}|IV|hs|bis|[A-Za-z])(?![\w])|[a-zA-Z](?![\w])"
+    r"\d{1,5}(?:-\d{1,3}(?!\d)|-(?:I{1,3}|IV|hs|bis|[A-Za-z])(?![\w])|(?:bis|hs|[a-zA-Z])(?![\w])"
     r"|\s(?:hs|bis|[A-Z])(?![\w.])|\s[a-d](?![\w.]))?"
 )
 _STREET_RE = re.compile(
@@ -1451,7 +1452,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.11"
+GATE_VERSION = "2026.12.12"
 
 
 class Anonymiser:

@@ -83,6 +83,9 @@ def test_email_address_is_removed(rules):
         "jansen(at)hotmail.com",
         "j.jansen [at] gemeente [dot] nl",
         "jansen(apenstaartje)ziggo(punt)nl",
+        "jan.jansen @ gmail.com",
+        "jan.jansen @gmail.com",
+        "jan.jansen@ gmail.com",
     ],
 )
 def test_email_address_written_out_against_spam_bots_is_removed(rules, address):
@@ -93,6 +96,7 @@ def test_email_address_written_out_against_spam_bots_is_removed(rules, address):
 
 def test_at_in_a_sentence_is_no_email_address(rules):
     assert rules.anonymise("Afspraak at home (at) 10 uur.").spans == ()
+    assert rules.anonymise("Kosten 3 @ 5 euro, afspraak @ het wijkteam.").spans == ()
 
 
 @pytest.mark.parametrize("phone", ["06/12345678", "020 / 123 45 67", "0575/123456"])
@@ -133,7 +137,15 @@ def test_year_followed_by_a_word_is_not_a_postcode(rules):
 
 
 @pytest.mark.parametrize(
-    "address", ["Kerkstraat 12-3", "Dorpsweg 4a", "Laan van Meerdervoort 120 B", "Hoofdstraat 7 hs"]
+    "address",
+    [
+        "Kerkstraat 12-3",
+        "Dorpsweg 4a",
+        "Laan van Meerdervoort 120 B",
+        "Hoofdstraat 7 hs",
+        "Oudegracht 12bis",
+        "Kerkstraat 4hs",
+    ],
 )
 def test_street_with_house_number_and_toevoeging_is_removed(rules, address):
     res = rules.anonymise(f"Woont op {address}, sinds kort.")
