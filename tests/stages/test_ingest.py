@@ -5,12 +5,14 @@ from __future__ import annotations
 import codecs
 import json
 import random
+import subprocess
+import sys
 
 import docx
 import pandas as pd
 import pytest
 
-from pipeline.core.config import IngestParams
+from pipeline.core.config import PROJECT_ROOT, IngestParams
 from pipeline.stages.ingest import (
     anonymise_cases,
     decode_bytes,
@@ -696,3 +698,24 @@ def test_numbered_headings_are_headings():
     }
     # a numbered sentence that starts with a heading word is text
     assert parse_sections("1. Situatie is lastig.") == {"narrative": "1. Situatie is lastig."}
+
+
+def test_the_data_checks_print_no_library_noise():
+    # great-expectations warned at import that parts of Python's `re` are deprecated, routed it
+    # into logging, and set one of its loggers to INFO: every build showed WARNING lines a user
+    # could not act on. A fresh process, logging as the CLI sets it up.
+    code = (
+        "import pandas as pd\n"
+        "from pipeline.cli import _setup_logging\n"
+        "_setup_logging()\n"
+        "from pipeline.stages.ingest.expectations import _gx, run_suite\n"
+        "gx, _ = _gx()\n"
+        "rep = run_suite(pd.DataFrame({'a': [1, 2]}), 'noise',\n"
+        "                [gx.expectations.ExpectColumnValuesToNotBeNull(column='a')])\n"
+        "assert rep.success\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True
+    )
+    assert "DeprecationWarning" not in done.stderr
+    assert "great_expectations" not in done.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -35,9 +36,15 @@ class ValidationReport:
 
 
 def _gx():
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
+    """great-expectations, imported quietly: its import warns that two modules of Python's own
+    `re` are deprecated (shown to users as WARNING lines, since it routes warnings into logging),
+    and one of its modules sets its own logger to INFO, so every build printed where it put an
+    ephemeral docs site."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     return gx, ProgressBarsConfig
 
 
