@@ -168,6 +168,29 @@ def test_each_item_of_a_list_note_is_its_own_sentence_without_its_marker(nlp):
     assert len(wrapped) == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        # a document's title: it ran into the first sentence, and a cluster took it as its label
+        ("Casus 7\nDe gemeente schortte de bijstand op.",
+         ["Casus 7", "De gemeente schortte de bijstand op."]),
+        ("Casus uit onderzoek (wijkteam):\nOudere man, veel schulden.",
+         ["Casus uit onderzoek (wijkteam):", "Oudere man, veel schulden."]),
+        ("demo-0017\n\n[PERSOON-1] woonde in onderhuur.",
+         ["demo-0017", "[PERSOON-1] woonde in onderhuur."]),
+        # a registration note written as lines, no full stops
+        ("Mw. 34 jr, 3 kids\nHuurachterstand 4 mnd\nGeen bijstand want geen adres",
+         ["Mw. 34 jr, 3 kids", "Huurachterstand 4 mnd", "Geen bijstand want geen adres"]),
+        # hard-wrapped prose: a line that ends in a function word, a comma or a dash goes on
+        ("De aanvraag bij het\nUWV liep vast.", ["De aanvraag bij het\nUWV liep vast."]),
+        ("Hij belde de gemeente,\nDe Bilt, en wachtte.",
+         ["Hij belde de gemeente,\nDe Bilt, en wachtte."]),
+    ],
+)  # fmt: skip
+def test_a_line_that_ends_without_a_full_stop_ends_its_sentence(nlp, text, sentences):
+    assert [x.text for x in S.analyse_text(text, nlp, S.CueMatcher(nlp))] == sentences
+
+
 def test_a_bracketed_or_quoted_sentence_keeps_its_brackets_and_quotes(nlp):
     text = (
         "Hij kreeg geen uitkering. (De gemeente weigerde dat.) Daarna belde hij het wijkteam. "

@@ -137,6 +137,26 @@ _ITEM_NUMBER = re.compile(r"\d{1,2}[.)]")
 _MARKER_START = re.compile(rf"^(?:[{re.escape(''.join(_BULLETS))}]|{_ITEM_NUMBER.pattern})[ \t]+")
 
 
+_LINE_GOES_ON = frozenset(",-–—/&+(")
+
+
+def _opens_with_capital(doc, j: int) -> bool:
+    """Token j starts with a capital, or is an opening bracket before one ("[PERSOON-1]")."""
+    first = doc[j].text
+    if first in _OPENERS:
+        return j + 1 < len(doc) and doc[j + 1].text[:1].isupper()
+    return first[:1].isupper()
+
+
+def _line_ends(doc, i: int) -> bool:
+    """The line before the line break at token i ends there: its last token is no comma, dash
+    or other joining sign and no lower-case function word ("de", "bij", "en")."""
+    if i == 0:
+        return False
+    last = doc[i - 1]
+    return last.text not in _LINE_GOES_ON and not (last.is_stop and last.text.islower())
+
+
 def build_nlp(params: StructureParams):
     """spaCy pipeline: the trained Dutch pipeline named in params when installed, else blank nl.
 
@@ -191,7 +211,11 @@ def build_nlp(params: StructureParams):
             def _line_items(doc):
                 """A line that opens with a list marker ("- ", "• ", "1. ", "2) ") or a label
                 ("Knelpunt: ") starts a sentence: a hurried note's items are its sentences,
-                where the sentencizer ran them together (or split after "1.")."""
+                where the sentencizer ran them together (or split after "1."). So does a line
+                that opens with a capital after a line that ends without a full stop, unless
+                that line ends in a comma, dash or function word: a title ("Casus 7"), a
+                document's paragraphs and a note's lines ("Huurachterstand 4 mnd"), not a
+                hard-wrapped sentence ("aanvraag bij het\nUWV")."""
                 n = len(doc)
                 for i in range(n - 1):
                     if not (doc[i].is_space and "\n" in doc[i].text):
@@ -204,6 +228,8 @@ def build_nlp(params: StructureParams):
                         end = j + 2  # "1" "."
                     elif first[:1].isupper() and j + 1 < n and doc[j + 1].text == ":":
                         end = j + 1  # "Knelpunt" ":"
+                    elif _opens_with_capital(doc, j) and _line_ends(doc, i):
+                        end = j
                     else:
                         continue
                     doc[j].is_sent_start = True
