@@ -11,7 +11,7 @@ from pipeline.core.config import PROJECT_ROOT, Workdir
 from pipeline.core.text import lemmas_of
 from pipeline.stages import structure as S
 from pipeline.stages.structure import entities as E
-from pipeline.stages.structure.extract import ending_tokens, untold_outcome
+from pipeline.stages.structure.extract import ending_tokens, split_structural, untold_outcome
 from pipeline.stages.structure.nlp import case_tokens
 from pipeline.stages.structure.train import fit_all, fit_outcome, fit_told
 from tests.helpers import case_frame, sample_cases_frame, structure_one
@@ -932,3 +932,26 @@ def test_gap_matcher_finds_what_spacys_matcher_finds(nlp):
         assert sorted(ours(doc)) == sorted(theirs(doc)), text
         found += len(ours(doc))
     assert found >= 8
+
+
+def test_a_forms_structural_line_is_not_the_ending_of_its_story(nlp, model, config):
+    # "Structureel: ..." says what should change for everyone: a call for change by design.
+    # As the last line of the story it made the solution told above it read as none.
+    form = (
+        "Situatie: mw 41, 2 kinderen, huurachterstand 3 mnd.\n"
+        "Knelpunt: schuldhulp wil pas starten als de huur weer betaald wordt, maar daarvoor is "
+        "geen geld.\n"
+        "Oplossing: wijkteam betaalde eenmalig de huur uit het maatwerkbudget; schuldhulp is "
+        "gestart.\n"
+    )
+    for needed in ("Structureel: drempel voor schuldhulp verlagen.", "Wat is er structureel "
+                   "nodig? Een lagere drempel voor schuldhulp."):  # fmt: skip
+        row, statements = structure_one(nlp, model, config, form + needed)
+        assert row["solution_described"] and row["outcome"] in ("opgelost", "deels")
+        assert not statements["text"].str.contains("drempel").any()
+    # a text that opens with the label keeps it as its story
+    story, structural = split_structural(
+        S.analyse_text("Structureel: te hoge drempel. Mw wacht.", nlp, S.CueMatcher(nlp))
+    )
+    assert [s.text for s in story] == ["Structureel: te hoge drempel.", "Mw wacht."]
+    assert structural == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -144,6 +145,25 @@ def in_last_part(i: int, n: int, params: StructureParams) -> bool:
     """Is sentence i of n in the text's last part (`told_late_share`), where endings are told?
     The last sentence always is: a one- or two-sentence text has no last part of its own."""
     return i >= n * (1 - params.told_late_share) - 1e-9 or i == n - 1
+
+
+# A form's "what is needed structurally" line written into the story ("Structureel: drempel
+# verlagen", "Wat is er structureel nodig?"): a call for change by design, not how it ended.
+_STRUCTURAL_LABEL = re.compile(
+    r"^(?:\d{1,2}[.)]\s*)?(?:wat is er structureel nodig\??|structureel(?: nodig)?)\s*[:\-–?]",
+    re.IGNORECASE,
+)
+
+
+def split_structural(sents: list[Sentence]) -> tuple[list[Sentence], list[Sentence]]:
+    """(the story, its structural part): the sentences from a line labelled as what is needed
+    structurally on are the form's `structureel` field, not the story's ending, whose call for
+    change would otherwise say that no solution was told. A text that opens with the label
+    stays as it is."""
+    for i, s in enumerate(sents):
+        if i and _STRUCTURAL_LABEL.match(s.text):
+            return sents[:i], sents[i:]
+    return sents, []
 
 
 def ending_tokens(sents: Sequence[Sentence], params: StructureParams) -> list[str]:
@@ -328,14 +348,10 @@ def structure_cases(
     parsed = []
     for rec in cases.to_dict("records"):
         fields = {k: clean_text(rec.get(k)) for k in ("narrative", *FORM_FIELDS)}
-        parsed.append(
-            {
-                "rec": rec,
-                "fields": fields,
-                "sents": analyse_text(fields["narrative"], nlp, matcher),
-                "extra": [analyse_text(fields[k], nlp, matcher) for k in FORM_FIELDS],
-            }
-        )
+        sents, structural = split_structural(analyse_text(fields["narrative"], nlp, matcher))
+        extra = [analyse_text(fields[k], nlp, matcher) for k in FORM_FIELDS]
+        extra[FORM_FIELDS.index("structureel")] += structural
+        parsed.append({"rec": rec, "fields": fields, "sents": sents, "extra": extra})
     role_docs = [sentence_tokens(s, len(p["sents"])) for p in parsed for s in p["sents"]]
     role_proba = role.predict_proba(role_docs) if role_docs else np.zeros((0, len(role.classes)))
     offset = 0

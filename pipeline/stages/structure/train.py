@@ -21,7 +21,12 @@ from pipeline.stages.structure.classifier import (
     LinearTextModel,
     StructureModel,
 )
-from pipeline.stages.structure.extract import ending_tokens, outcome_tokens, structure_cases
+from pipeline.stages.structure.extract import (
+    ending_tokens,
+    outcome_tokens,
+    split_structural,
+    structure_cases,
+)
 from pipeline.stages.structure.nlp import (
     MAIN_FEATURES,
     CueMatcher,
@@ -127,7 +132,7 @@ def _featurise(frame: pd.DataFrame, nlp, matcher: CueMatcher):
     """
     sent_docs, sent_y, sent_case, case_docs, case_sents, oplossing = [], [], [], [], [], []
     for k, rec in enumerate(frame.to_dict("records")):
-        sents = analyse_text(rec.get("narrative"), nlp, matcher)
+        sents, structural = split_structural(analyse_text(rec.get("narrative"), nlp, matcher))
         texts = [s.text for s in sents]
         gold = {}
         for field, role in (("main_barrier", "barrier"), ("solution", "solution")):
@@ -137,6 +142,7 @@ def _featurise(frame: pd.DataFrame, nlp, matcher: CueMatcher):
             f: analyse_text(rec.get(f), nlp, matcher)
             for f in ("knelpunt", "oplossing", "structureel")
         }
+        fields["structureel"] += structural
         for i, s in enumerate(sents):
             sent_docs.append(sentence_tokens(s, len(sents)))
             sent_y.append(gold.get(i, weak_role(s)))
