@@ -46,11 +46,26 @@ OUTCOME_ALIASES: dict[str, str] = {
     "niet": "niet",
     "niet opgelost": "niet",
     "onbekend": "onbekend",
+    "niet bekend": "onbekend",
+    "onduidelijk": "onbekend",
+    "loopt": "onbekend",
+    "lopend": "onbekend",
+    "deels opgelost": "deels",
+    "gedeeltelijk opgelost": "deels",
     "solved": "opgelost",
     "partly": "deels",
     "unsolved": "niet",
     "unknown": "onbekend",
 }
+
+
+def outcome_of(text: str) -> str | None:
+    """The canonical outcome a cell or a form line spells ("Opgelost.", "nog onbekend", "Loopt
+    nog"), else None: a sentence that tells the outcome in words is no outcome word."""
+    word = " ".join(text.lower().strip(" .!").split())
+    word = word.removeprefix("nog ").removesuffix(" nog")
+    return OUTCOME_ALIASES.get(word)
+
 
 SOLUTION_TYPES: tuple[str, ...] = ("maatwerk", "doorbraak", "regulier", "geen")
 

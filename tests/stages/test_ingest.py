@@ -517,9 +517,13 @@ def test_outcome_in_words_is_kept_with_the_solution(tmp_path, params):
             {"id": "1", "text": STORY, "oplossing": "Briefadres geregeld.", "uitkomst": "opgelost"},
             {"id": "2", "text": STORY2, "resultaat": "De wachttijd werd overbrugd door de POH."},
             {"id": "3", "text": STORY + " Drie.", "afloop": "Deels"},
+            {"id": "4", "text": STORY + " Vier.", "uitkomst": "Nog onbekend."},
+            {"id": "5", "text": STORY + " Vijf.", "uitkomst": "nog niet opgelost"},
+            {"id": "6", "text": STORY + " Zes.", "uitkomst": "Loopt nog"},
         ],
     )
     cases = ingest_paths([tmp_path], params).cases.set_index("source_id")
+    assert list(cases.loc[["4", "5", "6"], "outcome"]) == ["onbekend", "niet", "onbekend"]
     assert cases.loc["1", "outcome"] == "opgelost"
     assert cases.loc["1", "oplossing"] == "Briefadres geregeld."
     assert pd.isna(cases.loc["2", "outcome"])

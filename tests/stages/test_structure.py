@@ -955,3 +955,19 @@ def test_a_forms_structural_line_is_not_the_ending_of_its_story(nlp, model, conf
     )
     assert [s.text for s in story] == ["Structureel: te hoge drempel.", "Mw wacht."]
     assert structural == []
+
+
+@pytest.mark.parametrize(
+    ("line", "outcome", "described"),
+    [("Uitkomst: nog onbekend", "onbekend", False), ("Resultaat: opgelost.", "opgelost", True),
+     ("Afloop: niet opgelost", "niet", False)],
+)  # fmt: skip
+def test_a_forms_outcome_line_in_the_story_is_its_outcome(
+    nlp, model, config, line, outcome, described
+):
+    # "Uitkomst: nog onbekend" read as a told solution: outcome deels, orde 1
+    text = "Mw 62, Wmo-aanvraag voor traplift loopt al 14 weken, beslistermijn verstreken.\n" + line
+    row, statements = structure_one(nlp, model, config, text)
+    assert (row["outcome"], bool(row["solution_described"])) == (outcome, described)
+    assert pd.isna(row["orde"]) != described
+    assert not statements["text"].str.contains(line.split(":")[0]).any()

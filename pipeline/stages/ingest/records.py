@@ -21,7 +21,7 @@ import pandas as pd
 from pipeline.core.config import IngestParams
 from pipeline.core.db import stable_case_id
 from pipeline.core.text import plain_spacing
-from pipeline.core.vocab import OUTCOME_ALIASES
+from pipeline.core.vocab import outcome_of
 from pipeline.stages.ingest.readers import (
     FIELDS,
     IngestError,
@@ -412,7 +412,7 @@ def normalise_records(
         # an outcome in the vocabulary ("opgelost", "deels") is the outcome; one told in words
         # ("de uitzetting is voorkomen") is what was achieved: kept with the solution
         outcome_text = _clean(rec.get("outcome"))
-        outcome = OUTCOME_ALIASES.get(outcome_text.lower().strip(" .!")) if outcome_text else None
+        outcome = outcome_of(outcome_text) if outcome_text else None
         seen_ids[case_id] = row_ref
         seen_text[tkey] = case_id
         row = {

@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline.core.config import StructureParams
 from pipeline.core.text import lemmas_of
-from pipeline.core.vocab import DOMAINS, OUTCOMES
+from pipeline.core.vocab import DOMAINS, OUTCOMES, outcome_of
 from pipeline.stages.structure.classifier import StructureModel
 from pipeline.stages.structure.entities import (
     find_municipality,
@@ -164,6 +164,26 @@ def split_structural(sents: list[Sentence]) -> tuple[list[Sentence], list[Senten
         if i and _STRUCTURAL_LABEL.match(s.text):
             return sents[:i], sents[i:]
     return sents, []
+
+
+# A form's outcome line in the story that says the outcome in one word ("Resultaat: opgelost",
+# "Uitkomst: nog onbekend"); a line that tells it in a sentence is story.
+_OUTCOME_LINE = re.compile(
+    r"^(?:\d{1,2}[.)]\s*)?(?:uitkomst|resultaat|afloop|stand van zaken)\s*[:\-–]\s*(.+)$",
+    re.IGNORECASE,
+)
+
+
+def stated_outcome(sents: list[Sentence]) -> tuple[list[Sentence], str | None]:
+    """(the story without its outcome line, the outcome that line states): a form's
+    "Uitkomst: nog onbekend" is the outcome, as an outcome column would be, and no sentence of
+    the story (it read as a solution told). None when no line states one word of `OUTCOMES`."""
+    for i, s in enumerate(sents):
+        m = _OUTCOME_LINE.match(s.text)
+        word = outcome_of(m.group(1)) if m else None
+        if word:
+            return sents[:i] + sents[i + 1 :], word
+    return sents, None
 
 
 def ending_tokens(sents: Sequence[Sentence], params: StructureParams) -> list[str]:
@@ -349,9 +369,12 @@ def structure_cases(
     for rec in cases.to_dict("records"):
         fields = {k: clean_text(rec.get(k)) for k in ("narrative", *FORM_FIELDS)}
         sents, structural = split_structural(analyse_text(fields["narrative"], nlp, matcher))
+        sents, stated = stated_outcome(sents)
         extra = [analyse_text(fields[k], nlp, matcher) for k in FORM_FIELDS]
         extra[FORM_FIELDS.index("structureel")] += structural
-        parsed.append({"rec": rec, "fields": fields, "sents": sents, "extra": extra})
+        parsed.append(
+            {"rec": rec, "fields": fields, "sents": sents, "extra": extra, "stated": stated}
+        )
     role_docs = [sentence_tokens(s, len(p["sents"])) for p in parsed for s in p["sents"]]
     role_proba = role.predict_proba(role_docs) if role_docs else np.zeros((0, len(role.classes)))
     offset = 0
@@ -446,7 +469,7 @@ def structure_cases(
             )
 
         # is a solution described? the oplossing field, the input's own labels, or told cues
-        outcome_in = clean_text(rec.get("outcome"))
+        outcome_in = clean_text(rec.get("outcome")) or p["stated"]
         orde_in = rec.get("orde")
         orde_given = orde_in is not None and not pd.isna(orde_in)
         scores = told_scores(sents + extra[1], params)
