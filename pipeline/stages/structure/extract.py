@@ -186,6 +186,15 @@ def stated_outcome(sents: list[Sentence]) -> tuple[list[Sentence], str | None]:
     return sents, None
 
 
+def read_story(text: str | None, nlp, matcher) -> tuple[list[Sentence], list[Sentence], str | None]:
+    """A narrative's sentences as the stage reads them, in training and in use alike: (the
+    story, its structural part (`split_structural`), the outcome a form line states
+    (`stated_outcome`))."""
+    story, structural = split_structural(analyse_text(text, nlp, matcher))
+    story, stated = stated_outcome(story)
+    return story, structural, stated
+
+
 def ending_tokens(sents: Sequence[Sentence], params: StructureParams) -> list[str]:
     """What the ending reader (the `told` model) reads: the lemmas and cue tokens of the text's
     last part, where endings are told."""
@@ -368,8 +377,7 @@ def structure_cases(
     parsed = []
     for rec in cases.to_dict("records"):
         fields = {k: clean_text(rec.get(k)) for k in ("narrative", *FORM_FIELDS)}
-        sents, structural = split_structural(analyse_text(fields["narrative"], nlp, matcher))
-        sents, stated = stated_outcome(sents)
+        sents, structural, stated = read_story(fields["narrative"], nlp, matcher)
         extra = [analyse_text(fields[k], nlp, matcher) for k in FORM_FIELDS]
         extra[FORM_FIELDS.index("structureel")] += structural
         parsed.append(

@@ -24,8 +24,7 @@ from pipeline.stages.structure.classifier import (
 from pipeline.stages.structure.extract import (
     ending_tokens,
     outcome_tokens,
-    split_structural,
-    stated_outcome,
+    read_story,
     structure_cases,
 )
 from pipeline.stages.structure.nlp import (
@@ -133,8 +132,7 @@ def _featurise(frame: pd.DataFrame, nlp, matcher: CueMatcher):
     """
     sent_docs, sent_y, sent_case, case_docs, case_sents, oplossing = [], [], [], [], [], []
     for k, rec in enumerate(frame.to_dict("records")):
-        sents, structural = split_structural(analyse_text(rec.get("narrative"), nlp, matcher))
-        sents, _ = stated_outcome(sents)  # the labels say the outcome
+        sents, structural, _ = read_story(rec.get("narrative"), nlp, matcher)  # labels: outcome
         texts = [s.text for s in sents]
         gold = {}
         for field, role in (("main_barrier", "barrier"), ("solution", "solution")):
