@@ -278,7 +278,15 @@ def test_train_cluster_reference_builds_the_dev_split_from_id_and_text(tmp_path,
 
 def test_cases_added_later_join_the_clusters_fitted_with_the_reference(tmp_path, config):
     """An incremental build after a fit with the reference: known statements keep their
-    clusters, new ones are projected with the saved (reference-fitted) space and centroids."""
+    clusters, new ones are projected with the saved (reference-fitted) space and centroids.
+
+    The refit for new statements that join no cluster is switched off here: whether 10 fixture
+    statements cross its 50% depends on the shipped reference (with the reference of
+    2026-12-06, 9 of the 10 stay outside the 23 clusters; before, at most half did), and that
+    rule has tests of its own."""
+    config = config.model_copy(
+        update={"cluster": config.cluster.model_copy(update={"refit_unassigned_share": 1.0})}
+    )
     wd, _ = _real_stage_workdir(tmp_path, config, MODEL, n=100)
     first = C.run_stage(wd)
     assert first["mode"] == "full" and first["reference_cases"] > 0
