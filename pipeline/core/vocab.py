@@ -67,6 +67,41 @@ def outcome_of(text: str) -> str | None:
     return OUTCOME_ALIASES.get(word)
 
 
+# Section headings of a case form ("Knelpunt: ..."), the column aliases' Dutch words among
+# them ("Probleem:", "Aanpak:", "Resultaat:"): ingest splits text documents by them, and the
+# structure stage reads a form's structural and outcome lines written into a story by them.
+SECTION_HEADINGS: dict[str, str] = {
+    "situatie": "narrative",
+    "casus": "narrative",
+    "verhaal": "narrative",
+    "knelpunt": "knelpunt",
+    "knelpunten": "knelpunt",
+    "probleem": "knelpunt",
+    "belemmering": "knelpunt",
+    "oplossing": "oplossing",
+    "oplossingen": "oplossing",
+    "aanpak": "oplossing",
+    "interventie": "oplossing",
+    "wat is er bereikt": "oplossing",
+    "wat is er structureel nodig": "structureel",
+    "structureel nodig": "structureel",
+    "structureel": "structureel",
+    "uitkomst": "outcome",
+    "resultaat": "outcome",
+    "afloop": "outcome",
+    "stand van zaken": "outcome",
+    "gemeente": "municipality",
+    "organisatie": "organisation",
+    "datum": "case_date",
+    "orde": "orde",
+}
+
+
+def headings_of(field: str) -> list[str]:
+    """The section headings that fill `field`, longest first (for a regex alternation)."""
+    return sorted((h for h, f in SECTION_HEADINGS.items() if f == field), key=len, reverse=True)
+
+
 SOLUTION_TYPES: tuple[str, ...] = ("maatwerk", "doorbraak", "regulier", "geen")
 
 # Orde of learning: 1 this case, 2 the organisation's own rules, 3 the system.

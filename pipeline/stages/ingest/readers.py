@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.core.config import IngestParams
+from pipeline.core.vocab import SECTION_HEADINGS
 
 FIELDS = (
     "source_id",
@@ -97,32 +98,6 @@ ALIASES: dict[str, str] = {
         ["datum", "date", "casedate", "datumcasus", "jaar", "year", "registratiedatum"], "case_date"
     ),
     **dict.fromkeys(["orde", "order", "leerorde", "ordevanleren"], "orde"),
-}
-
-# Section headings in form-style text documents ("Knelpunt: ..."), the column aliases'
-# Dutch words among them ("Probleem:", "Aanpak:", "Resultaat:").
-SECTION_HEADINGS: dict[str, str] = {
-    "situatie": "narrative",
-    "casus": "narrative",
-    "verhaal": "narrative",
-    "knelpunt": "knelpunt",
-    "knelpunten": "knelpunt",
-    "probleem": "knelpunt",
-    "belemmering": "knelpunt",
-    "oplossing": "oplossing",
-    "oplossingen": "oplossing",
-    "aanpak": "oplossing",
-    "interventie": "oplossing",
-    "wat is er bereikt": "oplossing",
-    "wat is er structureel nodig": "structureel",
-    "structureel": "structureel",
-    "uitkomst": "outcome",
-    "resultaat": "outcome",
-    "afloop": "outcome",
-    "gemeente": "municipality",
-    "organisatie": "organisation",
-    "datum": "case_date",
-    "orde": "orde",
 }
 
 # A heading stands alone on its line ("Knelpunt:"), is followed by a separator and its value

@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline.core.config import StructureParams
 from pipeline.core.text import lemmas_of
-from pipeline.core.vocab import DOMAINS, OUTCOMES, outcome_of
+from pipeline.core.vocab import DOMAINS, OUTCOMES, headings_of, outcome_of
 from pipeline.stages.structure.classifier import StructureModel
 from pipeline.stages.structure.entities import (
     find_municipality,
@@ -147,12 +147,14 @@ def in_last_part(i: int, n: int, params: StructureParams) -> bool:
     return i >= n * (1 - params.told_late_share) - 1e-9 or i == n - 1
 
 
+def _label(field: str) -> str:
+    """A form line's opening label that fills `field` (`SECTION_HEADINGS`), maybe numbered."""
+    return rf"^(?:\d{{1,2}}[.)]\s*)?(?:{'|'.join(map(re.escape, headings_of(field)))})"
+
+
 # A form's "what is needed structurally" line written into the story ("Structureel: drempel
 # verlagen", "Wat is er structureel nodig?"): a call for change by design, not how it ended.
-_STRUCTURAL_LABEL = re.compile(
-    r"^(?:\d{1,2}[.)]\s*)?(?:wat is er structureel nodig\??|structureel(?: nodig)?)\s*[:\-–?]",
-    re.IGNORECASE,
-)
+_STRUCTURAL_LABEL = re.compile(_label("structureel") + r"\s*[:\-–?]", re.IGNORECASE)
 
 
 def split_structural(sents: list[Sentence]) -> tuple[list[Sentence], list[Sentence]]:
@@ -168,10 +170,7 @@ def split_structural(sents: list[Sentence]) -> tuple[list[Sentence], list[Senten
 
 # A form's outcome line in the story that says the outcome in one word ("Resultaat: opgelost",
 # "Uitkomst: nog onbekend"); a line that tells it in a sentence is story.
-_OUTCOME_LINE = re.compile(
-    r"^(?:\d{1,2}[.)]\s*)?(?:uitkomst|resultaat|afloop|stand van zaken)\s*[:\-–]\s*(.+)$",
-    re.IGNORECASE,
-)
+_OUTCOME_LINE = re.compile(_label("outcome") + r"\s*[:\-–]\s*(.+)$", re.IGNORECASE)
 
 
 def stated_outcome(sents: list[Sentence]) -> tuple[list[Sentence], str | None]:
