@@ -87,3 +87,113 @@ def serve(root: Path, log_path: Path, src: Path | None = None) -> Iterator[str]:
     finally:
         stop(proc)
         log.close()
+
+
+@contextlib.contextmanager
+def forwarding_proxy(upstream: str) -> Iterator[str]:
+    """URL of a reverse proxy in front of `upstream` (http://127.0.0.1:PORT) that does what
+    deploy/nginx-casuswijzer.conf does: forward every request, the WebSocket upgrade included,
+    with the client's address added in X-Forwarded-For. A browser's own extra headers are no
+    stand-in: Chromium does not send them on the WebSocket handshake, where Streamlit reads
+    `st.context.headers`. Runs tornado (Streamlit's server) on its own thread and loop."""
+    import asyncio
+    import threading
+
+    import tornado.httpclient
+    import tornado.httpserver
+    import tornado.web
+    import tornado.websocket
+
+    ws_upstream = upstream.replace("http://", "ws://", 1)
+    hop = {"connection", "upgrade", "keep-alive", "transfer-encoding", "content-length", "host"}
+
+    def forwarded(request) -> dict[str, str]:
+        headers = {k: v for k, v in request.headers.get_all() if k.lower() not in hop}
+        prior = request.headers.get("X-Forwarded-For")
+        headers["X-Forwarded-For"] = f"{prior}, {request.remote_ip}" if prior else request.remote_ip
+        return headers
+
+    class Forward(tornado.websocket.WebSocketHandler):
+        upstream_ws = None
+
+        async def get(self, *args, **kwargs):
+            if self.request.headers.get("Upgrade", "").lower() == "websocket":
+                return await super().get(*args, **kwargs)
+            client = tornado.httpclient.AsyncHTTPClient()
+            resp = await client.fetch(
+                tornado.httpclient.HTTPRequest(
+                    upstream + self.request.uri,
+                    headers=forwarded(self.request),
+                    follow_redirects=False,
+                    decompress_response=False,
+                ),
+                raise_error=False,
+            )
+            self.set_status(resp.code, resp.reason)
+            self.clear_header("Content-Type")  # tornado's default, else sent twice
+            for k, v in resp.headers.get_all():
+                if k.lower() not in hop:
+                    self.add_header(k, v)
+            if resp.body:
+                self.write(resp.body)
+
+        def select_subprotocol(self, subprotocols):
+            return subprotocols[0] if subprotocols else None
+
+        async def open(self, *args, **kwargs):
+            self.set_nodelay(True)
+            protocols = [
+                p.strip()
+                for p in self.request.headers.get("Sec-WebSocket-Protocol", "").split(",")
+                if p.strip()
+            ]
+            headers = {
+                k: v for k, v in forwarded(self.request).items() if not k.lower().startswith("sec-")
+            }
+            self.upstream_ws = await tornado.websocket.websocket_connect(
+                tornado.httpclient.HTTPRequest(ws_upstream + self.request.uri, headers=headers),
+                subprotocols=protocols or None,
+                max_message_size=1 << 30,
+            )
+            asyncio.ensure_future(self._pipe_back())
+
+        async def _pipe_back(self):
+            while True:
+                msg = await self.upstream_ws.read_message()
+                if msg is None:
+                    self.close()
+                    return
+                await self.write_message(msg, binary=isinstance(msg, bytes))
+
+        async def on_message(self, message):
+            if self.upstream_ws is not None:
+                await self.upstream_ws.write_message(message, binary=isinstance(message, bytes))
+
+        def on_close(self):
+            if self.upstream_ws is not None:
+                self.upstream_ws.close()
+
+    port = free_port()
+    ready = threading.Event()
+    state: dict = {}
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        app = tornado.web.Application([(r"/.*", Forward)], websocket_max_message_size=1 << 30)
+        server = tornado.httpserver.HTTPServer(app)
+        server.listen(port, "127.0.0.1")
+        state.update(loop=loop, server=server)
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        loop = state["loop"]
+        loop.call_soon_threadsafe(state["server"].stop)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from pipeline.core.config import DEFAULT_PARAMS, PROJECT_ROOT, Workdir, load_config
-from tests.app.served import DONE, free_port, stop, wait_for
+from tests.app.served import DONE, forwarding_proxy, free_port, stop, wait_for
 from tests.helpers import build_tiny_kb
 
 pytestmark = pytest.mark.slow
@@ -245,7 +245,9 @@ def test_without_sign_in_a_served_app_refuses_a_browser_behind_a_proxy(
     tmp_path, tiny_workdir, browser
 ):
     """The real server in single-user mode: a browser on this computer gets the app, the same
-    browser through a proxy (X-Forwarded-For, as nginx sends it) gets the refusal."""
+    browser through a reverse proxy on this computer (which adds X-Forwarded-For to every
+    request and to the WebSocket upgrade, as the shipped nginx configuration does) gets the
+    refusal."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "HOME": str(tmp_path)}  # no ~/.streamlit/secrets.toml: sign-in off
@@ -258,16 +260,17 @@ def test_without_sign_in_a_served_app_refuses_a_browser_behind_a_proxy(
         )
         try:
             wait_for(f"{url}/_stcore/health", proc)
-            for name, headers in (("direct", {}), ("proxy", {"X-Forwarded-For": "10.1.2.3"})):
-                context = browser.new_context(extra_http_headers=headers)
-                try:
-                    page = context.new_page()
-                    page.goto(url, wait_until="domcontentloaded")
-                    page.wait_for_selector("h1, [data-testid='stAlert']", timeout=WAIT_MS)
-                    page.wait_for_selector(DONE, timeout=WAIT_MS)
-                    shown[name] = page.locator('[data-testid="stMain"]').inner_text()
-                finally:
-                    context.close()
+            with forwarding_proxy(url) as proxied:
+                for name, address in (("direct", url), ("proxy", proxied)):
+                    context = browser.new_context()
+                    try:
+                        page = context.new_page()
+                        page.goto(address, wait_until="domcontentloaded")
+                        page.wait_for_selector("h1, [data-testid='stAlert']", timeout=WAIT_MS)
+                        page.wait_for_selector(DONE, timeout=WAIT_MS)
+                        shown[name] = page.locator('[data-testid="stMain"]').inner_text()
+                    finally:
+                        context.close()
         finally:
             stop(proc)
     assert "Zoeken in casussen" in shown["direct"]
