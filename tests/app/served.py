@@ -92,10 +92,11 @@ def serve(root: Path, log_path: Path, src: Path | None = None) -> Iterator[str]:
 @contextlib.contextmanager
 def forwarding_proxy(upstream: str) -> Iterator[str]:
     """URL of a reverse proxy in front of `upstream` (http://127.0.0.1:PORT) that does what
-    deploy/nginx-casuswijzer.conf does: forward every request, the WebSocket upgrade included,
-    with the client's address added in X-Forwarded-For. A browser's own extra headers are no
-    stand-in: Chromium does not send them on the WebSocket handshake, where Streamlit reads
-    `st.context.headers`. Runs tornado (Streamlit's server) on its own thread and loop."""
+    deploy/nginx-casuswijzer.conf does for what a page needs: forward GET requests and the
+    WebSocket upgrade, with the client's address added in X-Forwarded-For. A browser's own
+    extra headers are no stand-in: Chromium does not send them on the WebSocket handshake,
+    where Streamlit reads `st.context.headers`. Runs tornado (Streamlit's server) on its own
+    thread and loop."""
     import asyncio
     import threading
 
