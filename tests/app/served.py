@@ -190,7 +190,8 @@ def forwarding_proxy(upstream: str) -> Iterator[str]:
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    ready.wait(10)
+    if not ready.wait(10):
+        raise TimeoutError(f"the forwarding proxy did not start on port {port}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
