@@ -501,12 +501,22 @@ def test_xlsx_header_below_a_title_row_is_found_with_map(tmp_path, params):
     assert result.cases["source_row"].tolist() == [4, 6]
 
 
-def test_xlsx_title_row_and_unknown_columns_name_the_header_row(tmp_path, params):
+def test_xlsx_header_below_a_title_row_names_the_narrative_in_other_words(tmp_path, params):
     _title_sheet(tmp_path / "f.xlsx", ["Volgnr", "Omschrijving casus"], [[1, STORY], [2, STORY2]])
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
+    assert result.cases["source_row"].tolist() == [4, 6]
+
+
+def test_xlsx_title_row_and_unknown_columns_name_the_header_row(tmp_path, params):
+    # two free-text columns of the same length: neither is clearly the narrative
+    header = ["Volgnr", "Hulpvraag", "Verloop"]
+    _title_sheet(tmp_path / "f.xlsx", header, [[1, STORY, STORY2], [2, STORY2, STORY]])
     result = ingest_paths([tmp_path], params)
     (q,) = result.quarantine
     assert q.n_records == 2  # the two records, not the title or blank rows
-    assert "2 kolommen" in q.reason and "--map" in q.reason
+    assert "3 kolommen" in q.reason and "--map" in q.reason
 
 
 # ------------------------------------------------------------------- outcome text is never lost
@@ -620,8 +630,10 @@ def test_csv_title_line_without_delimiters_is_skipped_with_delimiter_given(tmp_p
 def test_a_cell_that_reads_like_a_column_name_does_not_make_a_data_row_the_header(tmp_path, params):
     lines = ["Nr;Toelichting;Soort", f"1;{STORY};casus", f"2;{STORY2};situatie"]
     (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (q,) = ingest_paths([tmp_path], params).quarantine  # no --map: no narrative column
-    assert q.field == "narrative" and q.n_records == 2 and "3 kolommen" in q.reason
+    result = ingest_paths([tmp_path], params)  # "Toelichting" names the narrative in words
+    assert result.quarantine == []
+    assert result.cases["source_row"].tolist() == [2, 3]
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
 
 
 def test_a_sheet_without_cases_is_named_without_csv_advice(tmp_path, params):
@@ -723,3 +735,66 @@ def test_the_data_checks_print_no_library_noise():
     )
     assert "DeprecationWarning" not in done.stderr
     assert "great_expectations" not in done.stderr
+
+
+# ----------------------------------------------- a narrative column named in other words, or none
+def test_header_words_name_the_narrative_unless_they_name_a_number_date_or_category():
+    from pipeline.stages.ingest.readers import narrative_by_words
+
+    assert narrative_by_words(["Casusnummer", "Titel casus", "Korte omschrijving"]) == (
+        "Korte omschrijving"
+    )
+    assert narrative_by_words(["Datum melding", "Verhaal (geanonimiseerd)"]) == (
+        "Verhaal (geanonimiseerd)"
+    )
+    assert narrative_by_words(["Situatieschets"]) == "Situatieschets"
+    assert narrative_by_words(["Casus-ID", "Soort situatie", "Casustype", "Naam"]) is None
+
+
+def test_a_dutch_excel_export_with_a_descriptive_narrative_header_is_read(tmp_path, params):
+    lines = ["Casusnummer;Omschrijving casus;Datum", f"C-1;{STORY};3-4-2024", f"C-2;{STORY2};"]
+    (tmp_path / "export.csv").write_text("\r\n".join(lines) + "\r\n", encoding="cp1252")
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["source_id"].tolist() == ["C-1", "C-2"]
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
+    assert str(result.cases["case_date"].iloc[0]) == "2024-04-03"
+
+
+def test_the_clearly_longest_text_column_is_the_narrative_and_is_logged_by_position(
+    tmp_path, params, caplog
+):
+    import logging
+
+    from pipeline.stages.ingest.records import log_columns
+
+    lines = ["Nr;Wijk;Hulpvraag", f"1;Noord;{STORY}", f"2;Zuid west;{STORY2}"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
+    (note,) = result.columns
+    with caplog.at_level(logging.INFO, logger="pipeline.stages.ingest.records"):
+        log_columns("a.csv", *note[1:])
+    (info,) = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert info.startswith("a.csv: kolommen Nr → source_id, kolom 3 → narrative (herkend")
+    assert "Hulpvraag" not in info
+
+
+def test_short_text_columns_are_no_narrative(tmp_path, params):
+    lines = ["Nr;Wijk;Hulpvraag", "1;Noord;schulden en huur", "2;Zuid;geen inkomen sinds mei"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (q,) = ingest_paths([tmp_path], params).quarantine
+    assert (q.field, q.n_records) == ("narrative", 2)
+
+
+def test_a_file_without_a_header_is_quarantined_whole_not_read_from_its_second_row(
+    tmp_path, params
+):
+    # the first story was read as the header: guessing a column would lose it unremarked
+    lines = [f"1;{STORY} Eerste.", f"2;{STORY2}", f"3;{STORY} Derde."]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert result.cases.empty
+    (q,) = result.quarantine
+    assert (q.field, q.n_records) == ("narrative", 2) and "kopregel" in q.reason

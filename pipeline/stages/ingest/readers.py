@@ -202,6 +202,99 @@ def map_columns(columns: Iterable[Any], extra: Mapping[str, str] | None = None) 
     return {col: out[col] for col in columns if col in out}
 
 
+# A header names the narrative in other words when one of its words holds one of these
+# ("Omschrijving casus", "Korte situatieschets", "Verhaal (geanonimiseerd)")...
+_NARRATIVE_WORD_PARTS = (
+    "verhaal",
+    "casus",
+    "situatie",
+    "beschrijving",
+    "omschrijving",
+    "tekst",
+    "text",
+    "narrative",
+    "description",
+    "story",
+    "toelichting",
+    "verslag",
+    "notitie",
+    "samenvatting",
+    "inhoud",
+)
+# ...and none of its words is, or ends in, a number, date, name or category ("Casusnummer",
+# "Datum melding", "Titel casus", "Soort situatie").
+_NOT_NARRATIVE_WORD_ENDS = (
+    "nummer",
+    "nr",
+    "id",
+    "code",
+    "datum",
+    "date",
+    "jaar",
+    "naam",
+    "titel",
+    "title",
+    "type",
+    "soort",
+    "categorie",
+    "status",
+    "kenmerk",
+    "label",
+    "lengte",
+)
+# Content fallback: a column is the narrative when its typical value is free text this long
+# (in words) and clearly the longest column of the file.
+NARRATIVE_MIN_WORDS = 12
+_CONTENT_SAMPLE = 200
+
+
+def _header_words(name: Any) -> list[str]:
+    s = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    return re.findall(r"[a-z0-9]+", s)
+
+
+def looks_like_header(columns: Iterable[Any]) -> bool:
+    """Could these names be a header? Not when one is a sentence (over 5 words) or holds a
+    delimiter: then the first record was read as the header (no header, or the wrong
+    delimiter), and no column is guessed, so that the file is quarantined whole instead of
+    losing its first record."""
+    return all(
+        len(str(c).split()) <= 5 and not any(d in str(c) for d in DELIMITERS) for c in columns
+    )
+
+
+def narrative_by_words(columns: Iterable[Any]) -> Any | None:
+    """The first column whose header names the narrative in words the aliases do not list
+    exactly ("Omschrijving casus"); None when none does. Used on a file's records only, not to
+    find a header row (a title above it, "Overzicht casussen 2024", would read as one)."""
+    for col in columns:
+        words = _header_words(col)
+        if any(p in w for w in words for p in _NARRATIVE_WORD_PARTS) and not any(
+            w.endswith(e) for w in words for e in _NOT_NARRATIVE_WORD_ENDS
+        ):
+            return col
+    return None
+
+
+def narrative_by_content(columns: Iterable[Any], rows: Iterable[Mapping[Any, Any]]) -> Any | None:
+    """The column whose values are free text: the highest median word count over (a sample of)
+    `rows`, at least `NARRATIVE_MIN_WORDS` and twice the next column's; None when no column is
+    clearly that. For a file whose header names no narrative column in any words."""
+    sample = list(itertools.islice(rows, _CONTENT_SAMPLE))
+    medians = []
+    for col in columns:
+        counts = sorted(
+            len(v.split()) if isinstance(v, str) else 0 for v in (r.get(col) for r in sample)
+        )
+        medians.append((counts[len(counts) // 2] if counts else 0, col))
+    medians.sort(key=lambda m: m[0], reverse=True)
+    if not medians or medians[0][0] < NARRATIVE_MIN_WORDS:
+        return None
+    if len(medians) > 1 and medians[0][0] < 2 * medians[1][0]:
+        return None
+    return medians[0][1]
+
+
 # ---------------------------------------------------------------------------------------- CSV
 def _lines(text: str) -> list[str]:
     """Physical lines with their newline (\r\n and \r become \n; other separators stay text)."""

@@ -26,7 +26,10 @@ from pipeline.stages.ingest.readers import (
     FIELDS,
     IngestError,
     iter_input_files,
+    looks_like_header,
     map_columns,
+    narrative_by_content,
+    narrative_by_words,
     read_file,
 )
 
@@ -74,8 +77,9 @@ class IngestResult:
     quarantine: list[QuarantineRecord] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
     records_in: int = 0  # records read from the inputs (an unreadable file counts as one)
-    # (source, its columns, column -> field) per tabular source: for `log_columns`
-    columns: list[tuple[str, list[Any], dict[Any, str]]] = field(default_factory=list)
+    # (source, its columns, column -> field, the column read as the narrative by its content
+    # or None) per tabular source: for `log_columns`
+    columns: list[tuple[str, list[Any], dict[Any, str], Any]] = field(default_factory=list)
 
     def quarantine_frame(self) -> pd.DataFrame:
         rows = [{c: getattr(q, c) for c in QUARANTINE_COLUMNS} for q in self.quarantine]
@@ -235,8 +239,9 @@ def file_of_source(source: str) -> str:
 def _missing_narrative_reason(n_columns: int, source: str) -> str:
     head = (
         f"geen verhaalkolom gevonden: de kopregel heeft {n_columns} kolom"
-        f"{'men' if n_columns != 1 else ''} en geen heet text, narrative, verhaal, casus, "
-        "situatie of omschrijving. "
+        f"{'men' if n_columns != 1 else ''}, geen heet text, narrative, verhaal, casus, "
+        "situatie of omschrijving, en geen houdt duidelijk de langste tekst (verhalen van "
+        "een paar zinnen). "
     )
     if re.search(r"\.xls[xm]$", file_of_source(source), re.IGNORECASE):  # no delimiter to choose
         return head + (
@@ -249,12 +254,24 @@ def _missing_narrative_reason(n_columns: int, source: str) -> str:
     )
 
 
-def log_columns(source: str, columns: list[Any], mapping: Mapping[Any, str]) -> None:
+def log_columns(
+    source: str, columns: list[Any], mapping: Mapping[Any, str], by_content: Any = None
+) -> None:
     """Say which column became which field, so an unused column is noticed. `source` must be
-    the gated file name (a file name can hold a name). The names of mapped columns are aliases
-    or --map names; the others could be data (a file whose first row is no header), so at INFO
-    they are only counted, named with --verbose."""
-    used = ", ".join(f"{c} → {f}" for c, f in mapping.items()) or "geen"
+    the gated file name (a file name can hold a name). The names of mapped columns are aliases,
+    header words or --map names; the others could be data (a file whose first row is no
+    header), so at INFO they are only counted, named with --verbose. So is the column read as
+    the narrative by its content (`by_content`): at INFO it is named by its position."""
+    used = (
+        ", ".join(
+            f"kolom {columns.index(c) + 1} → {f} (herkend aan de lange tekst; noem hem met "
+            "--map KOLOM=narrative)"
+            if c == by_content
+            else f"{c} → {f}"
+            for c, f in mapping.items()
+        )
+        or "geen"
+    )
     unused = [c for c in columns if c not in mapping]
     log.info(
         "%s: kolommen %s%s",
@@ -266,6 +283,31 @@ def log_columns(source: str, columns: list[Any], mapping: Mapping[Any, str]) -> 
     )
     if unused:
         log.debug("%s: niet gebruikte kolommen: %s", source, ", ".join(map(str, unused)))
+
+
+def _mapping(
+    records: list[tuple[str, int, dict[str, Any]]],
+    source: str,
+    key: tuple,
+    extra: Mapping[str, str],
+) -> tuple[dict[Any, str], Any]:
+    """The column mapping of a source's records with columns `key`, and the column read as the
+    narrative by its content (None when the names decided). Without an alias or --map for the
+    narrative, a header that names it in other words ("Omschrijving casus") is it, else the
+    column whose values are clearly the longest free text (`narrative_by_content`)."""
+    mapping = map_columns(key, extra)
+    if "narrative" in mapping.values() or not looks_like_header(key):
+        return mapping, None
+    free = [c for c in key if c not in mapping]
+    col = narrative_by_words(free)
+    by_content = None
+    if col is None:
+        rows = (r for s, _, r in records if s == source and tuple(r.keys()) == key)
+        col = by_content = narrative_by_content(free, rows)
+    if col is None:
+        return mapping, None
+    mapping = {c: (mapping.get(c) or "narrative") for c in key if c in mapping or c == col}
+    return mapping, by_content
 
 
 def normalise_records(
@@ -283,9 +325,10 @@ def normalise_records(
     rows: list[dict[str, Any]] = []
     seen_text: dict[str, str] = {}
     seen_ids: dict[str, int | None] = {}
-    mapping_cache: dict[tuple, dict] = {}
+    records = list(records)
+    mapping_cache: dict[tuple, tuple[dict, Any]] = {}
     logged: set[tuple[str, tuple]] = set()
-    columns: list[tuple[str, list[Any], dict[Any, str]]] = []
+    columns: list[tuple[str, list[Any], dict[Any, str], Any]] = []
     missing_narrative: dict[str, QuarantineRecord] = {}
     min_date = pd.Timestamp(params.min_date).date()
     max_date = pd.Timestamp(params.max_date).date()
@@ -300,12 +343,13 @@ def normalise_records(
             quarantine.append(QuarantineRecord(source, row_ref, None, "rejected", raw["__error__"]))
             continue
         key = tuple(raw.keys())
-        mapping = mapping_cache.get(key)
-        if mapping is None:
-            mapping = mapping_cache[key] = map_columns(raw.keys(), extra)
+        cached = mapping_cache.get((source, key))
+        if cached is None:
+            cached = mapping_cache[(source, key)] = _mapping(records, source, key, extra)
+        mapping, by_content = cached
         if (source, key) not in logged and not set(key) <= set(FIELDS):
             logged.add((source, key))
-            columns.append((source, list(key), mapping))
+            columns.append((source, list(key), mapping, by_content))
         rec = {target: raw[src] for src, target in mapping.items()}
         for canon in FIELDS:  # records already in canonical form (text documents)
             if canon in raw and canon not in rec:

@@ -60,7 +60,7 @@ def _gate_side_channels(
         [f["file"] for f in result.files]
         + [q.source_file for q in result.quarantine]
         + cases["source_file"].tolist()
-        + [source for source, _, _ in result.columns]
+        + [note[0] for note in result.columns]
     )
     cases, emptied = gate.cells(cases)
     for idx, col, labels in emptied:
@@ -168,8 +168,8 @@ def run_stage(
             log.debug("duplicaat: %s", q.message())
         else:
             log.warning("quarantaine: %s", q.message())
-    for source, columns, mapping in result.columns:
-        log_columns(names.get(source, source), columns, mapping)
+    for source, *note in result.columns:
+        log_columns(names.get(source, source), *note)
     files = [{**f, "file": names.get(f["file"], f["file"])} for f in result.files]
     cases = typed_cases(cases.reset_index(drop=True))
     left_out = result.records_left_out()
