@@ -43,6 +43,14 @@ def test_each_leading_filler_word_is_stripped(word):
     assert make_title(f"{word} de kliniek neemt niemand op zonder detox.").startswith("De kliniek")
 
 
+def test_a_conjunction_after_a_dropped_connective_is_no_verb_to_swap_with_its_subject():
+    # real dev cluster title: "Hij toen negentien was, vertrok zijn vriendin naar een ander"
+    title = make_title("Maar toen hij negentien was, vertrok zijn vriendin naar een ander.")
+    assert title.startswith("Toen hij negentien was")
+    title = make_title("Maar omdat ze geen adres heeft, krijgt ze geen uitkering.")
+    assert title.startswith("Omdat ze geen adres heeft")
+
+
 def test_leading_time_phrase_is_stripped():
     assert make_title("Na drie maanden zij kreeg geen uitkering.") == "Zij kreeg geen uitkering"
     assert make_title("Sinds 2019 de gemeente weigert.") == "De gemeente weigert"

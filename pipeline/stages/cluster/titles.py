@@ -79,11 +79,14 @@ _SUBJECT_START = _PRONOUN_SUBJECTS | frozenset(
 )
 # fronts that are also conjunctions: dropped only before an inverted clause ("Toen belde zij")
 _CONJUNCTION_TOO = frozenset({"toen", "nu"})
-# first words of a clause that are no finite verb (so no inversion follows)
+# first words of a clause that are no finite verb (so no inversion follows); a subordinating
+# conjunction neither ("Maar toen hij negentien was, ..." is no "hij toen negentien was")
 _NOT_A_VERB = frozenset(
     "de het een dat die deze dit zijn haar hun geen niet ook nog al wel zo er daar hier "
     "aan bij door in met na naar om op over per sinds tot uit van vanaf voor zonder tegen "
-    "tussen onder binnen buiten via volgens wegens ondanks".split()
+    "tussen onder binnen buiten via volgens wegens ondanks "
+    "toen nu als omdat doordat nadat voordat terwijl zodra zolang wanneer hoewel indien "
+    "zodat of".split()
 )
 _FILLER = re.compile(r"\s+\b(immers|echter|overigens|namelijk|eigenlijk|nog steeds)\b", re.I)
 _CLAUSE_BREAK = re.compile(
