@@ -51,6 +51,17 @@ def test_a_conjunction_after_a_dropped_connective_is_no_verb_to_swap_with_its_su
     assert title.startswith("Omdat ze geen adres heeft")
 
 
+def test_who_said_it_is_dropped_and_what_was_said_stays():
+    # real cluster titles: "Ze wilden het helemaal niet', vertelt ze aan de koffietafel"
+    assert make_title("Ze wilden het helemaal niet', vertelt ze aan de koffietafel.") == (
+        "Ze wilden het helemaal niet"
+    )
+    assert make_title("Er is nu geen ander werk, zegt de wethouder.") == "Er is nu geen ander werk"
+    assert make_title("'Ik kreeg geen antwoord', zegt de vrouw.") == "Ik kreeg geen antwoord"
+    # no subject after the verb: a list of what someone did, not who said it
+    assert make_title("Hij legt de brief weg, zegt niets.") == "Hij legt de brief weg, zegt niets"
+
+
 def test_leading_time_phrase_is_stripped():
     assert make_title("Na drie maanden zij kreeg geen uitkering.") == "Zij kreeg geen uitkering"
     assert make_title("Sinds 2019 de gemeente weigert.") == "De gemeente weigert"

@@ -93,6 +93,15 @@ _CLAUSE_BREAK = re.compile(
     r"\s*[,;:–—]\s+|\s+-\s+|\s+(?=(en|maar|omdat|terwijl|zodat|want|waardoor|doordat)\b)"
 )
 _ASIDE = re.compile(r"\s*\([^()]*\)")
+# who said it, after what was said ("Ze wilden het niet', vertelt ze aan de koffietafel", "Er is
+# geen ander werk, zegt de wethouder"): the title keeps what was said
+_REPORTING = re.compile(
+    r"\s*['’\"”]?\s*,\s*(?:vertelt|vertelde|zegt|zei|aldus|schrijft|schreef|stelt|stelde|"
+    r"meldt|verzucht|zucht|reageert|legt)\s+(?:ze|zij|hij|men|de|het|een|haar|zijn|hun|die)\s"
+    r"[^,;:'’\"”]{0,60}$",
+    re.IGNORECASE,
+)
+_QUOTES = "'’‘\"“”"
 # a comma between two attributive adjectives ("gesubsidieerde, aangepaste arbeid") is no clause
 # break: a title cut there ends in an adjective without its noun
 _ADJECTIVE_COMMA = re.compile(r"(?<=[a-zà-ÿ]e),\s+(?=[a-zà-ÿ]+e\s)")
@@ -307,6 +316,9 @@ def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHA
     core = _INSERTION.sub(r"\1 ", core)
     core = _FILLER.sub("", core)
     core = _ASIDE.sub("", core)  # "(vader 36, moeder 34)": an aside, never the barrier
+    core = _REPORTING.sub("", core)
+    if sum(core.count(q) for q in _QUOTES) == 1:  # the other half of a quote was cut off
+        core = core.strip(_QUOTES + " ")
     core = cut(core, max_chars)
     if len(re.findall(r"[^\W\d_]{2,}", core)) < 2:
         return ""
