@@ -709,6 +709,8 @@ _NOTE_ABBREVIATIONS = {
     "ivm", "nvt", "tzt", "zsm", "evt", "mbt", "ipv", "obv", "ovv", "mbv", "tav", "tnv", "iom",
     "ihkv", "dwz", "oa", "ca", "mw", "dhr", "clt", "tel", "gespr", "afspr", "hv", "hb", "wk",
 }  # fmt: skip
+# the interfixes of Dutch surnames after an honorific ("MEVROUW VAN DER BERG")
+_SURNAME_INTERFIXES = {"van", "de", "der", "den", "ter", "ten"}
 _NAME_INTERFIXES = {
     "van", "de", "der", "den", "ter", "ten", "te", "'t", "het", "op", "in", "el", "al", "ben",
     "bin", "ibn", "abu", "ait", "da", "dos", "das", "du", "le", "la", "von", "zu", "di", "del",
@@ -1452,7 +1454,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.12"
+GATE_VERSION = "2026.12.13"
 
 
 class Anonymiser:
@@ -2864,6 +2866,25 @@ class Anonymiser:
             else:
                 runs.append([w])
 
+        # a street in capitals before a house number ("KERKSTRAAT 12"): written as a street,
+        # so that the address rules read it, and the Dutch words in capitals just before it in
+        # lower case ("WOONT AAN DE KERKSTRAAT 12"), so that they are read as no part of it
+        for i, w in enumerate(found):
+            f = _fold(w.group(0))
+            if not (
+                len(f) > 4
+                and _STREET_SUFFIX_END_RE.search(f)
+                and re.match(r"\s\d", text[w.end() : w.end() + 2])
+            ):
+                continue
+            put(w.start(), w.group(0), w.group(0).capitalize())
+            j, at = i - 1, w.start()
+            while j >= 0 and i - j <= 4 and found[j].end() == at - 1 and text[at - 1] == " ":
+                word = found[j].group(0)
+                if self._is_word(word) and not self._is_name(_fold(word)):
+                    put(found[j].start(), word, word.lower())
+                j, at = j - 1, found[j].start()
+
         def name(f: str) -> bool:
             return f not in self._places and f not in _NAME_INTERFIXES and self._is_name(f)
 
@@ -2872,10 +2893,19 @@ class Anonymiser:
                 continue
             words = [(w.start(), w.group(0), _fold(w.group(0))) for w in run]
             honorific = False
+            interfix = False  # after an honorific and a surname's interfix ("DE HEER DE")
             holds_name = False
             for _, word, f in words:
                 if len(f) > 2 and name(f) and (honorific or not self._is_word(word)):
                     holds_name = True
+                if (
+                    interfix
+                    and len(f) > 2
+                    and (self._is_name(f) or not self._is_word(word))
+                    and f not in _NAME_INTERFIXES
+                ):
+                    holds_name = True  # "DE HEER DE VRIES", though Vries is a village
+                interfix = (honorific or interfix) and f in _SURNAME_INTERFIXES
                 honorific = f in _HONORIFICS
             if not holds_name:
                 continue

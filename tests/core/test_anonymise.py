@@ -1545,6 +1545,9 @@ def test_residual_check_reads_pasted_spacing():
         ("Gesprek met PETRA en haar zoon KEES VAN DER BERG.", ["PETRA", "KEES", "BERG"]),
         ("NAAM CLIËNT: FATIMA EL AMRANI", ["FATIMA", "AMRANI"]),
         ("DE AANVRAAG VAN MEVROUW BAKKER IS AFGEWEZEN.", ["BAKKER"]),
+        # a surname after an honorific and its interfix, though Vries is a village
+        ("DE HEER DE VRIES WOONT IN EMMEN.", ["VRIES"]),
+        ("GESPREK MET MEVROUW VAN DER BERG OVER DE HUUR.", ["BERG"]),
     ],
 )
 def test_names_written_in_capitals_are_replaced(gate, text, leaks):
@@ -1563,10 +1566,28 @@ def test_names_written_in_capitals_are_replaced(gate, text, leaks):
         "Mw. (WIA sinds 2019) kreeg na een TIA via het PIP hulp van het CJIB en de SVB.",
         "SITUATIE: SCHULDEN BIJ DE BELASTINGDIENST EN HET UWV IN DEN HAAG.",
         "HET WIJKTEAM VAN ZWOLLE HIELP.",
+        # an honorific before a word, or before a word after an interfix, is no name
+        "MEVROUW HEEFT SCHULDEN BIJ DE GEMEENTE.",
+        "MEVROUW VAN DE GEMEENTE BELDE TERUG.",
+        "DE HEER IN HET ZIEKENHUIS KREEG GEEN BEZOEK.",
+        "ZE VERHUIST NAAR DE HOOFDSTRAAT, DE HUUR IS 800 EURO.",
     ],
 )
 def test_abbreviations_and_words_in_capitals_stay(gate, text):
     assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text,street",
+    [
+        ("MEVROUW WOONT AAN DE KERKSTRAAT 12 IN ZWOLLE.", "KERKSTRAAT 12"),
+        ("DHR. WOONT SINDS 2019 AAN DE STATIONSWEG 4A IN ASSEN.", "STATIONSWEG 4A"),
+    ],
+)
+def test_an_address_in_capitals_is_replaced_and_the_words_before_it_stay(gate, text, street):
+    res = gate.anonymise(text)
+    assert labels(res) == ["ADRES"] and street not in res.text
+    assert res.text.startswith(text[: text.index(street)])
 
 
 def test_postcode_letters_in_a_capitals_text_stay_a_postcode(gate):
