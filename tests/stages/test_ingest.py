@@ -798,3 +798,45 @@ def test_a_file_without_a_header_is_quarantined_whole_not_read_from_its_second_r
     assert result.cases.empty
     (q,) = result.quarantine
     assert (q.field, q.n_records) == ("narrative", 2) and "kopregel" in q.reason
+
+
+# ------------------------------------------------------- a document that bundles several cases
+def test_a_word_document_bundling_cases_under_numbered_headings_is_one_record_per_case(
+    tmp_path, params
+):
+    doc = docx.Document()
+    doc.add_heading("Casuïstiek wijkteam Noord 2024", 0)
+    doc.add_heading("Casus 1", 1)
+    doc.add_paragraph(STORY)
+    doc.add_heading("Casus 2: wachtlijst ggz", 1)
+    doc.add_paragraph(STORY2)
+    doc.add_paragraph("Oplossing: de POH overbrugt de wachttijd.")
+    doc.save(tmp_path / "bundel.docx")
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    cases = result.cases.set_index("source_id")
+    assert list(cases.index) == ["casus-1", "casus-2"]
+    assert cases.loc["casus-1", "narrative"] == STORY
+    assert cases.loc["casus-2", "narrative"] == f"wachtlijst ggz\n{STORY2}"
+    assert cases.loc["casus-2", "oplossing"] == "de POH overbrugt de wachttijd."
+    assert cases["source_row"].tolist() == [2, 4]  # the paragraphs of their headings
+
+
+def test_a_text_bundle_lists_its_introduction_instead_of_losing_it(tmp_path, params):
+    intro = "Deze casussen zijn besproken in het casusoverleg van maart, met toestemming van de"
+    intro += " betrokken inwoners en geanonimiseerd door de casusregisseur."
+    text = f"{intro}\n\n## Casus 1\n{STORY}\n\n## Casus 2\n{STORY2}\n"
+    (tmp_path / "bundel.md").write_text(text, encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert result.cases["source_id"].tolist() == ["casus-1", "casus-2"]
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
+    (q,) = result.quarantine
+    assert (q.source_file, q.source_row, q.n_records) == ("bundel.md", 1, 1)
+    assert "inleiding" in q.reason and "casusoverleg" not in q.reason
+
+
+def test_one_numbered_case_heading_or_repeated_numbers_keep_a_document_one_case(tmp_path, params):
+    (tmp_path / "een.txt").write_text(f"Casus 12\n{STORY}\n{STORY2}\n", encoding="utf-8")
+    (tmp_path / "dubbel.txt").write_text(f"Casus 1\n{STORY}\nCasus 1\n{STORY2}\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert sorted(result.cases["source_id"]) == ["dubbel", "een"]

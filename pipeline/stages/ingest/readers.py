@@ -556,20 +556,63 @@ def _read_docx(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 (i, dict(zip(header, [c.text for c in row.cells], strict=False)))
                 for i, row in enumerate(table.rows[1:], start=2)
             ]
-    text = "\n".join([*(p.text for p in doc.paragraphs), *form])
-    return [(1, _document_record(path, text))]
+    lines = [p.text for p in doc.paragraphs]
+    if not form:
+        cases = _case_bundle(path, lines)
+        if cases is not None:
+            return cases
+    return [(1, _document_record(path, "\n".join([*lines, *form])))]
 
 
-def _document_record(path: Path, text: str) -> dict[str, Any]:
-    """One document is one record; without any text its narrative is empty (quarantined)."""
+def _document_record(path: Path, text: str, source_id: str | None = None) -> dict[str, Any]:
+    """One document (or one case of a bundle) is one record; without any text its narrative is
+    empty (quarantined)."""
     rec: dict[str, Any] = parse_sections(text)
     rec.setdefault("narrative", "")
-    rec.setdefault("source_id", path.stem)
+    rec.setdefault("source_id", source_id or path.stem)
     return rec
 
 
+# A case's own heading in a document that bundles cases: "Casus 1", "Casus 2: Geen briefadres",
+# "## Casus 3 – Zwolle", "CASUS B". A line of its own, numbered (or lettered), short.
+_CASE_HEADING = re.compile(
+    r"^\s*(?:#+\s*)?(?:casus|case|casusbeschrijving)\s*(?:nr\.?\s*|nummer\s*)?"
+    r"(\d{1,4}|[A-Z])(?![\w])\s*(?:[:.)\-–—]\s*)?(.{0,80})$",
+    re.IGNORECASE,
+)
+
+
+def _case_bundle(path: Path, lines: list[str]) -> list[tuple[int, dict[str, Any]]] | None:
+    """The cases of a document that bundles them under their own headings ("Casus 1", "Casus
+    2", ...), each a record at its heading's line (its id "casus-1", ...; the title after the
+    number opens its narrative); None for a document with fewer than two such headings, which is
+    one case. Text before the first heading longer than a title (an introduction) is no case: it
+    is an error record at line 1, so that it is listed instead of lost."""
+    heads = [(i, m) for i, ln in enumerate(lines) if (m := _CASE_HEADING.match(ln))]
+    if len(heads) < 2 or len({m.group(1).lower() for _, m in heads}) < len(heads):
+        return None
+    out: list[tuple[int, dict[str, Any]]] = []
+    intro = " ".join(lines[: heads[0][0]]).split()
+    if len(intro) > NARRATIVE_MIN_WORDS:
+        reason = (
+            "tekst vóór de eerste casuskop is niet als casus gelezen (een inleiding?); zet er "
+            "een kop 'Casus N' boven als het een casus is"
+        )
+        out.append((1, {"__error__": reason}))
+    bounds = [i for i, _ in heads] + [len(lines)]
+    for (i, m), end in zip(heads, bounds[1:], strict=True):
+        body = [m.group(2).strip(), *lines[i + 1 : end]]
+        text = "\n".join(b for b in body if b is not None)
+        out.append((i + 1, _document_record(path, text, f"casus-{m.group(1).lower()}")))
+    return out
+
+
 def _read_text_doc(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any]]]:
-    return [(1, _document_record(path, decode_bytes(path.read_bytes(), params.encodings)))]
+    text = decode_bytes(path.read_bytes(), params.encodings)
+    cases = _case_bundle(path, text.splitlines())
+    if cases is not None:
+        return cases
+    return [(1, _document_record(path, text))]
 
 
 # Reader failures worth a plain explanation; anything else is named by its type only (an
