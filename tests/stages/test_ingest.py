@@ -840,3 +840,19 @@ def test_one_numbered_case_heading_or_repeated_numbers_keep_a_document_one_case(
     (tmp_path / "dubbel.txt").write_text(f"Casus 1\n{STORY}\nCasus 1\n{STORY2}\n", encoding="utf-8")
     result = ingest_paths([tmp_path], params)
     assert sorted(result.cases["source_id"]) == ["dubbel", "een"]
+
+
+def test_a_form_export_without_a_story_column_reads_the_barrier_as_the_story(tmp_path, params):
+    lines = [
+        "nr;knelpunt;oplossing;gemeente",
+        f"1;{STORY};De wijkcoach regelde een briefadres.;Zwolle",
+        f"2;{STORY2};;Emmen",
+    ]
+    (tmp_path / "export.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    cases = result.cases.set_index("source_id")
+    assert cases["narrative"].tolist() == [STORY, STORY2]
+    assert cases["knelpunt"].isna().all()  # read once, as the story
+    assert cases.loc["1", "oplossing"] == "De wijkcoach regelde een briefadres."
+    assert cases["municipality"].tolist() == ["Zwolle", "Emmen"]

@@ -294,7 +294,8 @@ def _mapping(
     """The column mapping of a source's records with columns `key`, and the column read as the
     narrative by its content (None when the names decided). Without an alias or --map for the
     narrative, a header that names it in other words ("Omschrijving casus") is it, else the
-    column whose values are clearly the longest free text (`narrative_by_content`)."""
+    column whose values are clearly the longest free text (`narrative_by_content`), else a
+    knelpunt column."""
     mapping = map_columns(key, extra)
     if "narrative" in mapping.values() or not looks_like_header(key):
         return mapping, None
@@ -305,6 +306,11 @@ def _mapping(
         rows = (r for s, _, r in records if s == source and tuple(r.keys()) == key)
         col = by_content = narrative_by_content(free, rows)
     if col is None:
+        # a form's export without a story column ("nr;knelpunt;oplossing"): the barrier's
+        # description is the story, its solution stays the solution
+        knelpunt = [c for c, f in mapping.items() if f == "knelpunt"]
+        if knelpunt:
+            return {c: ("narrative" if c == knelpunt[0] else f) for c, f in mapping.items()}, None
         return mapping, None
     mapping = {c: (mapping.get(c) or "narrative") for c in key if c in mapping or c == col}
     return mapping, by_content
@@ -352,7 +358,7 @@ def normalise_records(
             columns.append((source, list(key), mapping, by_content))
         rec = {target: raw[src] for src, target in mapping.items()}
         for canon in FIELDS:  # records already in canonical form (text documents)
-            if canon in raw and canon not in rec:
+            if canon in raw and canon not in rec and canon not in mapping:
                 rec[canon] = raw[canon]
         if "narrative" not in rec:
             if source in missing_narrative:
