@@ -788,6 +788,15 @@ def test_short_text_columns_are_no_narrative(tmp_path, params):
     assert (q.field, q.n_records) == ("narrative", 2)
 
 
+def test_a_first_record_of_short_cells_is_no_header():
+    from pipeline.stages.ingest.readers import looks_like_header
+
+    assert looks_like_header(["Nr", "Omschrijving casus", "Datum melding", "Unnamed: 3"])
+    assert not looks_like_header(["12", "Mw. Petra Jansen", "Zwolle"])
+    assert not looks_like_header(["a", "BSN 111222333"])
+    assert not looks_like_header(["nr,x;verhaal"])
+
+
 def test_a_file_without_a_header_is_quarantined_whole_not_read_from_its_second_row(
     tmp_path, params
 ):

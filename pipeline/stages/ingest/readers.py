@@ -254,12 +254,16 @@ def _header_words(name: Any) -> list[str]:
 
 
 def looks_like_header(columns: Iterable[Any]) -> bool:
-    """Could these names be a header? Not when one is a sentence (over 5 words) or holds a
-    delimiter: then the first record was read as the header (no header, or the wrong
-    delimiter), and no column is guessed, so that the file is quarantined whole instead of
-    losing its first record."""
+    """Could these names be a header? Not when one is a sentence (over 5 words), a number, or
+    holds a figure of three digits or more or a delimiter ("12", "BSN 111222333", "a;b"): then
+    the first record was read as the header (no header, or the wrong delimiter), and no column
+    is guessed, so that the file is quarantined whole instead of losing its first record."""
     return all(
-        len(str(c).split()) <= 5 and not any(d in str(c) for d in DELIMITERS) for c in columns
+        len(str(c).split()) <= 5
+        and not any(d in str(c) for d in DELIMITERS)
+        and not re.fullmatch(r"[\d\s.,-]+", str(c))
+        and not re.search(r"\d{3}", str(c))
+        for c in columns
     )
 
 
