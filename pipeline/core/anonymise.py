@@ -460,7 +460,7 @@ _WORD_FIRST_NAMES = {
     "joy", "hope", "jade", "iris", "merel", "bloem", "lieve", "teun", "pien",
     "dirk", "frank", "jet", "kim", "liza", "bram", "gijs", "hidde", "luuk", "thijs", "koen",
     "sil", "stijn", "cas", "ruben", "daan", "jan", "pim", "bo", "isa", "lotte", "puck",
-    "hanna", "zoë", "sky",
+    "hanna", "zoë", "sky", "piet",
 }  # fmt: skip
 # The commonest Dutch surnames that are also Dutch words (from the top of the national surname
 # counts, general knowledge): in lower case after a form of address or a job title or family
@@ -1454,7 +1454,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.13"
+GATE_VERSION = "2026.12.14"
 
 
 class Anonymiser:
@@ -2334,6 +2334,7 @@ class Anonymiser:
                 j = i + 1
                 while j < n and words[j][2] in _NAME_INTERFIXES and j - i <= 3:
                     j += 1
+                surname = _fold(" ".join(x[2] for x in words[i + 1 : j + 1]))
                 if (
                     j < n
                     and w in self._lower_word_first_names
@@ -2341,7 +2342,16 @@ class Anonymiser:
                     and _GAP_RE.fullmatch(text, e, words[j][0])
                     and words[j][2].islower()
                     and words[j][2] not in _NAME_VERB_FORMS
-                    and _fold(" ".join(x[2] for x in words[i + 1 : j + 1])) in self._surnames
+                    # "roos kramer"; after an interfix the list holds the surname without it
+                    # ("jan de vries": "vries")
+                    and (
+                        surname in self._surnames
+                        or (
+                            j > i + 1
+                            and all(x[2] in _SURNAME_INTERFIXES for x in words[i + 1 : j])
+                            and _fold(words[j][2]) in self._surnames
+                        )
+                    )
                 ):
                     out.append((s, words[j][1]))
                 continue

@@ -1207,10 +1207,25 @@ def test_a_name_that_is_a_word_opening_a_sentence_with_an_age_is_a_person(gate):
         ("mijn buurman wolf maakt elke nacht herrie", "wolf"),
         ("juf winter belde over de toets", "winter"),
         ("kok, m. | 17-11-1979 | geen reactie", "kok, m"),
+        # gate 2026.12.14: a first name that is a word, an interfix and a listed surname
+        ("cliënt jan de vries woont in zwolle.", "jan de vries"),
+        ("gesprek met piet van dijk over de huur", "piet van dijk"),
     ],
 )
 def test_names_that_are_words_in_a_listed_pair_or_a_person_slot_are_removed(gate, text, name):
     assert name not in gate.anonymise(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "de roos van de buren bloeit weer.",
+        "bas van de gemeente belde terug.",
+        "mark de datum in de agenda.",
+    ],
+)
+def test_a_word_before_an_interfix_and_a_word_that_is_no_surname_stays(gate, text):
+    assert gate.anonymise(text).text == text
 
 
 def test_a_found_name_is_also_removed_where_it_is_typed_in_lower_case(gate):
