@@ -124,9 +124,13 @@ class IngestError(Exception):
     """A whole file could not be read; the message says what is wrong (never a value from it)."""
 
 
+def _ascii_lower(name: Any) -> str:
+    """A column name in lower-case ASCII ("Cliënt" -> "client")."""
+    return unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+
+
 def _norm_col(name: Any) -> str:
-    s = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]", "", s)
+    return re.sub(r"[^a-z0-9]", "", _ascii_lower(name))
 
 
 _BOMS = (
@@ -249,8 +253,7 @@ _CONTENT_SAMPLE = 200
 
 
 def _header_words(name: Any) -> list[str]:
-    s = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
-    return re.findall(r"[a-z0-9]+", s)
+    return re.findall(r"[a-z0-9]+", _ascii_lower(name))
 
 
 def looks_like_header(columns: Iterable[Any]) -> bool:
@@ -605,8 +608,7 @@ def _case_bundle(path: Path, lines: list[str]) -> list[tuple[int, dict[str, Any]
         out.append((1, {"__error__": reason}))
     bounds = [i for i, _ in heads] + [len(lines)]
     for (i, m), end in zip(heads, bounds[1:], strict=True):
-        body = [m.group(2).strip(), *lines[i + 1 : end]]
-        text = "\n".join(b for b in body if b is not None)
+        text = "\n".join([m.group(2).strip(), *lines[i + 1 : end]])
         out.append((i + 1, _document_record(path, text, f"casus-{m.group(1).lower()}")))
     return out
 
