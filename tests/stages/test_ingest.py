@@ -639,12 +639,41 @@ def test_a_cell_that_reads_like_a_column_name_does_not_make_a_data_row_the_heade
 def test_a_sheet_without_cases_is_named_without_csv_advice(tmp_path, params):
     with pd.ExcelWriter(tmp_path / "f.xlsx") as xw:
         pd.DataFrame({"Verhaal": [STORY, STORY2]}).to_excel(xw, sheet_name="Casussen", index=False)
-        pd.DataFrame({"Teams": ["Noord", "Zuid"]}).to_excel(xw, sheet_name="Lijsten", index=False)
+        pd.DataFrame({"Teams": ["Noord", "Zuid"]}).to_excel(xw, sheet_name="Teams", index=False)
     result = ingest_paths([tmp_path], params)
     (q,) = result.quarantine
     assert q.source_file == "f.xlsx#blad2" and q.n_records == 2
     assert "--map" in q.reason and "--delimiter" not in q.reason and "blad" in q.reason
     assert len(result.cases) == 2
+
+
+def test_a_workbooks_instruction_sheet_is_noted_once_and_never_read_as_cases(tmp_path, params):
+    # "Toelichting" names a story column, and its first line is long enough to be one
+    guide = ["Vul per rij één casus in, zonder namen.", "Gebruik geen namen."]
+    with pd.ExcelWriter(tmp_path / "f.xlsx") as xw:
+        pd.DataFrame({"Toelichting": guide}).to_excel(xw, sheet_name="Uitleg", index=False)
+        pd.DataFrame({"Verhaal": [STORY, STORY2]}).to_excel(xw, sheet_name="Casussen", index=False)
+        pd.DataFrame({"Team": ["Noord", "Zuid", "Oost"]}).to_excel(
+            xw, sheet_name="Keuze-lijsten", index=False
+        )
+    result = ingest_paths([tmp_path], params)
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
+    assert [(q.source_file, q.n_records) for q in result.quarantine] == [
+        ("f.xlsx", 2),
+        ("f.xlsx#blad3", 3),
+    ]
+    assert "'uitleg'" in result.quarantine[0].reason
+    assert "'keuzelijsten'" in result.quarantine[1].reason
+    assert result.records_in == 7
+
+
+def test_a_workbook_of_one_sheet_is_read_whatever_the_sheets_name(tmp_path, params):
+    with pd.ExcelWriter(tmp_path / "f.xlsx") as xw:
+        pd.DataFrame({"Verhaal": [STORY, STORY2]}).to_excel(xw, sheet_name="Uitleg", index=False)
+        pd.DataFrame().to_excel(xw, sheet_name="Lijsten", index=False)
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
 
 
 def test_docx_form_as_a_label_and_value_table_is_one_case(tmp_path, params):
@@ -865,3 +894,55 @@ def test_a_form_export_without_a_story_column_reads_the_barrier_as_the_story(tmp
     assert cases["knelpunt"].isna().all()  # read once, as the story
     assert cases.loc["1", "oplossing"] == "De wijkcoach regelde een briefadres."
     assert cases["municipality"].tolist() == ["Zwolle", "Emmen"]
+
+
+def test_a_casus_column_of_case_numbers_yields_to_the_column_of_stories(tmp_path, params):
+    # "Casus" is a narrative alias, but here it holds the case's number
+    lines = ["Casus;Situatie;Gemeente", f"2024-017;{STORY};Zwolle", f"C 18;{STORY2};Emmen"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
+    assert result.cases["source_id"].tolist() == ["2024-017", "C 18"]
+    assert result.cases["municipality"].tolist() == ["Zwolle", "Emmen"]
+    (note,) = result.columns
+    assert note[2] == {"Casus": "source_id", "Situatie": "narrative", "Gemeente": "municipality"}
+    assert note[3] == "Situatie"  # logged by its position only
+
+
+def test_a_label_column_is_no_id_when_the_file_has_an_id_column(tmp_path, params):
+    with pd.ExcelWriter(tmp_path / "f.xlsx") as xw:
+        pd.DataFrame(
+            {"Nr": [1, 2], "Casus": ["Wonen", "Schulden"], "Uitleg": [STORY, STORY2]}
+        ).to_excel(xw, sheet_name="Blad2", index=False)
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
+    assert result.cases["source_id"].tolist() == ["1", "2"]
+
+
+def test_a_column_named_by_map_stays_the_narrative_even_when_short(tmp_path, params):
+    lines = ["Casus;Situatie", f"2024-017;{STORY}", f"C 18;{STORY2}"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params, {"casus": "narrative"})
+    assert result.cases.empty
+    assert {q.reason.split(" (")[0] for q in result.quarantine} == {"verhaal te kort"}
+
+
+def test_short_stories_under_an_alias_stay_when_no_column_is_clearly_longer(tmp_path, params):
+    lines = ["Tekst;Wijk", "geen adres, geen uitkering;Noord", "huur te hoog;Zuid"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    (note,) = result.columns
+    assert note[2] == {"Tekst": "narrative"} and note[3] is None
+
+
+def test_a_second_sheet_without_a_story_header_is_read_by_its_longest_text(tmp_path, params):
+    with pd.ExcelWriter(tmp_path / "f.xlsx") as xw:
+        pd.DataFrame({"Verhaal": [STORY]}).to_excel(xw, sheet_name="2023", index=False)
+        pd.DataFrame({"Nr": [1, 2], "Hulpvraag": [STORY2, STORY + " Blad twee."]}).to_excel(
+            xw, sheet_name="2024", index=False
+        )
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["narrative"].tolist() == [STORY, STORY2, STORY + " Blad twee."]

@@ -129,7 +129,7 @@ def _ascii_lower(name: Any) -> str:
     return unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
 
 
-def _norm_col(name: Any) -> str:
+def norm_col(name: Any) -> str:
     return re.sub(r"[^a-z0-9]", "", _ascii_lower(name))
 
 
@@ -193,13 +193,13 @@ def map_columns(columns: Iterable[Any], extra: Mapping[str, str] | None = None) 
     Columns named in `extra` (--map) first, then the aliases; the first column for a field
     wins, so --map Omschrijving=narrative wins over a 'Casus' column that holds a case number.
     """
-    extra_norm = {_norm_col(k): v for k, v in (extra or {}).items()}
+    extra_norm = {norm_col(k): v for k, v in (extra or {}).items()}
     columns = list(columns)
     out: dict[Any, str] = {}
     taken: set[str] = set()
     for names in (extra_norm, ALIASES):
         for col in columns:
-            target = names.get(_norm_col(col))
+            target = names.get(norm_col(col))
             if col not in out and target and target in FIELDS and target not in taken:
                 out[col] = target
                 taken.add(target)
@@ -452,6 +452,47 @@ def _header_names(values: list[Any]) -> list[str]:
     return names
 
 
+# Sheet names of a workbook's instructions and pick lists ("Uitleg", "Toelichting", "Lijsten"):
+# such a sheet holds no cases, though a header such as "Toelichting" names a story column.
+GUIDE_SHEET_NAMES = frozenset(
+    {
+        "uitleg",
+        "toelichting",
+        "instructie",
+        "instructies",
+        "handleiding",
+        "leesmij",
+        "leeswijzer",
+        "readme",
+        "info",
+        "informatie",
+        "lijst",
+        "lijsten",
+        "keuzelijst",
+        "keuzelijsten",
+        "codes",
+        "codelijst",
+        "waarden",
+        "instructions",
+        "help",
+    }
+)
+
+
+def guide_sheets(names: list[Any], empty: list[bool]) -> dict[int, str]:
+    """{sheet number (1-based): the guide word its name is} for a workbook's sheets named as
+    instructions or pick lists (`GUIDE_SHEET_NAMES`, e.g. "Uitleg", "Keuzelijsten"), but only
+    while another non-empty sheet is left to hold the cases: a workbook of one sheet is read,
+    whatever its name."""
+    guides = {
+        i: norm_col(n)
+        for i, n in enumerate(names, start=1)
+        if norm_col(n) in GUIDE_SHEET_NAMES and not empty[i - 1]
+    }
+    others = [i for i in range(1, len(names) + 1) if i not in guides and not empty[i - 1]]
+    return guides if others else {}
+
+
 def _read_table_file(
     path: Path, params: IngestParams, column_map: Mapping[str, str] | None = None
 ) -> list[tuple[int, dict[str, Any]]]:
@@ -497,8 +538,18 @@ def _read_table_file(
         ]
     if suffix in {".xlsx", ".xlsm"}:
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
+        guides = guide_sheets(
+            list(sheets), [grid.dropna(how="all").empty for grid in sheets.values()]
+        )
         rows = []
         for sheet_no, grid in enumerate(sheets.values(), start=1):
+            if sheet_no in guides:  # its rows under the first are noted, never read as cases
+                for idx in grid.dropna(how="all").index[1:]:
+                    rec = {"__guide__": guides[sheet_no]}
+                    rows.append(
+                        (int(idx) + 1, {**rec, "__sheet__": sheet_no} if sheet_no > 1 else rec)
+                    )
+                continue
             head = header_row(grid, column_map)
             if head is None:
                 continue  # an empty sheet

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from pipeline.stages.ingest.readers import (
     map_columns,
     narrative_by_content,
     narrative_by_words,
+    norm_col,
     read_file,
 )
 
@@ -254,6 +256,13 @@ def _missing_narrative_reason(n_columns: int, source: str) -> str:
     )
 
 
+def _guide_reason(word: str) -> str:
+    return (
+        f"niet als casussen gelezen: de naam van dit blad ('{word}') zegt dat het uitleg of "
+        "keuzelijsten bevat. Staan er toch casussen op, geef het blad dan een andere naam"
+    )
+
+
 def log_columns(
     source: str, columns: list[Any], mapping: Mapping[Any, str], by_content: Any = None
 ) -> None:
@@ -285,6 +294,19 @@ def log_columns(
         log.debug("%s: niet gebruikte kolommen: %s", source, ", ".join(map(str, unused)))
 
 
+def _rows_of(
+    records: list[tuple[str, int, dict[str, Any]]], source: str, key: tuple
+) -> Iterator[dict[str, Any]]:
+    """The raw records of `source` (a sheet's own source name for a workbook's second and
+    later sheets) whose columns are `key`."""
+    for name, _, raw in records:
+        if "__sheet__" in raw:
+            name = sheet_source(name, raw["__sheet__"])
+            raw = {k: v for k, v in raw.items() if k != "__sheet__"}
+        if name == source and tuple(raw.keys()) == key:
+            yield raw
+
+
 def _mapping(
     records: list[tuple[str, int, dict[str, Any]]],
     source: str,
@@ -297,13 +319,15 @@ def _mapping(
     column whose values are clearly the longest free text (`narrative_by_content`), else a
     knelpunt column."""
     mapping = map_columns(key, extra)
-    if "narrative" in mapping.values() or not looks_like_header(key):
+    if not looks_like_header(key):
         return mapping, None
+    if "narrative" in mapping.values():
+        return _unless_a_label(mapping, records, source, key, extra)
     free = [c for c in key if c not in mapping]
     col = narrative_by_words(free)
     by_content = None
     if col is None:
-        rows = (r for s, _, r in records if s == source and tuple(r.keys()) == key)
+        rows = _rows_of(records, source, key)
         col = by_content = narrative_by_content(free, rows)
     if col is None:
         # a form's export without a story column ("nr;knelpunt;oplossing"): the barrier's
@@ -314,6 +338,41 @@ def _mapping(
         return mapping, None
     mapping = {c: (mapping.get(c) or "narrative") for c in key if c in mapping or c == col}
     return mapping, by_content
+
+
+# An alias column holds labels, not stories, when its typical value is this short (in words):
+# "Casus" holding "2024-017" or "C-12" beside a "Situatie" column that holds the stories.
+LABEL_MAX_WORDS = 3
+
+
+def _unless_a_label(
+    mapping: dict[Any, str],
+    records: list[tuple[str, int, dict[str, Any]]],
+    source: str,
+    key: tuple,
+    extra: Mapping[str, str],
+) -> tuple[dict[Any, str], Any]:
+    """`mapping` as the names made it, unless the column an alias made the narrative (not
+    --map) holds labels (a median of at most `LABEL_MAX_WORDS` words: a case number under
+    "Casus") while another column clearly holds the stories (`narrative_by_content`). Then
+    that column is the narrative (named by its position in the log), and the label column is
+    the case's id when no column is."""
+    col = next(c for c, f in mapping.items() if f == "narrative")
+    if any(norm_col(k) == norm_col(col) for k in extra):
+        return mapping, None
+    sample = list(itertools.islice(_rows_of(records, source, key), 200))
+    words = sorted(len(str(r.get(col) or "").split()) for r in sample)
+    if not words or words[len(words) // 2] > LABEL_MAX_WORDS:
+        return mapping, None
+    story = narrative_by_content([c for c in key if c not in mapping or c == col], sample)
+    if story is None or story == col:
+        return mapping, None
+    label = "source_id" if "source_id" not in mapping.values() else None
+    out = {c: f for c, f in mapping.items() if c != col}
+    if label:
+        out[col] = label
+    out[story] = "narrative"
+    return {c: out[c] for c in key if c in out}, story
 
 
 def normalise_records(
@@ -347,6 +406,16 @@ def normalise_records(
             source = sheet_source(source, raw.pop("__sheet__"))
         if "__error__" in raw:
             quarantine.append(QuarantineRecord(source, row_ref, None, "rejected", raw["__error__"]))
+            continue
+        if "__guide__" in raw:  # a workbook's instructions or pick lists: one line per sheet
+            if source in missing_narrative:
+                missing_narrative[source].n_records += 1
+            else:
+                q = QuarantineRecord(
+                    source, None, None, "rejected", _guide_reason(raw["__guide__"])
+                )
+                missing_narrative[source] = q
+                quarantine.append(q)
             continue
         key = tuple(raw.keys())
         cached = mapping_cache.get((source, key))
