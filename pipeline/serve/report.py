@@ -266,6 +266,13 @@ class Period:
             return True
         return not _is_missing(year) and self.start <= int(year) <= self.end
 
+    def rows_in(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of `frame` whose `year` the period holds (a boolean mask, so an empty
+        frame keeps its columns: a list of no booleans would select no columns instead)."""
+        return frame[
+            pd.Series([self.contains(y) for y in frame["year"]], index=frame.index, dtype=bool)
+        ]
+
 
 ALL_LABEL = "alle casussen"
 ALL_WORDS = {"alle", "alles", "all"}
@@ -392,7 +399,7 @@ def _period_barriers(data: ReportData, period: Period, top: int) -> tuple[list[_
     """The top barriers of the period (score order) and how many patterns the period has."""
     cases = data.cases.set_index("case_id")
     joined = data.members.join(cases, on="case_id", how="inner")
-    in_period = joined[[period.contains(y) for y in joined["year"]]]
+    in_period = period.rows_in(joined)
     counts = in_period.groupby("cluster_id").agg(
         n_cases=("case_id", "nunique"),
         n_municipalities=("municipality", "nunique"),
@@ -405,7 +412,7 @@ def _period_barriers(data: ReportData, period: Period, top: int) -> tuple[list[_
         ascending=[False, False, True],
         na_position="last",
     )
-    stmts = data.statements[[period.contains(y) for y in data.statements["year"]]]
+    stmts = period.rows_in(data.statements)
     out = []
     for rank, rec in enumerate(ranked.head(top).to_dict("records"), start=1):
         cid = int(rec["cluster_id"])
@@ -523,7 +530,7 @@ def _summary(
 
 def _scope(data: ReportData, period: Period, small_cell: int) -> tuple[str, list[list[str]]]:
     """The municipality scope as one sentence and a table of cases per municipality."""
-    here = data.cases[[period.contains(y) for y in data.cases["year"]]]
+    here = period.rows_in(data.cases)
     known = here["municipality"].dropna()
     n_unknown = int(here["municipality"].isna().sum())
     counts = sorted(known.value_counts().items())

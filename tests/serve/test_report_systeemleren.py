@@ -395,3 +395,21 @@ def test_a_report_over_every_case_without_any_date_has_no_chart():
 
     word = Document(io.BytesIO(report.systeemleren_bytes(doc, ".docx")))
     assert len(word.inline_shapes) == 0
+
+
+@pytest.mark.parametrize("period", [report.EVERYTHING, P2025])
+def test_a_knowledge_base_without_patterns_gets_a_report_not_an_error(period):
+    # three cases, no cluster yet: the frames of members and statements are empty
+    full = _data()
+    data = report.ReportData(
+        clusters=full.clusters.iloc[0:0],
+        cases=full.cases.head(3),
+        members=full.members.iloc[0:0],
+        statements=full.statements.iloc[0:0],
+        titles={},
+        escalation={},
+        build_id=full.build_id,
+    )
+    md = _md(data, period=period)
+    assert "geen patroon van terugkerende knelpunten" in md
+    assert "De belangrijkste knelpunten" not in md
