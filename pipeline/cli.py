@@ -79,6 +79,11 @@ def _parse_map(items: list[str] | None) -> dict[str, str]:
 EXIT_LOCKED = 4  # another build holds the work directory
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """ "1 casus", "3 casussen": a count with its Dutch noun."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def _fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"fout: {message}", err=True, fg=typer.colors.RED)
     raise typer.Exit(code)
@@ -243,7 +248,7 @@ def export_cases(
     ).df()
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(out, index=False)
-    typer.echo(f"{len(df)} casussen → {out}")
+    typer.echo(f"{_count(len(df), 'casus', 'casussen')} → {out}")
 
 
 @export_app.command("clusters")
@@ -267,7 +272,7 @@ def export_clusters(
         df[col] = df[col].map(lambda n: suppress(n, wd.cfg.publish.small_cell))
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(out, index=False)
-    typer.echo(f"{len(df)} clusters → {out}")
+    typer.echo(f"{_count(len(df), 'cluster', 'clusters')} → {out}")
 
 
 @export_app.command("quarantine")
@@ -281,7 +286,7 @@ def export_quarantine(
     df = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row").df()
     if out:
         df.to_csv(out, index=False)
-        typer.echo(f"{len(df)} regels → {out}")
+        typer.echo(f"{_count(len(df), 'regel', 'regels')} → {out}")
     else:
         typer.echo(df.to_string(index=False) if len(df) else "quarantaine is leeg")
 
@@ -308,7 +313,7 @@ def export_audit(
             writer = csv.DictWriter(fh, fieldnames=list(COLUMNS))
             writer.writeheader()
             writer.writerows(rows)
-        typer.echo(f"{len(rows)} regels → {out}")
+        typer.echo(f"{_count(len(rows), 'regel', 'regels')} → {out}")
     elif not rows:
         typer.echo("het auditlog is leeg")
     else:

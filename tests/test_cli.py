@@ -326,3 +326,10 @@ def test_build_of_real_texts_says_it_clustered_with_reference_cases_kept_out_of_
     con = duckdb.connect(str(tmp_path / "data/processed/kb.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 12
     assert con.execute("SELECT coalesce(max(n_cases), 0) FROM clusters").fetchone()[0] <= 12
+
+
+def test_counts_in_messages_take_the_dutch_singular_for_one():
+    from pipeline.cli import _count
+
+    assert _count(1, "casus", "casussen") == "1 casus"
+    assert [_count(n, "regel", "regels") for n in (0, 2)] == ["0 regels", "2 regels"]
