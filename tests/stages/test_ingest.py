@@ -946,3 +946,34 @@ def test_a_second_sheet_without_a_story_header_is_read_by_its_longest_text(tmp_p
     result = ingest_paths([tmp_path], params)
     assert result.quarantine == []
     assert result.cases["narrative"].tolist() == [STORY, STORY2, STORY + " Blad twee."]
+
+
+def test_a_folders_files_of_types_not_read_are_each_one_quarantine_line_with_advice(
+    tmp_path, params
+):
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY}])
+    (tmp_path / "Verslag Jansen.pdf").write_bytes(b"%PDF-1.4 ...")
+    (tmp_path / "oud").mkdir()
+    (tmp_path / "oud" / "casus.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "notitie.xyz").write_text("x", encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert len(result.cases) == 1
+    reasons = {q.source_file: q.reason for q in result.quarantine}
+    assert set(reasons) == {"Verslag Jansen.pdf", "oud/casus.doc", "notitie.xyz"}
+    assert "sla het op als .docx of .txt" in reasons["Verslag Jansen.pdf"]
+    assert reasons["oud/casus.doc"].endswith("sla het op als .docx")
+    assert ".jsonl" in reasons["notitie.xyz"]
+    assert not any("Jansen" in r for r in reasons.values())  # the reason never names the file
+    assert result.records_in == 4  # 1 case + 3 files noted
+
+
+def test_hidden_lock_and_system_files_in_a_folder_are_not_input(tmp_path, params):
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY}])
+    (tmp_path / "~$casus.docx").write_bytes(b"lock")
+    (tmp_path / "Thumbs.db").write_bytes(b"x")
+    (tmp_path / ".casus.json.tmp").write_text("{}", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    write_jsonl(tmp_path / ".git" / "b.jsonl", [{"id": "2", "text": STORY2}])
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["source_id"].tolist() == ["1"]

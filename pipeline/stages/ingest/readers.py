@@ -561,7 +561,36 @@ def _read_table_file(
                     rec["__sheet__"] = sheet_no
                 rows.append((int(idx) + 1, rec))  # the row number the spreadsheet shows
         return rows
-    raise IngestError(f"onbekend bestandstype '{suffix}'")
+    raise IngestError(unsupported_reason(suffix))
+
+
+# What to save a file of a type Casuswijzer does not read as instead.
+_SAVE_AS = {
+    ".pdf": ".docx of .txt (kopieer de tekst uit de PDF)",
+    ".doc": ".docx",
+    ".rtf": ".docx",
+    ".odt": ".docx",
+    ".pages": ".docx",
+    ".xls": ".xlsx of .csv",
+    ".ods": ".xlsx of .csv",
+    ".numbers": ".xlsx of .csv",
+    ".htm": ".txt",
+    ".html": ".txt",
+    ".msg": ".txt",
+    ".eml": ".txt",
+}
+
+
+def unsupported_reason(suffix: str) -> str:
+    """Why a file of this type is not read, and what to save it as (never the file's name)."""
+    kind = f"bestandstype '{suffix}'" if suffix else "een bestand zonder extensie"
+    advice = _SAVE_AS.get(suffix)
+    if advice:
+        return f"{kind} wordt niet gelezen: sla het op als {advice}"
+    return (
+        f"{kind} wordt niet gelezen: Casuswijzer leest .csv, .tsv, .jsonl, .json, .xlsx, "
+        ".docx, .txt en .md"
+    )
 
 
 def parse_sections(text: str) -> dict[str, str]:
@@ -711,8 +740,24 @@ def read_file(
         raise IngestError(f"niet leesbaar: {_FAILURES.get(kind, 'leesfout')} ({kind})") from exc
 
 
+# Files a folder holds that are nobody's cases: the system's own, and Office's lock files
+# ("~$casus.docx", while the document is open).
+_NOT_INPUT_NAMES = frozenset({"thumbs.db", "desktop.ini", "icon\r"})
+
+
+def is_input_file(path: Path) -> bool:
+    """Is a file found in an input folder meant as input? Not a hidden file, an Office lock
+    file or a system file; a file of a type Casuswijzer does not read is (its quarantine line
+    says what to save it as), so that no file is passed over unremarked."""
+    name = path.name
+    return not (
+        name.startswith((".", "~$")) or name.lower() in _NOT_INPUT_NAMES or name.endswith("~")
+    )
+
+
 def iter_input_files(inputs: Iterable[Path]) -> list[tuple[Path, str]]:
-    """(path, source name) for every supported file; the name is relative to its input root."""
+    """(path, source name) for every input file (`is_input_file`; a file of a type that is not
+    read too, for its quarantine line); the name is relative to its input root."""
     out = []
     for root in inputs:
         root = Path(root)
@@ -720,6 +765,11 @@ def iter_input_files(inputs: Iterable[Path]) -> list[tuple[Path, str]]:
             out.append((root, root.name))
         elif root.is_dir():
             for p in sorted(root.rglob("*")):
-                if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith("."):
+                if p.is_file() and is_input_file(p) and not _in_hidden_folder(p, root):
                     out.append((p, p.relative_to(root).as_posix()))
     return out
+
+
+def _in_hidden_folder(path: Path, root: Path) -> bool:
+    """Under a hidden folder of the input root (".git", ".dvc", ".ipynb_checkpoints")?"""
+    return any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
