@@ -6,6 +6,8 @@ Every stage, the read side, the app and the benchmarks import them from here.
 
 from __future__ import annotations
 
+import re
+
 # Life domains (close to the Zelfredzaamheid-Matrix).
 DOMAINS: tuple[str, ...] = (
     "financien",
@@ -52,6 +54,13 @@ OUTCOME_ALIASES: dict[str, str] = {
     "lopend": "onbekend",
     "deels opgelost": "deels",
     "gedeeltelijk opgelost": "deels",
+    "geen oplossing": "niet",
+    "niet gelukt": "niet",
+    "gelukt": "opgelost",
+    "deels gelukt": "deels",
+    "grotendeels opgelost": "deels",
+    "in behandeling": "onbekend",
+    "open": "onbekend",
     "solved": "opgelost",
     "partly": "deels",
     "unsolved": "niet",
@@ -62,7 +71,9 @@ OUTCOME_ALIASES: dict[str, str] = {
 def outcome_of(text: str) -> str | None:
     """The canonical outcome a cell or a form line spells ("Opgelost.", "nog onbekend", "Loopt
     nog"), else None: a sentence that tells the outcome in words is no outcome word."""
-    word = " ".join(text.lower().strip(" .!").split())
+    word = " ".join(text.lower().split())
+    word = re.sub(r"\s*\([^()]*\)$", "", word).strip(" .!")  # "opgelost (maatwerk)"
+    word = re.sub(r"^(ja|nee)\s*[,:;-]\s*", "", word)  # "Ja, opgelost"
     word = word.removeprefix("nog ").removesuffix(" nog")
     return OUTCOME_ALIASES.get(word)
 

@@ -589,6 +589,13 @@ def test_map_wins_over_an_alias_column_before_it(tmp_path, params):
         (45366, "2024-03-15"),
         ("45366.0", "2024-03-15"),
         ("12345", None),  # 1933: no date of a case
+        ("Q1 2024", "2024-01-01"),  # a quarter is its first day
+        ("2023-Q3", "2023-07-01"),
+        ("K2 2024", "2024-04-01"),
+        ("4e kwartaal 2022", "2022-10-01"),
+        ("kwartaal 2 2021", "2021-04-01"),
+        ("Q5 2024", None),
+        ("voorjaar 2023", None),
     ],
 )
 def test_dates_as_people_and_excel_write_them_are_read(tmp_path, params, value, expected):
@@ -977,3 +984,44 @@ def test_hidden_lock_and_system_files_in_a_folder_are_not_input(tmp_path, params
     result = ingest_paths([tmp_path], params)
     assert result.quarantine == []
     assert result.cases["source_id"].tolist() == ["1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("opgelost (maatwerk)", "opgelost"),
+        ("Ja, opgelost", "opgelost"),
+        ("Gelukt!", "opgelost"),
+        ("Nog geen oplossing.", "niet"),
+        ("Niet gelukt", "niet"),
+        ("deels gelukt", "deels"),
+        ("In behandeling", "onbekend"),
+        ("De uitzetting is voorkomen.", None),  # told in words: kept with the solution
+    ],
+)
+def test_outcome_cells_as_forms_fill_them_in_are_read(tmp_path, params, value, expected):
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, "uitkomst": value}])
+    case = ingest_paths([tmp_path], params).cases.iloc[0]
+    assert (None if pd.isna(case["outcome"]) else case["outcome"]) == expected
+    if expected is None:
+        assert case["oplossing"] == value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2", 2),
+        ("tweede orde", 2),
+        ("Orde III", 3),
+        ("I", 1),
+        ("eerste orde (maatwerk)", 1),
+        ("orde i.v.m. beleid", None),
+        ("x", None),
+    ],
+)
+def test_orde_as_a_digit_an_ordinal_word_or_a_roman_numeral(tmp_path, params, value, expected):
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, "orde": value}])
+    result = ingest_paths([tmp_path], params)
+    got = result.cases["orde"].iloc[0]
+    assert (None if pd.isna(got) else int(got)) == expected
+    assert [q.field for q in result.quarantine] == ([] if expected else ["orde"])

@@ -184,6 +184,25 @@ _MONTHS = {
 _MONTH_DATE = re.compile(r"(?:(\d{1,2})\s+)?([a-z]+)\.?\s+((?:19|20)\d\d)")
 
 
+# A quarter: "Q1 2024", "K1 2024", "2024 Q1", "2024-Q1", "1e kwartaal 2024", "kwartaal 1 2024".
+_YEAR = r"(?P<y>(?:19|20)\d\d)"
+_QUARTERS = [
+    re.compile(rf"[qk](?P<q>[1-4])[\s/-]*{_YEAR}"),
+    re.compile(rf"{_YEAR}[\s/-]*[qk](?P<q>[1-4])"),
+    re.compile(rf"(?:(?P<q>[1-4])(?:e|ste|de)?\s*kwartaal|kwartaal\s*(?P<q2>[1-4]))\s*{_YEAR}"),
+]
+
+
+def _quarter_start(text: str) -> Any:
+    """The first day of the quarter a cell names ("Q1 2024" -> 2024-01-01), else None."""
+    for pattern in _QUARTERS:
+        m = pattern.fullmatch(text)
+        if m:
+            quarter = int(m.group("q") or m.groupdict().get("q2"))
+            return pd.Timestamp(year=int(m.group("y")), month=3 * quarter - 2, day=1).date()
+    return None
+
+
 def _parse_date(value: Any) -> tuple[Any, str | None]:
     s = _clean(value)
     if s is None:
@@ -193,6 +212,9 @@ def _parse_date(value: Any) -> tuple[Any, str | None]:
     if re.fullmatch(r"\d{5}(\.0)?", s) and 36526 <= float(s) <= 54789:
         # an Excel date serial (a date cell formatted as a number): 36526 is 2000-01-01
         return (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(float(s)))).date(), None
+    quarter = _quarter_start(s.lower())
+    if quarter is not None:
+        return quarter, None
     m = _MONTH_DATE.fullmatch(s.lower())
     if m and m.group(2) in _MONTHS:  # a day is optional: "maart 2024" is 1 March
         try:
@@ -210,6 +232,9 @@ def _parse_date(value: Any) -> tuple[Any, str | None]:
     return None, "onleesbare datum (verwacht bijvoorbeeld 2024-03-01, 1-3-2024 of een jaartal)"
 
 
+_ORDE_WORDS = {"eerste": 1, "tweede": 2, "derde": 3, "i": 1, "ii": 2, "iii": 3}
+
+
 def _parse_orde(value: Any) -> tuple[int | None, str | None]:
     s = _clean(value)
     if s is None:
@@ -217,6 +242,12 @@ def _parse_orde(value: Any) -> tuple[int | None, str | None]:
     m = re.search(r"[123]", s)
     if m and len(s) <= 12:
         return int(m.group()), None
+    # "tweede orde", "orde II": an ordinal word or a Roman numeral
+    low = s.lower()
+    word = re.search(r"\b(eerste|tweede|derde)\b", low) if len(s) <= 30 else None
+    roman = re.fullmatch(r"(?:orde\s*)?(i{1,3})(?:\s*orde)?", low)
+    if word or roman:
+        return _ORDE_WORDS[(word or roman).group(1)], None
     return None, "orde moet 1, 2 of 3 zijn"
 
 
