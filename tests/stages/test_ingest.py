@@ -1025,3 +1025,69 @@ def test_orde_as_a_digit_an_ordinal_word_or_a_roman_numeral(tmp_path, params, va
     got = result.cases["orde"].iloc[0]
     assert (None if pd.isna(got) else int(got)) == expected
     assert [q.field for q in result.quarantine] == ([] if expected else ["orde"])
+
+
+def test_a_text_file_of_stories_between_rule_lines_is_one_case_per_story(tmp_path, params):
+    three = STORY + " Drie."
+    (tmp_path / "notes.txt").write_text(
+        f"{STORY}\n---\n\n{STORY2}\n* * *\n{three}\n---\n", encoding="utf-8"
+    )
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["narrative"].tolist() == [STORY, STORY2, three]
+    assert result.cases["source_id"].tolist() == ["deel-1", "deel-2", "deel-3"]
+    assert result.cases["source_row"].tolist() == [1, 4, 6]
+
+
+def test_a_docx_of_stories_between_rule_lines_is_one_case_per_story(tmp_path, params):
+    doc = docx.Document()
+    for para in (STORY, "***", STORY2, "***", STORY + " Drie."):
+        doc.add_paragraph(para)
+    doc.save(tmp_path / "bundel.docx")
+    result = ingest_paths([tmp_path], params)
+    assert len(result.cases) == 3 and result.quarantine == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"---\ntitel: casus\ndatum: 2024\n---\n{STORY}",  # Markdown front matter
+        f"{STORY}\n---\nBron: gemeente.nl\n---\n",  # a story, its source between rules
+        f"{STORY}\n---\n{STORY2}",  # one rule only
+    ],
+)
+def test_rule_lines_around_short_parts_keep_the_document_one_case(tmp_path, params, text):
+    (tmp_path / "c.md").write_text(text, encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert len(result.cases) == 1
+    assert STORY in result.cases["narrative"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    "head",
+    ["Datum: 12-03-2024\n", "Datum: 12-03-2024\nGemeente: Zwolle\n\n", "Gemeente:\nZwolle\n\n"],
+)
+def test_a_note_opening_with_its_date_or_municipality_keeps_its_story(tmp_path, params, head):
+    # the story under "Datum: ..." used to be read as the date, and the case was lost
+    (tmp_path / "notitie.txt").write_text(head + STORY + "\n" + STORY2, encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    case = result.cases.iloc[0]
+    assert case["narrative"] == STORY + "\n" + STORY2
+    if "Datum" in head:
+        assert str(case["case_date"]) == "2024-03-12"
+    if "Zwolle" in head:
+        assert case["municipality"] == "Zwolle"
+
+
+def test_a_one_line_field_inside_a_form_hands_the_lines_after_it_back():
+    from pipeline.stages.ingest.readers import parse_sections
+
+    fields = parse_sections(
+        "Knelpunt: geen adres\nOrganisatie: UWV\nen geen uitkering\nOplossing: x"
+    )
+    assert fields == {
+        "knelpunt": "geen adres\nen geen uitkering",
+        "organisation": "UWV",
+        "oplossing": "x",
+    }

@@ -593,10 +593,19 @@ def unsupported_reason(suffix: str) -> str:
     )
 
 
+# Fields a heading gives one line of ("Datum: 12-3-2024", "Gemeente:" and "Zwolle" below it):
+# the lines after that value belong to the text field before it, not to the date.
+ONE_LINE_FIELDS = frozenset({"case_date", "municipality", "organisation", "orde"})
+
+
 def parse_sections(text: str) -> dict[str, str]:
-    """Split a form-style document into fields by its headings; untitled text is the narrative."""
+    """Split a form-style document into fields by its headings; untitled text is the narrative.
+    A heading of a one-line field (`ONE_LINE_FIELDS`) takes its own line's value, or else the
+    next line's; the lines after it go back to the text field before it (the narrative of a
+    note that opens "Datum: 12-03-2024" and then tells the story)."""
     fields: dict[str, list[str]] = {}
-    current = "narrative"
+    current = text_field = "narrative"
+    after_value = False  # blank lines right after a one-line field's value are no text
     for line in text.splitlines():
         m = _HEADING.match(line)
         if m:
@@ -604,8 +613,19 @@ def parse_sections(text: str) -> dict[str, str]:
             rest = (m.group(2) or m.group(4) or "").strip()
             if rest:
                 fields.setdefault(current, []).append(rest)
+            after_value = current in ONE_LINE_FIELDS
+            if not after_value:
+                text_field = current
+            elif rest:
+                current = text_field
+            continue
+        if after_value and not line.strip():
             continue
         fields.setdefault(current, []).append(line)
+        if current in ONE_LINE_FIELDS and line.strip():
+            current = text_field
+        else:
+            after_value = False
     return {k: "\n".join(v).strip() for k, v in fields.items() if "\n".join(v).strip()}
 
 
@@ -645,7 +665,7 @@ def _read_docx(path: Path) -> list[tuple[int, dict[str, Any]]]:
             ]
     lines = [p.text for p in doc.paragraphs]
     if not form:
-        cases = _case_bundle(path, lines)
+        cases = _case_bundle(path, lines) or _separated_cases(path, lines)
         if cases is not None:
             return cases
     return [(1, _document_record(path, "\n".join([*lines, *form])))]
@@ -693,9 +713,34 @@ def _case_bundle(path: Path, lines: list[str]) -> list[tuple[int, dict[str, Any]
     return out
 
 
+# A line that only separates ("---", "***", "* * *", "=====", "___"): a rule between two cases.
+_SEPARATOR = re.compile(r"^\s*([-*=_~])(?:\s*\1){2,}\s*$")
+
+
+def _separated_cases(path: Path, lines: list[str]) -> list[tuple[int, dict[str, Any]]] | None:
+    """The cases of a document that separates them by rule lines (`_SEPARATOR`), each a record
+    at its first line (id "deel-1", ...); None unless there are two rules or more and every
+    part between them is a story of `NARRATIVE_MIN_WORDS` words or more, so that a story with
+    a rule above its source line, or a Markdown front matter, stays one case."""
+    rules = [i for i, ln in enumerate(lines) if _SEPARATOR.match(ln)]
+    if len(rules) < 2:
+        return None
+    bounds = [-1, *rules, len(lines)]
+    parts = [(a + 1, lines[a + 1 : b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [(start, body) for start, body in parts if " ".join(body).strip()]
+    if len(parts) < 2 or any(len(" ".join(b).split()) < NARRATIVE_MIN_WORDS for _, b in parts):
+        return None
+    out = []
+    for k, (start, body) in enumerate(parts, start=1):
+        first = start + next(j for j, ln in enumerate(body) if ln.strip())
+        out.append((first + 1, _document_record(path, "\n".join(body), f"deel-{k}")))
+    return out
+
+
 def _read_text_doc(path: Path, params: IngestParams) -> list[tuple[int, dict[str, Any]]]:
     text = decode_bytes(path.read_bytes(), params.encodings)
-    cases = _case_bundle(path, text.splitlines())
+    lines = text.splitlines()
+    cases = _case_bundle(path, lines) or _separated_cases(path, lines)
     if cases is not None:
         return cases
     return [(1, _document_record(path, text))]
