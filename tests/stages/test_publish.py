@@ -99,3 +99,37 @@ def test_orphan_annotations_are_published_as_a_table(tmp_path):
     assert con.execute("SELECT cluster_id, reason FROM orphan_annotations").fetchall() == [
         (7, "weg")
     ]
+
+
+def test_an_input_municipality_is_published_under_its_listed_name(tmp_path):
+    from pipeline.core.config import Workdir, load_config
+
+    wd = Workdir(tmp_path, load_config())
+    wd.cases.parent.mkdir(parents=True, exist_ok=True)
+    wd.case_structure.parent.mkdir(parents=True, exist_ok=True)
+    cells = ["gemeente zwolle", "ZWOLLE", "Gem. Den Haag", "Hengelo (Gld)", "Wijk Noord", None]
+    ids = [f"c{i}" for i in range(len(cells))]
+    pd.DataFrame(
+        {
+            "case_id": ids,
+            "source_id": ids,
+            "source_file": "f.csv",
+            "narrative": "tekst",
+            "municipality": cells,
+            "orde": pd.array([None] * len(cells), dtype="Int64"),
+            "outcome": None,
+            "organisation": None,
+        }
+    ).to_parquet(wd.cases)
+    pd.DataFrame(
+        {"case_id": ids, "municipality": [None] * 5 + ["Emmen"], "orde": None, "outcome": None}
+    ).to_parquet(wd.case_structure)
+    cases = publish.assemble_tables(wd)["cases"]
+    assert cases["municipality"].tolist() == [
+        "Zwolle",
+        "Zwolle",
+        "Den Haag",
+        "Bronckhorst",  # a former municipality, now part of Bronckhorst
+        "Wijk Noord",  # not a municipality: kept as typed
+        "Emmen",  # none in the input: read from the text
+    ]

@@ -142,6 +142,32 @@ def municipality_aliases() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=1)
+def _folded_municipalities() -> dict[str, str]:
+    return municipality_aliases()
+
+
+_MUNICIPALITY_CELL_NOISE = re.compile(
+    r"^(?:de\s+)?(?:gemeente|gem\.?)\s+|\s*\((?:[a-z]{1,4}\.?|[a-z]+)\)$"
+)
+
+
+def canonical_municipality(cell: str | None) -> str | None:
+    """A municipality cell as we publish its name: "gemeente zwolle", "ZWOLLE", "Gem. Zwolle"
+    and "Den Bosch" become "Zwolle" and "'s-Hertogenbosch", so that a pattern's spread counts
+    each municipality once; a cell that names none of the list (a district, a region) stays as
+    typed; None stays None."""
+    if cell is None or (isinstance(cell, float) and cell != cell) or not str(cell).strip():
+        return None
+    from pipeline.core.text import fold
+
+    known = _folded_municipalities()
+    key = " ".join(fold(str(cell)).replace("-", " ").split())
+    if key in known:  # "Hengelo (Gld)" is a former municipality of its own
+        return known[key]
+    return known.get(_MUNICIPALITY_CELL_NOISE.sub("", key).strip(), str(cell).strip())
+
+
+@functools.lru_cache(maxsize=1)
 def place_regex() -> re.Pattern[str]:
     return _alternation(load_places(), districts=True)
 
