@@ -25,7 +25,6 @@ from pipeline.core.annotations import load_state
 from pipeline.core.config import Workdir
 from pipeline.core.db import create_schema
 from pipeline.core.io import atomic_write, write_json
-from pipeline.stages.structure.entities import canonical_municipality
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +137,12 @@ def assemble_tables(wd: Workdir) -> dict[str, pd.DataFrame]:
     case_clusters = _read(wd.case_clusters)
     if len(structure):
         cases = cases.merge(structure, on="case_id", how="left", suffixes=("", "_structure"))
-        # the input's own value wins (a municipality as we publish its name: "gemeente
-        # zwolle" is "Zwolle"); the structure stage's reading of the text fills the gaps
-        cases["municipality"] = cases["municipality"].map(canonical_municipality)
+        # the input's own value wins, its municipality under the name the structure stage
+        # lists it by ("gemeente zwolle" is "Zwolle"); the stage's reading of the text fills
+        # the gaps
+        if "municipality_listed" in cases:
+            listed = cases.pop("municipality_listed")
+            cases["municipality"] = listed.where(listed.notna(), cases["municipality"])
         for col in ("orde", "outcome", "municipality", "organisation"):
             inferred = f"{col}_structure"
             if inferred in cases:

@@ -121,8 +121,16 @@ def test_an_input_municipality_is_published_under_its_listed_name(tmp_path):
             "organisation": None,
         }
     ).to_parquet(wd.cases)
+    from pipeline.stages.structure.entities import canonical_municipality
+
     pd.DataFrame(
-        {"case_id": ids, "municipality": [None] * 5 + ["Emmen"], "orde": None, "outcome": None}
+        {
+            "case_id": ids,
+            "municipality": [None] * 5 + ["Emmen"],
+            "municipality_listed": [canonical_municipality(c) for c in cells],
+            "orde": None,
+            "outcome": None,
+        }
     ).to_parquet(wd.case_structure)
     cases = publish.assemble_tables(wd)["cases"]
     assert cases["municipality"].tolist() == [

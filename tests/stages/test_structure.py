@@ -385,6 +385,18 @@ def test_stage_writes_case_structure_and_statements(tmp_path, config):
     )
 
 
+def test_stage_lists_the_inputs_municipality_cell_under_its_listed_name(tmp_path, config):
+    wd = Workdir(tmp_path, config)
+    wd.interim.mkdir(parents=True)
+    cases = sample_cases_frame().head(3)
+    cases["municipality"] = ["gemeente zwolle", "Wijk Noord", None]
+    cases.to_parquet(wd.cases)
+    S.run_stage(wd)
+    listed = pd.read_parquet(wd.case_structure).set_index("case_id")["municipality_listed"]
+    assert listed.loc[cases["case_id"]].tolist()[:2] == ["Zwolle", "Wijk Noord"]
+    assert pd.isna(listed.loc[cases["case_id"].iloc[2]])
+
+
 # --- real published cases: what the text says, and only that ------------------------------
 # Small excerpts written for these tests in the style of published cases (news, ombudsman,
 # court); not copied from any source.

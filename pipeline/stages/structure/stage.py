@@ -2,7 +2,9 @@
 
 Reads  `cases.parquet` (interim) and the trained artefacts in `models/structure/`.
 Writes `case_structure.parquet` (case_id, domains, barrier_types, outcome, orde, solution_type,
-solution_described, municipality, organisation, organisations) and `statements.parquet`
+solution_described, municipality, organisation, organisations; and municipality_listed: the
+input's own municipality cell under its listed name, `entities.canonical_municipality`, which
+publish prefers to the text's) and `statements.parquet`
 (statement_id, case_id, kind, text, sent_index, is_main, barrier_type).
 
 Method: spaCy splits sentences (`spacy.blank("nl")` + sentencizer, or the trained pipeline named
@@ -41,6 +43,7 @@ import pandas as pd
 from pipeline.core.config import Workdir
 from pipeline.core.io import write_parquet
 from pipeline.stages.structure.classifier import StructureModel
+from pipeline.stages.structure.entities import canonical_municipality
 from pipeline.stages.structure.extract import structure_cases
 from pipeline.stages.structure.nlp import build_nlp
 
@@ -63,6 +66,9 @@ def run_stage(wd: Workdir) -> dict[str, Any]:
     nlp = build_nlp(params)
     model = StructureModel.load(wd.structure_model)
     case_structure, statements = structure_cases(cases, nlp, model, params)
+    if "municipality" in cases:  # the input's own cell, under the name the list gives it
+        listed = cases.set_index("case_id")["municipality"].map(canonical_municipality)
+        case_structure["municipality_listed"] = case_structure["case_id"].map(listed)
     statements["statement_id"] = unique_ids(statements["statement_id"])
     write_parquet(case_structure, wd.case_structure)
     write_parquet(statements, wd.statements)
