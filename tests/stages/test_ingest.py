@@ -1030,7 +1030,7 @@ def test_orde_as_a_digit_an_ordinal_word_or_a_roman_numeral(tmp_path, params, va
 def test_a_text_file_of_stories_between_rule_lines_is_one_case_per_story(tmp_path, params):
     three = STORY + " Drie."
     (tmp_path / "notes.txt").write_text(
-        f"{STORY}\n---\n\n{STORY2}\n* * *\n{three}\n---\n", encoding="utf-8"
+        f"{STORY}\n---\n\n{STORY2}\n=====\n{three}\n---\n", encoding="utf-8"
     )
     result = ingest_paths([tmp_path], params)
     assert result.quarantine == []
@@ -1041,7 +1041,7 @@ def test_a_text_file_of_stories_between_rule_lines_is_one_case_per_story(tmp_pat
 
 def test_a_docx_of_stories_between_rule_lines_is_one_case_per_story(tmp_path, params):
     doc = docx.Document()
-    for para in (STORY, "***", STORY2, "***", STORY + " Drie."):
+    for para in (STORY, "----------", STORY2, "----------", STORY + " Drie."):
         doc.add_paragraph(para)
     doc.save(tmp_path / "bundel.docx")
     result = ingest_paths([tmp_path], params)
@@ -1054,6 +1054,7 @@ def test_a_docx_of_stories_between_rule_lines_is_one_case_per_story(tmp_path, pa
         f"---\ntitel: casus\ndatum: 2024\n---\n{STORY}",  # Markdown front matter
         f"{STORY}\n---\nBron: gemeente.nl\n---\n",  # a story, its source between rules
         f"{STORY}\n---\n{STORY2}",  # one rule only
+        f"{STORY}\n***\n{STORY2}\n* * *\n{STORY}",  # a long story's scene breaks
     ],
 )
 def test_rule_lines_around_short_parts_keep_the_document_one_case(tmp_path, params, text):

@@ -713,8 +713,9 @@ def _case_bundle(path: Path, lines: list[str]) -> list[tuple[int, dict[str, Any]
     return out
 
 
-# A line that only separates ("---", "***", "* * *", "=====", "___"): a rule between two cases.
-_SEPARATOR = re.compile(r"^\s*([-*=_~])(?:\s*\1){2,}\s*$")
+# A line that only separates ("---", "=====", "___"): a rule between two records, as exports
+# write them. Not "***" or "* * *": a long story's own scene break.
+_SEPARATOR = re.compile(r"^\s*([-=_~])(?:\s*\1){2,}\s*$")
 
 
 def _separated_cases(path: Path, lines: list[str]) -> list[tuple[int, dict[str, Any]]] | None:
