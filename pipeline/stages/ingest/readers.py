@@ -582,14 +582,15 @@ _SAVE_AS = {
 
 
 def unsupported_reason(suffix: str) -> str:
-    """Why a file of this type is not read, and what to save it as (never the file's name)."""
-    kind = f"bestandstype '{suffix}'" if suffix else "een bestand zonder extensie"
+    """Why a file of this type is not read, and what to save it as. The type is named only when
+    it is a known one (`_SAVE_AS`): what follows the last dot of a file name may be anything,
+    a name too ("verslag.jansen"), and a reason reaches the knowledge base ungated."""
     advice = _SAVE_AS.get(suffix)
     if advice:
-        return f"{kind} wordt niet gelezen: sla het op als {advice}"
+        return f"bestandstype '{suffix}' wordt niet gelezen: sla het op als {advice}"
     return (
-        f"{kind} wordt niet gelezen: Casuswijzer leest .csv, .tsv, .jsonl, .json, .xlsx, "
-        ".docx, .txt en .md"
+        "een bestand van een type dat niet gelezen wordt: Casuswijzer leest .csv, .tsv, "
+        ".jsonl, .json, .xlsx, .docx, .txt en .md"
     )
 
 
