@@ -545,10 +545,10 @@ def _read_table_file(
         for sheet_no, grid in enumerate(sheets.values(), start=1):
             if sheet_no in guides:  # its rows under the first are noted, never read as cases
                 for idx in grid.dropna(how="all").index[1:]:
-                    rec = {"__guide__": guides[sheet_no]}
-                    rows.append(
-                        (int(idx) + 1, {**rec, "__sheet__": sheet_no} if sheet_no > 1 else rec)
-                    )
+                    note: dict[str, Any] = {"__guide__": guides[sheet_no]}
+                    if sheet_no > 1:
+                        note["__sheet__"] = sheet_no
+                    rows.append((int(idx) + 1, note))
                 continue
             head = header_row(grid, column_map)
             if head is None:

@@ -198,7 +198,7 @@ def _quarter_start(text: str) -> Any:
     for pattern in _QUARTERS:
         m = pattern.fullmatch(text)
         if m:
-            quarter = int(m.group("q") or m.groupdict().get("q2"))
+            quarter = int(m.group("q") or m.groupdict().get("q2") or 0)
             return pd.Timestamp(year=int(m.group("y")), month=3 * quarter - 2, day=1).date()
     return None
 
@@ -245,9 +245,9 @@ def _parse_orde(value: Any) -> tuple[int | None, str | None]:
     # "tweede orde", "orde II": an ordinal word or a Roman numeral
     low = s.lower()
     word = re.search(r"\b(eerste|tweede|derde)\b", low) if len(s) <= 30 else None
-    roman = re.fullmatch(r"(?:orde\s*)?(i{1,3})(?:\s*orde)?", low)
-    if word or roman:
-        return _ORDE_WORDS[(word or roman).group(1)], None
+    found = word or re.fullmatch(r"(?:orde\s*)?(i{1,3})(?:\s*orde)?", low)
+    if found is not None:
+        return _ORDE_WORDS[found.group(1)], None
     return None, "orde moet 1, 2 of 3 zijn"
 
 
