@@ -1093,3 +1093,22 @@ def test_a_one_line_field_inside_a_form_hands_the_lines_after_it_back():
         "organisation": "UWV",
         "oplossing": "x",
     }
+
+
+def test_a_casus_column_of_case_numbers_beside_a_form_reads_the_knelpunt_as_the_story(
+    tmp_path, params
+):
+    lines = [
+        "Casus;Knelpunt;Oplossing",
+        f"2024-017;{STORY};Briefadres via de opvang geregeld.",
+        f"2024-018;{STORY2};",
+    ]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert result.cases["narrative"].tolist() == [STORY, STORY2]
+    assert result.cases["source_id"].tolist() == ["2024-017", "2024-018"]
+    assert result.cases["oplossing"].iloc[0] == "Briefadres via de opvang geregeld."
+    (note,) = result.columns
+    assert note[2] == {"Casus": "source_id", "Knelpunt": "narrative", "Oplossing": "oplossing"}
+    assert note[3] is None  # named by its header, not found by its content

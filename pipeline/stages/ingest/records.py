@@ -385,9 +385,10 @@ def _unless_a_label(
 ) -> tuple[dict[Any, str], Any]:
     """`mapping` as the names made it, unless the column an alias made the narrative (not
     --map) holds labels (a median of at most `LABEL_MAX_WORDS` words: a case number under
-    "Casus") while another column clearly holds the stories (`narrative_by_content`). Then
-    that column is the narrative (named by its position in the log), and the label column is
-    the case's id when no column is."""
+    "Casus") while another column clearly holds the stories (`narrative_by_content`), or else
+    a form's knelpunt column does. Then that column is the narrative (one found by its content
+    is named by its position in the log), and the label column is the case's id when no
+    column is."""
     col = next(c for c, f in mapping.items() if f == "narrative")
     if any(norm_col(k) == norm_col(col) for k in extra):
         return mapping, None
@@ -396,14 +397,19 @@ def _unless_a_label(
     if not words or words[len(words) // 2] > LABEL_MAX_WORDS:
         return mapping, None
     story = narrative_by_content([c for c in key if c not in mapping or c == col], sample)
+    by_content: Any = story
     if story is None or story == col:
-        return mapping, None
+        # no story column beside the labels: a form's knelpunt is the story, as without them
+        story = next((c for c, f in mapping.items() if f == "knelpunt"), None)
+        by_content = None
+        if story is None:
+            return mapping, None
     label = "source_id" if "source_id" not in mapping.values() else None
     out = {c: f for c, f in mapping.items() if c != col}
     if label:
         out[col] = label
     out[story] = "narrative"
-    return {c: out[c] for c in key if c in out}, story
+    return {c: out[c] for c in key if c in out}, by_content
 
 
 def normalise_records(
