@@ -1112,3 +1112,36 @@ def test_a_casus_column_of_case_numbers_beside_a_form_reads_the_knelpunt_as_the_
     (note,) = result.columns
     assert note[2] == {"Casus": "source_id", "Knelpunt": "narrative", "Oplossing": "oplossing"}
     assert note[3] is None  # named by its header, not found by its content
+
+
+def test_a_header_naming_a_date_in_other_words_is_the_cases_date_never_a_birth_date(
+    tmp_path, params
+):
+    pd.DataFrame(
+        {
+            "Nr": [101, 102],
+            "Geboortedatum": ["1-2-1980", "3-4-1975"],
+            "Datum melding": ["5-3-2024", "Q2 2023"],
+            "Omschrijving": [STORY, STORY2],
+        }
+    ).to_excel(tmp_path / "f.xlsx", index=False)
+    result = ingest_paths([tmp_path], params)
+    assert result.quarantine == []
+    assert [str(d) for d in result.cases["case_date"]] == ["2024-03-05", "2023-04-01"]
+    (note,) = result.columns
+    assert "Geboortedatum" not in note[2] and note[2]["Datum melding"] == "case_date"
+
+
+def test_a_date_column_by_its_alias_wins_over_one_named_in_other_words(tmp_path, params):
+    lines = ["id;datum;startdatum traject;text", f"1;1-1-2022;1-6-2023;{STORY}"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert str(result.cases["case_date"].iloc[0]) == "2022-01-01"
+
+
+@pytest.mark.parametrize("header", ["Geb. datum", "Overlijdensdatum", "Date of birth"])
+def test_a_persons_date_is_never_the_cases_date(tmp_path, params, header):
+    lines = [f"id;{header};text", f"1;1-2-1980;{STORY}"]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_paths([tmp_path], params)
+    assert pd.isna(result.cases["case_date"].iloc[0])

@@ -283,6 +283,23 @@ def narrative_by_words(columns: Iterable[Any]) -> Any | None:
     return None
 
 
+# A header names the case's date in other words when one of its words holds "datum" or "date"
+# ("Datum melding", "Meldingsdatum", "Startdatum intake"), unless it is a person's date.
+_NOT_A_CASE_DATE = ("geboorte", "geb", "overlijden", "overlijdens", "birth", "death")
+
+
+def date_by_words(columns: Iterable[Any]) -> Any | None:
+    """The first column whose header names a date ("Datum melding", "Aanmeldingsdatum"), not a
+    date of birth or death ("Geboortedatum", "Geb. datum"); None when none does."""
+    for col in columns:
+        words = _header_words(col)
+        if any("datum" in w or w == "date" for w in words) and not any(
+            w.startswith(_NOT_A_CASE_DATE) for w in words
+        ):
+            return col
+    return None
+
+
 def narrative_by_content(columns: Iterable[Any], rows: Iterable[Mapping[Any, Any]]) -> Any | None:
     """The column whose values are free text: the highest median word count over (a sample of)
     `rows`, at least `NARRATIVE_MIN_WORDS` and twice the next column's; None when no column is

@@ -26,6 +26,7 @@ from pipeline.core.vocab import outcome_of
 from pipeline.stages.ingest.readers import (
     FIELDS,
     IngestError,
+    date_by_words,
     iter_input_files,
     looks_like_header,
     map_columns,
@@ -371,6 +372,19 @@ def _mapping(
     return mapping, by_content
 
 
+def _with_date_column(mapping: dict[Any, str], by_content: Any, key: tuple) -> tuple[dict, Any]:
+    """`mapping` plus, when no column is the case's date, the first unmapped column whose
+    header names a date in other words ("Datum melding", "Meldingsdatum", "Startdatum";
+    `date_by_words`: never a date of birth or death)."""
+    if "case_date" in mapping.values() or not looks_like_header(key):
+        return mapping, by_content
+    col = date_by_words([c for c in key if c not in mapping])
+    if col is None:
+        return mapping, by_content
+    dated = {c: (mapping.get(c) or "case_date") for c in key if c in mapping or c == col}
+    return dated, by_content
+
+
 # An alias column holds labels, not stories, when its typical value is this short (in words):
 # "Casus" holding "2024-017" or "C-12" beside a "Situatie" column that holds the stories.
 LABEL_MAX_WORDS = 3
@@ -457,7 +471,9 @@ def normalise_records(
         key = tuple(raw.keys())
         cached = mapping_cache.get((source, key))
         if cached is None:
-            cached = mapping_cache[(source, key)] = _mapping(records, source, key, extra)
+            cached = mapping_cache[(source, key)] = _with_date_column(
+                *_mapping(records, source, key, extra), key
+            )
         mapping, by_content = cached
         if (source, key) not in logged and not set(key) <= set(FIELDS):
             logged.add((source, key))
