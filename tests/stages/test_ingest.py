@@ -47,6 +47,12 @@ def write_jsonl(path, rows):
     return path
 
 
+def _one_record(tmp_path, params, **cells):
+    """Ingest one JSONL record of STORY with these cells (one field's parsing under test)."""
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, **cells}])
+    return ingest_paths([tmp_path], params)
+
+
 def test_minimal_jsonl_of_id_and_text_is_ingested(tmp_path, params):
     write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY}, {"id": "2", "text": STORY2}])
     result = ingest_paths([tmp_path], params)
@@ -599,8 +605,7 @@ def test_map_wins_over_an_alias_column_before_it(tmp_path, params):
     ],
 )
 def test_dates_as_people_and_excel_write_them_are_read(tmp_path, params, value, expected):
-    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, "datum": value}])
-    result = ingest_paths([tmp_path], params)
+    result = _one_record(tmp_path, params, datum=value)
     got = result.cases["case_date"].iloc[0]
     assert (None if pd.isna(got) else str(got)) == expected
 
@@ -1001,8 +1006,7 @@ def test_hidden_lock_and_system_files_in_a_folder_are_not_input(tmp_path, params
     ],
 )
 def test_outcome_cells_as_forms_fill_them_in_are_read(tmp_path, params, value, expected):
-    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, "uitkomst": value}])
-    case = ingest_paths([tmp_path], params).cases.iloc[0]
+    case = _one_record(tmp_path, params, uitkomst=value).cases.iloc[0]
     assert (None if pd.isna(case["outcome"]) else case["outcome"]) == expected
     if expected is None:
         assert case["oplossing"] == value
@@ -1021,8 +1025,7 @@ def test_outcome_cells_as_forms_fill_them_in_are_read(tmp_path, params, value, e
     ],
 )
 def test_orde_as_a_digit_an_ordinal_word_or_a_roman_numeral(tmp_path, params, value, expected):
-    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, "orde": value}])
-    result = ingest_paths([tmp_path], params)
+    result = _one_record(tmp_path, params, orde=value)
     got = result.cases["orde"].iloc[0]
     assert (None if pd.isna(got) else int(got)) == expected
     assert [q.field for q in result.quarantine] == ([] if expected else ["orde"])

@@ -16,7 +16,7 @@ import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -270,17 +270,22 @@ def looks_like_header(columns: Iterable[Any]) -> bool:
     )
 
 
+def _first_named(columns: Iterable[Any], names_it: Callable[[list[str]], bool]) -> Any | None:
+    """The first column whose header words (`_header_words`) `names_it` accepts, else None."""
+    return next((col for col in columns if names_it(_header_words(col))), None)
+
+
 def narrative_by_words(columns: Iterable[Any]) -> Any | None:
     """The first column whose header names the narrative in words the aliases do not list
     exactly ("Omschrijving casus"); None when none does. Used on a file's records only, not to
     find a header row (a title above it, "Overzicht casussen 2024", would read as one)."""
-    for col in columns:
-        words = _header_words(col)
-        if any(p in w for w in words for p in _NARRATIVE_WORD_PARTS) and not any(
-            w.endswith(e) for w in words for e in _NOT_NARRATIVE_WORD_ENDS
-        ):
-            return col
-    return None
+    return _first_named(
+        columns,
+        lambda words: (
+            any(p in w for w in words for p in _NARRATIVE_WORD_PARTS)
+            and not any(w.endswith(e) for w in words for e in _NOT_NARRATIVE_WORD_ENDS)
+        ),
+    )
 
 
 # A header names the case's date in other words when one of its words holds "datum" or "date"
@@ -291,13 +296,19 @@ _NOT_A_CASE_DATE = ("geboorte", "geb", "overlijden", "overlijdens", "birth", "de
 def date_by_words(columns: Iterable[Any]) -> Any | None:
     """The first column whose header names a date ("Datum melding", "Aanmeldingsdatum"), not a
     date of birth or death ("Geboortedatum", "Geb. datum"); None when none does."""
-    for col in columns:
-        words = _header_words(col)
-        if any("datum" in w or w == "date" for w in words) and not any(
-            w.startswith(_NOT_A_CASE_DATE) for w in words
-        ):
-            return col
-    return None
+    return _first_named(
+        columns,
+        lambda words: (
+            any("datum" in w or w == "date" for w in words)
+            and not any(w.startswith(_NOT_A_CASE_DATE) for w in words)
+        ),
+    )
+
+
+def median_words(rows: Sequence[Mapping[Any, Any]], col: Any) -> int:
+    """The median word count of column `col` over `rows` (a value that is no text counts 0)."""
+    counts = sorted(len(v.split()) if isinstance(v, str) else 0 for v in (r.get(col) for r in rows))
+    return counts[len(counts) // 2] if counts else 0
 
 
 def narrative_by_content(columns: Iterable[Any], rows: Iterable[Mapping[Any, Any]]) -> Any | None:
@@ -305,12 +316,7 @@ def narrative_by_content(columns: Iterable[Any], rows: Iterable[Mapping[Any, Any
     `rows`, at least `NARRATIVE_MIN_WORDS` and twice the next column's; None when no column is
     clearly that. For a file whose header names no narrative column in any words."""
     sample = list(itertools.islice(rows, _CONTENT_SAMPLE))
-    medians = []
-    for col in columns:
-        counts = sorted(
-            len(v.split()) if isinstance(v, str) else 0 for v in (r.get(col) for r in sample)
-        )
-        medians.append((counts[len(counts) // 2] if counts else 0, col))
+    medians = [(median_words(sample, col), col) for col in columns]
     medians.sort(key=lambda m: m[0], reverse=True)
     if not medians or medians[0][0] < NARRATIVE_MIN_WORDS:
         return None

@@ -30,6 +30,7 @@ from pipeline.stages.ingest.readers import (
     iter_input_files,
     looks_like_header,
     map_columns,
+    median_words,
     narrative_by_content,
     narrative_by_words,
     norm_col,
@@ -407,8 +408,7 @@ def _unless_a_label(
     if any(norm_col(k) == norm_col(col) for k in extra):
         return mapping, None
     sample = list(itertools.islice(_rows_of(records, source, key), 200))
-    words = sorted(len(str(r.get(col) or "").split()) for r in sample)
-    if not words or words[len(words) // 2] > LABEL_MAX_WORDS:
+    if not sample or median_words(sample, col) > LABEL_MAX_WORDS:
         return mapping, None
     story = narrative_by_content([c for c in key if c not in mapping or c == col], sample)
     by_content: Any = story
@@ -449,6 +449,16 @@ def normalise_records(
     min_date = pd.Timestamp(params.min_date).date()
     max_date = pd.Timestamp(params.max_date).date()
     n_in = 0
+
+    def note_once(source: str, field: str | None, reason: str) -> None:
+        """One quarantine line per source for records rejected as a whole sheet or file (no
+        narrative column, an instruction sheet), counting them all."""
+        if source in missing_narrative:
+            missing_narrative[source].n_records += 1
+            return
+        missing_narrative[source] = QuarantineRecord(source, None, field, "rejected", reason)
+        quarantine.append(missing_narrative[source])
+
     for source, row_no, raw in records:
         n_in += 1
         row_ref = row_no or None
@@ -459,14 +469,7 @@ def normalise_records(
             quarantine.append(QuarantineRecord(source, row_ref, None, "rejected", raw["__error__"]))
             continue
         if "__guide__" in raw:  # a workbook's instructions or pick lists: one line per sheet
-            if source in missing_narrative:
-                missing_narrative[source].n_records += 1
-            else:
-                q = QuarantineRecord(
-                    source, None, None, "rejected", _guide_reason(raw["__guide__"])
-                )
-                missing_narrative[source] = q
-                quarantine.append(q)
+            note_once(source, None, _guide_reason(raw["__guide__"]))
             continue
         key = tuple(raw.keys())
         cached = mapping_cache.get((source, key))
@@ -483,18 +486,7 @@ def normalise_records(
             if canon in raw and canon not in rec and canon not in mapping:
                 rec[canon] = raw[canon]
         if "narrative" not in rec:
-            if source in missing_narrative:
-                missing_narrative[source].n_records += 1
-            else:
-                q = QuarantineRecord(
-                    source,
-                    None,
-                    "narrative",
-                    "rejected",
-                    _missing_narrative_reason(len(raw), source),
-                )
-                missing_narrative[source] = q
-                quarantine.append(q)
+            note_once(source, "narrative", _missing_narrative_reason(len(raw), source))
             continue
         raw_narrative = rec.get("narrative")
         if isinstance(raw_narrative, str):

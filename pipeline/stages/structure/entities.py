@@ -131,6 +131,7 @@ def s_adjective_places() -> frozenset[str]:
     return _place_table()[1]
 
 
+@functools.lru_cache(maxsize=1)
 def municipality_aliases() -> dict[str, str]:
     """Folded name → the municipality we publish (for comparing labels with predictions)."""
     from pipeline.core.text import fold
@@ -139,11 +140,6 @@ def municipality_aliases() -> dict[str, str]:
         " ".join(fold(k).replace("-", " ").split()): v.municipality
         for k, v in load_places().items()
     }
-
-
-@functools.lru_cache(maxsize=1)
-def _folded_municipalities() -> dict[str, str]:
-    return municipality_aliases()
 
 
 _MUNICIPALITY_CELL_NOISE = re.compile(
@@ -160,7 +156,7 @@ def canonical_municipality(cell: str | None) -> str | None:
         return None
     from pipeline.core.text import fold
 
-    known = _folded_municipalities()
+    known = municipality_aliases()
     key = " ".join(fold(str(cell)).replace("-", " ").split())
     if key in known:  # "Hengelo (Gld)" is a former municipality of its own
         return known[key]
