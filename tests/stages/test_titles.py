@@ -374,3 +374,16 @@ def test_no_title_opens_with_a_bracket_closed_in_the_sentence_before():
         "Halderberge), weduwe, woont sinds het overlijden van haar partner op een park."
     )
     assert ")" not in title and title.startswith("Weduwe")
+
+
+def test_the_college_of_burgemeester_en_wethouders_is_the_college_and_no_cut_at_its_en():
+    text = (
+        "Bij besluit van [DATUM] trok het college van burgemeester en wethouders van Rotterdam "
+        "haar uitkering in, omdat zij met hem een gezamenlijke huishouding zou voeren."
+    )
+    assert make_title(text) == "Bij besluit trok het college van Rotterdam haar uitkering in"
+    title = make_title(
+        "Burgemeester en wethouders van Utrecht weigeren de aanvraag voor een maatwerkvoorziening "
+        "die zij nodig heeft."
+    )
+    assert title.startswith("Burgemeester en wethouders van Utrecht weigeren")

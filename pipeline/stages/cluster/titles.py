@@ -90,9 +90,13 @@ _NOT_A_VERB = frozenset(
 )
 _FILLER = re.compile(r"\s+\b(immers|echter|overigens|namelijk|eigenlijk|nog steeds)\b", re.I)
 _CLAUSE_BREAK = re.compile(
-    r"\s*[,;:–—]\s+|\s+-\s+|\s+(?=(en|maar|omdat|terwijl|zodat|want|waardoor|doordat)\b)"
+    r"\s*[,;:–—]\s+|\s+-\s+"
+    r"|\s+(?=(en(?! wethouders)|maar|omdat|terwijl|zodat|want|waardoor|doordat)\b)"
 )
 _ASIDE = re.compile(r"\s*\([^()]*\)")
+# "het college van burgemeester en wethouders" (court and ombudsman texts) is "het college" in a
+# title: the full name takes half of it, and a cut at its "en" left "het college van burgemeester"
+_COLLEGE = re.compile(r"\bcollege van (?:burgemeester en wethouders|B\s?&\s?W|B en W)\b", re.I)
 # who said it, after what was said ("Ze wilden het niet', vertelt ze aan de koffietafel", "Er is
 # geen ander werk, zegt de wethouder"): the title keeps what was said
 _REPORTING = re.compile(
@@ -315,6 +319,7 @@ def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHA
         core = core[close + 1 :].lstrip(" ,;:")
     core = _INSERTION.sub(r"\1 ", core)
     core = _FILLER.sub("", core)
+    core = _COLLEGE.sub("college", core)
     core = _ASIDE.sub("", core)  # "(vader 36, moeder 34)": an aside, never the barrier
     core = _REPORTING.sub("", core)
     if sum(core.count(q) for q in _QUOTES) == 1:  # the other half of a quote was cut off
