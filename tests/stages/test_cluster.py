@@ -13,6 +13,7 @@ from sklearn.metrics import adjusted_rand_score, homogeneity_score
 from pipeline.core.annotations import append_event
 from pipeline.core.config import ClusterParams, Workdir
 from pipeline.evaluate import make_synthetic_vectors
+from pipeline.serve import report
 from pipeline.stages import cluster as C
 from tests.helpers import CLUSTER_TEXTS, section, write_cluster_inputs, write_cluster_workdir
 
@@ -541,6 +542,27 @@ def test_evidence_is_a_dutch_sentence_with_the_counts():
     evidence = C.rank_clusters(members, info, _params())["evidence"].iloc[0]
     assert evidence.startswith("6 casussen in 3 gemeenten")
     assert "maatwerk" in evidence
+
+
+def test_a_pattern_without_dated_cases_has_no_trend_rather_than_a_stable_one():
+    dated = _case_info(3, "maatwerk", "niet", "a")
+    undated = _case_info(3, "maatwerk", "niet", "b").assign(year=np.nan)
+    info = pd.concat([dated, undated])
+    members = pd.DataFrame(
+        {
+            "statement_id": [f"x{i}" for i in range(12)],
+            "case_id": info["case_id"].tolist(),
+            "cluster_id": [0] * 6 + [1] * 6,
+            "barrier_type": "regel/wet",
+        }
+    )
+    ranking = C.rank_clusters(members, info, _params()).set_index("cluster_id")
+    assert ranking.loc[0, "trend_slope"] == 0.0  # two cases in each of 2020-2022: stable
+    assert pd.isna(ranking.loc[1, "trend_slope"])
+    # an undated corpus (`id` + `text`): no pattern has a trend, and none is called stable
+    ranking = C.rank_clusters(members, info.assign(year=np.nan), _params())
+    assert ranking["trend_slope"].isna().all()
+    assert report.trend_word(ranking["trend_slope"].iloc[0]) == "onbekend"
 
 
 def test_one_cases_remarks_alone_form_no_cluster_in_the_second_pass():

@@ -20,9 +20,11 @@ UNRESOLVED_WEIGHT = {"opgelost": 0.0, "deels": 0.5, "onbekend": 0.5, "niet": 1.0
 
 
 def _trend_slope(years: pd.Series, all_years: Sequence[int]) -> float:
-    """Least-squares slope of cases per year over the corpus's years (zeros included)."""
-    if len(all_years) < 2:
-        return 0.0
+    """Least-squares slope of cases per year over the corpus's years (zeros included); NaN (no
+    trend known, "onbekend" in the app) when the corpus has dates in fewer than two years or
+    none of these cases has a date: an undated corpus (`id` + `text`) has no "stabiel" trend."""
+    if len(all_years) < 2 or not len(years):
+        return math.nan
     counts = years.value_counts()
     ys = np.array([counts.get(y, 0) for y in all_years], dtype=float)
     xs = np.array(all_years, dtype=float)
@@ -103,7 +105,7 @@ def rank_clusters(
                 "barrier_type": top_type,
                 "share_maatwerk": round(share_maatwerk, 3),
                 "share_solved": round(share_solved, 3),
-                "trend_slope": round(slope, 3),
+                "trend_slope": None if math.isnan(slope) else round(slope, 3),
                 "systemic_score": round(score, 3),
                 "orde_candidate": orde_candidate,
                 "evidence": "; ".join(parts) + f". Kandidaat {reason}.",
