@@ -14,6 +14,7 @@ CREATE TABLE cases (
     organisation   VARCHAR,
     case_date      DATE,
     year           INTEGER,
+    year_source    VARCHAR,
     orde           INTEGER,
     outcome        VARCHAR,
     solution_type  VARCHAR,
@@ -27,6 +28,7 @@ COMMENT ON COLUMN cases.case_id IS 'Stable hash of source file name and source i
 COMMENT ON COLUMN cases.source_id IS 'The id the input itself gave the case';
 COMMENT ON COLUMN cases.narrative IS 'Anonymised narrative text (the situatie)';
 COMMENT ON COLUMN cases.orde IS 'Order of learning reached: 1 case, 2 organisation, 3 system (given or inferred)';
+COMMENT ON COLUMN cases.year_source IS 'Where the year comes from: datum (the input''s date), tekst (no date given: the latest year the text names) or NULL (unknown)';
 COMMENT ON COLUMN cases.outcome IS 'opgelost | deels | niet | onbekend';
 COMMENT ON COLUMN cases.primary_cluster_id IS 'Barrier cluster of the main barrier statement; -1 for none';
 

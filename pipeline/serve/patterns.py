@@ -140,11 +140,17 @@ def titles(frame: pd.DataFrame, names: Mapping[int, str]) -> dict[int, str]:
 
 
 def case_periods(con) -> pd.DataFrame:
-    """One row per case: case_id, year, quarter (1–4), municipality, organisation (NULL stays
-    NA: a case without a date has no year and no quarter)."""
+    """One row per case: case_id, year, year_source ('datum', 'tekst': the latest year its text
+    names, or NULL), quarter (1–4), municipality, organisation (NULL stays NA: a case without a
+    date has no quarter, and no year unless its text names one)."""
+    has_source = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'cases' "
+        "AND column_name = 'year_source'"
+    ).fetchone()[0]
+    source = "year_source" if has_source else "CAST(NULL AS VARCHAR) AS year_source"
     return con.execute(
-        """
-        SELECT case_id, year, CAST(quarter(case_date) AS INTEGER) AS quarter,
+        f"""
+        SELECT case_id, year, {source}, CAST(quarter(case_date) AS INTEGER) AS quarter,
                municipality, organisation
         FROM cases ORDER BY case_id
         """

@@ -482,6 +482,7 @@ def _summary(
     n_patterns: int,
 ) -> list[str]:
     years = data.cases["year"]
+    sources = set(data.cases.get("year_source", pd.Series(dtype=object)).dropna())
     n_period = sum(period.contains(y) for y in years)
     n_undated = int(years.isna().sum())
     if period.everything:
@@ -492,24 +493,36 @@ def _summary(
     else:
         lines = [
             f"In de periode {period.label} vallen {_cases_word(n_period, small_cell)} (casussen "
-            f"met een datum in {'dat jaar' if period.start == period.end else 'die jaren'})."
+            f"met een datum in {'dat jaar' if period.start == period.end else 'die jaren'}"
+            f"{' of, zonder datum, dat jaartal in hun tekst' if 'tekst' in sources else ''})."
         ]
+    n_text = int((data.cases.get("year_source", pd.Series(dtype=object)) == "tekst").sum())
+    if n_text:
+        lines.append(
+            f"{_cases_word(n_text, small_cell).capitalize()} zonder datum "
+            f"{'telt' if suppress(n_text, small_cell) == '1' else 'tellen'} in het laatste jaar "
+            "dat hun tekst noemt (een geboortejaar of het jaartal van een wet telt niet)."
+        )
+    no_date, unknown = (
+        ("geen datum en geen jaartal in de tekst", "jaar") if n_text else ("geen datum", "datum")
+    )
     if n_undated and period.everything:
         lines.append(
             f"{_cases_word(n_undated, small_cell).capitalize()} "
-            f"{'heeft' if suppress(n_undated, small_cell) == '1' else 'hebben'} geen datum "
-            f"(datum onbekend) en {'telt' if suppress(n_undated, small_cell) == '1' else 'tellen'} "
+            f"{'heeft' if suppress(n_undated, small_cell) == '1' else 'hebben'} {no_date} "
+            f"({unknown} onbekend) en "
+            f"{'telt' if suppress(n_undated, small_cell) == '1' else 'tellen'} "
             "hier mee; in de grafieken per jaar staan ze niet."
         )
     elif n_undated:
         lines.append(
             f"{_cases_word(n_undated, small_cell).capitalize()} in de kennisbank "
-            f"{'heeft' if suppress(n_undated, small_cell) == '1' else 'hebben'} geen datum "
-            "(datum onbekend). Een casus zonder datum valt in geen enkele periode en telt in "
-            "dit rapport niet mee."
+            f"{'heeft' if suppress(n_undated, small_cell) == '1' else 'hebben'} {no_date} "
+            f"({unknown} onbekend). Een casus zonder {unknown} valt in geen enkele periode en "
+            "telt in dit rapport niet mee."
         )
     else:
-        lines.append("Alle casussen in de kennisbank hebben een datum.")
+        lines.append("Alle casussen in de kennisbank hebben een datum of een jaartal.")
     if not barriers:
         lines.append("In deze periode komt geen patroon van terugkerende knelpunten voor.")
         return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
@@ -144,6 +145,19 @@ def test_cases_without_a_date_are_said_to_fall_in_no_period_with_their_count_sup
     summary = _section(_md(), "## Samenvatting")
     assert "<5 casussen in de kennisbank hebben geen datum (datum onbekend)" in summary
     assert "valt in geen enkele periode" in summary
+
+
+def test_cases_that_take_their_year_from_their_text_are_said_to_and_count_in_that_year():
+    data = _data()
+    source = ["datum"] * (len(data.cases) - 2) + [None, None]
+    source[:6] = ["tekst"] * 6  # six of the 2025 cases had no date; their text names 2025
+    data = dataclasses.replace(data, cases=data.cases.assign(year_source=source))
+    summary = _section(_md(data), "## Samenvatting")
+    assert "In de periode 2025 vallen 10 casussen" in summary
+    assert "of, zonder datum, dat jaartal in hun tekst" in summary
+    assert "6 casussen zonder datum tellen in het laatste jaar dat hun tekst noemt" in summary
+    assert "hebben geen datum en geen jaartal in de tekst (jaar onbekend)" in summary
+    assert "jaartal" not in _section(_md(), "## Samenvatting")  # every case dated: as before
 
 
 def test_a_barrier_without_cases_in_the_period_is_left_out():

@@ -565,6 +565,49 @@ def test_a_pattern_without_dated_cases_has_no_trend_rather_than_a_stable_one():
     assert report.trend_word(ranking["trend_slope"].iloc[0]) == "onbekend"
 
 
+def test_a_pattern_that_keeps_its_share_of_a_growing_intake_is_stable_not_rising():
+    # the corpus records 10, 20, 40 cases a year; pattern 0 is a tenth of each year, pattern 1
+    # the same 2 cases every year (a falling share)
+    years = [2020] * 10 + [2021] * 20 + [2022] * 40
+    info = pd.DataFrame(
+        {
+            "case_id": [f"c{i}" for i in range(len(years))],
+            "year": years,
+            "municipality": "Zwolle",
+            "organisation": None,
+            "solution_type": None,
+            "outcome": None,
+            "orde": None,
+        }
+    )
+    of_year = info.groupby("year")["case_id"].apply(list)
+    tenth = of_year[2020][:1] + of_year[2021][:2] + of_year[2022][:4]
+    two = of_year[2020][-2:] + of_year[2021][-2:] + of_year[2022][-2:]
+    members = pd.DataFrame(
+        {
+            "statement_id": [f"s{i}" for i in range(len(tenth) + len(two))],
+            "case_id": tenth + two,
+            "cluster_id": [0] * len(tenth) + [1] * len(two),
+            "barrier_type": "regel/wet",
+        }
+    )
+    ranking = C.rank_clusters(members, info, _params()).set_index("cluster_id")
+    assert report.trend_word(ranking.loc[0, "trend_slope"]) == "stabiel"
+    assert report.trend_word(ranking.loc[1, "trend_slope"]) == "dalend"
+
+
+def test_a_case_without_a_date_counts_in_the_year_its_text_names():
+    cases = pd.DataFrame(
+        {
+            "case_id": ["a", "b", "c"],
+            "case_date": [pd.Timestamp("2021-03-01").date(), None, None],
+            "year_text": pd.array([None, 2019, None], dtype="Int64"),
+        }
+    )
+    info = C.case_info_frame(cases, pd.DataFrame()).set_index("case_id")
+    assert info.loc[["a", "b"], "year"].tolist() == [2021, 2019] and pd.isna(info.at["c", "year"])
+
+
 def test_one_cases_remarks_alone_form_no_cluster_in_the_second_pass():
     """Side remarks that no main barrier is like may form a pattern of their own, but only when
     they recur in two cases or more: two remarks of one case are alike by their shared context."""

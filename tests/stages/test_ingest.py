@@ -610,6 +610,18 @@ def test_dates_as_people_and_excel_write_them_are_read(tmp_path, params, value, 
     assert (None if pd.isna(got) else str(got)) == expected
 
 
+def test_a_record_without_a_date_gets_the_year_its_raw_text_names(tmp_path, params):
+    # read before the gate, which turns "10 juli 2019" into [DATUM]; a dated record keeps its date
+    ruling = " De rechtbank besliste op 10 juli 2019 dat de gemeente opnieuw moest kijken."
+    write_jsonl(
+        tmp_path / "a.jsonl",
+        [{"id": "1", "text": STORY + ruling}, {"id": "2", "text": STORY2 + ruling, "jaar": "2021"}],
+    )
+    cases = ingest_paths([tmp_path], params).cases.set_index("source_id")
+    assert cases.at["1", "year_text"] == 2019 and pd.isna(cases.at["1", "case_date"])
+    assert pd.isna(cases.at["2", "year_text"]) and str(cases.at["2", "case_date"]) == "2021-01-01"
+
+
 def test_excel_sep_line_sets_the_delimiter_and_is_not_the_header(tmp_path, params):
     # Excel writes "sep=;" above the header when asked to; trailing empty columns are common too
     lines = ["sep=;", "Nr;Verhaal;Team;;", f"1;{STORY};Noord;;", f"2;{STORY2};Zuid;;"]

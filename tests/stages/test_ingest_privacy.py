@@ -251,6 +251,16 @@ def test_email_the_anonymiser_misses_is_redacted_by_the_gate(tmp_path):
     assert quarantine.empty and stats["identifiers_replaced"]["EMAIL"] == 1
 
 
+def test_the_year_outlives_the_gate_as_a_number_and_a_date_of_birth_never_does(tmp_path):
+    text = STORIES[0] + " Zij is geboren op 12 maart 1985. Op 3 juni 2019 wees de gemeente haar af."
+    path = _write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": text}])
+    _, stats, cases, _ = _ingest(tmp_path, [path])
+    narrative = cases["narrative"].iloc[0]
+    assert "1985" not in narrative and "2019" not in narrative  # the gate took both dates
+    assert cases["year_text"].iloc[0] == 2019 and stats["year_from_text"] == 1
+    assert stats["dated"] == 0
+
+
 # ------------------------------------------------------------------- cache key
 def test_gate_change_reanonymises_cached_text(tmp_path, monkeypatch):
     path = _write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORIES[0]}])

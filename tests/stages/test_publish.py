@@ -141,3 +141,25 @@ def test_an_input_municipality_is_published_under_its_listed_name(tmp_path):
         "Wijk Noord",  # not a municipality: kept as typed
         "Emmen",  # none in the input: read from the text
     ]
+
+
+def test_a_case_without_a_date_is_published_with_the_year_its_text_names_and_says_so(tmp_path):
+    from pipeline.core.config import Workdir, load_config
+
+    wd = Workdir(tmp_path, load_config())
+    wd.cases.parent.mkdir(parents=True, exist_ok=True)
+    ids = ["dated", "named", "neither"]
+    pd.DataFrame(
+        {
+            "case_id": ids,
+            "source_id": ids,
+            "source_file": "f.jsonl",
+            "narrative": "tekst",
+            "case_date": [pd.Timestamp("2021-03-01").date(), None, None],
+            "year_text": pd.array([None, 2019, None], dtype="Int64"),
+        }
+    ).to_parquet(wd.cases)
+    cases = publish.assemble_tables(wd)["cases"].set_index("case_id")
+    assert cases.loc[ids, "year"].tolist() == [2021, 2019, pd.NA]
+    assert cases.loc[ids, "year_source"].tolist() == ["datum", "tekst", pd.NA]
+    assert "year_text" not in cases

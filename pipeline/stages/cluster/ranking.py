@@ -5,7 +5,6 @@ and the (case, cluster) rows of the knowledge base."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,16 +18,29 @@ WORKAROUND_SOLUTIONS = ("maatwerk", "doorbraak")
 UNRESOLVED_WEIGHT = {"opgelost": 0.0, "deels": 0.5, "onbekend": 0.5, "niet": 1.0}
 
 
-def _trend_slope(years: pd.Series, all_years: Sequence[int]) -> float:
-    """Least-squares slope of cases per year over the corpus's years (zeros included); NaN (no
-    trend known, "onbekend" in the app) when the corpus has dates in fewer than two years or
-    none of these cases has a date: an undated corpus (`id` + `text`) has no "stabiel" trend."""
-    if len(all_years) < 2 or not len(years):
+def _trend_slope(years: pd.Series, corpus_years: pd.Series) -> float:
+    """How many more (or fewer) of these cases each year brings at the corpus's mean yearly
+    intake: the least-squares slope of the cases' share of each corpus year's cases (zeros
+    included, each year weighted by the root of its cases), times the mean cases per year.
+
+    A share, not a count: a corpus grows as a team records more (a first year of 20 cases, then
+    200) or as older published cases join recent ones, and a count's slope then calls every
+    pattern "stijgend". NaN (no trend known, "onbekend" in the app) when the corpus's cases fall
+    in fewer than two years or none of these cases has a year: an undated corpus (`id` + `text`)
+    has no "stabiel" trend.
+
+    Args:
+        years: the cluster's cases' years (no missing values).
+        corpus_years: every case's year in the corpus (no missing values).
+    """
+    per_year = corpus_years.value_counts().sort_index()
+    if len(per_year) < 2 or not len(years):
         return math.nan
     counts = years.value_counts()
-    ys = np.array([counts.get(y, 0) for y in all_years], dtype=float)
-    xs = np.array(all_years, dtype=float)
-    return float(np.polyfit(xs, ys, 1)[0])
+    xs = per_year.index.to_numpy(dtype=float)
+    n = per_year.to_numpy(dtype=float)
+    share = np.array([counts.get(y, 0) for y in per_year.index], dtype=float) / n
+    return float(np.polyfit(xs, share, 1, w=np.sqrt(n))[0] * n.mean())
 
 
 def rank_clusters(
@@ -42,7 +54,8 @@ def rank_clusters(
         case_info: case_id, municipality, organisation, year, solution_type, outcome, orde.
     """
     info = case_info.set_index("case_id")
-    all_years = sorted(int(y) for y in info["year"].dropna().unique())
+    corpus_years = info["year"].dropna().astype(int)
+    all_years = sorted(corpus_years.unique())
     rows = []
     for cid, g in members.groupby("cluster_id"):
         cases = info.loc[info.index.intersection(g["case_id"].unique())]
@@ -59,7 +72,7 @@ def rank_clusters(
         share_solved = float((outcome == "opgelost").mean()) if n_cases else 0.0
         unresolved = float(outcome.map(UNRESOLVED_WEIGHT).fillna(0.5).mean()) if n_cases else 0.0
         years = cases["year"].dropna().astype(int)
-        slope = _trend_slope(years, all_years)
+        slope = _trend_slope(years, corpus_years)
         per_year = n_cases / max(len(all_years), 1)
         growth = max(0.0, min(1.0, slope / max(per_year, 1e-9))) if slope > 0 else 0.0
         orde = pd.to_numeric(cases["orde"], errors="coerce").astype("float64")  # null: no orde
@@ -77,7 +90,13 @@ def rank_clusters(
             + 0.05 * growth
         )
         orde_candidate = 3 if ((system_share >= 0.5 and n_mun >= 2) or share_orde3 >= 0.3) else 2
-        span = f"{min(years)}–{max(years)}" if len(years) else "onbekende jaren"
+        span = (
+            "onbekende jaren"
+            if not len(years)
+            else f"{min(years)}–{max(years)}"
+            if min(years) < max(years)
+            else str(min(years))
+        )
         parts = [
             f"{n_cases} {'casus' if n_cases == 1 else 'casussen'} in {n_mun} "
             f"{'gemeente' if n_mun == 1 else 'gemeenten'} en {n_org} "
@@ -89,7 +108,7 @@ def rank_clusters(
         if top_type:
             parts.append(f"vooral {top_type} ({type_mix.iloc[0]:.0%})")
         if slope > 0.05:
-            parts.append(f"stijgend (+{slope:.1f} casus per jaar)")
+            parts.append(f"stijgend (+{slope:.1f} casus per jaar bij gelijke instroom)")
         reason = (
             "regels, wetgeving of financiering in meerdere gemeenten: orde 3"
             if orde_candidate == 3
@@ -130,12 +149,16 @@ def case_cluster_rows(statements: pd.DataFrame, labels: np.ndarray) -> pd.DataFr
 
 
 def case_info_frame(cases: pd.DataFrame, case_structure: pd.DataFrame) -> pd.DataFrame:
-    """Per case: municipality, organisation, year, solution_type, outcome, orde."""
+    """Per case: municipality, organisation, year (the date's, else the text's), solution_type,
+    outcome, orde."""
     info = cases[["case_id"]].copy()
     for col in ("municipality", "organisation"):
         info[col] = cases[col] if col in cases else None
     dates = pd.to_datetime(cases["case_date"], errors="coerce") if "case_date" in cases else None
     info["year"] = dates.dt.year if dates is not None else np.nan
+    if "year_text" in cases:  # no date given: the latest year the text names (ingest)
+        named = pd.to_numeric(cases["year_text"], errors="coerce").astype("float64")
+        info["year"] = info["year"].where(info["year"].notna(), named)
     if len(case_structure):
         cs = case_structure[["case_id", "solution_type", "outcome", "orde"]]
         info = info.merge(cs, on="case_id", how="left")

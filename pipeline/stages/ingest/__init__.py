@@ -1,7 +1,8 @@
 """Ingest stage: CSV, JSONL, XLSX, DOCX and folders of .txt/.md → one normalised, anonymised case
 table with provenance and a quarantine list.
 
-Modules: `readers` (files → rows), `records` (rows → normalised records + quarantine), `gate`
+Modules: `readers` (files → rows), `records` (rows → normalised records + quarantine), `years`
+(the year an undated record's raw text names, read before the gate), `gate`
 (the anonymisation gate for every published text column: narrative fields, ids, file names,
 municipality/organisation cells), `expectations` (great-expectations suites and the per-record
 residual-PII check), `stage` (`run_stage`).

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from pipeline.stages.ingest.readers import (
     norm_col,
     read_file,
 )
+from pipeline.stages.ingest.years import text_year
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +53,13 @@ CASE_COLUMNS = [
     "municipality",
     "organisation",
     "case_date",
+    "year_text",
     "orde",
     "outcome",
 ]
-_STRING_COLUMNS = [c for c in CASE_COLUMNS if c not in ("source_row", "case_date", "orde")]
+_STRING_COLUMNS = [
+    c for c in CASE_COLUMNS if c not in ("source_row", "case_date", "year_text", "orde")
+]
 QUARANTINE_COLUMNS = ["source_file", "source_row", "field", "action", "reason"]
 
 
@@ -104,7 +109,8 @@ def empty_cases() -> pd.DataFrame:
 def typed_cases(cases: pd.DataFrame) -> pd.DataFrame:
     """Fix the dtypes, so an empty or all-missing column is still written as a string column."""
     return cases.astype(
-        {c: "str" for c in _STRING_COLUMNS} | {"source_row": "Int64", "orde": "Int64"}
+        {c: "str" for c in _STRING_COLUMNS}
+        | {"source_row": "Int64", "year_text": "Int64", "orde": "Int64"}
     )
 
 
@@ -448,6 +454,7 @@ def normalise_records(
     missing_narrative: dict[str, QuarantineRecord] = {}
     min_date = pd.Timestamp(params.min_date).date()
     max_date = pd.Timestamp(params.max_date).date()
+    year_range = (min_date.year, min(max_date.year, date.today().year))
     n_in = 0
 
     def note_once(source: str, field: str | None, reason: str) -> None:
@@ -586,6 +593,8 @@ def normalise_records(
             "source_row": row_ref,
             "narrative": narrative,
             "case_date": case_date,
+            # no date given: the year the text places the case in (read before the gate)
+            "year_text": None if case_date else text_year(narrative, *year_range),
             "orde": orde,
             "outcome": outcome,
         }

@@ -8,7 +8,9 @@ re-ingesting the same files yields the same table; exact duplicate narratives co
 first; every record left out lands in quarantine with file, row, field and the rule it broke
 (never its text), and records in = published + quarantined; raw text is never written to disk
 or logged: the gate anonymises narrative fields, pseudonymises ids and file names that could
-hold personal data and empties municipality/organisation cells it finds personal data in.
+hold personal data and empties municipality/organisation cells it finds personal data in. Of
+the raw text only one number outlives the gate: `year_text`, the latest year an undated record's
+text names (`years`), never a date of birth or death.
 """
 
 from __future__ import annotations
@@ -208,6 +210,8 @@ def run_stage(
         "quarantined": int(sum(q.n_records for q in result.quarantine if q.action == "rejected")),
         "collapsed": int(sum(q.n_records for q in result.quarantine if q.action == "collapsed")),
         "fields_cleared": int(sum(q.action == "cleared" for q in result.quarantine)),
+        "dated": int(cases["case_date"].notna().sum()) if len(cases) else 0,
+        "year_from_text": int(cases["year_text"].notna().sum()) if len(cases) else 0,
         "anonymised_new_texts": newly,
         "identifiers_replaced": label_counts,
         "validation_success": all(s["success"] for s in suites),

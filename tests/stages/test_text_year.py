@@ -1,0 +1,50 @@
+"""The year a case text places itself in (`ingest.years`), for records without a date."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.stages.ingest.years import text_year
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        (
+            "In 2018 wordt een plan opgesteld; in 2021 trekt het college de bijstand in.",
+            2021,
+        ),
+        ("Sinds 2013 staat zij niet meer ingeschreven.", 2013),
+        ("De uitspraak van de rechtbank Den Haag van 10 juli 2019 gaf haar gelijk.", 2019),
+        ("In het schooljaar 2019-2021 ging het mis.", 2021),
+        ("Een gezin kreeg geen hulp.", None),
+    ],
+)
+def test_the_latest_year_the_text_names_is_the_cases_year(text, year):
+    assert text_year(text, 2000, 2026) == year
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sinds de Wmo 2015 moet het anders.",  # a law's name
+        "De Participatiewet 2015 kent geen uitzondering.",
+        "Mw. is geboren in 2004 en woont bij haar moeder.",  # a birth year
+        "Geb. 03-05-2004, dakloos.",
+        "Geboortedatum: 12 maart 2004.",
+        "Zij moest 2019 euro terugbetalen.",  # a count
+        "Er staan 2020 mensen op de wachtlijst.",
+        "Het plan loopt tot 2031.",  # after the build's year
+        "De regeling van 1995 gold toen nog.",  # before ingest.min_date
+    ],
+)
+def test_a_year_that_is_no_time_of_the_case_does_not_count(text):
+    assert text_year(text, 2000, 2026) is None
+
+
+def test_a_birth_year_beside_the_cases_year_leaves_the_cases_year():
+    assert text_year("Mw. (geb. 1985) kreeg in 2019 geen bijstand.", 1950, 2026) == 2019
+    assert (
+        text_year("Hij werd geboren op 3 mei 2001 en in 2003 uit huis geplaatst.", 2000, 2026)
+        == 2003
+    )
