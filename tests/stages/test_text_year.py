@@ -29,6 +29,8 @@ def test_the_latest_year_the_text_names_is_the_cases_year(text, year):
     [
         "Sinds de Wmo 2015 moet het anders.",  # a law's name
         "De Participatiewet 2015 kent geen uitzondering.",
+        "Het college wijst dit af op grond van de Huisvestingsverordening 2018.",  # a rule's name
+        "Volgens de Beleidsregels bijzondere bijstand 2020 kan dat niet.",
         "Mw. is geboren in 2004 en woont bij haar moeder.",  # a birth year
         "Geb. 03-05-2004, dakloos.",
         "Geboortedatum: 12 maart 2004.",

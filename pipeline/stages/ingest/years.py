@@ -3,8 +3,8 @@
 Input of only `id` + `text` (and most published cases) has no date, so a knowledge base of it had
 no trend, no years on its pattern pages and no report per period. Many texts name years ("In 2018
 wordt een plan van aanpak opgesteld", "sinds 2013"); the latest year a text names is the year its
-case last played. Years that are no time of the case do not count: a law's name ("Wmo 2015",
-"Participatiewet 2015"), a birth year ("geboren in 1985"), a count ("2000 euro", "2019 mensen"),
+case last played. Years that are no time of the case do not count: a law's or rule's name ("Wmo
+2015", "Participatiewet 2015", "Huisvestingsverordening 2018"), a birth year ("geboren in 1985"), a count ("2000 euro", "2019 mensen"),
 part of a larger number ("€ 2.019", "2019,50") and a year after the build's own.
 
 Real dev split, the 603 cases whose label has a year ("the year the case played or was
@@ -28,8 +28,13 @@ from __future__ import annotations
 import re
 
 _YEAR = re.compile(r"(?<![\d.,€])(19[5-9]\d|20\d\d)(?![\d]|[.,]\d)")
-# a law's name right before the year ("Wmo 2015", "Participatiewet 2015")
-_LAW_BEFORE = re.compile(r"(?:\bwmo|wet|\bwlz)\s*$", re.IGNORECASE)
+# a law's or rule's name right before the year ("Wmo 2015", "Participatiewet 2015",
+# "Huisvestingsverordening 2018", "Beleidsregels bijzondere bijstand 2020")
+_LAW_BEFORE = re.compile(
+    r"(?:\bwmo|wet|\bwlz|verordening|regeling|beleidsregels?(?:\s+\w+){0,3}|richtlijn|akkoord"
+    r"|\bpact)\s*$",
+    re.IGNORECASE,
+)
 # a date of birth or death ("geboren op 3 mei 1985", "geb. 03-05-1985", "overleden in 2019")
 _BIRTH_OR_DEATH_BEFORE = re.compile(
     r"\b(?:geboren|geb\.|geboortedatum|geboortejaar|overleden|overlijdensdatum|stierf|sterfdatum)"
