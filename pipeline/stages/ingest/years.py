@@ -4,8 +4,9 @@ Input of only `id` + `text` (and most published cases) has no date, so a knowled
 no trend, no years on its pattern pages and no report per period. Many texts name years ("In 2018
 wordt een plan van aanpak opgesteld", "sinds 2013"); the latest year a text names is the year its
 case last played. Years that are no time of the case do not count: a law's or rule's name ("Wmo
-2015", "Participatiewet 2015", "Huisvestingsverordening 2018"), a birth year ("geboren in 1985"), a count ("2000 euro", "2019 mensen"),
-part of a larger number ("€ 2.019", "2019,50") and a year after the build's own.
+2015", "Participatiewet 2015", "Huisvestingsverordening 2018"), a birth year ("geboren in 1985"),
+a count ("2000 euro", "2019 mensen"), part of a larger number ("€ 2.019", "2019,50") and a year
+after the build's own.
 
 Real dev split, the 603 cases whose label has a year ("the year the case played or was
 published", `data/real/README.md`), years from 2000 (`ingest.min_date`): a year for 364 (0.60),
