@@ -11,7 +11,12 @@ from pipeline.core.config import PROJECT_ROOT, Workdir
 from pipeline.core.text import lemmas_of
 from pipeline.stages import structure as S
 from pipeline.stages.structure import entities as E
-from pipeline.stages.structure.extract import ending_tokens, split_structural, untold_outcome
+from pipeline.stages.structure.extract import (
+    ending_tokens,
+    join_sentences,
+    split_structural,
+    untold_outcome,
+)
 from pipeline.stages.structure.nlp import case_tokens
 from pipeline.stages.structure.train import fit_all, fit_outcome, fit_told
 from tests.helpers import case_frame, sample_cases_frame, structure_one
@@ -220,6 +225,22 @@ def test_a_list_note_gets_its_barrier_and_its_solution_from_different_items(nlp,
     ]
     assert barriers and not set(barriers) & set(solutions)
     assert not any(t.startswith("-") for t in barriers + solutions)
+
+
+def test_a_list_notes_items_in_one_statement_are_kept_apart_by_a_semicolon(nlp, model, config):
+    note = (
+        "Situatie:\n- alleenstaande vader, 2 kinderen\n- geen inkomen sinds ontslag\n"
+        "- schuld bij CJIB en zorgverzekeraar\n- uitkering afgewezen want geen postadres"
+    )
+    _, statements = structure_one(nlp, model, config, note)
+    joined = [t for t in statements.loc[statements["kind"] == "barrier", "text"] if "; " in t]
+    assert joined and not any("zorgverzekeraar uitkering" in t for t in joined)
+    assert join_sentences(["Geen plek.", "Wachtlijst ggz", "niet aanspreekbaar"]) == (
+        "Geen plek. Wachtlijst ggz; niet aanspreekbaar"
+    )
+    assert join_sentences(['De opvang was vol. "', "Je wordt overal weggestuurd."]) == (
+        'De opvang was vol. " Je wordt overal weggestuurd.'
+    )
 
 
 def test_lemmas_come_from_simplemma():

@@ -154,6 +154,19 @@ def _label(field: str) -> str:
 
 # A form's "what is needed structurally" line written into the story ("Structureel: drempel
 # verlagen", "Wat is er structureel nodig?"): a call for change by design, not how it ended.
+def join_sentences(texts: Sequence[str]) -> str:
+    """One statement from adjacent sentences; a note's line that ends in a word, without a full
+    stop ("- schuld bij CJIB", "- uitkering afgewezen"), ends with "; ", so that two items do not
+    run together into one ("schuld bij CJIB uitkering afgewezen"). A sentence that ends in a
+    sign (". ", '? "', "jan.,") is joined with a space, as before."""
+    out = ""
+    for text in texts:
+        if out:
+            out += "; " if out.rstrip()[-1:].isalnum() else " "
+        out += text
+    return out
+
+
 _STRUCTURAL_LABEL = re.compile(_label("structureel") + r"\s*[:\-–?]", re.IGNORECASE)
 
 
@@ -458,7 +471,7 @@ def structure_cases(
         if knelpunt:
             barriers.append((knelpunt, None, True))
         for run in p["runs"]:
-            text = " ".join(sents[i].text for i in run)
+            text = join_sentences([sents[i].text for i in run])
             barriers.append((text, sents[run[0]].index, p["main_sent"] in run))
         for text, sidx, is_main in barriers:
             if not is_main:
