@@ -94,6 +94,8 @@ SECTION_HEADINGS: dict[str, str] = {
     "aanpak": "oplossing",
     "interventie": "oplossing",
     "wat is er bereikt": "oplossing",
+    "wat is er gedaan": "oplossing",
+    "ondernomen acties": "oplossing",
     "wat is er structureel nodig": "structureel",
     "structureel nodig": "structureel",
     "structureel": "structureel",

@@ -240,6 +240,32 @@ def test_section_parser_keeps_untitled_text_as_narrative():
     }
 
 
+def test_a_registration_exports_actions_and_team_columns_are_the_solution_and_organisation(
+    tmp_path, params
+):
+    # "Ondernomen acties" and "Wijkteam" went unread: the solution was lost
+    pd.DataFrame(
+        {
+            "Casusnummer": ["2024-031"],
+            "Wijkteam": ["Wijkteam Noord"],
+            "Probleemomschrijving": [STORY],
+            "Ondernomen acties": ["Voorschot op de bijstand geregeld."],
+            "Resultaat": ["Ontruiming voorkomen"],
+        }
+    ).to_csv(tmp_path / "f.csv", sep=";", index=False)
+    row = ingest_paths([tmp_path], params).cases.iloc[0]
+    # the result told in words goes with what was done, as for an "Oplossing" column
+    assert (row["organisation"], row["oplossing"]) == (
+        "Wijkteam Noord",
+        "Voorschot op de bijstand geregeld.\nOntruiming voorkomen",
+    )
+    assert map_columns(["Wat is er gedaan?", "Acties"]) == {"Wat is er gedaan?": "oplossing"}
+    assert parse_sections("Situatie: geen adres.\nOndernomen acties: briefadres.") == {
+        "narrative": "geen adres.",
+        "oplossing": "briefadres.",
+    }
+
+
 def test_english_and_dutch_aliases_map_to_the_same_field():
     assert map_columns(["text"]) == {"text": "narrative"}
     assert map_columns(["Verhaal"]) == {"Verhaal": "narrative"}

@@ -71,7 +71,22 @@ ALIASES: dict[str, str] = {
         "knelpunt",
     ),
     **dict.fromkeys(
-        ["oplossing", "oplossingen", "solution", "aanpak", "interventie", "watiserbereikt"],
+        [
+            "oplossing",
+            "oplossingen",
+            "solution",
+            "aanpak",
+            "interventie",
+            "interventies",
+            "watiserbereikt",
+            # what was done, as registration exports name it
+            "ondernomenacties",
+            "ondernomenactie",
+            "ondernomenstappen",
+            "acties",
+            "watisergedaan",
+            "inzet",
+        ],
         "oplossing",
     ),
     **dict.fromkeys(
@@ -91,7 +106,22 @@ ALIASES: dict[str, str] = {
         ["gemeente", "municipality", "plaats", "woonplaats", "city", "regio"], "municipality"
     ),
     **dict.fromkeys(
-        ["organisatie", "organisation", "organization", "instelling", "team", "aanbieder", "org"],
+        [
+            "organisatie",
+            "organisation",
+            "organization",
+            "instelling",
+            "team",
+            "aanbieder",
+            "org",
+            "wijkteam",
+            "buurtteam",
+            "gebiedsteam",
+            "sociaalteam",
+            "sociaalwijkteam",
+            "jeugdteam",
+            "afdeling",
+        ],
         "organisation",
     ),
     **dict.fromkeys(
