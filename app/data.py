@@ -331,6 +331,20 @@ def overview(kb: KB) -> dict[str, Any]:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
+def n_years_from_text(kb: KB) -> int:
+    """Cases without a date whose year is the latest year their text names (`year_source`
+    'tekst'); 0 for a knowledge base built before that column."""
+    has_column = _df(
+        kb,
+        "SELECT count(*) FROM duckdb_columns() "
+        "WHERE table_name = 'cases' AND column_name = 'year_source'",
+    ).iloc[0, 0]
+    if not has_column:
+        return 0
+    return int(_df(kb, "SELECT count(*) FROM cases WHERE year_source = 'tekst'").iloc[0, 0])
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
 def filter_options(kb: KB) -> dict[str, list]:
     """Values the search filters can take, from the knowledge base itself."""
 

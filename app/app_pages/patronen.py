@@ -224,6 +224,10 @@ with tab_over:
                 {"jaar": [str(y) for y in row["years"]], "casussen": list(row["years"].values())}
             )
             st.bar_chart(years, x="jaar", y="casussen", height=180)
+            if data.n_years_from_text(kb):
+                st.caption(
+                    "Een casus zonder datum staat bij het laatste jaar dat zijn tekst noemt."
+                )
 
 with tab_cases:
     cases = detail["cases"].rename(

@@ -128,6 +128,12 @@ if not report_years:
     st.caption(
         "De casussen in deze kennisbank hebben geen datum: het rapport gaat over alle casussen."
     )
+elif n_text := data.n_years_from_text(kb):
+    st.caption(
+        f"{n_text} {'casus' if n_text == 1 else 'casussen'} zonder datum "
+        f"{'telt' if n_text == 1 else 'tellen'} in het laatste jaar dat de tekst noemt, in de "
+        "trend en per periode (een geboortejaar of het jaartal van een wet telt niet)."
+    )
 r1, r2, r3 = st.columns([1, 1, 2], vertical_alignment="bottom")
 if everything:
     first = last = 0

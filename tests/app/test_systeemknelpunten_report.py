@@ -41,6 +41,25 @@ def test_the_period_offers_the_years_of_the_kb_and_defaults_to_the_last(wd):
     assert "Rapport (PDF)" not in labels  # only once it has been made
 
 
+def test_the_page_says_how_many_undated_cases_count_in_the_year_their_text_names(wd):
+    import duckdb
+    import streamlit as st
+
+    assert not any("laatste jaar dat de tekst noemt" in c.value for c in _page().caption)
+    st.cache_resource.clear()  # the app's read-only connection holds the file
+    st.cache_data.clear()
+    with duckdb.connect(str(wd.kb)) as con:
+        con.execute(
+            "UPDATE cases SET case_date = NULL, year_source = 'tekst' "
+            "WHERE case_id IN (SELECT case_id FROM cases ORDER BY case_id LIMIT 3)"
+        )
+    captions = [c.value for c in _page().caption]
+    assert any(
+        c.startswith("3 casussen zonder datum tellen in het laatste jaar dat de tekst noemt")
+        for c in captions
+    ), captions
+
+
 def test_the_report_button_yields_word_and_pdf_for_the_chosen_period(wd):
     at = _make(_page(), 2020, 2023)
     made = at.session_state["systeemleren"]
