@@ -18,6 +18,9 @@ Prints one JSON object:
 - `casuswijzer_errors` (each real block): counts of where the stage errs: solution described
   missed / false, and per life domain the labelled domains missed and the domains given wrongly.
 - `speed`: milliseconds per case of `structure_cases` (model loaded; nlp built), on the real cases.
+- `year` (each real split): the year ingest reads from an undated text (`ingest/years.py`, the
+  latest year named) against the labelled year, next to `first_year_named`: the share of
+  labelled cases given a year, and of those the share exactly right and within one year.
 - `real_dev_cv` (with `--dev-cv`): honest dev figures. The real dev split in 5 folds by source
   page; each fold is structured by models trained on the demo dev split and the other 4 folds
   (`fit_all`, the same training as `train_structure`). This is what settings are tuned on; it takes
@@ -45,6 +48,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -56,6 +60,7 @@ import pandas as pd  # noqa: E402
 from pipeline.core.config import PROJECT_ROOT, Workdir, load_config  # noqa: E402
 from pipeline.evaluate import evaluate_structure, page_fold  # noqa: E402
 from pipeline.stages import structure as S  # noqa: E402
+from pipeline.stages.ingest.years import text_years  # noqa: E402
 from pipeline.stages.structure.entities import (  # noqa: E402
     load_places,
     municipality_aliases,
@@ -160,6 +165,21 @@ def baselines(
     empty = first_cue.iloc[0:0]
     own = {"first_cue_sentence": first_cue, "last_sentence_solution": pd.DataFrame(last)}
     return {name: (pd.DataFrame(r), own.get(name, empty)) for name, r in rows.items()}
+
+
+def year_figures(given: pd.Series, labelled: pd.Series) -> dict:
+    """Share of the cases with a labelled year that get one, and of those the share exactly right
+    and within one year."""
+    has = labelled.notna()
+    pairs = pd.DataFrame({"given": given[has], "year": labelled[has]}).dropna()
+    off = (pairs["given"].astype(int) - pairs["year"].astype(int)).abs()
+    n = max(len(pairs), 1)
+    return {
+        "n_labelled": int(has.sum()),
+        "given_share": round(len(pairs) / max(int(has.sum()), 1), 3),
+        "exact": round(float((off == 0).sum()) / n, 3),
+        "within_one": round(float((off <= 1).sum()) / n, 3),
+    }
 
 
 def error_counts(labelled: pd.DataFrame, case_structure: pd.DataFrame) -> dict:
@@ -293,6 +313,10 @@ def main() -> None:
     base = baselines(cases, dev_labels, nlp, matcher, sentences, k_lexicon)
 
     result: dict = {"targets": TARGETS, "lexicon_domains_min_hits": k_lexicon}
+    year_range = (  # as ingest reads them
+        pd.Timestamp(cfg.ingest.min_date).year,
+        min(pd.Timestamp(cfg.ingest.max_date).year, date.today().year),
+    )
     for split in ("test", "dev"):
         sub = frame[frame["split"] == split]
         if sub.empty:  # a work dir built from one split only (--workdir)
@@ -305,6 +329,14 @@ def main() -> None:
             block[name] = evaluate_structure(sub, cs, st, sentences, alias)
         if split == "dev":
             block["note"] = "in-sample: the models were trained on the real dev split"
+        year_of = cases.set_index("source_id")["year_text"]
+        first = [
+            next(iter(text_years(t, *year_range)), None) for t in sub["text"]
+        ]  # the raw text, as ingest reads it
+        block["year"] = {
+            "casuswijzer": year_figures(sub["source_id"].map(year_of), sub["year"]),
+            "first_year_named": year_figures(pd.Series(first, index=sub.index), sub["year"]),
+        }
         result[f"real_{split}"] = block
 
     if args.dev_cv:

@@ -50,3 +50,18 @@ def test_a_birth_year_beside_the_cases_year_leaves_the_cases_year():
         text_year("Hij werd geboren op 3 mei 2001 en in 2003 uit huis geplaatst.", 2000, 2026)
         == 2003
     )
+
+
+def test_the_bench_counts_given_exact_and_near_years_over_the_labelled_cases_only():
+    import pandas as pd
+
+    from bench.structure import year_figures
+
+    given = pd.Series([2019, 2018, None, 2010, 2021])
+    labelled = pd.Series([2019, 2019, 2020, 2015, None])
+    assert year_figures(given, labelled) == {
+        "n_labelled": 4,
+        "given_share": 0.75,
+        "exact": 0.333,
+        "within_one": 0.667,
+    }

@@ -50,9 +50,9 @@ _COUNT_AFTER = re.compile(
 )
 
 
-def text_year(text: str | None, earliest: int, latest: int) -> int | None:
-    """The latest year from `earliest` up to `latest` that the text names as a time of the case,
-    or None when it names none."""
+def text_years(text: str | None, earliest: int, latest: int) -> list[int]:
+    """Every year from `earliest` up to `latest` that the text names as a time of the case, in
+    text order."""
     text = text or ""
     years = []
     for m in _YEAR.finditer(text):
@@ -65,4 +65,10 @@ def text_year(text: str | None, earliest: int, latest: int) -> int | None:
         if _COUNT_AFTER.match(text[m.end() : m.end() + 14]):
             continue
         years.append(year)
-    return max(years) if years else None
+    return years
+
+
+def text_year(text: str | None, earliest: int, latest: int) -> int | None:
+    """The latest year from `earliest` up to `latest` that the text names as a time of the case,
+    or None when it names none."""
+    return max(text_years(text, earliest, latest), default=None)
