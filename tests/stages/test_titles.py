@@ -85,6 +85,10 @@ def test_a_date_placeholder_goes_with_its_preposition():
         "Op een dag meldt de verzekeraar een achterstand"
     )
     assert make_title("Het is sinds [DATUM] verplicht.") == "Het is verplicht"
+    # "met ingang van [DATUM]" goes whole: "moest van het CAK met ingang een eigen bijdrage"
+    assert make_title("Zij moest van het CAK met ingang van [DATUM] een bijdrage betalen.") == (
+        "Zij moest van het CAK een bijdrage betalen"
+    )
 
 
 def test_the_barrier_sentence_wins_over_the_solution_sentence():

@@ -20,7 +20,9 @@ MAX_CHARS = 70
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_-]*\]|\[\s*$|\[[^\]]{0,3}$")
 # a date placeholder goes with its preposition: "Op [DATUM] meldt ..." is no "Op meldt ..."
 _DATED = re.compile(
-    r"\b(?:op|per|sinds|vanaf|tot en met|tot|na|voor|rond|in|van)\s+\[DATUM[A-Z0-9_-]*\]", re.I
+    r"\b(?:met ingang van|op|per|sinds|vanaf|tot en met|tot|na|voor|rond|in|van)"
+    r"\s+\[DATUM[A-Z0-9_-]*\]",
+    re.I,
 )
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'“‘(\[])")
 _ABBREVIATION = re.compile(
