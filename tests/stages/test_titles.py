@@ -391,3 +391,33 @@ def test_the_college_of_burgemeester_en_wethouders_is_the_college_and_no_cut_at_
         "die zij nodig heeft."
     )
     assert title.startswith("Burgemeester en wethouders van Utrecht weigeren")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # the clause after "en" was cut off, or the filler after it went
+        (
+            "De woningcorporatie hield haar aansprakelijk en wilde niet helpen, en omdat ze in een "
+            "schuldentraject zat mocht ze geen nieuwe schulden maken.",
+            "De woningcorporatie hield haar aansprakelijk en wilde niet helpen",
+        ),
+        (
+            "Volgens haar kreeg ze jarenlang te weinig uitkering en nog steeds.",
+            "Volgens haar kreeg ze jarenlang te weinig uitkering",
+        ),
+        # a subject pronoun after a colon, its clause cut off
+        (
+            "Een jonge vrouw meldt zich bij de ombudsman: zij en haar zoontje dreigen binnen "
+            "enkele dagen uit de instelling voor beschermd wonen te worden gezet.",
+            "Een jonge vrouw meldt zich bij de ombudsman",
+        ),
+        # a pronoun after its verb is a whole clause
+        (
+            "Zonder die toeslagen kan ze geen eten kopen, zegt ze.",
+            "Zonder die toeslagen kan ze geen eten kopen, zegt ze",
+        ),
+    ],
+)
+def test_a_title_never_ends_in_a_conjunction_or_a_pronoun_whose_clause_was_cut_off(text, title):
+    assert make_title(text) == title

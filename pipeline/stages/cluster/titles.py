@@ -96,6 +96,14 @@ _CLAUSE_BREAK = re.compile(
     r"|\s+(?=(en(?! wethouders)|maar|omdat|terwijl|zodat|want|waardoor|doordat)\b)"
 )
 _ASIDE = re.compile(r"\s*\([^()]*\)")
+# what a title must not end in: a conjunction whose clause was cut off ("wilde niet helpen, en",
+# "te weinig uitkering en" after the filler "nog steeds" went) or a subject pronoun after a colon
+# ("meldt zich bij de ombudsman: zij", "mocht niet komen; belde ze")
+_DANGLING_END = re.compile(
+    r"(?:,?\s+(?:en|maar|of|want|dus|omdat|doordat|terwijl|zodat)"
+    r"|[:;]\s+(?:\w+\s+)?(?:ze|zij|hij|men|we|wij|ik|je))+$",
+    re.IGNORECASE,
+)
 # "het college van burgemeester en wethouders" (court and ombudsman texts) is "het college" in a
 # title: the full name takes half of it, and a cut at its "en" left "het college van burgemeester"
 _COLLEGE = re.compile(r"\bcollege van (?:burgemeester en wethouders|B\s?&\s?W|B en W)\b", re.I)
@@ -294,6 +302,8 @@ def cut(text: str, max_chars: int = MAX_CHARS) -> str:
             continue
         if candidate.endswith("-"):
             continue  # "dak- en thuislozen": a title cut there ends in half a word
+        if _DANGLING_END.search(candidate):
+            continue  # "..., en" before "omdat": the clause after it was cut off
         out, pos = candidate, m.start()
     if out and pos >= max_chars // 3 and not _SUBORDINATE.match(out):
         return out
@@ -327,6 +337,8 @@ def make_title(text: str, keywords: Sequence[str] = (), max_chars: int = MAX_CHA
     if sum(core.count(q) for q in _QUOTES) == 1:  # the other half of a quote was cut off
         core = core.strip(_QUOTES + " ")
     core = cut(core, max_chars)
+    if not core.endswith("…"):
+        core = _DANGLING_END.sub("", core)
     if len(re.findall(r"[^\W\d_]{2,}", core)) < 2:
         return ""
     return capitalise(core)
