@@ -395,6 +395,12 @@ class _Barrier:
     examples: tuple[str, ...]
 
 
+def _text_year_clause(period: Period) -> str:
+    """How an undated case falls in the period: by the latest year its text names."""
+    years = "dat jaar" if period.start == period.end else "een van die jaren"
+    return f" of, zonder datum, met {years} als laatste jaartal in hun tekst"
+
+
 def _period_barriers(data: ReportData, period: Period, top: int) -> tuple[list[_Barrier], int]:
     """The top barriers of the period (score order) and how many patterns the period has."""
     cases = data.cases.set_index("case_id")
@@ -494,7 +500,7 @@ def _summary(
         lines = [
             f"In de periode {period.label} vallen {_cases_word(n_period, small_cell)} (casussen "
             f"met een datum in {'dat jaar' if period.start == period.end else 'die jaren'}"
-            f"{' of, zonder datum, dat jaartal in hun tekst' if 'tekst' in sources else ''})."
+            f"{_text_year_clause(period) if 'tekst' in sources else ''})."
         ]
     n_text = int((data.cases.get("year_source", pd.Series(dtype=object)) == "tekst").sum())
     if n_text:

@@ -154,7 +154,9 @@ def test_cases_that_take_their_year_from_their_text_are_said_to_and_count_in_tha
     data = dataclasses.replace(data, cases=data.cases.assign(year_source=source))
     summary = _section(_md(data), "## Samenvatting")
     assert "In de periode 2025 vallen 10 casussen" in summary
-    assert "of, zonder datum, dat jaartal in hun tekst" in summary
+    assert "of, zonder datum, met dat jaar als laatste jaartal in hun tekst" in summary
+    two_years = _section(_md(data, period=report.Period(2024, 2025)), "## Samenvatting")
+    assert "met een van die jaren als laatste jaartal in hun tekst" in two_years
     assert "6 casussen zonder datum tellen in het laatste jaar dat hun tekst noemt" in summary
     assert "hebben geen datum en geen jaartal in de tekst (jaar onbekend)" in summary
     assert "jaartal" not in _section(_md(), "## Samenvatting")  # every case dated: as before
