@@ -35,7 +35,7 @@ import streamlit as st
 from app import auth
 from pipeline.core.annotations import AnnotationState, append_event, load_state
 from pipeline.core.config import PROJECT_ROOT, Config, Workdir, load_config
-from pipeline.core.db import stable_case_id
+from pipeline.core.db import has_column, stable_case_id
 from pipeline.serve.patterns import merge_cte
 
 ENV_WORKDIR = "CASUSWIJZER_WORKDIR"
@@ -334,13 +334,12 @@ def overview(kb: KB) -> dict[str, Any]:
 def n_years_from_text(kb: KB) -> int:
     """Cases without a date whose year is the latest year their text names (`year_source`
     'tekst'); 0 for a knowledge base built before that column."""
-    has_column = _df(
-        kb,
-        "SELECT count(*) FROM duckdb_columns() "
-        "WHERE table_name = 'cases' AND column_name = 'year_source'",
-    ).iloc[0, 0]
-    if not has_column:
-        return 0
+    cur = _connection(kb).cursor()
+    try:
+        if not has_column(cur, "cases", "year_source"):
+            return 0
+    finally:
+        cur.close()
     return int(_df(kb, "SELECT count(*) FROM cases WHERE year_source = 'tekst'").iloc[0, 0])
 
 

@@ -57,6 +57,17 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
 
 
+def has_column(con, table: str, column: str) -> bool:
+    """Whether a knowledge base's table has this column (one built by an earlier version may
+    lack a newer one, such as `cases.year_source`)."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+            [table, column],
+        ).fetchone()[0]
+    )
+
+
 def connect_readonly(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open a published knowledge base read-only, with FTS loaded when it is there."""
     path = Path(path)

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.core.db import has_column
+
 MergePairs = Sequence[tuple[int, int]]  # (cluster_id, surviving cluster_id)
 
 
@@ -143,10 +145,7 @@ def case_periods(con) -> pd.DataFrame:
     """One row per case: case_id, year, year_source ('datum', 'tekst': the latest year its text
     names, or NULL), quarter (1–4), municipality, organisation (NULL stays NA: a case without a
     date has no quarter, and no year unless its text names one)."""
-    has_source = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'cases' "
-        "AND column_name = 'year_source'"
-    ).fetchone()[0]
+    has_source = has_column(con, "cases", "year_source")
     source = "year_source" if has_source else "CAST(NULL AS VARCHAR) AS year_source"
     return con.execute(
         f"""
