@@ -152,8 +152,6 @@ def _label(field: str) -> str:
     return rf"^(?:\d{{1,2}}[.)]\s*)?(?:{'|'.join(map(re.escape, headings_of(field)))})"
 
 
-# A form's "what is needed structurally" line written into the story ("Structureel: drempel
-# verlagen", "Wat is er structureel nodig?"): a call for change by design, not how it ended.
 def join_sentences(texts: Sequence[str]) -> str:
     """One statement from adjacent sentences; a note's line that ends in a word, without a full
     stop ("- schuld bij CJIB", "- uitkering afgewezen"), ends with "; ", so that two items do not
@@ -167,6 +165,8 @@ def join_sentences(texts: Sequence[str]) -> str:
     return out
 
 
+# A form's "what is needed structurally" line written into the story ("Structureel: drempel
+# verlagen", "Wat is er structureel nodig?"): a call for change by design, not how it ended.
 _STRUCTURAL_LABEL = re.compile(_label("structureel") + r"\s*[:\-–?]", re.IGNORECASE)
 
 
