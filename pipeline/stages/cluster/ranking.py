@@ -24,10 +24,10 @@ def _trend_slope(years: pd.Series, corpus_years: pd.Series) -> float:
     included, each year weighted by the root of its cases), times the mean cases per year.
 
     A share, not a count: a corpus grows as a team records more (a first year of 20 cases, then
-    200) or as older published cases join recent ones, and a count's slope then calls every
-    pattern "stijgend". NaN (no trend known, "onbekend" in the app) when the corpus's cases fall
-    in fewer than two years or none of these cases has a year: an undated corpus (`id` + `text`)
-    has no "stabiel" trend.
+    200) or as older published cases join recent ones, and a count's slope then calls many
+    patterns "stijgend" and none "dalend". NaN (no trend known, "onbekend" in the app) when the
+    corpus's cases fall in fewer than two years or none of these cases has a year: an undated
+    corpus (`id` + `text`) has no "stabiel" trend.
 
     Args:
         years: the cluster's cases' years (no missing values).
