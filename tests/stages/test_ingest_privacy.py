@@ -259,6 +259,12 @@ def test_the_year_outlives_the_gate_as_a_number_and_a_date_of_birth_never_does(t
     assert "1985" not in narrative and "2019" not in narrative  # the gate took both dates
     assert cases["year_text"].iloc[0] == 2019 and stats["year_from_text"] == 1
     assert stats["dated"] == 0
+    # a postcode goes through the gate, and its digits never come back as a year
+    path = _write_jsonl(
+        tmp_path / "b.jsonl", [{"id": "2", "text": STORIES[1] + " Zij woont op 2013 DE Haarlem."}]
+    )
+    _, stats, cases, _ = _ingest(tmp_path, [path])
+    assert "2013" not in cases["narrative"].iloc[0] and pd.isna(cases["year_text"].iloc[0])
 
 
 # ------------------------------------------------------------------- cache key

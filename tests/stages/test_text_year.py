@@ -36,6 +36,9 @@ def test_the_latest_year_the_text_names_is_the_cases_year(text, year):
         "Geboortedatum: 12 maart 2004.",
         "Zij moest 2019 euro terugbetalen.",  # a count
         "Er staan 2020 mensen op de wachtlijst.",
+        "Zij woont aan de Zijlweg 12, 2013 DE Haarlem.",  # a postcode the gate takes out
+        "Bel haar op 06 2019 4455.",  # a phone number in groups
+        "Rekening NL12 INGB 0001 2019 34.",  # an account number in groups
         "Het plan loopt tot 2031.",  # after the build's year
         "De regeling van 1995 gold toen nog.",  # before ingest.min_date
     ],
@@ -50,6 +53,9 @@ def test_a_birth_year_beside_the_cases_year_leaves_the_cases_year():
         text_year("Hij werd geboren op 3 mei 2001 en in 2003 uit huis geplaatst.", 2000, 2026)
         == 2003
     )
+    assert (
+        text_year("In augustus 2019 80 gram gevonden.", 2000, 2026) == 2019
+    )  # a year, then a count
 
 
 def test_the_bench_counts_given_exact_and_near_years_over_the_labelled_cases_only():

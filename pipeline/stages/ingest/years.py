@@ -5,7 +5,8 @@ no trend, no years on its pattern pages and no report per period. Many texts nam
 wordt een plan van aanpak opgesteld", "sinds 2013"); the latest year a text names is the year its
 case last played. Years that are no time of the case do not count: a law's or rule's name ("Wmo
 2015", "Participatiewet 2015", "Huisvestingsverordening 2018"), a birth year ("geboren in 1985"),
-a count ("2000 euro", "2019 mensen"), part of a larger number ("€ 2.019", "2019,50") and a year
+a count ("2000 euro", "2019 mensen"), part of a larger number ("€ 2.019", "2019,50"), of a
+postcode ("2013 DE Haarlem") or of a number in groups (a phone or account number), and a year
 after the build's own.
 
 Real dev split, the 603 cases whose label has a year ("the year the case played or was
@@ -49,6 +50,12 @@ _COUNT_AFTER = re.compile(
     re.IGNORECASE,
 )
 
+# part of a number written in groups, not a year: a postcode ("2013 DE Haarlem": the gate takes
+# it out of the text, so its digits must not come back as a year), a phone number or an account
+# number in groups ("06 2019 4455", "NL12 INGB 0001 2019 34")
+_POSTCODE_AFTER = re.compile(r"^\s?[A-Z]{2}\b")
+_GROUP_BEFORE = re.compile(r"\d\s$")  # a group before it ("in 2019 80 gram" is a year)
+
 
 def text_years(text: str | None, earliest: int, latest: int) -> list[int]:
     """Every year from `earliest` up to `latest` that the text names as a time of the case, in
@@ -62,7 +69,10 @@ def text_years(text: str | None, earliest: int, latest: int) -> list[int]:
         before = text[max(0, m.start() - 40) : m.start()]
         if _LAW_BEFORE.search(before) or _BIRTH_OR_DEATH_BEFORE.search(before):
             continue
-        if _COUNT_AFTER.match(text[m.end() : m.end() + 14]):
+        after = text[m.end() : m.end() + 14]
+        if _COUNT_AFTER.match(after) or _POSTCODE_AFTER.match(after):
+            continue
+        if _GROUP_BEFORE.search(before):
             continue
         years.append(year)
     return years
