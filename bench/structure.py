@@ -48,7 +48,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -60,7 +59,7 @@ import pandas as pd  # noqa: E402
 from pipeline.core.config import PROJECT_ROOT, Workdir, load_config  # noqa: E402
 from pipeline.evaluate import evaluate_structure, page_fold  # noqa: E402
 from pipeline.stages import structure as S  # noqa: E402
-from pipeline.stages.ingest.years import text_years  # noqa: E402
+from pipeline.stages.ingest.years import text_years, year_range  # noqa: E402
 from pipeline.stages.structure.entities import (  # noqa: E402
     load_places,
     municipality_aliases,
@@ -313,10 +312,7 @@ def main() -> None:
     base = baselines(cases, dev_labels, nlp, matcher, sentences, k_lexicon)
 
     result: dict = {"targets": TARGETS, "lexicon_domains_min_hits": k_lexicon}
-    year_range = (  # as ingest reads them
-        pd.Timestamp(cfg.ingest.min_date).year,
-        min(pd.Timestamp(cfg.ingest.max_date).year, date.today().year),
-    )
+    years = year_range(cfg.ingest)  # as ingest reads them
     for split in ("test", "dev"):
         sub = frame[frame["split"] == split]
         if sub.empty:  # a work dir built from one split only (--workdir)
@@ -331,7 +327,7 @@ def main() -> None:
             block["note"] = "in-sample: the models were trained on the real dev split"
         year_of = cases.set_index("source_id")["year_text"]
         first = [
-            next(iter(text_years(t, *year_range)), None) for t in sub["text"]
+            next(iter(text_years(t, *years)), None) for t in sub["text"]
         ]  # the raw text, as ingest reads it
         block["year"] = {
             "casuswijzer": year_figures(sub["source_id"].map(year_of), sub["year"]),

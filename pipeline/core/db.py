@@ -1,5 +1,5 @@
 """DuckDB helpers shared by publish, search and the app: schema, FTS extension and index,
-connections."""
+connections, and the published case columns more than one stage derives (`case_years`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pipeline.core.text import fts_stop_words
 
@@ -55,6 +56,20 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create all published tables from pipeline/schema.sql."""
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+
+
+def case_years(cases: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each case's year (Int64) and where it comes from (`year_source`): its date's ('datum'),
+    else the latest year its text names ('tekst', ingest's `year_text`), else NA."""
+    year = pd.Series(pd.NA, index=cases.index, dtype="Int64")
+    if "case_date" in cases:
+        year = pd.to_datetime(cases["case_date"], errors="coerce").dt.year.astype("Int64")
+    source = pd.Series(pd.NA, index=cases.index, dtype="string").mask(year.notna(), "datum")
+    if "year_text" in cases:
+        from_text = pd.to_numeric(cases["year_text"], errors="coerce").astype("Int64")
+        source = source.mask(year.isna() & from_text.notna(), "tekst")
+        year = year.fillna(from_text)
+    return year, source
 
 
 def has_column(con, table: str, column: str) -> bool:

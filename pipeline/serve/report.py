@@ -488,7 +488,7 @@ def _summary(
     n_patterns: int,
 ) -> list[str]:
     years = data.cases["year"]
-    sources = set(data.cases.get("year_source", pd.Series(dtype=object)).dropna())
+    n_text = int((data.cases.get("year_source", pd.Series(dtype=object)) == "tekst").sum())
     n_period = sum(period.contains(y) for y in years)
     n_undated = int(years.isna().sum())
     if period.everything:
@@ -500,9 +500,8 @@ def _summary(
         lines = [
             f"In de periode {period.label} vallen {_cases_word(n_period, small_cell)} (casussen "
             f"met een datum in {'dat jaar' if period.start == period.end else 'die jaren'}"
-            f"{_text_year_clause(period) if 'tekst' in sources else ''})."
+            f"{_text_year_clause(period) if n_text else ''})."
         ]
-    n_text = int((data.cases.get("year_source", pd.Series(dtype=object)) == "tekst").sum())
     if n_text:
         lines.append(
             f"{_cases_word(n_text, small_cell).capitalize()} zonder datum "

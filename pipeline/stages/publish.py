@@ -23,7 +23,7 @@ import pandas as pd
 
 from pipeline.core.annotations import load_state
 from pipeline.core.config import Workdir
-from pipeline.core.db import create_schema
+from pipeline.core.db import case_years, create_schema
 from pipeline.core.io import atomic_write, write_json
 
 log = logging.getLogger(__name__)
@@ -155,15 +155,8 @@ def assemble_tables(wd: Workdir) -> dict[str, pd.DataFrame]:
     if "primary_cluster_id" not in cases:
         cases["primary_cluster_id"] = -1
     cases["primary_cluster_id"] = cases["primary_cluster_id"].fillna(-1).astype("int64")
-    year = pd.Series(pd.NA, index=cases.index, dtype="Int64")
-    if "case_date" in cases:
-        year = pd.to_datetime(cases["case_date"], errors="coerce").dt.year.astype("Int64")
-    source = pd.Series(pd.NA, index=cases.index, dtype="string").mask(year.notna(), "datum")
-    if "year_text" in cases:  # no date given: the latest year the text names (`years`)
-        from_text = cases.pop("year_text").astype("Int64")
-        source = source.mask(year.isna() & from_text.notna(), "tekst")
-        year = year.fillna(from_text)
-    cases["year"], cases["year_source"] = year, source
+    cases["year"], cases["year_source"] = case_years(cases)
+    cases = cases.drop(columns="year_text", errors="ignore")
     cases["n_words"] = cases["narrative"].str.split().str.len()
 
     clusters = _read(wd.clusters)

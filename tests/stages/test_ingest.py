@@ -47,6 +47,12 @@ def write_jsonl(path, rows):
     return path
 
 
+def _ingest_lines(tmp_path, params, lines, name="a.csv", column_map=None):
+    """Write `lines` as one text file (a CSV export as people save it) and ingest the folder."""
+    (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ingest_paths([tmp_path], params, column_map)
+
+
 def _one_record(tmp_path, params, **cells):
     """Ingest one JSONL record of STORY with these cells (one field's parsing under test)."""
     write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": STORY, **cells}])
@@ -672,15 +678,13 @@ def test_csv_header_below_a_title_row_is_found(tmp_path, params):
 def test_csv_title_line_without_delimiters_is_skipped_with_delimiter_given(tmp_path, params):
     lines = ["Export casussen wijkteams", "", "Nr;Verhaal;Team"]
     lines += [f"1;{STORY};Noord", f"2;{STORY2};Zuid"]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params.model_copy(update={"delimiter": ";"}))
+    result = _ingest_lines(tmp_path, params.model_copy(update={"delimiter": ";"}), lines)
     assert result.quarantine == [] and result.cases["source_row"].tolist() == [4, 5]
 
 
 def test_a_cell_that_reads_like_a_column_name_does_not_make_a_data_row_the_header(tmp_path, params):
     lines = ["Nr;Toelichting;Soort", f"1;{STORY};casus", f"2;{STORY2};situatie"]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params)  # "Toelichting" names the narrative in words
+    result = _ingest_lines(tmp_path, params, lines)  # "Toelichting" names the narrative in words
     assert result.quarantine == []
     assert result.cases["source_row"].tolist() == [2, 3]
     assert result.cases["narrative"].tolist() == [STORY, STORY2]
@@ -848,8 +852,7 @@ def test_the_clearly_longest_text_column_is_the_narrative_and_is_logged_by_posit
     from pipeline.stages.ingest.records import log_columns
 
     lines = ["Nr;Wijk;Hulpvraag", f"1;Noord;{STORY}", f"2;Zuid west;{STORY2}"]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params)
+    result = _ingest_lines(tmp_path, params, lines)
     assert result.quarantine == []
     assert result.cases["narrative"].tolist() == [STORY, STORY2]
     (note,) = result.columns
@@ -862,8 +865,7 @@ def test_the_clearly_longest_text_column_is_the_narrative_and_is_logged_by_posit
 
 def test_short_text_columns_are_no_narrative(tmp_path, params):
     lines = ["Nr;Wijk;Hulpvraag", "1;Noord;schulden en huur", "2;Zuid;geen inkomen sinds mei"]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (q,) = ingest_paths([tmp_path], params).quarantine
+    (q,) = _ingest_lines(tmp_path, params, lines).quarantine
     assert (q.field, q.n_records) == ("narrative", 2)
 
 
@@ -881,8 +883,7 @@ def test_a_file_without_a_header_is_quarantined_whole_not_read_from_its_second_r
 ):
     # the first story was read as the header: guessing a column would lose it unremarked
     lines = [f"1;{STORY} Eerste.", f"2;{STORY2}", f"3;{STORY} Derde."]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params)
+    result = _ingest_lines(tmp_path, params, lines)
     assert result.cases.empty
     (q,) = result.quarantine
     assert (q.field, q.n_records) == ("narrative", 2) and "kopregel" in q.reason
@@ -936,8 +937,7 @@ def test_a_form_export_without_a_story_column_reads_the_barrier_as_the_story(tmp
         f"1;{STORY};De wijkcoach regelde een briefadres.;Zwolle",
         f"2;{STORY2};;Emmen",
     ]
-    (tmp_path / "export.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params)
+    result = _ingest_lines(tmp_path, params, lines, "export.csv")
     assert result.quarantine == []
     cases = result.cases.set_index("source_id")
     assert cases["narrative"].tolist() == [STORY, STORY2]
@@ -949,8 +949,7 @@ def test_a_form_export_without_a_story_column_reads_the_barrier_as_the_story(tmp
 def test_a_casus_column_of_case_numbers_yields_to_the_column_of_stories(tmp_path, params):
     # "Casus" is a narrative alias, but here it holds the case's number
     lines = ["Casus;Situatie;Gemeente", f"2024-017;{STORY};Zwolle", f"C 18;{STORY2};Emmen"]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params)
+    result = _ingest_lines(tmp_path, params, lines)
     assert result.quarantine == []
     assert result.cases["narrative"].tolist() == [STORY, STORY2]
     assert result.cases["source_id"].tolist() == ["2024-017", "C 18"]
@@ -973,16 +972,14 @@ def test_a_label_column_is_no_id_when_the_file_has_an_id_column(tmp_path, params
 
 def test_a_column_named_by_map_stays_the_narrative_even_when_short(tmp_path, params):
     lines = ["Casus;Situatie", f"2024-017;{STORY}", f"C 18;{STORY2}"]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params, {"casus": "narrative"})
+    result = _ingest_lines(tmp_path, params, lines, column_map={"casus": "narrative"})
     assert result.cases.empty
     assert {q.reason.split(" (")[0] for q in result.quarantine} == {"verhaal te kort"}
 
 
 def test_short_stories_under_an_alias_stay_when_no_column_is_clearly_longer(tmp_path, params):
     lines = ["Tekst;Wijk", "geen adres, geen uitkering;Noord", "huur te hoog;Zuid"]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params)
+    result = _ingest_lines(tmp_path, params, lines)
     (note,) = result.columns
     assert note[2] == {"Tekst": "narrative"} and note[3] is None
 
@@ -1144,8 +1141,7 @@ def test_a_casus_column_of_case_numbers_beside_a_form_reads_the_knelpunt_as_the_
         f"2024-017;{STORY};Briefadres via de opvang geregeld.",
         f"2024-018;{STORY2};",
     ]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params)
+    result = _ingest_lines(tmp_path, params, lines)
     assert result.quarantine == []
     assert result.cases["narrative"].tolist() == [STORY, STORY2]
     assert result.cases["source_id"].tolist() == ["2024-017", "2024-018"]
@@ -1175,14 +1171,12 @@ def test_a_header_naming_a_date_in_other_words_is_the_cases_date_never_a_birth_d
 
 def test_a_date_column_by_its_alias_wins_over_one_named_in_other_words(tmp_path, params):
     lines = ["id;datum;startdatum traject;text", f"1;1-1-2022;1-6-2023;{STORY}"]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params)
+    result = _ingest_lines(tmp_path, params, lines)
     assert str(result.cases["case_date"].iloc[0]) == "2022-01-01"
 
 
 @pytest.mark.parametrize("header", ["Geb. datum", "Overlijdensdatum", "Date of birth"])
 def test_a_persons_date_is_never_the_cases_date(tmp_path, params, header):
     lines = [f"id;{header};text", f"1;1-2-1980;{STORY}"]
-    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = ingest_paths([tmp_path], params)
+    result = _ingest_lines(tmp_path, params, lines)
     assert pd.isna(result.cases["case_date"].iloc[0])

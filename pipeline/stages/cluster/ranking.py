@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.config import ClusterParams
+from pipeline.core.db import case_years
 
 SYSTEM_TYPES = ("regel/wet", "voorwaarden die elkaar uitsluiten", "financiering")
 
@@ -55,7 +56,7 @@ def rank_clusters(
     """
     info = case_info.set_index("case_id")
     corpus_years = info["year"].dropna().astype(int)
-    all_years = sorted(corpus_years.unique())
+    n_years = corpus_years.nunique()
     rows = []
     for cid, g in members.groupby("cluster_id"):
         cases = info.loc[info.index.intersection(g["case_id"].unique())]
@@ -73,7 +74,7 @@ def rank_clusters(
         unresolved = float(outcome.map(UNRESOLVED_WEIGHT).fillna(0.5).mean()) if n_cases else 0.0
         years = cases["year"].dropna().astype(int)
         slope = _trend_slope(years, corpus_years)
-        per_year = n_cases / max(len(all_years), 1)
+        per_year = n_cases / max(n_years, 1)
         growth = max(0.0, min(1.0, slope / max(per_year, 1e-9))) if slope > 0 else 0.0
         orde = pd.to_numeric(cases["orde"], errors="coerce").astype("float64")  # null: no orde
         share_orde3 = float((orde == 3).mean()) if n_cases else 0.0
@@ -154,11 +155,7 @@ def case_info_frame(cases: pd.DataFrame, case_structure: pd.DataFrame) -> pd.Dat
     info = cases[["case_id"]].copy()
     for col in ("municipality", "organisation"):
         info[col] = cases[col] if col in cases else None
-    dates = pd.to_datetime(cases["case_date"], errors="coerce") if "case_date" in cases else None
-    info["year"] = dates.dt.year if dates is not None else np.nan
-    if "year_text" in cases:  # no date given: the latest year the text names (ingest)
-        named = pd.to_numeric(cases["year_text"], errors="coerce").astype("float64")
-        info["year"] = info["year"].where(info["year"].notna(), named)
+    info["year"] = case_years(cases)[0].astype("float64")
     if len(case_structure):
         cs = case_structure[["case_id", "solution_type", "outcome", "orde"]]
         info = info.merge(cs, on="case_id", how="left")

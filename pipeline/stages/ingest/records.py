@@ -14,7 +14,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ from pipeline.stages.ingest.readers import (
     norm_col,
     read_file,
 )
-from pipeline.stages.ingest.years import text_year
+from pipeline.stages.ingest.years import text_year, year_range
 
 log = logging.getLogger(__name__)
 
@@ -454,7 +453,7 @@ def normalise_records(
     missing_narrative: dict[str, QuarantineRecord] = {}
     min_date = pd.Timestamp(params.min_date).date()
     max_date = pd.Timestamp(params.max_date).date()
-    year_range = (min_date.year, min(max_date.year, date.today().year))
+    years = year_range(params)
     n_in = 0
 
     def note_once(source: str, field: str | None, reason: str) -> None:
@@ -594,7 +593,7 @@ def normalise_records(
             "narrative": narrative,
             "case_date": case_date,
             # no date given: the year the text places the case in (read before the gate)
-            "year_text": None if case_date else text_year(narrative, *year_range),
+            "year_text": None if case_date else text_year(narrative, *years),
             "orde": orde,
             "outcome": outcome,
         }

@@ -28,6 +28,11 @@ Plain regular expressions: no model, microseconds per case.
 from __future__ import annotations
 
 import re
+from datetime import date
+
+import pandas as pd
+
+from pipeline.core.config import IngestParams
 
 _YEAR = re.compile(r"(?<![\d.,€])(19[5-9]\d|20\d\d)(?![\d]|[.,]\d)")
 # a law's or rule's name right before the year ("Wmo 2015", "Participatiewet 2015",
@@ -55,6 +60,13 @@ _COUNT_AFTER = re.compile(
 # number in groups ("06 2019 4455", "NL12 INGB 0001 2019 34")
 _POSTCODE_AFTER = re.compile(r"^\s?[A-Z]{2}\b")
 _GROUP_BEFORE = re.compile(r"\d\s$")  # a group before it ("in 2019 80 gram" is a year)
+
+
+def year_range(params: IngestParams) -> tuple[int, int]:
+    """The years a text may name as the case's: those of `min_date`-`max_date`, up to today's
+    (a year after the build's own is a plan, not the case's time)."""
+    latest = min(pd.Timestamp(params.max_date).year, date.today().year)
+    return pd.Timestamp(params.min_date).year, latest
 
 
 def text_years(text: str | None, earliest: int, latest: int) -> list[int]:
