@@ -135,6 +135,30 @@ def test_abbreviation_does_not_end_a_sentence(nlp):
     assert len(list(doc.sents)) == 2
 
 
+@pytest.mark.parametrize(
+    "text, sentences",
+    [
+        # a month before a year, an article before its number and abbreviations of several
+        # letters end no sentence (real zorg12-007, geld12-007, maatwerk12-013)
+        (
+            "CIZ neemt okt. 2014 een besluit, bezwaar mrt. 2015 maar deels gegrond.",
+            ["CIZ neemt okt. 2014 een besluit, bezwaar mrt. 2015 maar deels gegrond."],
+        ),
+        ("UWV vordert terug o.b.v. fiscale winst.", ["UWV vordert terug o.b.v. fiscale winst."]),
+        ("Gem. beroept zich op art. 13 WWB.", ["Gem. beroept zich op art. 13 WWB."]),
+        ("Lening i.a.v. besluit gemeente.", ["Lening i.a.v. besluit gemeente."]),
+        # before a capital a month or weeks end it
+        (
+            "Bijstand aangevraagd 2 nov. Via RMC blijkt studie mogelijk.",
+            ["Bijstand aangevraagd 2 nov.", "Via RMC blijkt studie mogelijk."],
+        ),
+        ("Uitstel van 2 wkn. Daarna geen reactie.", ["Uitstel van 2 wkn.", "Daarna geen reactie."]),
+    ],
+)
+def test_a_notes_abbreviations_end_a_sentence_only_before_a_capital(nlp, text, sentences):
+    assert [s.text for s in nlp(text).sents] == sentences
+
+
 def test_a_placeholder_that_starts_a_sentence_stays_whole_in_it(nlp):
     # after anonymisation a name that starts a sentence is "[PERSOON-1]": its bracket was
     # left on the sentence before ("... schulden. [" + "PERSOON-1] belde ...")

@@ -368,6 +368,25 @@ def test_gem_before_a_place_ends_no_sentence():
     assert len(sentences("Mw. vraagt Wmo aan bij gem. 2 mnd geen reactie.")) == 2
 
 
+def test_a_month_before_a_year_or_an_article_before_its_number_ends_no_sentence():
+    # real zorg12 and wonen12 notes: "CIZ neemt okt" and "Gem. beroept zich op nieuw art" were
+    # pattern titles
+    from pipeline.stages.cluster.titles import sentences
+
+    note = "CIZ neemt okt. 2014 een besluit, bezwaar mrt. 2015 deels gegrond."
+    assert sentences(note) == [note]
+    assert make_title(note).startswith("CIZ neemt okt. 2014 een besluit")
+    assert sentences("Gem. beroept zich op art. 13 lid 2 WWB. Vzr. oordeelt anders.") == [
+        "Gem. beroept zich op art. 13 lid 2 WWB.",
+        "Vzr. oordeelt anders.",
+    ]
+    # before a capital a month ends its sentence
+    assert sentences("Bijstand aangevraagd 2 nov. Via RMC blijkt studie mogelijk.") == [
+        "Bijstand aangevraagd 2 nov.",
+        "Via RMC blijkt studie mogelijk.",
+    ]
+
+
 def test_a_note_heading_with_its_municipality_goes():
     text = "Melding Daklozenloket gem. Den Haag: geen opvang, vader zou zelf woonruimte regelen."
     assert make_title(text) == "Geen opvang, vader zou zelf woonruimte regelen"

@@ -26,8 +26,14 @@ _DATED = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'“‘(\[])")
 _ABBREVIATION = re.compile(
-    r"(^|[\s(])(mw|mevr|dhr|hr|ca|nr|bijv|o\.a|i\.v\.m|m\.b\.t|t\.a\.v|z\.g\.a|e\.d|a\.s|jl|jr)\.$",
+    r"(^|[\s(])(mw|mevr|dhr|hr|ca|nr|bijv|o\.a|i\.v\.m|m\.b\.t|t\.a\.v|z\.g\.a|e\.d|a\.s|jl|jr"
+    r"|art|o\.b\.v|i\.a\.v|i\.p\.v|t\.b\.v)\.$",
     re.IGNORECASE,
+)
+# a month before a year or day ends no sentence ("CIZ neemt okt. 2014 een besluit"); before a
+# capital it does, as in the structure stage ("aangevraagd 2 nov. Via RMC ...")
+_MONTH_ABBREVIATION = re.compile(
+    r"(^|[\s(])(jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.$", re.IGNORECASE
 )
 # "gem." before a place name ("gem. Den Haag") ends no sentence
 _PLACE_ABBREVIATION = re.compile(r"(^|[\s(])gem\.$", re.IGNORECASE)
@@ -177,6 +183,7 @@ def sentences(text: str) -> list[str]:
         if out and (
             _ABBREVIATION.search(out[-1])
             or (_PLACE_ABBREVIATION.search(out[-1]) and part[0].isupper())
+            or (_MONTH_ABBREVIATION.search(out[-1]) and part[0].isdigit())
         ):
             out[-1] = f"{out[-1]} {part}"
         else:

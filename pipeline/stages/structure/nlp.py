@@ -124,6 +124,13 @@ def compound_head_domains(word: str) -> tuple[str, ...]:
 
 
 ABBREVIATIONS: tuple[str, ...] = tuple(_LEXICONS["abbreviations"])
+# Abbreviations a note may also end a sentence with: a month or weeks before a capital ("aangevraagd
+# 2 nov. Via RMC ...", "2 wkn. Daarna ...") end it; before a year or a word in lower case ("okt.
+# 2014", "sept. bijdrage gevraagd") they do not.
+_MAY_END = frozenset(
+    ("jan.", "feb.", "mrt.", "apr.", "jun.", "jul.", "aug.", "sep.", "sept.", "okt.", "nov.")
+    + ("dec.", "wkn.")
+)
 
 
 # List markers opening a line of a note: a bullet ("-", "•") or an item number ("1.", "2)").
@@ -238,6 +245,18 @@ def build_nlp(params: StructureParams):
                 return doc
 
         nlp.add_pipe("casuswijzer_line_items", after="casuswijzer_bracket_starts")
+        if "casuswijzer_abbreviation_ends" not in Language.factories:
+
+            @Language.component("casuswijzer_abbreviation_ends")
+            def _abbreviation_ends(doc):
+                """A month or weeks abbreviation ("nov.", "wkn.") is one token, so the
+                sentencizer never ends a sentence after it; a capital after it starts one."""
+                for i in range(len(doc) - 1):
+                    if doc[i].text.lower() in _MAY_END and doc[i + 1].text[:1].isupper():
+                        doc[i + 1].is_sent_start = True
+                return doc
+
+        nlp.add_pipe("casuswijzer_abbreviation_ends", after="casuswijzer_line_items")
     if "casuswijzer_simplemma" not in Language.factories:
 
         @Language.component("casuswijzer_simplemma")
