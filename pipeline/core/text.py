@@ -93,6 +93,12 @@ def lemmas_of(text: str) -> list[str]:
 # what the anonymiser puts where an identifier was: "[DATUM]", "[PERSOON-1]"
 ANON_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_-]*\]")
 
+# Month abbreviations as case notes write them ("bezwaar mrt. 2015", "aangevraagd 2 nov."): before
+# a year or day they end no sentence, before a capital they do (structure sentences, pattern titles)
+MONTH_ABBREVIATIONS = (
+    "jan", "feb", "mrt", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec",
+)  # fmt: skip
+
 
 def content_lemmas(text: str) -> list[str]:
     """Lemmas of a text's words, without the anonymiser's placeholders: "[DATUM]" stands in for a

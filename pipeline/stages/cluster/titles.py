@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.core.text import lemmas_of, spacy_stop_words
+from pipeline.core.text import MONTH_ABBREVIATIONS, lemmas_of, spacy_stop_words
 
 MAX_CHARS = 70
 
@@ -32,9 +32,7 @@ _ABBREVIATION = re.compile(
 )
 # a month before a year or day ends no sentence ("CIZ neemt okt. 2014 een besluit"); before a
 # capital it does, as in the structure stage ("aangevraagd 2 nov. Via RMC ...")
-_MONTH_ABBREVIATION = re.compile(
-    r"(^|[\s(])(jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.$", re.IGNORECASE
-)
+_MONTH_ABBREVIATION = re.compile(rf"(^|[\s(])({'|'.join(MONTH_ABBREVIATIONS)})\.$", re.IGNORECASE)
 # "gem." before a place name ("gem. Den Haag") ends no sentence
 _PLACE_ABBREVIATION = re.compile(r"(^|[\s(])gem\.$", re.IGNORECASE)
 _CLIENT_HEAD = re.compile(
