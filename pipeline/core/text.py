@@ -98,6 +98,10 @@ ANON_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_-]*\]")
 MONTH_ABBREVIATIONS = (
     "jan", "feb", "mrt", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec",
 )  # fmt: skip
+# Abbreviations in notes that end no sentence whatever follows: a law's article ("art. 13") and
+# abbreviations of several letters ("o.b.v. beleid", "i.a.v. besluit") (structure sentences,
+# pattern titles)
+NOTE_ABBREVIATIONS = ("art", "o.b.v", "i.a.v", "i.p.v", "t.b.v", "t.a.v")
 
 
 def content_lemmas(text: str) -> list[str]:

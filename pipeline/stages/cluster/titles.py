@@ -13,7 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.core.text import MONTH_ABBREVIATIONS, lemmas_of, spacy_stop_words
+from pipeline.core.text import (
+    MONTH_ABBREVIATIONS,
+    NOTE_ABBREVIATIONS,
+    lemmas_of,
+    spacy_stop_words,
+)
 
 MAX_CHARS = 70
 
@@ -27,7 +32,7 @@ _DATED = re.compile(
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'“‘(\[])")
 _ABBREVIATION = re.compile(
     r"(^|[\s(])(mw|mevr|dhr|hr|ca|nr|bijv|o\.a|i\.v\.m|m\.b\.t|t\.a\.v|z\.g\.a|e\.d|a\.s|jl|jr"
-    r"|art|o\.b\.v|i\.a\.v|i\.p\.v|t\.b\.v)\.$",
+    rf"|{'|'.join(re.escape(a) for a in NOTE_ABBREVIATIONS)})\.$",
     re.IGNORECASE,
 )
 # a month before a year or day ends no sentence ("CIZ neemt okt. 2014 een besluit"); before a

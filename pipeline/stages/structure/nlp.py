@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 
 from pipeline.core.config import StructureParams
-from pipeline.core.text import MONTH_ABBREVIATIONS, lemma
+from pipeline.core.text import MONTH_ABBREVIATIONS, NOTE_ABBREVIATIONS, lemma
 
 _LEXICONS = yaml.safe_load(Path(__file__).with_name("lexicons.yaml").read_text("utf-8"))
 
@@ -127,7 +127,11 @@ def compound_head_domains(word: str) -> tuple[str, ...]:
 # 2 nov. Via RMC ...", "2 wkn. Daarna ...") end it; before a year or a word in lower case ("okt.
 # 2014", "sept. bijdrage gevraagd") they do not.
 _MAY_END = frozenset(f"{m}." for m in MONTH_ABBREVIATIONS) | {"wkn."}
-ABBREVIATIONS: tuple[str, ...] = tuple(_LEXICONS["abbreviations"]) + tuple(sorted(_MAY_END))
+ABBREVIATIONS: tuple[str, ...] = (
+    tuple(_LEXICONS["abbreviations"])
+    + tuple(f"{a}." for a in NOTE_ABBREVIATIONS)
+    + tuple(sorted(_MAY_END))
+)
 
 
 # List markers opening a line of a note: a bullet ("-", "•") or an item number ("1.", "2)").
