@@ -374,6 +374,13 @@ def test_main_barrier_of_a_narrative_is_two_consecutive_sentences(nlp, model, co
         ("De Centrale Raad verlaagde de boete van 343 euro naar 150 euro.", True),
         ("Dan komt er een plek vrij in een verpleeghuis in Schagen.", True),
         ("Huisarts verwijst naar Leger des Heils. Inmiddels er weer bovenop.", True),
+        # thirteenth round (geld13, wonen13, zorg13, praktijk13; dev split): rulings whose
+        # "afgewezen" is no refusal of the person, and rulings against the person in words no
+        # stuck cue listed
+        ("Haar aanvraag is ten onrechte afgewezen.", True),
+        ("Voor de periode daarna is de afwijzing niet terecht.", True),
+        ("Haar beroep op het evenredigheidsbeginsel slaagt niet.", False),
+        ("De rechtbank oordeelt dat het bedrag terecht is teruggevorderd.", False),
         # the ending reader (learned on real dev): a ruling won on a point of procedure that
         # leaves the refusal standing; the cue rule read "gegrond" as a solution
         (
@@ -413,6 +420,10 @@ def test_a_form_whose_aanpak_is_none_tells_no_solution(nlp, model, config):
         ("De wethouder pleit ervoor dat het Rijk de regels aanpast.", False),
         ("Hoe het afliep, vertelt het bericht niet.", False),
         ("De ontruiming gaat niet door.", True),
+        # a landlord's claim refused: its "afgewezen" is the averted threat's, not a refusal
+        ("De ontruimingsvordering wordt afgewezen en de verhuurder betaalt de proceskosten.", True),
+        ("De kantonrechter wijst de ontruiming af.", True),
+        ("De ontruiming werd toegewezen, ook voor de broer.", False),
         ("De gemeente betaalt de reparatie.", None),
         # a call for change beside a strong told cue: the reader decides
         ("Het college stort het bedrag terug, en de wethouder pleit voor een andere regel.", None),
@@ -461,4 +472,4 @@ def test_the_collection_round_is_read_from_a_real_case_id():
     ids = ("real-geld-004", "real-geld3-004", "real-vorm5-001")
     assert [collection_round(i) for i in ids] == [1, 3, 5]
     # every real case id names its round
-    assert {collection_round(i) for i in _real_texts()} == {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+    assert {collection_round(i) for i in _real_texts()} == set(range(1, 14))

@@ -451,20 +451,21 @@ class CueMatcher:
             (self.nlp.vocab.strings[match_id], start, end)
             for match_id, start, end in dict.fromkeys([*self.matcher(doc), *self.cue_phrases(doc)])
         ]
-        # a stuck cue on exactly the words of a strong told cue is that told cue's: "gaf ...
-        # gelijk" (stuck: "gaf de gemeente gelijk") on "gaf haar gelijk" (told)
-        strong_told = {
-            (key.removesuffix("told:strong"), start, end)
+        # a stuck cue within the words of a strong told or an averted cue is that cue's: "gaf
+        # ... gelijk" (stuck: "gaf de gemeente gelijk") on "gaf haar gelijk" (told), "afgewezen"
+        # in "de ontruimingsvordering wordt afgewezen" (averted)
+        told_spans = [
+            (key.removesuffix("told:strong").removesuffix("averted"), start, end)
             for key, start, end in matches
-            if key.endswith("told:strong")
-        }
+            if key.endswith(("told:strong", SIDE_AVERTED))
+        ]
         for key, start, end in matches:
             k = sent_of[start]
             if k < 0 or sent_of[end - 1] != k:
                 continue
-            if (
-                key.endswith("untold:stuck")
-                and (key.removesuffix("untold:stuck"), start, end) in strong_told
+            if key.endswith("untold:stuck") and any(
+                side == key.removesuffix("untold:stuck") and s0 <= start and end <= e0
+                for side, s0, e0 in told_spans
             ):
                 continue
             if key.startswith("told:"):
