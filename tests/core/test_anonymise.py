@@ -1176,11 +1176,20 @@ def test_news_media_and_shelter_names_in_a_published_case_are_kept(gate, text):
      "Zijn zoontje kan met kerst niet bij hem komen.",
      "Zijn vader van 88 heeft Parkinson en zijn moeder Alzheimer.",
      "Valys mag de blogger niet gebruiken.",
-     "Het Drechtstedenbestuur heeft haar uitkering verlaagd."],
+     "Het Drechtstedenbestuur heeft haar uitkering verlaagd.",
+     # the thirteenth round: a water board, a local tax collector, a month in a note
+     "Een echtpaar vraagt het Hoogheemraadschap Hollands Noorderkwartier om kwijtschelding.",
+     "Pas in november kreeg hij post van Sabewa, en Sabewa vroeg om meer gegevens.",
+     "Ouders moeten vanaf jan 2007 1 dag/week zelf de begeleiding regelen."],
 )  # fmt: skip
 def test_a_district_a_court_a_desk_a_chain_store_or_a_holiday_are_no_person(gate, text):
     # each was read as a person in real case texts ("[PERSOON-1] Den Haag oordeelde")
     assert gate.anonymise(text).text == text
+
+
+def test_a_lower_case_first_name_that_is_a_month_is_still_a_name_before_a_surname(gate):
+    # "jan" before a year is a month (above); before a surname it is still a name
+    assert "jan de vries" not in gate.anonymise("gesprek met jan de vries over schulden").text
 
 
 def test_a_name_that_is_a_word_opening_a_sentence_with_an_age_is_a_person(gate):
