@@ -284,8 +284,10 @@ def test_cases_added_later_join_the_clusters_fitted_with_the_reference(tmp_path,
 
     The refit for new statements that join no cluster is switched off here: whether 10 fixture
     statements cross its 50% depends on the shipped reference (with the reference of
-    2026-12-06, 9 of the 10 stay outside the 23 clusters; before, at most half did), and that
-    rule has tests of its own."""
+    2026-12-06, 9 of the 10 stay outside the 23 clusters; before, at most half did; after round
+    13, all 10), and that rule has tests of its own. So whether one of those 10 joins a cluster
+    depends on the reference too; three later notes that repeat clustered statements word for
+    word must join their clusters whatever the reference is."""
     config = config.model_copy(
         update={"cluster": config.cluster.model_copy(update={"refit_unassigned_share": 1.0})}
     )
@@ -294,13 +296,32 @@ def test_cases_added_later_join_the_clusters_fitted_with_the_reference(tmp_path,
     assert first["mode"] == "full" and first["reference_cases"] > 0
     before = pd.read_parquet(wd.statement_clusters).set_index("statement_id")["cluster_id"]
     wd, own = _real_stage_workdir(tmp_path, config, MODEL)  # ten more cases: +10%, no refit
+    # and three later notes that repeat clustered statements (text and vector) word for word
+    repeated = before[before >= 0].index[:3].tolist()
+    assert len(repeated) == 3
+    later = {f"later-{sid}": sid for sid in repeated}
+    for path, key in (
+        (wd.cases, "case_id"),
+        (wd.statements, "statement_id"),
+        (wd.statement_embeddings, "statement_id"),
+        (wd.case_embeddings, "case_id"),
+    ):
+        frame = pd.read_parquet(path)
+        copies = frame.set_index(key).loc[repeated].reset_index()
+        copies[key] = [f"later-{sid}" for sid in copies[key]]
+        for col in ("case_id", "source_id", "statement_id"):
+            if col in copies and col != key:
+                copies[col] = [f"later-{v}" for v in copies[col]]
+        pd.concat([frame, copies], ignore_index=True).to_parquet(path)
     second = C.run_stage(wd)
     assert second["mode"] == "incremental" and second["reference_cases"] == 0
     after = pd.read_parquet(wd.statement_clusters).set_index("statement_id")["cluster_id"]
-    assert set(after.index) == own
+    assert set(after.index) == own | set(later)
     assert (after.loc[before.index] == before).all()
-    new = after.drop(before.index)
-    assert len(new) == 10 and (new >= 0).any()
+    for copy, original in later.items():
+        assert after[copy] == before[original]
+    new = after.drop([*before.index, *later])
+    assert len(new) == 10
     assert set(new[new >= 0]) <= set(before[before >= 0])
 
 
