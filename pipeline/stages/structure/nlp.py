@@ -123,6 +123,10 @@ def compound_head_domains(word: str) -> tuple[str, ...]:
     return ()
 
 
+# Lemmas simplemma gives conjugated forms of an infinitive cue that are neither the infinitive nor
+# its own lemma: "wijst" → "wijs" ("wijzen" → "wijze", "wees" → "wijzen"), so that "wijzen ... af"
+# also matches "het college wijst de aanvraag af" on the solution side
+_CONJUGATED_LEMMAS: dict[str, tuple[str, ...]] = {"wijzen": ("wijs",)}
 # Abbreviations a note may also end a sentence with: a month or weeks before a capital ("aangevraagd
 # 2 nov. Via RMC ...", "2 wkn. Daarna ...") end it; before a year or a word in lower case ("okt.
 # 2014", "sept. bijdrage gevraagd") they do not.
@@ -411,8 +415,9 @@ class CueMatcher:
     def _patterns(cue: str) -> list[list[dict[str, Any]]]:
         """Token patterns of one solution-side cue: like `_pattern`, but an infinitive also
         matches the word as written, because simplemma maps an infinitive cue ("roepen" →
-        "roep") elsewhere than its conjugated forms ("roept" → "roepen"). One plain pattern per
-        combination of forms (exact LEMMA values keep the Matcher fast)."""
+        "roep") elsewhere than its conjugated forms ("roept" → "roepen"), and the lemmas of
+        conjugated forms simplemma maps elsewhere still (`_CONJUGATED_LEMMAS`). One plain
+        pattern per combination of forms (exact LEMMA values keep the Matcher fast)."""
         options: list[list[dict[str, Any]]] = []
         for part in cue.split():
             if part == "...":
@@ -421,6 +426,7 @@ class CueMatcher:
                 own = lemma(part)
                 infinitive = "_" not in part and own != part and part.endswith("en")
                 forms = sorted({part, own}) if infinitive else [part if "_" in part else own]
+                forms += _CONJUGATED_LEMMAS.get(part, ())
                 options.append([{"LEMMA": f} for f in forms])
         return [list(combo) for combo in itertools.product(*options)]
 
