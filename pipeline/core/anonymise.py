@@ -273,9 +273,10 @@ _SHORT_DATE_CUE_RE = re.compile(
     r"|overleg|huisbezoek|bezoek|zitting|vandaag|gisteren|morgen|uiterlijk|deadline|om|over"
     r"|brief|mail|bericht|melding|intake)\.?|:)\s*$"
 )
+# a cue is a word of its own: not the "geb" inside "aangeboden", "gebruik" or "gebied"
 _BIRTH_CUE_RE = re.compile(
-    r"(?i)(?:geboren|geb\.?|geboortedatum|geboortedat\.?|geb\.?\s?datum|d\.o\.b\.?|dob|°)"
-    r"[^.!?\n]{0,25}$"
+    r"(?i)(?:(?<!\w)(?:geboren|geboortedatum|geboortedat\.?|geb\.?\s?datum|geb\.|geb(?!\w)"
+    r"|d\.o\.b\.?|dob(?!\w))|°)[^.!?\n]{0,25}$"
 )
 
 _PLATE_L = r"[BDFGHJKLMNPRSTVXZ]"
@@ -631,6 +632,8 @@ _NATIONALITY_INFLECTED = {
 # Rijks kas", "het Hof". deduce lists each as a surname; after a form of address ("mevrouw Hof")
 # or a job title they still are one.
 _STATE_BODIES = {"raad", "staat", "rijk", "rijks", "hof", "kabinet", "overheid", "kamer"}
+# Words after which a language is named: "met een tolk Engels", "tolk Arabisch"
+_INTERPRETER_WORDS = {"tolk", "tolken", "tolkt"}
 # Court abbreviations in case notes and summaries: "Rb gaf haar gelijk", "CRvB oordeelt"
 _COURT_ABBREVIATIONS = {"rb", "crvb", "abrvs", "rvs", "cbb", "hr", "gh"}
 # A law or rule by its compound name: "Huisvestingswet", "Taxiverordening"
@@ -1454,7 +1457,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.15"
+GATE_VERSION = "2026.12.16"
 
 
 class Anonymiser:
@@ -1640,6 +1643,16 @@ class Anonymiser:
         """Whether a known first name is among the words, particles aside ("De" of "inrichting
         De Schie" is no first name here, though deduce's list holds it)."""
         return any(_fold(t) in self._first_names and _fold(t) not in _INTERFIXES for t in tokens)
+
+    def _keep_compound(self, token: str) -> bool:
+        """A hyphenated word whose first part is a kept body, law or scheme and whose other parts
+        are no names: "Wlz-pgb", "UWV-uitkering", "CAK-bijdrage"; not "Smit-Bakker"."""
+        head, *rest = token.split("-")
+        return (
+            bool(rest)
+            and _fold(head) in self._keep_words
+            and all(p and (p.islower() or p.isupper()) for p in rest)
+        )
 
     def _law_compound(self, token: str) -> bool:
         """A law or rule by its compound name: "Huisvestingswet", "Taxiverordening"; a word
@@ -1834,7 +1847,16 @@ class Anonymiser:
                 # "mevrouw A. Toen zij ...", "mevrouw T. te Vlaardingen", "I. Bevindingen": an
                 # initial (already no name) and the next sentence's word or a place
                 return True
+        if len(tokens) == 1 and self._keep_compound(name):
+            return True  # "Mw., Wlz-pgb", "UWV-uitkering": a body or law with a word after it
         before = _previous_word(text, s)
+        if (
+            before in _INTERPRETER_WORDS
+            and len(tokens) == 1
+            and folded in _NATIONALITY_ADJECTIVES
+            and folded not in self._first_names
+        ):
+            return True  # "met een tolk Engels": a language, not Mr Engels
         if before in _HONORIFICS:
             # "uitkering mw. Eerste advies was ...": an abbreviated form of address ends the
             # sentence and a common word opens the next, no name of anyone

@@ -173,8 +173,24 @@ def test_date_without_year_is_removed(rules):
     )
 
 
-def test_date_after_birth_cue_is_a_birth_date(rules):
-    assert labels(rules.anonymise("geboren op 03-03-1987")) == ["GEBOORTEDATUM"]
+@pytest.mark.parametrize(
+    "text", ["geboren op 03-03-1987", "Mw., geb. 3-3-1987, bijstand", "geb 3 maart 1987"]
+)
+def test_date_after_birth_cue_is_a_birth_date(rules, text):
+    assert labels(rules.anonymise(text)) == ["GEBOORTEDATUM"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "De rechter acht de aangeboden woning op 2 september 2021 passend.",
+        "Haar kindgebonden budget stopt per 1 januari 2020.",
+        "Het gebruik van de pas stopte op 4 mei 2022.",
+    ],
+)
+def test_geb_inside_a_word_is_no_birth_cue(rules, text):
+    # "aangeboden", "kindgebonden", "gebruik": the letters of "geb." inside a word
+    assert labels(rules.anonymise(text)) == ["DATUM"]
 
 
 def test_month_and_year_are_kept(rules):
@@ -1180,11 +1196,30 @@ def test_news_media_and_shelter_names_in_a_published_case_are_kept(gate, text):
      # the thirteenth round: a water board, a local tax collector, a month in a note
      "Een echtpaar vraagt het Hoogheemraadschap Hollands Noorderkwartier om kwijtschelding.",
      "Pas in november kreeg hij post van Sabewa, en Sabewa vroeg om meer gegevens.",
-     "Ouders moeten vanaf jan 2007 1 dag/week zelf de begeleiding regelen."],
+     "Ouders moeten vanaf jan 2007 1 dag/week zelf de begeleiding regelen.",
+     # the fourteenth round: a bank, a state service, a law before a word, a language
+     "De bewindvoerder opent een beheerrekening bij ABN AMRO voor hen.",
+     "Zij vraagt Logius het account terug te draaien, maar Logius komt er niet uit.",
+     "Mw., Wlz-pgb, bezwaar tegen eigen bijdragen CAK.",
+     "Hij werd met een tolk Engels gehoord door de beroepscommissie."],
 )  # fmt: skip
 def test_a_district_a_court_a_desk_a_chain_store_or_a_holiday_are_no_person(gate, text):
     # each was read as a person in real case texts ("[PERSOON-1] Den Haag oordeelde")
     assert gate.anonymise(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Gesprek met mevrouw Engels over de huur.", "Engels"),
+        ("Mw. Smit-Bakker belt over de Wlz.", "Smit"),
+        ("Dhr. Jansen-de Vries belt over zijn uitkering.", "Jansen"),
+    ],
+)
+def test_a_language_or_a_double_name_stays_a_person_outside_those_contexts(gate, text, name):
+    # "tolk Engels" is a language and "Wlz-pgb" a law with a word after it (above); a surname
+    # after a form of address, or a double surname, is still a person
+    assert name not in gate.anonymise(text).text
 
 
 def test_a_lower_case_first_name_that_is_a_month_is_still_a_name_before_a_surname(gate):
