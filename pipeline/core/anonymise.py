@@ -561,7 +561,7 @@ _INSTITUTION_WORDS = {
     "vereniging", "organisatie", "bedrijf", "corporatie", "woningcorporatie", "instelling",
     "ziekenhuis", "basisschool", "afdeling", "project", "programma", "dienst", "platform",
     "restaurant", "café", "cafe", "moskee", "kerk", "museum", "hotel", "school", "camping",
-    "theater", "buurthuis", "wijkcentrum", "winkel", "supermarkt",
+    "theater", "buurthuis", "wijkcentrum", "winkelcentrum", "winkel", "supermarkt",
     # a firm ("schoonmaakbedrijf Hollander")
     "schoonmaakbedrijf", "uitzendbureau", "firma", "kantoor", "bewindvoerderskantoor",
 } | _NAMED_AFTER_WORDS  # fmt: skip
@@ -574,7 +574,7 @@ _ORG_INTRO_WORDS = {
     "instelling", "welzijnsorganisatie", "thuiszorgorganisatie", "zorgverzekeraar", "verzekeraar",
     "energieleverancier", "uitzendbureau", "incassobureau", "bedrijf", "platform", "ziekenhuis",
     "inrichting", "kliniek", "wijkteam", "wijk", "tehuis", "verpleeghuis", "zorgboerderij",
-    "hulporganisatie", "hoogheemraadschap", "waterschap", "belastingkantoor",
+    "hulporganisatie", "hoogheemraadschap", "waterschap", "belastingkantoor", "gemeente",
 }  # fmt: skip
 # Heads that also introduce a body at the end of a compound: "thuiszorgbedrijf Dolia",
 # "afkickkliniek White River Manor", "hulporganisatie Geldfit", "kortverblijftehuis"
@@ -632,8 +632,11 @@ _NATIONALITY_INFLECTED = {
 # Rijks kas", "het Hof". deduce lists each as a surname; after a form of address ("mevrouw Hof")
 # or a job title they still are one.
 _STATE_BODIES = {"raad", "staat", "rijk", "rijks", "hof", "kabinet", "overheid", "kamer"}
-# Words after which a language is named: "met een tolk Engels", "tolk Arabisch"
-_INTERPRETER_WORDS = {"tolk", "tolken", "tolkt"}
+# Words after which a language is named: "met een tolk Engels", "spreekt een beetje Engels"
+_LANGUAGE_CONTEXT_WORDS = {
+    "tolk", "tolken", "tolkt", "spreekt", "spreken", "sprak", "verstaat", "beetje", "gebrekkig",
+    "vloeiend",
+}  # fmt: skip
 # Court abbreviations in case notes and summaries: "Rb gaf haar gelijk", "CRvB oordeelt"
 _COURT_ABBREVIATIONS = {"rb", "crvb", "abrvs", "rvs", "cbb", "hr", "gh"}
 # A law or rule by its compound name: "Huisvestingswet", "Taxiverordening"
@@ -1457,7 +1460,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.16"
+GATE_VERSION = "2026.12.17"
 
 
 class Anonymiser:
@@ -1851,12 +1854,12 @@ class Anonymiser:
             return True  # "Mw., Wlz-pgb", "UWV-uitkering": a body or law with a word after it
         before = _previous_word(text, s)
         if (
-            before in _INTERPRETER_WORDS
+            before in _LANGUAGE_CONTEXT_WORDS
             and len(tokens) == 1
             and folded in _NATIONALITY_ADJECTIVES
             and folded not in self._first_names
         ):
-            return True  # "met een tolk Engels": a language, not Mr Engels
+            return True  # "met een tolk Engels", "een beetje Engels": a language, not Mr Engels
         if before in _HONORIFICS:
             # "uitkering mw. Eerste advies was ...": an abbreviated form of address ends the
             # sentence and a common word opens the next, no name of anyone

@@ -1201,7 +1201,12 @@ def test_news_media_and_shelter_names_in_a_published_case_are_kept(gate, text):
      "De bewindvoerder opent een beheerrekening bij ABN AMRO voor hen.",
      "Zij vraagt Logius het account terug te draaien, maar Logius komt er niet uit.",
      "Mw., Wlz-pgb, bezwaar tegen eigen bijdragen CAK.",
-     "Hij werd met een tolk Engels gehoord door de beroepscommissie."],
+     "Hij werd met een tolk Engels gehoord door de beroepscommissie.",
+     # gate 2026.12.17, from published texts of a next round: a municipality named again on its
+     # own after "gemeente", a shopping centre, a transport provider, a language
+     "De gemeente Dantumadiel schrapte de hulp. Dantumadiel liet weten alsnog te praten.",
+     "Zij wachtte bij winkelcentrum Woensel op de deeltaxi van Taxbus.",
+     "De moeder spreekt geen Nederlands en een beetje Engels."],
 )  # fmt: skip
 def test_a_district_a_court_a_desk_a_chain_store_or_a_holiday_are_no_person(gate, text):
     # each was read as a person in real case texts ("[PERSOON-1] Den Haag oordeelde")
