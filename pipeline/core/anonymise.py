@@ -1647,16 +1647,6 @@ class Anonymiser:
         De Schie" is no first name here, though deduce's list holds it)."""
         return any(_fold(t) in self._first_names and _fold(t) not in _INTERFIXES for t in tokens)
 
-    def _keep_compound(self, token: str) -> bool:
-        """A hyphenated word whose first part is a kept body, law or scheme and whose other parts
-        are no names: "Wlz-pgb", "UWV-uitkering", "CAK-bijdrage"; not "Smit-Bakker"."""
-        head, *rest = token.split("-")
-        return (
-            bool(rest)
-            and _fold(head) in self._keep_words
-            and all(p and (p.islower() or p.isupper()) for p in rest)
-        )
-
     def _law_compound(self, token: str) -> bool:
         """A law or rule by its compound name: "Huisvestingswet", "Taxiverordening"; a word
         before the ending, so not a name that ends alike ("Ghebrehiwet")."""
@@ -1850,8 +1840,6 @@ class Anonymiser:
                 # "mevrouw A. Toen zij ...", "mevrouw T. te Vlaardingen", "I. Bevindingen": an
                 # initial (already no name) and the next sentence's word or a place
                 return True
-        if len(tokens) == 1 and self._keep_compound(name):
-            return True  # "Mw., Wlz-pgb", "UWV-uitkering": a body or law with a word after it
         before = _previous_word(text, s)
         if (
             before in _LANGUAGE_CONTEXT_WORDS
