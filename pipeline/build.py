@@ -351,12 +351,17 @@ def train_cluster_reference(cfg: Config, workdir: Path | None = None) -> dict[st
     that its embedding cache saves time on a rerun); default a temporary folder."""
     import tempfile
 
+    import numpy as np
     import pandas as pd
 
     from pipeline.core.config import PROJECT_ROOT
+    from pipeline.core.db import stable_case_id
     from pipeline.stages.cluster import load_inputs
     from pipeline.stages.cluster.reference import (
+        EDIT_MIN_SAME,
+        EDIT_NEIGHBOURS,
         FORMAT,
+        edit_by_pattern,
         file_for,
         save_reference,
         structure_fingerprint,
@@ -378,6 +383,17 @@ def train_cluster_reference(cfg: Config, workdir: Path | None = None) -> dict[st
         statements, vectors, context = load_inputs(wd)
         if context is None:
             raise RuntimeError("de casusvectoren ontbreken: embed-stap mislukt?")
+        # keep the cases whose nearest cases share their labelled pattern (Wilson's editing)
+        pattern_of = {
+            stable_case_id(src.name, str(i)): p
+            for i, p in zip(real["id"], real["pattern"], strict=True)
+        }
+        keys, first = np.unique(statements["case_id"].astype(str).to_numpy(), return_index=True)
+        kept = keys[edit_by_pattern(context[first], [pattern_of[k] for k in keys])]
+        rows = statements["case_id"].astype(str).isin(set(kept)).to_numpy()
+        edited_out = int(len(keys) - len(kept))
+        statements = statements[rows].reset_index(drop=True)
+        vectors, context = vectors[rows], context[rows]
         model = embedding_model(wd)
         out_dir = PROJECT_ROOT / cfg.cluster.reference_dir
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -390,6 +406,8 @@ def train_cluster_reference(cfg: Config, workdir: Path | None = None) -> dict[st
         "model": model,
         "source": cfg.structure.real_cases,
         "split": cfg.structure.real_split,
+        "edited_out": edited_out,
+        "edit": {"neighbours": EDIT_NEIGHBOURS, "min_same": EDIT_MIN_SAME},
         **counts,
         "structure_fingerprint": structure_fingerprint(PROJECT_ROOT / cfg.structure.model_dir),
     }
