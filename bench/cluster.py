@@ -37,7 +37,8 @@ Scenarios (the clustered cases → the cases scored):
   the context keeps only dev cases of patterns the corpus does not have (a municipality whose
   barriers the shipped cases do not cover). `_near`: the product's path with those dev cases
   as its reference cases (`reference_of`): only those whose nearest corpus case is as close as
-  the corpus's own links join (`Reference.near`).
+  the corpus's own links join (`Reference.near`). `_near_edited`: the same, less the dev cases
+  that lie among another pattern, as the shipped reference is made (`edit_by_pattern`).
 
 For each method: ARI, NMI, V-measure, noise share, clusters among the scored cases (at the first
 seed), the ARI per seed, `stability` (mean pairwise ARI over 5 seeds), `stability_subsample`
@@ -85,6 +86,7 @@ from pipeline.stages.cluster.reference import (  # noqa: E402
     PREFIX,
     Reference,
     applies,
+    edit_by_pattern,
     load_reference,
 )
 
@@ -288,6 +290,16 @@ def reference_of(corpus: Corpus, case_ids: list[str]) -> Reference:
     )
 
 
+def edited(corpus: Corpus, case_ids: list[str], truth: pd.Series) -> list[str]:
+    """The given cases less those that lie among another pattern, as the shipped reference is
+    edited (`reference.edit_by_pattern`, by the labels of these cases only)."""
+    assert corpus.context is not None, "editing needs the cases' narrative vectors"
+    first = corpus.statements.reset_index(drop=True).drop_duplicates("case_id")
+    first = first[first["case_id"].isin(case_ids)]
+    keep = edit_by_pattern(corpus.context[first.index.to_numpy()], truth.loc[first["case_id"]])
+    return first["case_id"][keep].tolist()
+
+
 def context_scenarios(corpus: Corpus, params: ClusterParams, n_draws: int = SMALL_DRAWS) -> dict:
     """`real_dev_context` (see the module docstring): ARI alone, with the dev context and with
     a context of other patterns only, next to the baseline, per corpus kind."""
@@ -306,13 +318,18 @@ def context_scenarios(corpus: Corpus, params: ClusterParams, n_draws: int = SMAL
             own, pats = set(ids), set(truth.loc[ids])
             ctx = [c for c in dev_ids if c not in own]
             other = [c for c in ctx if truth.loc[c] not in pats]
+            ctx_ed, other_ed = edited(corpus, ctx, truth), edited(corpus, other, truth)
             runs = {
                 "baseline_ward_n4": baseline(corpus),
                 "alone": ours(corpus, params),
                 "dev_context": with_context(corpus, params, ctx),
                 "dev_context_near": ours(corpus, params, reference_of(corpus, ctx)),
+                "dev_context_near_edited": ours(corpus, params, reference_of(corpus, ctx_ed)),
                 "other_patterns_only": with_context(corpus, params, other),
                 "other_patterns_only_near": ours(corpus, params, reference_of(corpus, other)),
+                "other_patterns_only_near_edited": ours(
+                    corpus, params, reference_of(corpus, other_ed)
+                ),
             }
             for name, fn in runs.items():
                 labels = fn(ids, SEEDS[0])
