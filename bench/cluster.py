@@ -86,7 +86,7 @@ from pipeline.stages.cluster.reference import (  # noqa: E402
     PREFIX,
     Reference,
     applies,
-    edit_by_pattern,
+    edited_cases,
     load_reference,
 )
 
@@ -294,10 +294,9 @@ def edited(corpus: Corpus, case_ids: list[str], truth: pd.Series) -> list[str]:
     """The given cases less those that lie among another pattern, as the shipped reference is
     edited (`reference.edit_by_pattern`, by the labels of these cases only)."""
     assert corpus.context is not None, "editing needs the cases' narrative vectors"
-    first = corpus.statements.reset_index(drop=True).drop_duplicates("case_id")
-    first = first[first["case_id"].isin(case_ids)]
-    keep = edit_by_pattern(corpus.context[first.index.to_numpy()], truth.loc[first["case_id"]])
-    return first["case_id"][keep].tolist()
+    rows = np.flatnonzero(corpus.statements["case_id"].isin(case_ids).to_numpy())
+    ids = corpus.statements["case_id"].astype(str).to_numpy()[rows]
+    return edited_cases(ids, corpus.context[rows], truth.to_dict()).tolist()
 
 
 def context_scenarios(corpus: Corpus, params: ClusterParams, n_draws: int = SMALL_DRAWS) -> dict:

@@ -351,7 +351,6 @@ def train_cluster_reference(cfg: Config, workdir: Path | None = None) -> dict[st
     that its embedding cache saves time on a rerun); default a temporary folder."""
     import tempfile
 
-    import numpy as np
     import pandas as pd
 
     from pipeline.core.config import PROJECT_ROOT
@@ -361,7 +360,7 @@ def train_cluster_reference(cfg: Config, workdir: Path | None = None) -> dict[st
         EDIT_MIN_SAME,
         EDIT_NEIGHBOURS,
         FORMAT,
-        edit_by_pattern,
+        edited_cases,
         file_for,
         save_reference,
         structure_fingerprint,
@@ -388,10 +387,9 @@ def train_cluster_reference(cfg: Config, workdir: Path | None = None) -> dict[st
             stable_case_id(src.name, str(i)): p
             for i, p in zip(real["id"], real["pattern"], strict=True)
         }
-        keys, first = np.unique(statements["case_id"].astype(str).to_numpy(), return_index=True)
-        kept = keys[edit_by_pattern(context[first], [pattern_of[k] for k in keys])]
+        kept = edited_cases(statements["case_id"], context, pattern_of)
         rows = statements["case_id"].astype(str).isin(set(kept)).to_numpy()
-        edited_out = int(len(keys) - len(kept))
+        edited_out = int(statements["case_id"].nunique() - len(kept))
         statements = statements[rows].reset_index(drop=True)
         vectors, context = vectors[rows], context[rows]
         model = embedding_model(wd)

@@ -29,7 +29,7 @@ import json
 import logging
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,6 +190,17 @@ def edit_by_pattern(
     np.fill_diagonal(sims, -np.inf)
     nearest = np.argsort(-sims, axis=1, kind="stable")[:, :neighbours]
     return (labels[nearest] == labels[:, None]).sum(axis=1) >= min_same
+
+
+def edited_cases(
+    case_ids: Sequence[str], context: np.ndarray, pattern_of: Mapping[str, str]
+) -> np.ndarray:
+    """The cases that `edit_by_pattern` keeps, from the cluster stage's per-statement rows:
+    each statement's case id and its case's narrative vector; `pattern_of`: case id ->
+    labelled pattern. Returns the kept case ids, sorted."""
+    keys, first = np.unique(np.asarray(case_ids).astype(str), return_index=True)
+    keep = edit_by_pattern(np.asarray(context)[first], [pattern_of[k] for k in keys])
+    return keys[keep]
 
 
 def save_reference(
