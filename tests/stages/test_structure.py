@@ -588,6 +588,12 @@ def test_a_district_a_municipal_ombudsman_and_an_island_name_their_municipality(
     assert E.find_municipality("In Amsterdam-Noord duwt een moeder de rolstoel.", 1.0) == (
         "Amsterdam"
     )
+    # a named district too (round 16: "ASKV in Amsterdam-Geuzenveld" gave none), but not two
+    # places or a place and its region joined by a hyphen
+    assert E.find_municipality("Hij krijgt een kamer in Amsterdam-Geuzenveld.", 1.0) == "Amsterdam"
+    assert E.find_municipality("Een moeder uit Rotterdam-Charlois zoekt hulp.", 1.0) == "Rotterdam"
+    assert E.find_municipality("De regio Tilburg-Waalwijk kent een wachtlijst.", 1.0) is None
+    assert E.find_municipality("Ombudsman Rotterdam-Rijnmond ziet meer klachten.", 1.0) is None
     text = "Mw. vraagt via ombudsman Den Haag hulp: de aanvraag duurt lang."
     assert E.find_municipality(text, 1.0) == "Den Haag"
     assert E.find_municipality("Op Texel loopt het mis op school.", 1.0) == "Texel"

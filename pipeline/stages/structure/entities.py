@@ -50,8 +50,16 @@ _INSTITUTION_CUE = re.compile(
     r"|[Rr]egio|[Pp]rovincie|[Zz]ittingsplaats|\bRb\.?)"
     r"\s+(?:van\s+|in\s+)?$"
 )
-# a compass district after a hyphen: "Amsterdam-Noord", "Den Haag-Zuidwest", "Utrecht-Centrum"
-_DISTRICT = r"(?:Nieuw-West|(?:Noord|Zuid)(?:oost|west)?|Oost|West|Centrum)"
+# a compass district after a hyphen: "Amsterdam-Noord", "Den Haag-Zuidwest", "Utrecht-Centrum";
+#   or a named one ("Amsterdam-Geuzenveld", "Rotterdam-Charlois"; group "dist"), unless that word
+#   is a place itself ("Rechtbank Zwolle-Lelystad", "Tilburg-Waalwijk") or a region
+#   (`_REGION_TAILS`: "Rotterdam-Rijnmond", "Amsterdam-Amstelland")
+_DISTRICT = (
+    r"(?:Nieuw-West|(?:Noord|Zuid)(?:oost|west)?|Oost|West|Centrum|(?P<dist>[A-Z][a-z]{3,}))"
+)
+_REGION_TAILS = frozenset(
+    ("Rijnmond", "Amstelland", "Haaglanden", "Rijnland", "Midden", "Holland", "Brabant")
+)
 _WEIGHTS = {"strong": 3.0, "inhabitant": 2.0, "place": 1.5, "bare": 1.0, "institution": 0.5}
 
 _OVERSIGHT_PATTERNS = (
@@ -214,6 +222,9 @@ def _scores_and_first(text: str) -> tuple[dict[str, float], dict[str, int]]:
     listed = _listed_places(text, ms) if len(ms) >= 3 else set()
     for m in ms:
         place = places[m.group("name")]
+        dist = m.group("dist")
+        if dist and (dist in places or dist in _REGION_TAILS):
+            continue  # two places or a region joined by a hyphen name neither alone
         if m.group("adj"):
             if m.group("name") not in s_adjective_places():
                 continue
