@@ -51,12 +51,11 @@ _INSTITUTION_CUE = re.compile(
     r"\s+(?:van\s+|in\s+)?$"
 )
 # a compass district after a hyphen: "Amsterdam-Noord", "Den Haag-Zuidwest", "Utrecht-Centrum";
-#   or a named one ("Amsterdam-Geuzenveld", "Rotterdam-Charlois"; group "dist"), unless that word
-#   is a place itself ("Rechtbank Zwolle-Lelystad", "Tilburg-Waalwijk") or a region
-#   (`_REGION_TAILS`: "Rotterdam-Rijnmond", "Amsterdam-Amstelland")
-_DISTRICT = (
-    r"(?:Nieuw-West|(?:Noord|Zuid)(?:oost|west)?|Oost|West|Centrum|(?P<dist>[A-Z][a-z]{3,}))"
-)
+#   or a named one ("Amsterdam-Geuzenveld", "Rotterdam-Charlois"), unless that word is a place
+#   itself ("Rechtbank Zwolle-Lelystad", "Tilburg-Waalwijk") or a region (`_REGION_TAILS`:
+#   "Rotterdam-Rijnmond"): then the regex matches neither name (see `_alternation`)
+_COMPASS = r"Nieuw-West|(?:Noord|Zuid)(?:oost|west)?|Oost|West|Centrum"
+_NAMED_DISTRICT = r"[A-Z][a-z]{3,}"
 _REGION_TAILS = frozenset(
     ("Rijnmond", "Amstelland", "Haaglanden", "Rijnland", "Midden", "Holland", "Brabant")
 )
@@ -105,7 +104,14 @@ def _alternation(names, districts: bool = False) -> re.Pattern[str]:
     carry a district ("Amsterdam-Noord", "Rotterdam-Zuid") or an adjective's "s" ("een
     Rotterdams stel"; group "adj", see `s_adjective_places`); group "name" is the name alone."""
     alts = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-    tail = rf"(?P<adj>s)?(?:-{_DISTRICT})?" if districts else ""
+    tail = ""
+    if districts:
+        # a named district is no place of its own nor a region ("Zwolle-Lelystad" names neither)
+        not_district = "|".join(
+            sorted({n for n in names if re.fullmatch(_NAMED_DISTRICT, n)} | _REGION_TAILS)
+        )
+        district = rf"{_COMPASS}|(?!(?:{not_district})(?![\w-])){_NAMED_DISTRICT}"
+        tail = rf"(?P<adj>s)?(?:-(?:{district}))?"
     return re.compile(rf"(?<![\w'-])(?P<name>{alts}){tail}(?![\w-])")
 
 
@@ -222,9 +228,6 @@ def _scores_and_first(text: str) -> tuple[dict[str, float], dict[str, int]]:
     listed = _listed_places(text, ms) if len(ms) >= 3 else set()
     for m in ms:
         place = places[m.group("name")]
-        dist = m.group("dist")
-        if dist and (dist in places or dist in _REGION_TAILS):
-            continue  # two places or a region joined by a hyphen name neither alone
         if m.group("adj"):
             if m.group("name") not in s_adjective_places():
                 continue
