@@ -546,6 +546,13 @@ def test_former_municipality_is_recognised_as_its_current_one():
     assert E.find_municipality(text, 1.0) == "Dijk en Waard"
 
 
+def test_a_municipalitys_social_service_names_it():
+    # round 18: "de sociale dienst van Zwartsluis" (a former municipality, needs a cue) gave none
+    text = "Reportage bij de sociale dienst van Zwartsluis, 1991. Een boer vraagt bijstand aan."
+    assert E.find_municipality(text, 1.0) == "Zwartewaterland"
+    assert E.find_municipality("Reportage over Zwartsluis, 1991.", 1.0) is None
+
+
 def test_divided_former_municipality_keeps_its_own_name():
     text = "Een gezin in de gemeente Haaren kreeg in 2015 geen plek in de jeugdzorg."
     assert E.find_municipality(text, 1.0) == "Haaren"

@@ -30,7 +30,7 @@ _STRONG_CUE = re.compile(
     r"(?:\b[Gg]emeenten?|\b[Gg]em\.|\b[Ww]ethouders?\s+(?:van|in)|\b[Ii]nwon(?:er|ers|ster)\s+van"
     r"|\b[Bb]ewon(?:er|ers|ster)\s+van|\b[Bb]urgers?\s+van|\b[Ww]o(?:ont|onde|nen|nend|onachtig)\s+in"
     r"|\b[Rr]aad\s+van|\b[Bb]urgemeester\s+van|\b[Ii]ngeschreven\s+in"
-    r"|\b(?:[Ll]oket|[Ww]ijkteam|[Ss]ociaal\s+team|[Cc]ollege)\s+van)\s*$"
+    r"|\b(?:[Ll]oket|[Ww]ijkteam|[Ss]ociaal\s+team|[Ss]ociale\s+dienst|[Cc]ollege)\s+van)\s*$"
 )
 # "op Texel": the islands; "ombudsman Den Haag" / "ombudsman van Zaanstad": a municipality's own
 # ombudsman hears complaints about that municipality (the Nationale ombudsman names no place)
