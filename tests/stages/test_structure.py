@@ -12,6 +12,7 @@ from pipeline.core.text import lemmas_of
 from pipeline.stages import structure as S
 from pipeline.stages.structure import entities as E
 from pipeline.stages.structure.extract import (
+    ending_says,
     ending_tokens,
     join_sentences,
     split_structural,
@@ -486,6 +487,25 @@ def test_ombudsman_ruling_case_is_not_opgelost_without_a_solution(nlp, model, co
     assert row["outcome"] != "opgelost"
     assert not row["solution_described"]
     assert pd.isna(row["orde"])
+
+
+@pytest.mark.parametrize(
+    "ruling",
+    [
+        "De ouders gaan naar de Raad van State; die stelt de gemeente in het gelijk.",
+        "De voorzieningenrechter vindt het besluit gebrekkig, maar treft geen voorziening.",
+    ],
+)
+def test_a_court_siding_with_the_body_tells_no_solution(nlp, model, config, ruling):
+    # round 18: "in het gelijk" alone reads as won; here the court sides with the municipality
+    start = (
+        "Een echtpaar uit Weststellingwerf vraagt vergoeding van het leerlingenvervoer naar een "
+        "school in Meppel. De gemeente weigert: de ouders verdienen te veel."
+    )
+    params, matcher = config.structure, S.CueMatcher(nlp)
+    assert ending_says(S.analyse_text(f"{start} {ruling}", nlp, matcher), params) is False
+    row, _ = structure_one(nlp, model, config, f"{start} {ruling}")
+    assert not row["solution_described"]
 
 
 def test_case_with_a_told_solution_gets_a_solution_statement_and_an_orde(nlp, model, config):
