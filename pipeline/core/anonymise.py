@@ -1460,7 +1460,7 @@ def _dutch_lexicon() -> Any:
 # ----------------------------------------------------------------------------------------------
 # Bump whenever a rule, list or filter changes what the gate removes: the ingest stage's
 # anonymisation cache is keyed on `Anonymiser.fingerprint`, so a bump re-anonymises every text.
-GATE_VERSION = "2026.12.17"
+GATE_VERSION = "2026.12.18"
 
 
 class Anonymiser:
@@ -2623,7 +2623,9 @@ class Anonymiser:
                 or _fold(tokens[lead]) in self._keep_words
             ):
                 lead += 1
-            place = _fold(m.group().split()[0]) == "wijk"  # "de wijk Sterrenburg"
+            # "de wijk Sterrenburg", "de gemeente Bergh": a place, even where its name is a
+            # listed surname (no municipality is named after someone in the case)
+            place = _fold(m.group().split()[0]) in ("wijk", "gemeente")
             for name in (tokens, tokens[lead:]) if lead else (tokens,):
                 core = [t for t in name if _fold(t) not in _INTERFIXES]
                 if len(core) == 1 and _fold(core[0]) in self._surnames and not place:
