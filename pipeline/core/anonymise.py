@@ -576,6 +576,9 @@ _ORG_INTRO_WORDS = {
     "inrichting", "kliniek", "wijkteam", "wijk", "tehuis", "verpleeghuis", "zorgboerderij",
     "hulporganisatie", "hoogheemraadschap", "waterschap", "belastingkantoor", "gemeente",
 }  # fmt: skip
+# Of those, the words that introduce a place: its name is no person even where it is a listed
+# surname ("de wijk Sterrenburg", "de gemeente Bergh"), unlike "stichting Bakker"
+_PLACE_INTRO_WORDS = frozenset({"wijk", "gemeente"})
 # Heads that also introduce a body at the end of a compound: "thuiszorgbedrijf Dolia",
 # "afkickkliniek White River Manor", "hulporganisatie Geldfit", "kortverblijftehuis"
 _ORG_INTRO_HEADS = {"bedrijf", "organisatie", "kliniek", "stichting", "corporatie", "tehuis"}
@@ -2623,9 +2626,7 @@ class Anonymiser:
                 or _fold(tokens[lead]) in self._keep_words
             ):
                 lead += 1
-            # "de wijk Sterrenburg", "de gemeente Bergh": a place, even where its name is a
-            # listed surname (no municipality is named after someone in the case)
-            place = _fold(m.group().split()[0]) in ("wijk", "gemeente")
+            place = _fold(m.group().split()[0]) in _PLACE_INTRO_WORDS
             for name in (tokens, tokens[lead:]) if lead else (tokens,):
                 core = [t for t in name if _fold(t) not in _INTERFIXES]
                 if len(core) == 1 and _fold(core[0]) in self._surnames and not place:
