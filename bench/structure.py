@@ -15,6 +15,9 @@ Prints one JSON object:
   - `lexicon_domains`: a domain when its lexicon has at least k hits (k chosen on dev);
   - `first_named_municipality`: the first municipality name in the text, no cues.
 - `demo_heldout`: `score_structure` on the demo corpus's held-out originals (orde/outcome hidden).
+- `solution_described_readers` (each real block): the human ceiling of "solution described"
+  (`second_reading`): a second blind reader against the first labeller and the final labels,
+  and the stage on the cases both readers agreed on at once.
 - `casuswijzer_errors` (each real block): counts of where the stage errs: solution described
   missed / false, and per life domain the labelled domains missed and the domains given wrongly.
 - `speed`: milliseconds per case of `structure_cases` (model loaded; nlp built), on the real cases.
@@ -203,6 +206,40 @@ def error_counts(labelled: pd.DataFrame, case_structure: pd.DataFrame) -> dict:
     }
 
 
+SECOND_READING = PROJECT_ROOT / "data" / "real" / "second_reading.jsonl"
+
+
+def second_reading(
+    labelled: pd.DataFrame, case_structure: pd.DataFrame, second: pd.DataFrame | None = None
+) -> dict:
+    """How far two people agree on "solution described", the human ceiling for the stage's
+    figure: `second_reading.jsonl` holds a second reader's blind answer per real case (read
+    from the text and the guide's rule 2 alone) and the first labeller's answer before the
+    disagreements were adjudicated. Figures: the first labeller against the second reader
+    (share agreeing, Cohen's kappa), the second reader against the final labels, and the stage on
+    the cases the two readers agreed on at once (the unambiguous ones)."""
+    if second is None:
+        if not SECOND_READING.exists():
+            return {}
+        second = pd.read_json(SECOND_READING, lines=True, dtype={"id": str})
+    m = labelled.merge(second, left_on="source_id", right_on="id", suffixes=("", "_second"))
+    m = m.merge(case_structure[["case_id", "solution_described"]], on="case_id")
+    final = m["solution"].map(lambda v: isinstance(v, str) and bool(v.strip()))
+    first, other = m["first_described"].astype(bool), m["described"].astype(bool)
+    agree = first == other
+    p_first, p_other = first.mean(), other.mean()
+    chance = p_first * p_other + (1 - p_first) * (1 - p_other)
+    stage = m["solution_described"].astype(bool)
+    return {
+        "n": int(len(m)),
+        "first_vs_second_reader": round(float(agree.mean()), 3),
+        "first_vs_second_kappa": round(float((agree.mean() - chance) / (1 - chance)), 3),
+        "second_reader_vs_labels": round(float((other == final).mean()), 3),
+        "readers_agreed": int(agree.sum()),
+        "casuswijzer_where_readers_agreed": round(float((stage == final)[agree].mean()), 3),
+    }
+
+
 DEV_FOLDS = 5
 
 
@@ -321,6 +358,7 @@ def main() -> None:
             "casuswijzer": evaluate_structure(sub, case_structure, statements, sentences, alias)
         }
         block["casuswijzer_errors"] = error_counts(sub, case_structure)
+        block["solution_described_readers"] = second_reading(sub, case_structure)
         for name, (cs, st) in base.items():
             block[name] = evaluate_structure(sub, cs, st, sentences, alias)
         if split == "dev":
@@ -341,6 +379,7 @@ def main() -> None:
         result["real_dev_cv"] = {
             "casuswijzer": evaluate_structure(sub, cs_cv, st_cv, sentences, alias),
             "casuswijzer_errors": error_counts(sub, cs_cv),
+            "solution_described_readers": second_reading(sub, cs_cv),
             "note": "out-of-fold: each dev fold structured by a model that did not see it",
         }
 

@@ -60,3 +60,50 @@ def test_a_span_that_is_not_in_its_text_stops_the_merge(copy):
     )
     with pytest.raises(SystemExit, match="main_barrier_span is not a part of its text"):
         _make_split(copy).main()
+
+
+def test_every_case_has_a_blind_second_reading_and_agreed_readings_are_the_label():
+    """`second_reading.jsonl`: a second reader's blind answer to "is a solution described?" for
+    every case, with the first labeller's answer before adjudication. Where the two agreed at
+    once, the label says the same; where they differed, the adjudicated label is one of theirs."""
+    cases = {c["id"]: c for c in _read(REAL / "cases.jsonl")}
+    second = {r["id"]: r for r in _read(REAL / "second_reading.jsonl")}
+    assert set(second) == set(cases)
+    for i, r in second.items():
+        label = cases[i]["solution"] is not None
+        if r["described"] == r["first_described"]:
+            assert label is r["described"], i
+        if r["described"]:
+            assert r["span"] in cases[i]["text"], i
+        else:
+            assert r["span"] is None, i
+
+
+def test_the_bench_measures_the_readers_agreement_and_the_stage_where_they_agreed():
+    import pandas as pd
+
+    from bench.structure import second_reading
+
+    ids = ["real-x-001", "real-x-002", "real-x-003", "real-x-004"]
+    # the readers agreed on the first two; the adjudicator sided with the second reader on both
+    # others, so the final labels are the second reader's answers
+    second = pd.DataFrame(
+        {
+            "id": ids,
+            "described": [True, False, True, False],
+            "first_described": [True, False, False, True],
+        }
+    )
+    labelled = pd.DataFrame(
+        {"source_id": ids, "case_id": list("abcd"), "solution": ["x", None, "x", None]}
+    )
+    stage = pd.DataFrame({"case_id": list("abcd"), "solution_described": [True, True, True, False]})
+    out = second_reading(labelled, stage, second)
+    assert out == {
+        "n": 4,
+        "first_vs_second_reader": 0.5,
+        "first_vs_second_kappa": 0.0,  # half the cases each way: agreement is chance
+        "second_reader_vs_labels": 1.0,
+        "readers_agreed": 2,
+        "casuswijzer_where_readers_agreed": 0.5,  # right on the first, wrong on the second
+    }
