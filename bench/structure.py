@@ -184,12 +184,17 @@ def year_figures(given: pd.Series, labelled: pd.Series) -> dict:
     }
 
 
+def labelled_solution(solution: pd.Series) -> pd.Series:
+    """Per case: does its label describe a solution (a non-empty `solution`)?"""
+    return solution.map(lambda v: isinstance(v, str) and bool(v.strip()))
+
+
 def error_counts(labelled: pd.DataFrame, case_structure: pd.DataFrame) -> dict:
     """Where the stage errs, as counts only (no text): solution described missed (labelled, not
     found) and false (found, not labelled); per life domain the labelled domains missed and the
     domains given wrongly."""
     m = labelled.merge(case_structure, on="case_id", suffixes=("_label", ""))
-    told = m["solution"].map(lambda v: isinstance(v, str) and bool(v.strip()))
+    told = labelled_solution(m["solution"])
     found = m["solution_described"].astype(bool)
     missed, wrong = Counter(), Counter()
     for gold, pred in zip(m["domains_label"], m["domains"], strict=True):
@@ -209,8 +214,15 @@ def error_counts(labelled: pd.DataFrame, case_structure: pd.DataFrame) -> dict:
 SECOND_READING = PROJECT_ROOT / "data" / "real" / "second_reading.jsonl"
 
 
+def load_second_reading() -> pd.DataFrame | None:
+    """`second_reading.jsonl` (read once per run), or None where the corpus has none."""
+    if not SECOND_READING.exists():
+        return None
+    return pd.read_json(SECOND_READING, lines=True, dtype={"id": str})
+
+
 def second_reading(
-    labelled: pd.DataFrame, case_structure: pd.DataFrame, second: pd.DataFrame | None = None
+    labelled: pd.DataFrame, case_structure: pd.DataFrame, second: pd.DataFrame | None
 ) -> dict:
     """How far two people agree on "solution described", the human ceiling for the stage's
     figure: `second_reading.jsonl` holds a second reader's blind answer per real case (read
@@ -218,22 +230,20 @@ def second_reading(
     disagreements were adjudicated. Figures: the first labeller against the second reader
     (share agreeing, Cohen's kappa), the second reader against the final labels, and the stage on
     the cases the two readers agreed on at once (the unambiguous ones)."""
+    from sklearn.metrics import cohen_kappa_score
+
     if second is None:
-        if not SECOND_READING.exists():
-            return {}
-        second = pd.read_json(SECOND_READING, lines=True, dtype={"id": str})
+        return {}
     m = labelled.merge(second, left_on="source_id", right_on="id", suffixes=("", "_second"))
     m = m.merge(case_structure[["case_id", "solution_described"]], on="case_id")
-    final = m["solution"].map(lambda v: isinstance(v, str) and bool(v.strip()))
+    final = labelled_solution(m["solution"])
     first, other = m["first_described"].astype(bool), m["described"].astype(bool)
     agree = first == other
-    p_first, p_other = first.mean(), other.mean()
-    chance = p_first * p_other + (1 - p_first) * (1 - p_other)
     stage = m["solution_described"].astype(bool)
     return {
         "n": int(len(m)),
         "first_vs_second_reader": round(float(agree.mean()), 3),
-        "first_vs_second_kappa": round(float((agree.mean() - chance) / (1 - chance)), 3),
+        "first_vs_second_kappa": round(float(cohen_kappa_score(first, other)), 3),
         "second_reader_vs_labels": round(float((other == final).mean()), 3),
         "readers_agreed": int(agree.sum()),
         "casuswijzer_where_readers_agreed": round(float((stage == final)[agree].mean()), 3),
@@ -347,6 +357,7 @@ def main() -> None:
 
     k_lexicon = max((1, 2, 3), key=lexicon_f1)
     base = baselines(cases, dev_labels, nlp, matcher, sentences, k_lexicon)
+    second = load_second_reading()
 
     result: dict = {"targets": TARGETS, "lexicon_domains_min_hits": k_lexicon}
     years = year_range(cfg.ingest)  # as ingest reads them
@@ -358,7 +369,7 @@ def main() -> None:
             "casuswijzer": evaluate_structure(sub, case_structure, statements, sentences, alias)
         }
         block["casuswijzer_errors"] = error_counts(sub, case_structure)
-        block["solution_described_readers"] = second_reading(sub, case_structure)
+        block["solution_described_readers"] = second_reading(sub, case_structure, second)
         for name, (cs, st) in base.items():
             block[name] = evaluate_structure(sub, cs, st, sentences, alias)
         if split == "dev":
@@ -379,7 +390,7 @@ def main() -> None:
         result["real_dev_cv"] = {
             "casuswijzer": evaluate_structure(sub, cs_cv, st_cv, sentences, alias),
             "casuswijzer_errors": error_counts(sub, cs_cv),
-            "solution_described_readers": second_reading(sub, cs_cv),
+            "solution_described_readers": second_reading(sub, cs_cv, second),
             "note": "out-of-fold: each dev fold structured by a model that did not see it",
         }
 
