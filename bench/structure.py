@@ -58,6 +58,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pandas as pd  # noqa: E402
+from sklearn.metrics import cohen_kappa_score  # noqa: E402
 
 from pipeline.core.config import PROJECT_ROOT, Workdir, load_config  # noqa: E402
 from pipeline.evaluate import evaluate_structure, page_fold  # noqa: E402
@@ -211,14 +212,13 @@ def error_counts(labelled: pd.DataFrame, case_structure: pd.DataFrame) -> dict:
     }
 
 
-SECOND_READING = PROJECT_ROOT / "data" / "real" / "second_reading.jsonl"
-
-
-def load_second_reading() -> pd.DataFrame | None:
-    """`second_reading.jsonl` (read once per run), or None where the corpus has none."""
-    if not SECOND_READING.exists():
+def load_second_reading(real_path: Path) -> pd.DataFrame | None:
+    """The real corpus's `second_reading.jsonl`, beside its `cases.jsonl` (read once per run), or
+    None where the corpus has none."""
+    path = real_path.with_name("second_reading.jsonl")
+    if not path.exists():
         return None
-    return pd.read_json(SECOND_READING, lines=True, dtype={"id": str})
+    return pd.read_json(path, lines=True, dtype={"id": str})
 
 
 def second_reading(
@@ -230,8 +230,6 @@ def second_reading(
     disagreements were adjudicated. Figures: the first labeller against the second reader
     (share agreeing, Cohen's kappa), the second reader against the final labels, and the stage on
     the cases the two readers agreed on at once (the unambiguous ones)."""
-    from sklearn.metrics import cohen_kappa_score
-
     if second is None:
         return {}
     m = labelled.merge(second, left_on="source_id", right_on="id", suffixes=("", "_second"))
@@ -357,7 +355,7 @@ def main() -> None:
 
     k_lexicon = max((1, 2, 3), key=lexicon_f1)
     base = baselines(cases, dev_labels, nlp, matcher, sentences, k_lexicon)
-    second = load_second_reading()
+    second = load_second_reading(real_path)
 
     result: dict = {"targets": TARGETS, "lexicon_domains_min_hits": k_lexicon}
     years = year_range(cfg.ingest)  # as ingest reads them

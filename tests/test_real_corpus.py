@@ -65,7 +65,7 @@ def test_a_span_that_is_not_in_its_text_stops_the_merge(copy):
 def test_every_case_has_a_blind_second_reading_and_agreed_readings_are_the_label():
     """`second_reading.jsonl`: a second reader's blind answer to "is a solution described?" for
     every case, with the first labeller's answer before adjudication. Where the two agreed at
-    once, the label says the same; where they differed, the adjudicated label is one of theirs."""
+    once, the label says the same; a "yes" quotes its sentence from the text."""
     cases = {c["id"]: c for c in _read(REAL / "cases.jsonl")}
     second = {r["id"]: r for r in _read(REAL / "second_reading.jsonl")}
     assert set(second) == set(cases)
